@@ -1,0 +1,262 @@
+// Command partnerhub runs a university's strategic-partnership programme:
+// the registry, its JSON API and (soon) the public portal.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"partnerhub"
+	"partnerhub/dataset"
+	"partnerhub/i18n"
+	"partnerhub/store"
+	"partnerhub/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errReported) {
+			fmt.Fprintln(os.Stderr, "partnerhub:", err)
+		}
+		var ue usageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// errReported is an error whose message run has already printed.
+var errReported = errors.New("reported")
+
+// usageError is a mistake in the command line (exit status 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// app is what every command shares.
+type app struct {
+	getenv         func(string) string
+	stdout, stderr io.Writer
+	msgs           *i18n.Catalogs
+	p              *i18n.Printer
+	usageKey       map[*flag.FlagSet]string
+}
+
+// run is the whole program, testable: it takes its arguments, environment
+// and output streams, and returns when ctx is done or the command ends.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	msgs, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	a := &app{getenv: getenv, stdout: stdout, stderr: stderr, msgs: msgs, usageKey: map[*flag.FlagSet]string{}}
+	a.p = msgs.Printer(cliLang(getenv))
+	if len(args) == 0 {
+		return usageError{a.p.T("cli.no_command")}
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(stdout, a.p.T("cli.usage"))
+		return nil
+	case "serve":
+		return a.serve(ctx, args[1:])
+	case "migrate":
+		return a.migrate(ctx, args[1:])
+	}
+	return usageError{a.p.T("cli.unknown_command", args[0])}
+}
+
+// cliLang picks the terminal's language from the POSIX locale variables.
+func cliLang(getenv func(string) string) partnerhub.Lang {
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := getenv(k); v != "" {
+			if strings.HasPrefix(v, "ja") {
+				return partnerhub.Japanese
+			}
+			return partnerhub.English
+		}
+	}
+	return partnerhub.English
+}
+
+// flags builds a command's flag set; parse reports -h and bad flags.
+func (a *app) flags(name, usageKey string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {} // the flag package calls it on every error; parse prints help itself
+	a.usageKey[fs] = usageKey
+	return fs
+}
+
+func (a *app) parse(fs *flag.FlagSet, args []string) (help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(a.stdout, a.p.T(a.usageKey[fs]))
+			fs.SetOutput(a.stdout)
+			fs.PrintDefaults()
+			return true, nil
+		}
+		return false, usageError{a.p.T("cli.bad_flag", err, fs.Name())}
+	}
+	if fs.NArg() > 0 {
+		return false, usageError{a.p.T("cli.extra_args", strings.Join(fs.Args(), " "))}
+	}
+	return false, nil
+}
+
+func (a *app) dbFlag(fs *flag.FlagSet) *string {
+	return fs.String("db", or(a.getenv("PARTNERHUB_DB"), "sqlite:partnerhub.db"), a.p.T("cli.flag_db"))
+}
+
+func or(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+// describe renders an error for the terminal in the user's language,
+// keeping the low-level cause that helps fix it.
+func (a *app) describe(err error) error {
+	var e *partnerhub.Error
+	if errors.As(err, &e) {
+		msg := a.p.Error(e)
+		if e.Err != nil {
+			// Drivers print multi-line causes; the terminal gets one line.
+			msg += " (" + strings.Join(strings.Fields(e.Err.Error()), " ") + ")"
+		}
+		return errors.New(msg)
+	}
+	var de *dataset.Error
+	if errors.As(err, &de) {
+		var b strings.Builder
+		b.WriteString(a.p.T("error.dataset_invalid"))
+		for _, pr := range de.Problems {
+			fmt.Fprintf(&b, "\n  %s:%d: ", pr.File, pr.Line)
+			if pr.Text != "" {
+				b.WriteString(pr.Text)
+			} else {
+				b.WriteString(pr.Field + ": " + a.p.Field(partnerhub.FieldError{Key: pr.Key, Args: pr.Args}))
+			}
+		}
+		return errors.New(b.String())
+	}
+	return err
+}
+
+func (a *app) logger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(a.stderr, nil))
+}
+
+func (a *app) open(ctx context.Context, url string) (*store.DB, error) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		return nil, a.describe(err)
+	}
+	return db, nil
+}
+
+func (a *app) migrate(ctx context.Context, args []string) error {
+	fs := a.flags("migrate", "cli.usage_migrate")
+	dbURL := a.dbFlag(fs)
+	if help, err := a.parse(fs, args); help || err != nil {
+		return err
+	}
+	db, err := a.open(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return a.describe(err)
+	}
+	fmt.Fprintln(a.stdout, a.p.T("cli.migrated"))
+	return nil
+}
+
+func (a *app) serve(ctx context.Context, args []string) error {
+	fs := a.flags("serve", "cli.usage_serve")
+	addr := fs.String("addr", or(a.getenv("PARTNERHUB_ADDR"), "127.0.0.1:8080"), a.p.T("cli.flag_addr"))
+	dbURL := a.dbFlag(fs)
+	home := fs.String("home", "", a.p.T("cli.flag_home"))
+	if help, err := a.parse(fs, args); help || err != nil {
+		return err
+	}
+	log := a.logger()
+	db, err := a.open(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return a.describe(err)
+	}
+	homes, err := db.Homes(ctx)
+	if err != nil {
+		return a.describe(err)
+	}
+	if len(homes) == 0 {
+		c, err := dataset.Builtin()
+		if err != nil {
+			return a.describe(err)
+		}
+		if err := db.ImportCatalog(ctx, c); err != nil {
+			return a.describe(err)
+		}
+		homes = []string{c.Home.Slug}
+		log.Info(a.p.T("cli.loaded_builtin"), "home", c.Home.Slug, "partners", len(c.Partners))
+	}
+	if *home == "" {
+		*home = homes[0]
+	}
+	srv, err := web.NewServer(ctx, web.Deps{Source: db, Home: *home, Messages: a.msgs, Logger: log})
+	if err != nil {
+		return a.describe(err)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info(a.p.T("cli.listening"), "addr", "http://"+ln.Addr().String(), "db", db.Engine(), "home", *home)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Finish the requests in flight, then stop.
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

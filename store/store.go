@@ -1,0 +1,191 @@
+// Package store keeps the programme in SQLite or PostgreSQL through
+// database/sql. It is the one storage implementation; dialect.go holds the
+// few differences between the engines.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers "sqlite"
+
+	"partnerhub"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// DB is an open database. For SQLite it holds two pools: one connection that
+// writes (SQLite allows one writer at a time, so queueing in Go beats busy
+// retries) and several that read.
+type DB struct {
+	read, write *sql.DB
+	dialect     dialect
+}
+
+// Open connects to a database URL: "sqlite:PATH" (PATH ":memory:" is not
+// supported: each connection would see its own database) or
+// "postgres://..." / "postgresql://...". It checks that the database answers.
+func Open(ctx context.Context, rawURL string) (*DB, error) {
+	var db *DB
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite:"):
+		path := strings.TrimPrefix(rawURL, "sqlite:")
+		path = strings.TrimPrefix(path, "//")
+		if path == "" || strings.Contains(path, ":memory:") {
+			return nil, partnerhub.Errorf(partnerhub.EInvalid, "error.db_sqlite_path", rawURL)
+		}
+		var err error
+		if db, err = openSQLite(path); err != nil {
+			return nil, err
+		}
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		pg, err := sql.Open("pgx", rawURL)
+		if err != nil {
+			return nil, &partnerhub.Error{Code: partnerhub.EInvalid, Message: "error.db_url", Args: []any{redact(rawURL)}, Err: err}
+		}
+		pg.SetMaxOpenConns(16)
+		pg.SetMaxIdleConns(4)
+		db = &DB{read: pg, write: pg, dialect: postgresDialect}
+	default:
+		return nil, partnerhub.Errorf(partnerhub.EInvalid, "error.db_url", redact(rawURL))
+	}
+	if err := db.write.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, &partnerhub.Error{Code: partnerhub.EUnavailable, Message: "error.db_unreachable", Args: []any{redact(rawURL)}, Err: err}
+	}
+	return db, nil
+}
+
+func openSQLite(path string) (*DB, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, &partnerhub.Error{Code: partnerhub.EInvalid, Message: "error.db_folder", Args: []any{dir}, Err: err}
+		}
+	}
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	// Write transactions take the write lock at BEGIN, so two of them never
+	// deadlock upgrading a read lock.
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	write, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	read, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	read.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	return &DB{read: read, write: write, dialect: sqliteDialect}, nil
+}
+
+// redact hides a password in a database URL before it is printed.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Close closes the pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Engine names the engine: "sqlite" or "postgres".
+func (db *DB) Engine() string { return db.dialect.name }
+
+func (db *DB) provider() (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrations, "migrations/"+db.dialect.name)
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(db.dialect.goose, db.write, fsys)
+}
+
+// Migrate brings the schema up to date. It is safe to run on every start.
+func (db *DB) Migrate(ctx context.Context) error {
+	p, err := db.provider()
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// SchemaCurrent reports whether every migration has been applied.
+func (db *DB) SchemaCurrent(ctx context.Context) (bool, error) {
+	p, err := db.provider()
+	if err != nil {
+		return false, err
+	}
+	pending, err := p.HasPending(ctx)
+	return !pending, err
+}
+
+// Homes lists the slugs of the home institutions, in the order they were added.
+func (db *DB) Homes(ctx context.Context) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT slug FROM home_institutions ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var slugs []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		slugs = append(slugs, s)
+	}
+	return slugs, rows.Err()
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+
+func (db *DB) q(query string) string { return db.dialect.rebind(query) }
+
+// tx runs fn in a write transaction, rolled back unless fn returns nil.
+func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// notFound is the error for a missing home institution.
+func notFound(key, slug string) error { return partnerhub.Errorf(partnerhub.ENotFound, key, slug) }

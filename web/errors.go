@@ -1,0 +1,98 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+
+	"partnerhub"
+)
+
+// handlerFunc is a handler that returns its error for api to render.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// statusOf maps an error code to its HTTP status, in one place.
+func statusOf(code string) int {
+	switch code {
+	case partnerhub.ENotFound:
+		return http.StatusNotFound
+	case partnerhub.EInvalid:
+		return http.StatusBadRequest
+	case partnerhub.EConflict:
+		return http.StatusConflict
+	case eMethod:
+		return http.StatusMethodNotAllowed
+	case partnerhub.EUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// Codes that only the HTTP layer produces.
+const (
+	eMethod = "method_not_allowed"
+)
+
+// api wraps a JSON handler: it renders the handler's error, and a panic, as
+// the API's error shape in the reader's language.
+func (s *Server) api(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.deps.Logger.Error("panic", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				s.writeError(w, r, errors.New("panic"))
+			}
+		}()
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+type errorBody struct {
+	Error struct {
+		Code    string            `json:"code"`
+		Message string            `json:"message"`
+		Fields  map[string]string `json:"fields,omitempty"`
+	} `json:"error"`
+}
+
+// writeError renders err. Errors that are not ours are logged and shown as
+// a generic internal error: no internal text ever reaches a client.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	p := s.printer(r)
+	var body errorBody
+	var e *partnerhub.Error
+	if errors.As(err, &e) && e.Code != partnerhub.EInternal {
+		body.Error.Code = e.Code
+		body.Error.Message = p.Error(e)
+		if len(e.Fields) > 0 {
+			body.Error.Fields = map[string]string{}
+			for f, fe := range e.Fields {
+				body.Error.Fields[f] = p.Field(fe)
+			}
+		}
+	} else {
+		s.deps.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, slog.Any("err", err))
+		body.Error.Code = partnerhub.EInternal
+		body.Error.Message = p.T("error.internal")
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(body)
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Language", string(p.Lang))
+	h.Set("Vary", "Accept-Language")
+	h.Set("Cache-Control", "no-store")
+	h.Del("ETag")
+	w.WriteHeader(statusOf(body.Error.Code))
+	w.Write(buf.Bytes())
+}

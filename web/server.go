@@ -1,0 +1,145 @@
+// Package web serves partnerhub over HTTP: the JSON API, the health checks
+// and (later) the portal's pages. routes.go lists every route.
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"partnerhub"
+	"partnerhub/i18n"
+)
+
+// Source is where the server reads the programme from.
+type Source interface {
+	Catalog(ctx context.Context, home string) (*partnerhub.Catalog, error)
+	Ping(ctx context.Context) error
+}
+
+// Deps are what NewServer needs.
+type Deps struct {
+	Source   Source
+	Home     string // slug of the home institution served
+	Messages *i18n.Catalogs
+	Logger   *slog.Logger
+}
+
+// Server is the http.Handler of partnerhub.
+type Server struct {
+	deps Deps
+	mux  *http.ServeMux
+	snap atomic.Pointer[snapshot]
+}
+
+// snapshot is one version of the programme, indexed, with the responses
+// that do not depend on the request encoded once.
+type snapshot struct {
+	index *partnerhub.Index
+	etag  string // of the catalog as a whole
+
+	partners   body
+	partnerBy  map[string]body
+	units      body
+	unitBy     map[string]body
+	phases     body
+	activities body
+}
+
+// body is an encoded response with its validator.
+type body struct {
+	b    []byte
+	etag []string // the header value, shared read-only
+}
+
+func newBody(v any) (body, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return body{}, err
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	return body{b: buf.Bytes(), etag: []string{`"` + hex.EncodeToString(sum[:12]) + `"`}}, nil
+}
+
+// NewServer loads the programme of deps.Home and returns the server.
+func NewServer(ctx context.Context, deps Deps) (*Server, error) {
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{deps: deps, mux: http.NewServeMux()}
+	if err := s.Reload(ctx); err != nil {
+		return nil, err
+	}
+	s.routes()
+	return s, nil
+}
+
+// Reload reads the programme again and swaps it in atomically; requests in
+// flight finish on the version they started with.
+func (s *Server) Reload(ctx context.Context) error {
+	c, err := s.deps.Source.Catalog(ctx, s.deps.Home)
+	if err != nil {
+		return err
+	}
+	snap, err := newSnapshot(c)
+	if err != nil {
+		return err
+	}
+	s.snap.Store(snap)
+	return nil
+}
+
+func newSnapshot(c *partnerhub.Catalog) (*snapshot, error) {
+	x := partnerhub.NewIndex(c)
+	sn := &snapshot{index: x, partnerBy: map[string]body{}, unitBy: map[string]body{}}
+	var err error
+	enc := func(v any) body {
+		if err != nil {
+			return body{}
+		}
+		var b body
+		b, err = newBody(v)
+		return b
+	}
+	sn.partners = enc(list(x.Partners(partnerhub.PartnerFilter{})))
+	for _, p := range x.Partners(partnerhub.PartnerFilter{}) {
+		sn.partnerBy[p.Slug] = enc(p)
+	}
+	sn.units = enc(list(x.Units()))
+	for _, u := range x.Units() {
+		v, _ := x.Unit(u.Code)
+		sn.unitBy[u.Code] = enc(v)
+	}
+	sn.phases = enc(list(x.Phases()))
+	sn.activities = enc(list(x.Activities(partnerhub.ActivityFilter{})))
+	whole := enc(c)
+	if err != nil {
+		return nil, fmt.Errorf("encode snapshot: %w", err)
+	}
+	sn.etag = whole.etag[0]
+	return sn, nil
+}
+
+// listBody is the envelope of every list: {"items": [...]}.
+type listBody[T any] struct {
+	Items []T `json:"items"`
+}
+
+func list[T any](items []T) listBody[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return listBody[T]{Items: items}
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
