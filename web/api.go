@@ -41,6 +41,7 @@ func writeBody(w http.ResponseWriter, r *http.Request, b body) error {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
+	h["Content-Length"] = b.length
 	_, err := w.Write(b.b)
 	return err
 }

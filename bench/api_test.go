@@ -1,0 +1,119 @@
+// Package bench measures the partnerhub server: Go benchmarks of the handler
+// in process (this file) and an HTTP load test against a real process
+// (http.sh). See README.md.
+package bench
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"partnerhub/dataset"
+	"partnerhub/i18n"
+	"partnerhub/store/storetest"
+	"partnerhub/web"
+)
+
+// newServer returns a server on a fresh SQLite file loaded with the
+// built-in data, and the slugs of its partners.
+func newServer(b *testing.B) (*web.Server, []string) {
+	b.Helper()
+	ctx := context.Background()
+	db := storetest.Engines()[0].Open(b) // SQLite, always first
+	c, err := dataset.Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := db.ImportCatalog(ctx, c); err != nil {
+		b.Fatal(err)
+	}
+	msgs, err := i18n.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := web.NewServer(ctx, web.Deps{Source: db, Home: c.Home.Slug, Messages: msgs})
+	if err != nil {
+		b.Fatal(err)
+	}
+	slugs := make([]string, len(c.Partners))
+	for i, p := range c.Partners {
+		slugs[i] = p.Slug
+	}
+	if len(slugs) == 0 {
+		b.Fatal("built-in data has no partners")
+	}
+	return srv, slugs
+}
+
+// benchGET serves GET targets[i%len(targets)] b.N times and fails on any
+// status but 200.
+func benchGET(b *testing.B, srv http.Handler, targets ...string) {
+	b.Helper()
+	reqs := make([]*http.Request, len(targets))
+	for i, t := range targets {
+		reqs[i] = httptest.NewRequest(http.MethodGet, t, nil)
+	}
+	// Each target once outside the timing: catches a wrong URL before the
+	// loop and gives the mean body size for MB/s.
+	var size int
+	for i, r := range reqs {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			b.Fatalf("GET %s: status %d: %s", targets[i], w.Code, w.Body)
+		}
+		size += w.Body.Len()
+	}
+	b.SetBytes(int64(size / len(reqs)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, reqs[i])
+		if w.Code != http.StatusOK {
+			b.Fatalf("GET %s: status %d: %s", targets[i], w.Code, w.Body)
+		}
+		if i++; i == len(reqs) {
+			i = 0
+		}
+	}
+}
+
+func BenchmarkPartnersList(b *testing.B) {
+	srv, _ := newServer(b)
+	benchGET(b, srv, "/api/v1/partners")
+}
+
+func BenchmarkPartnersFiltered(b *testing.B) {
+	srv, _ := newServer(b)
+	benchGET(b, srv, "/api/v1/partners?tier=primary&unit=eng")
+}
+
+func BenchmarkPartnerBySlug(b *testing.B) {
+	srv, slugs := newServer(b)
+	targets := make([]string, len(slugs))
+	for i, s := range slugs {
+		targets[i] = "/api/v1/partners/" + s
+	}
+	benchGET(b, srv, targets...)
+}
+
+func BenchmarkActivitiesFiltered(b *testing.B) {
+	srv, _ := newServer(b)
+	benchGET(b, srv, "/api/v1/activities?from=2019&to=2021")
+}
+
+// BenchmarkReload is the cost of an edit going live: the whole catalog read
+// again from SQLite and the snapshot (index and encoded bodies) rebuilt.
+func BenchmarkReload(b *testing.B) {
+	srv, _ := newServer(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := srv.Reload(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# HTTP load test of partnerhub against a baseline that serves the same bytes
+# from memory (bench/static). Loopback only. See bench/README.md.
+#
+#   bash bench/http.sh
+#
+# Environment (all optional):
+#   PH_PORT=18080 STATIC_PORT=18081   ports on 127.0.0.1 (must be free)
+#   THREADS=2 CONNS=32 DURATION=10s WARMUP=2s   wrk settings
+#   COLD_RUNS=5                       cold starts measured (median reported)
+#
+# Exit status: 0 when every bar is met, 1 when one is not, 2 on a setup error.
+set -euo pipefail
+
+PH_PORT=${PH_PORT:-18080}
+STATIC_PORT=${STATIC_PORT:-18081}
+THREADS=${THREADS:-2}
+CONNS=${CONNS:-32}
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-2s}
+COLD_RUNS=${COLD_RUNS:-5}
+
+# The bars.
+BAR_RATIO=0.5   # partnerhub req/s ÷ static req/s, at least
+BAR_P99_MS=20   # partnerhub p99 latency, below
+BAR_RSS_MB=60   # partnerhub peak RSS, below
+BAR_COLD_MS=300 # start to first 200 of /api/v1/partners, below
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/partnerhub-bench.XXXXXX")
+PH_ADDR=127.0.0.1:$PH_PORT
+PH_URL=http://$PH_ADDR
+DB=$TMP/partnerhub.db
+PH_PID=""
+STATIC_PID=""
+
+log() { printf '== %s\n' "$*" >&2; }
+die() {
+	printf 'http.sh: %s\n' "$*" >&2
+	exit 2
+}
+
+# stop PID: SIGTERM, wait for it to exit (SIGKILL after 10 s).
+stop() {
+	local pid=$1 i
+	[[ -n $pid ]] || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 1000; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.01
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	local rc=$?
+	stop "$STATIC_PID"
+	stop "$PH_PID"
+	rm -rf "$TMP"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# port_free PORT: nothing accepts connections on 127.0.0.1:PORT.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+now_ns() { date +%s%N; }
+
+# wait_ok URL PID [SECONDS]: polls URL until it answers 200; fails when PID
+# exits or the time is up.
+wait_ok() {
+	local url=$1 pid=$2 secs=${3:-30} deadline
+	deadline=$(($(now_ns) + secs * 1000000000))
+	until [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" || true) == 200 ]]; do
+		kill -0 "$pid" 2>/dev/null || return 1
+		(($(now_ns) < deadline)) || return 1
+		sleep 0.05
+	done
+}
+
+# start_partnerhub: starts partnerhub serve on $DB at $PH_ADDR; sets PH_PID.
+# Its log (JSON lines) goes to $TMP/partnerhub.log.
+start_partnerhub() {
+	"$TMP/partnerhub" serve -addr "$PH_ADDR" -db "sqlite:$DB" 2>>"$TMP/partnerhub.log" >/dev/null &
+	PH_PID=$!
+}
+
+stop_partnerhub() {
+	stop "$PH_PID"
+	PH_PID=""
+}
+
+# --- setup -------------------------------------------------------------------
+
+command -v curl >/dev/null || die "curl is required"
+if ! command -v wrk >/dev/null; then
+	log "installing wrk"
+	SUDO=""
+	[[ $(id -u) == 0 ]] || SUDO=sudo
+	if ! $SUDO apt-get install -y wrk >&2; then
+		$SUDO apt-get update >&2
+		$SUDO apt-get install -y wrk >&2
+	fi
+fi
+
+log "building into $TMP"
+(cd "$ROOT" && go build -o "$TMP/partnerhub" ./cmd/partnerhub && go build -o "$TMP/static" ./bench/static)
+
+for p in "$PH_PORT" "$STATIC_PORT"; do
+	port_free "$p" || die "127.0.0.1:$p is in use (set PH_PORT / STATIC_PORT)"
+done
+
+log "starting partnerhub on a fresh database ($DB)"
+start_partnerhub
+wait_ok "$PH_URL/readyz" "$PH_PID" 60 || {
+	cat "$TMP/partnerhub.log" >&2
+	die "partnerhub did not become ready"
+}
+grep -q '"msg":"listening".*"addr":"'"$PH_URL"'"' "$TMP/partnerhub.log" ||
+	log "warning: no \"listening\" log line with addr $PH_URL"
+
+# --- load --------------------------------------------------------------------
+
+# wrk_run URL NAME: warm-up, then the measured run; prints wrk's output and
+# sets REQS (req/s), P99_MS and ERRS (non-2xx/3xx and socket errors).
+wrk_run() {
+	local url=$1 name=$2 out=$TMP/wrk-$2.txt
+	wrk -t"$THREADS" -c"$CONNS" -d"$WARMUP" "$url" >/dev/null
+	wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$url" >"$out"
+	sed 's/^/    /' "$out" >&2
+	REQS=$(awk '/^Requests\/sec:/ {print $2}' "$out")
+	P99_MS=$(awk '$1 == "99%" {
+		v = $2
+		if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
+		else if (v ~ /ms$/) { sub(/ms$/, "", v) }
+		else if (v ~ /m$/) { sub(/m$/, "", v); v *= 60000 }
+		else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
+		printf "%.2f", v
+	}' "$out")
+	ERRS=$(awk '/^ *Non-2xx or 3xx responses:/ {n += $NF}
+		/^ *Socket errors:/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10}
+		END {print n + 0}' "$out")
+	[[ -n $REQS && -n $P99_MS ]] || die "could not parse wrk output of $url"
+}
+
+ROWS=()       # one formatted line per compared path
+FAILED=0
+
+# holds COND: the awk condition COND is true.
+holds() { awk "BEGIN {exit !($1)}"; }
+
+# verdict COND: prints PASS or FAIL, and remembers a failure.
+# (Call it directly, not in $(...), so that FAILED is kept.)
+VERDICT=""
+verdict() {
+	if holds "$1"; then
+		VERDICT=PASS
+	else
+		VERDICT=FAIL
+		FAILED=1
+	fi
+}
+
+# compare PATH: loads PATH on partnerhub, then on a static server holding
+# the bytes partnerhub answered for PATH (same Content-Type), and records a
+# row of the summary.
+compare() {
+	local path=$1 slugname file ctype code
+	slugname=$(printf '%s' "$path" | tr -c 'A-Za-z0-9' '_')
+	file=$TMP/body$slugname
+	read -r code ctype < <(curl -s -o "$file" -w '%{http_code} %{content_type}\n' --max-time 10 "$PH_URL$path")
+	[[ $code == 200 ]] || die "GET $path on partnerhub: status $code"
+
+	log "partnerhub $path ($(wc -c <"$file") bytes, $ctype)"
+	wrk_run "$PH_URL$path" "ph$slugname"
+	local ph_reqs=$REQS ph_p99=$P99_MS ph_errs=$ERRS
+
+	"$TMP/static" -addr "127.0.0.1:$STATIC_PORT" -file "$file" -type "$ctype" 2>>"$TMP/static.log" &
+	STATIC_PID=$!
+	wait_ok "http://127.0.0.1:$STATIC_PORT$path" "$STATIC_PID" 10 || {
+		cat "$TMP/static.log" >&2
+		die "static server did not start"
+	}
+	log "static $path"
+	wrk_run "http://127.0.0.1:$STATIC_PORT$path" "static$slugname"
+	local st_reqs=$REQS st_p99=$P99_MS
+	stop "$STATIC_PID"
+	STATIC_PID=""
+
+	local ratio v_ratio v_p99 note=""
+	ratio=$(awk -v a="$ph_reqs" -v b="$st_reqs" 'BEGIN {printf "%.2f", a / b}')
+	verdict "$ratio >= $BAR_RATIO"
+	v_ratio=$VERDICT
+	verdict "$ph_p99 < $BAR_P99_MS"
+	v_p99=$VERDICT
+	if ((ph_errs > 0)); then
+		note="FAIL: $ph_errs non-2xx/3xx or socket errors"
+		FAILED=1
+	fi
+	ROWS+=("$(printf '%-28s %10.0f %8.2f %10.0f %8.2f %6s %-5s %-5s %s' \
+		"$path" "$ph_reqs" "$ph_p99" "$st_reqs" "$st_p99" "$ratio" "$v_ratio" "$v_p99" "$note")")
+}
+
+# The paths compared. Add the portal's pages here as they land, e.g.
+#   compare /en/partners
+#   compare /ja/partners/SLUG
+compare /api/v1/partners
+
+# Peak resident memory of the partnerhub process over its whole life.
+RSS_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$PH_PID/status")
+RSS_MB=$(awk -v k="$RSS_KB" 'BEGIN {printf "%.1f", k / 1024}')
+
+# --- cold start --------------------------------------------------------------
+
+# From process start to the first 200 of /api/v1/partners, on the existing
+# database (migrations already applied, data loaded).
+stop_partnerhub
+log "cold start x$COLD_RUNS"
+COLD=()
+for ((run = 1; run <= COLD_RUNS; run++)); do
+	port_free "$PH_PORT" || die "127.0.0.1:$PH_PORT still in use after stop"
+	t0=$(now_ns)
+	start_partnerhub
+	until [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 0.5 "$PH_URL/api/v1/partners" || true) == 200 ]]; do
+		if ! kill -0 "$PH_PID" 2>/dev/null; then
+			tail -n 20 "$TMP/partnerhub.log" >&2
+			die "partnerhub exited during cold start"
+		fi
+		(($(now_ns) - t0 < 30000000000)) || die "no 200 within 30 s of start"
+		sleep 0.005
+	done
+	t1=$(now_ns)
+	COLD+=($(((t1 - t0) / 1000000)))
+	stop_partnerhub
+done
+COLD_MEDIAN=$(printf '%s\n' "${COLD[@]}" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
+
+# --- summary -----------------------------------------------------------------
+
+verdict "$RSS_MB < $BAR_RSS_MB"
+V_RSS=$VERDICT
+verdict "$COLD_MEDIAN < $BAR_COLD_MS"
+V_COLD=$VERDICT
+{
+	echo
+	echo "partnerhub vs static bytes — wrk -t$THREADS -c$CONNS -d$DURATION (after ${WARMUP} warm-up), $(nproc) CPUs shared by wrk and the server"
+	printf '%-28s %10s %8s %10s %8s %6s %-5s %-5s\n' "path" "ph req/s" "ph p99" "st req/s" "st p99" "ratio" "ratio" "p99"
+	printf '%-28s %10s %8s %10s %8s %6s %-5s %-5s\n' "" "" "ms" "" "ms" "ph/st" ">=$BAR_RATIO" "<${BAR_P99_MS}ms"
+	printf '%s\n' "${ROWS[@]}"
+	echo
+	printf '%-34s %8s MB   %s (< %s MB)\n' "partnerhub peak RSS (VmHWM)" "$RSS_MB" "$V_RSS" "$BAR_RSS_MB"
+	printf '%-34s %8s ms   %s (< %s ms)   runs: %s ms\n' "cold start to first 200, median" "$COLD_MEDIAN" \
+		"$V_COLD" "$BAR_COLD_MS" "${COLD[*]}"
+}
+
+if ((FAILED)); then
+	echo "RESULT: FAIL"
+	exit 1
+fi
+echo "RESULT: PASS"
