@@ -193,6 +193,7 @@ type loader struct {
 	problems []Problem
 	roots    map[string]*yaml.Node
 	origins  map[string]origin // catalog path prefix ("partners[3]") -> node
+	at       string            // path of the record being built, for problems found while building
 	marks    map[string]string // unit mark -> code
 	cat      partnerhub.Catalog
 }
@@ -218,6 +219,7 @@ func Load(fsys fs.FS) (*partnerhub.Catalog, error) {
 		return nil, &Error{Problems: l.problems}
 	}
 	l.build(insts, home, phases, partners, agreements, acts, figures)
+	l.at = ""
 	if len(l.problems) == 0 {
 		if err := l.cat.Validate(); err != nil {
 			l.report(err)
@@ -315,6 +317,9 @@ func (l *loader) problem(file string, n *yaml.Node, field, key string, args ...a
 	if n != nil {
 		line = n.Line
 	}
+	if l.at != "" {
+		field = l.at + "." + field
+	}
 	l.problems = append(l.problems, Problem{File: file, Line: line, Field: field, Key: key, Args: args})
 }
 
@@ -356,9 +361,10 @@ func (l *loader) build(insts []institutionYAML, home homeFile, phases []phaseYAM
 	l.origins["home"] = origin{"home.yaml", child(l.roots["home.yaml"], "home")}
 	for i, u := range home.Units {
 		n := l.item("home.yaml", "units", i)
-		l.origins[fmt.Sprintf("units[%d]", len(c.Units))] = origin{"home.yaml", n}
+		l.at = fmt.Sprintf("units[%d]", len(c.Units))
+		l.origins[l.at] = origin{"home.yaml", n}
 		if prev, dup := l.marks[u.Abbr.Ja]; dup {
-			l.problem("home.yaml", n, "units.abbr.ja", "duplicate_mark", u.Abbr.Ja, prev)
+			l.problem("home.yaml", n, "abbr.ja", "duplicate_mark", u.Abbr.Ja, prev)
 		}
 		l.marks[u.Abbr.Ja] = u.Code
 		c.Units = append(c.Units, partnerhub.Unit(u))
@@ -372,7 +378,8 @@ func (l *loader) build(insts []institutionYAML, home homeFile, phases []phaseYAM
 	}
 	for i, p := range partners {
 		n := l.item("partners.yaml", "", i)
-		l.origins[fmt.Sprintf("partners[%d]", len(c.Partners))] = origin{"partners.yaml", n}
+		l.at = fmt.Sprintf("partners[%d]", len(c.Partners))
+		l.origins[l.at] = origin{"partners.yaml", n}
 		c.Partners = append(c.Partners, partnerhub.Partner{
 			Slug: p.Slug, Name: p.Name, ShortName: p.ShortName, Kind: p.Kind,
 			Members: p.Members, Summary: p.Summary, Note: p.Note,
@@ -384,6 +391,7 @@ func (l *loader) build(insts []institutionYAML, home homeFile, phases []phaseYAM
 		for _, ph := range slices.Sorted(mapKeys(p.Teams)) {
 			t := p.Teams[ph]
 			tn := child(child(n, "teams"), strconv.Itoa(ph))
+			l.at = fmt.Sprintf("partners[%d].teams.%d", len(c.Partners)-1, ph)
 			codes := l.unitCodes("partners.yaml", tn, "units", t.Units)
 			lead := ""
 			if t.Lead != "" {
@@ -403,7 +411,8 @@ func (l *loader) build(insts []institutionYAML, home homeFile, phases []phaseYAM
 	}
 	for i, a := range agreements {
 		n := l.item("agreements.yaml", "", i)
-		l.origins[fmt.Sprintf("agreements[%d]", len(c.Agreements))] = origin{"agreements.yaml", n}
+		l.at = fmt.Sprintf("agreements[%d]", len(c.Agreements))
+		l.origins[l.at] = origin{"agreements.yaml", n}
 		c.Agreements = append(c.Agreements, partnerhub.Agreement{
 			Slug: a.Slug, Partner: a.Partner, Institution: a.Institution, Kind: a.Kind, Level: a.Level,
 			Title: a.Title, Units: l.unitCodes("agreements.yaml", n, "units", a.Units),
@@ -413,7 +422,8 @@ func (l *loader) build(insts []institutionYAML, home homeFile, phases []phaseYAM
 	}
 	for i, s := range acts.Series {
 		n := l.item("activities.yaml", "series", i)
-		l.origins[fmt.Sprintf("series[%d]", len(c.Series))] = origin{"activities.yaml", n}
+		l.at = fmt.Sprintf("series[%d]", len(c.Series))
+		l.origins[l.at] = origin{"activities.yaml", n}
 		c.Series = append(c.Series, partnerhub.Series{
 			Slug: s.Slug, Name: s.Name, Partner: s.Partner, Since: l.date("activities.yaml", n, "since", s.Since),
 			Recurrence: s.Recurrence, Alternates: s.Alternates,
@@ -421,7 +431,8 @@ func (l *loader) build(insts []institutionYAML, home homeFile, phases []phaseYAM
 	}
 	for i, a := range acts.Activities {
 		n := l.item("activities.yaml", "activities", i)
-		l.origins[fmt.Sprintf("activities[%d]", len(c.Activities))] = origin{"activities.yaml", n}
+		l.at = fmt.Sprintf("activities[%d]", len(c.Activities))
+		l.origins[l.at] = origin{"activities.yaml", n}
 		c.Activities = append(c.Activities, partnerhub.Activity{
 			Slug: a.Slug, Kind: a.Kind, Title: a.Title, Summary: a.Summary,
 			Start: l.date("activities.yaml", n, "start", a.Start), End: l.date("activities.yaml", n, "end", a.End),
@@ -432,7 +443,8 @@ func (l *loader) build(insts []institutionYAML, home homeFile, phases []phaseYAM
 	}
 	for i, f := range figures {
 		n := l.item("figures.yaml", "", i)
-		l.origins[fmt.Sprintf("figures[%d]", len(c.Figures))] = origin{"figures.yaml", n}
+		l.at = fmt.Sprintf("figures[%d]", len(c.Figures))
+		l.origins[l.at] = origin{"figures.yaml", n}
 		c.Figures = append(c.Figures, partnerhub.Figure{
 			Key: f.Key, Partner: f.Partner, Value: f.Value, PerYear: f.PerYear,
 			AsOf: l.date("figures.yaml", n, "as_of", f.AsOf), Note: f.Note,

@@ -1042,7 +1042,7 @@ func TestLoadRejects(t *testing.T) {
 		{
 			name: "unknown unit mark", file: "partners.yaml",
 			old: "[医, 工, 理, 農, 数理, 情理, 大海研, 情基]", new: "[医, 工, 理, 農, 数理, 情理, 大海研, 情報]",
-			at: "情報]", key: "unknown_mark", fld: "units[7]",
+			at: "情報]", key: "unknown_mark", fld: "partners[13].teams.3.units[7]",
 		},
 		{
 			name: "unknown member institution", file: "partners.yaml",
@@ -1062,7 +1062,7 @@ func TestLoadRejects(t *testing.T) {
 		{
 			name: "bad date", file: "activities.yaml",
 			old: `start: "2021-10"`, new: `start: "2019-13"`,
-			at: `start: "2019-13"`, key: "bad_date", fld: "start",
+			at: `start: "2019-13"`, key: "bad_date", fld: "activities[27].start",
 		},
 		{
 			name: "yaml syntax error", file: "partners.yaml",
@@ -1072,7 +1072,7 @@ func TestLoadRejects(t *testing.T) {
 		{
 			name: "lead not in team", file: "partners.yaml",
 			old: "大海研, 情基], lead: 農}", new: "大海研, 情基], lead: 法}",
-			at: "lead: 法}", key: "lead_not_in_team", fld: "lead",
+			at: "lead: 法}", key: "lead_not_in_team", fld: "partners[13].teams.3.lead",
 		},
 		{
 			name: "unknown partner in activity", file: "activities.yaml",
