@@ -350,7 +350,9 @@ func TestAPI(t *testing.T) {
 // failingSource answers the catalog of another source but fails to ping.
 type failingSource struct{ Source }
 
-func (failingSource) Ping(context.Context) error { return errors.New("connection refused: secret internals") }
+func (failingSource) Ping(context.Context) error {
+	return errors.New("connection refused: secret internals")
+}
 
 func TestReadyzWhenTheDatabaseIsDown(t *testing.T) {
 	ts := newTestServer(t, storetest.Engines()[0])
