@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Index answers the read queries of one catalog from memory. The programme's
@@ -236,11 +237,14 @@ func (x *Index) ValidatePartnerFilter(f PartnerFilter) error {
 	if f.Country != "" && !countryRE.MatchString(f.Country) {
 		errs.Add("country", "bad_country")
 	}
-	if len(f.Q) > 200 {
-		errs.Add("q", "too_long", 200)
+	if utf8.RuneCountInString(f.Q) > MaxQueryLen {
+		errs.Add("q", "too_long_chars", MaxQueryLen)
 	}
 	return errs.Err()
 }
+
+// MaxQueryLen bounds a search query, in characters.
+const MaxQueryLen = 200
 
 // IsZero reports whether the filter selects everything.
 func (f PartnerFilter) IsZero() bool { return f == PartnerFilter{} }
@@ -358,8 +362,8 @@ func (x *Index) ValidateActivityFilter(f ActivityFilter) error {
 	if !f.From.IsZero() && !f.To.IsZero() && f.To.Last().Before(f.From.First()) {
 		errs.Add("to", "before_start")
 	}
-	if len(f.Q) > 200 {
-		errs.Add("q", "too_long", 200)
+	if utf8.RuneCountInString(f.Q) > MaxQueryLen {
+		errs.Add("q", "too_long_chars", MaxQueryLen)
 	}
 	return errs.Err()
 }

@@ -56,7 +56,7 @@ type Institution struct {
 	Lng         *float64 `json:"lng"`
 	Website     string   `json:"website"`
 	ROR         string   `json:"ror"`
-	Established int      `json:"established,omitempty"`
+	Established int      `json:"established"` // 0 when unknown
 }
 
 var countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
@@ -415,16 +415,16 @@ type Activity struct {
 	Start        PartialDate  `json:"start"`
 	End          PartialDate  `json:"end"`
 	FiscalYear   bool         `json:"fiscal_year"`
-	Phase        int          `json:"phase,omitempty"` // when the source dates it only by phase
-	Format       Format       `json:"format,omitempty"`
-	Host         string       `json:"host"` // institution slug
+	Phase        int          `json:"phase"`  // when the source dates it only by phase; else 0
+	Format       Format       `json:"format"` // "" when unknown
+	Host         string       `json:"host"`   // institution slug
 	Venue        Text         `json:"venue"`
 	Participants *Count       `json:"participants"`
 	Partners     []string     `json:"partners"`
 	Units        []string     `json:"units"`
 	Institutions []string     `json:"institutions"` // others taking part, outside the partnership
 	Series       string       `json:"series"`
-	Edition      int          `json:"edition,omitempty"`
+	Edition      int          `json:"edition"` // 0 outside a series
 }
 
 func (a *Activity) Validate() error {

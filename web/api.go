@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -77,6 +78,14 @@ func params(q url.Values, allowed ...string) partnerhub.FieldErrors {
 	return errs
 }
 
+// noParams refuses every query parameter but lang.
+func noParams(r *http.Request) error {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	return params(r.URL.Query()).Err()
+}
+
 // single returns the one value of a parameter; a repeated one is an error.
 func single(q url.Values, errs partnerhub.FieldErrors, key string) string {
 	vs := q[key]
@@ -119,14 +128,28 @@ func partnerFilter(x *partnerhub.Index, q url.Values) (partnerhub.PartnerFilter,
 		}
 		f.Phase = n
 	}
-	if err := errs.Err(); err != nil {
-		return f, err
+	return f, merge(errs, x.ValidatePartnerFilter(f))
+}
+
+// merge adds the field errors of err to errs, so that one answer reports
+// every problem of a request at once.
+func merge(errs partnerhub.FieldErrors, err error) error {
+	var e *partnerhub.Error
+	if errors.As(err, &e) && e.Code == partnerhub.EInvalid {
+		for f, fe := range e.Fields {
+			errs.Add(f, fe.Key, fe.Args...)
+		}
+	} else if err != nil {
+		return err
 	}
-	return f, x.ValidatePartnerFilter(f)
+	return errs.Err()
 }
 
 func (s *Server) getPartner(w http.ResponseWriter, r *http.Request) error {
 	snap := s.snap.Load()
+	if err := noParams(r); err != nil {
+		return err
+	}
 	slug := r.PathValue("slug")
 	b, ok := snap.partnerBy[slug]
 	if !ok {
@@ -136,13 +159,16 @@ func (s *Server) getPartner(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listUnits(w http.ResponseWriter, r *http.Request) error {
-	if err := params(r.URL.Query()).Err(); err != nil {
+	if err := noParams(r); err != nil {
 		return err
 	}
 	return writeBody(w, r, s.snap.Load().units)
 }
 
 func (s *Server) getUnit(w http.ResponseWriter, r *http.Request) error {
+	if err := noParams(r); err != nil {
+		return err
+	}
 	code := r.PathValue("code")
 	b, ok := s.snap.Load().unitBy[code]
 	if !ok {
@@ -152,7 +178,7 @@ func (s *Server) getUnit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listPhases(w http.ResponseWriter, r *http.Request) error {
-	if err := params(r.URL.Query()).Err(); err != nil {
+	if err := noParams(r); err != nil {
 		return err
 	}
 	return writeBody(w, r, s.snap.Load().phases)
@@ -186,13 +212,13 @@ func activityFilter(x *partnerhub.Index, q url.Values) (partnerhub.ActivityFilte
 		}
 		*into = d
 	}
-	if err := errs.Err(); err != nil {
-		return f, err
-	}
-	return f, x.ValidateActivityFilter(f)
+	return f, merge(errs, x.ValidateActivityFilter(f))
 }
 
 func (s *Server) getActivity(w http.ResponseWriter, r *http.Request) error {
+	if err := noParams(r); err != nil {
+		return err
+	}
 	a, err := s.snap.Load().index.Activity(r.PathValue("slug"))
 	if err != nil {
 		return err
@@ -201,11 +227,10 @@ func (s *Server) getActivity(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
-	h := w.Header()
-	h["Content-Type"] = hdrJSON
-	h.Set("Cache-Control", "public, max-age=3600")
-	_, err := w.Write(openapiJSON)
-	return err
+	if err := noParams(r); err != nil {
+		return err
+	}
+	return writeBody(w, r, s.openapiBody)
 }
 
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) error {

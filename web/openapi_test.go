@@ -737,12 +737,16 @@ func TestOpenAPIStrict(t *testing.T) {
 				t.Errorf("Partner (%s) with %s passes", inst.(map[string]any)["kind"], name)
 			}
 		}
-		// tier is nullable, and established optional.
+		// tier is nullable; established is always present, 0 when unknown.
 		inst, _ = jsonschema.UnmarshalJSON(bytes.NewReader(b))
 		inst.(map[string]any)["tier"] = nil
-		delete(inst.(map[string]any)["members"].([]any)[0].(map[string]any), "established")
+		inst.(map[string]any)["members"].([]any)[0].(map[string]any)["established"] = 0
 		if err := partner.Validate(inst); err != nil {
-			t.Errorf("Partner with tier null and no established fails: %v", err)
+			t.Errorf("Partner with tier null and established 0 fails: %v", err)
+		}
+		delete(inst.(map[string]any)["members"].([]any)[0].(map[string]any), "established")
+		if partner.Validate(inst) == nil {
+			t.Error("Partner whose member lacks established passes")
 		}
 	}
 
@@ -776,7 +780,8 @@ func TestOpenAPIStrict(t *testing.T) {
 		"format by post":     func(a map[string]any) { a["format"] = "by_post" },
 		"participants 100":   func(a map[string]any) { a["participants"] = 100 },
 		"participants about": func(a map[string]any) { a["participants"] = map[string]any{"value": 100, "qualifier": "about"} },
-		"edition 0":          func(a map[string]any) { a["edition"] = 0 },
+		"edition -1":         func(a map[string]any) { a["edition"] = -1 },
+		"no edition":         func(a map[string]any) { delete(a, "edition") },
 		"series null":        func(a map[string]any) { a["series"] = nil },
 	} {
 		inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(oaJSON(t, a)))

@@ -37,6 +37,8 @@ type Server struct {
 	deps Deps
 	mux  *http.ServeMux
 	snap atomic.Pointer[snapshot]
+
+	openapiBody body
 }
 
 // snapshot is one version of the programme, indexed, with the responses
@@ -67,12 +69,13 @@ func newBody(v any) (body, error) {
 	if err := enc.Encode(v); err != nil {
 		return body{}, err
 	}
-	sum := sha256.Sum256(buf.Bytes())
-	return body{
-		b:      buf.Bytes(),
-		etag:   []string{`"` + hex.EncodeToString(sum[:12]) + `"`},
-		length: []string{strconv.Itoa(buf.Len())},
-	}, nil
+	return rawBody(buf.Bytes()), nil
+}
+
+// rawBody is a body already encoded.
+func rawBody(b []byte) body {
+	sum := sha256.Sum256(b)
+	return body{b: b, etag: []string{`"` + hex.EncodeToString(sum[:12]) + `"`}, length: []string{strconv.Itoa(len(b))}}
 }
 
 // NewServer loads the programme of deps.Home and returns the server.
@@ -80,7 +83,7 @@ func NewServer(ctx context.Context, deps Deps) (*Server, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{deps: deps, mux: http.NewServeMux()}
+	s := &Server{deps: deps, mux: http.NewServeMux(), openapiBody: rawBody(openapiJSON)}
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}

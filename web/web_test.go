@@ -272,6 +272,9 @@ func TestAPI(t *testing.T) {
 				{"/api/v1/units/nope", "en", 404, "not_found", "", "unit"},
 				{"/api/v1/activities/nope", "ja", 404, "not_found", "", "活動"},
 				{"/api/v1/nothing", "en", 404, "not_found", "", "nothing at this address"},
+				{"/api/v1/partners/pku?colour=red", "en", 400, "invalid", "colour", "lang"},
+				{"/api/v1/units/eng?x=1", "ja", 400, "invalid", "x", "lang"},
+				{"/api/v1/partners?q=" + strings.Repeat("東", 201), "ja", 400, "invalid", "q", "200文字"},
 				{"/api/v2/partners", "en", 404, "not_found", "", ""},
 			} {
 				for _, how := range []string{"header", "query"} {
@@ -304,6 +307,15 @@ func TestAPI(t *testing.T) {
 					}
 				}
 			}
+		})
+
+		t.Run("every problem is reported at once", func(t *testing.T) {
+			var e apiError
+			ts.getJSON(t, "/api/v1/partners?tier=gold&colour=red&phase=x", &e)
+			if len(e.Error.Fields) != 3 {
+				t.Fatalf("fields %v, want tier, colour and phase", e.Error.Fields)
+			}
+			ts.getJSON(t, "/api/v1/partners?q="+strings.Repeat("東", 200), &items[partnerhub.PartnerView]{})
 		})
 
 		t.Run("write methods are refused", func(t *testing.T) {

@@ -1,0 +1,48 @@
+package worldmap
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestEqualEarth(t *testing.T) {
+	// The projection's published extent: x ±2.7066 at the equator's ends,
+	// y ±1.3173 at the poles (unit sphere).
+	if x, y := equalEarth(180, 0); math.Abs(x-2.7066) > 1e-3 || y != 0 {
+		t.Fatalf("(180, 0) -> %v, %v", x, y)
+	}
+	if _, y := equalEarth(0, 90); math.Abs(y-1.3173) > 1e-3 {
+		t.Fatalf("(0, 90) -> y %v", y)
+	}
+}
+
+func TestDraw(t *testing.T) {
+	w, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(w.rings) < 1000 {
+		t.Fatalf("only %d rings", len(w.rings))
+	}
+	m := w.Draw(View{West: -180, East: 180, South: -58, North: 84, Width: 1000})
+	if m.Width != 1000 || m.Height < 300 || m.Height > 600 {
+		t.Fatalf("size %vx%v", m.Width, m.Height)
+	}
+	if !strings.HasPrefix(m.Path, "M") || strings.Count(m.Path, "Z") < 500 || len(m.Path) > 400_000 {
+		t.Fatalf("path: %d bytes, %d rings", len(m.Path), strings.Count(m.Path, "Z"))
+	}
+	// Tokyo is right of centre and north of the middle; Santiago left and south.
+	tx, ty := m.Project(35.69, 139.69)
+	sx, sy := m.Project(-33.46, -70.65)
+	if tx < 800 || tx > 950 || ty > m.Height/2 || sx > 400 || sy < m.Height/2 {
+		t.Fatalf("Tokyo at %v,%v; Santiago at %v,%v", tx, ty, sx, sy)
+	}
+	eu := w.Draw(View{West: -12, East: 32, South: 34, North: 66, Width: 600})
+	if len(eu.Path) >= len(m.Path) || !eu.Contains(48.85, 2.35) || eu.Contains(35.69, 139.69) {
+		t.Fatal("the Europe view is not a part of the world")
+	}
+	if x, y := eu.Project(48.85, 2.35); x < 0 || x > eu.Width || y < 0 || y > eu.Height {
+		t.Fatalf("Paris falls outside the Europe view: %v,%v", x, y)
+	}
+}
