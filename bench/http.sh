@@ -8,6 +8,7 @@
 #   PH_PORT=18080 STATIC_PORT=18081   ports on 127.0.0.1 (must be free)
 #   THREADS=2 CONNS=32 DURATION=10s WARMUP=2s   wrk settings
 #   COLD_RUNS=5                       cold starts measured (median reported)
+#   EXTRA_PATHS="/en/partners ..."    more paths to compare, after /api/v1/partners
 #
 # Exit status: 0 when every bar is met, 1 when one is not, 2 on a setup error.
 set -euo pipefail
@@ -106,7 +107,8 @@ if ! command -v wrk >/dev/null; then
 fi
 
 log "building into $TMP"
-(cd "$ROOT" && go build -o "$TMP/partnerhub" ./cmd/partnerhub && go build -o "$TMP/static" ./bench/static)
+(cd "$ROOT" && go build -o "$TMP/partnerhub" ./cmd/partnerhub && go build -o "$TMP/static" ./bench/static) ||
+	die "build failed"
 
 for p in "$PH_PORT" "$STATIC_PORT"; do
 	port_free "$p" || die "127.0.0.1:$p is in use (set PH_PORT / STATIC_PORT)"
@@ -122,6 +124,10 @@ grep -q '"msg":"listening".*"addr":"'"$PH_URL"'"' "$TMP/partnerhub.log" ||
 	log "warning: no \"listening\" log line with addr $PH_URL"
 
 # --- load --------------------------------------------------------------------
+
+# Other work on the machine shows in the tail latencies: the summary prints
+# the load average from before the load, to tell a noisy reading.
+LOADAVG_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # wrk_run URL NAME: warm-up, then the measured run; prints wrk's output and
 # sets REQS (req/s), P99_MS and ERRS (non-2xx/3xx and socket errors).
@@ -206,7 +212,11 @@ compare() {
 # The paths compared. Add the portal's pages here as they land, e.g.
 #   compare /en/partners
 #   compare /ja/partners/SLUG
+# EXTRA_PATHS="/a /b" compares more paths without editing this file.
 compare /api/v1/partners
+for path in ${EXTRA_PATHS:-}; do
+	compare "$path"
+done
 
 # Peak resident memory of the partnerhub process over its whole life.
 RSS_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$PH_PID/status")
@@ -246,6 +256,7 @@ V_COLD=$VERDICT
 {
 	echo
 	echo "partnerhub vs static bytes — wrk -t$THREADS -c$CONNS -d$DURATION (after ${WARMUP} warm-up), $(nproc) CPUs shared by wrk and the server"
+	echo "load average before the load: $LOADAVG_BEFORE"
 	printf '%-28s %10s %8s %10s %8s %6s %-5s %-5s\n' "path" "ph req/s" "ph p99" "st req/s" "st p99" "ratio" "ratio" "p99"
 	printf '%-28s %10s %8s %10s %8s %6s %-5s %-5s\n' "" "" "ms" "" "ms" "ph/st" ">=$BAR_RATIO" "<${BAR_P99_MS}ms"
 	printf '%s\n' "${ROWS[@]}"

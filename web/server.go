@@ -9,10 +9,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"partnerhub"
 	"partnerhub/i18n"
@@ -39,6 +41,9 @@ type Server struct {
 	snap atomic.Pointer[snapshot]
 
 	openapiBody body
+	assets      *assets
+	templates   map[string]*template.Template
+	maps        mapCache
 }
 
 // snapshot is one version of the programme, indexed, with the responses
@@ -53,6 +58,11 @@ type snapshot struct {
 	unitBy     map[string]body
 	phases     body
 	activities body
+
+	pages        pageCache // rendered pages of this version
+	loaded       time.Time // when this version was read, for Last-Modified
+	lastModified []string
+	langHeader   map[partnerhub.Lang][]string
 }
 
 // body is an encoded response with its validator.
@@ -84,6 +94,13 @@ func NewServer(ctx context.Context, deps Deps) (*Server, error) {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{deps: deps, mux: http.NewServeMux(), openapiBody: rawBody(openapiJSON)}
+	var err error
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if s.templates, err = parseTemplates(); err != nil {
+		return nil, err
+	}
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -108,7 +125,10 @@ func (s *Server) Reload(ctx context.Context) error {
 
 func newSnapshot(c *partnerhub.Catalog) (*snapshot, error) {
 	x := partnerhub.NewIndex(c)
-	sn := &snapshot{index: x, partnerBy: map[string]body{}, unitBy: map[string]body{}}
+	now := time.Now().UTC()
+	sn := &snapshot{index: x, partnerBy: map[string]body{}, unitBy: map[string]body{},
+		loaded: now, lastModified: []string{now.Format(http.TimeFormat)},
+		langHeader: map[partnerhub.Lang][]string{partnerhub.Japanese: {"ja"}, partnerhub.English: {"en"}}}
 	var err error
 	enc := func(v any) body {
 		if err != nil {

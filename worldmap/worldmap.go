@@ -149,8 +149,8 @@ type Map struct {
 	scale         float64
 }
 
-// Draw renders the view. Points closer than a pixel to the previous
-// one are dropped, which keeps a world map small without visible loss.
+// Draw renders the view. Points that round to the same pixel as the
+// previous one are dropped, which keeps a world map small without visible loss.
 func (w *World) Draw(v View) *Map {
 	m := &Map{view: v, minX: math.Inf(1), maxY: math.Inf(-1)}
 	maxX, minY := math.Inf(-1), math.Inf(1)
@@ -177,22 +177,34 @@ func (w *World) Draw(v View) *Map {
 		if box[2] < v.West || box[0] > v.East || box[3] < v.South || box[1] > v.North {
 			continue
 		}
-		var lx, ly float64
+		// Whole pixels, written relative to the previous point: a third of
+		// the size of absolute decimals, and rounding never drifts because
+		// each step is the difference of two rounded positions.
+		var lx, ly int
 		n := 0
 		start := len(b)
 		for j, p := range r {
-			x, y := m.Project(p[1], p[0])
-			if j > 0 && j < len(r)-1 && math.Abs(x-lx) < 1 && math.Abs(y-ly) < 1 {
+			fx, fy := m.Project(p[1], p[0])
+			x, y := int(math.Round(fx)), int(math.Round(fy))
+			if j > 0 && x == lx && y == ly {
 				continue
 			}
-			if n == 0 {
+			// A ring that runs along the antimeridian steps from 180° to
+			// -180°: start a new subpath rather than draw a line across the world.
+			jump := j > 0 && math.Abs(p[0]-r[j-1][0]) > 180
+			if n == 0 || jump {
 				b = append(b, 'M')
+				b = strconv.AppendInt(b, int64(x), 10)
+				b = append(b, ',')
+				b = strconv.AppendInt(b, int64(y), 10)
 			} else {
-				b = append(b, 'L')
+				b = append(b, 'l')
+				b = strconv.AppendInt(b, int64(x-lx), 10)
+				if y-ly >= 0 {
+					b = append(b, ',')
+				}
+				b = strconv.AppendInt(b, int64(y-ly), 10)
 			}
-			b = strconv.AppendFloat(b, x, 'f', 1, 64)
-			b = append(b, ',')
-			b = strconv.AppendFloat(b, y, 'f', 1, 64)
 			lx, ly = x, y
 			n++
 		}

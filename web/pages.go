@@ -1,0 +1,606 @@
+package web
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"partnerhub"
+	"partnerhub/worldmap"
+)
+
+// tierGroup is the partners of one tier, as the pages list them.
+type tierGroup struct {
+	Tier     partnerhub.Tier
+	Partners []*partnerhub.PartnerView
+}
+
+func groupByTier(ps []*partnerhub.PartnerView, phase int) []tierGroup {
+	var gs []tierGroup
+	for _, t := range append(slices.Clone(partnerhub.Tiers), "") {
+		var in []*partnerhub.PartnerView
+		for _, p := range ps {
+			if p.TierIn(phase) == t {
+				in = append(in, p)
+			}
+		}
+		if len(in) > 0 {
+			gs = append(gs, tierGroup{Tier: t, Partners: in})
+		}
+	}
+	return gs
+}
+
+// fieldErrors renders a validation error's fields in the page's language.
+func fieldErrors(v *view, err error) (map[string]string, error) {
+	var e *partnerhub.Error
+	if !errors.As(err, &e) || e.Code != partnerhub.EInvalid {
+		return nil, err
+	}
+	m := map[string]string{}
+	for f, fe := range e.Fields {
+		m[f] = v.P.Field(fe)
+	}
+	return m, nil
+}
+
+func (s *Server) homePage(r *http.Request, v *view) (*page, error) {
+	x := v.X
+	cur := x.CurrentPhase()
+	var dated []*partnerhub.Activity
+	for _, a := range x.Activities(partnerhub.ActivityFilter{}) {
+		if !a.Start.IsZero() {
+			dated = append(dated, a)
+		}
+	}
+	slices.Reverse(dated)
+	latest := dated[:min(6, len(dated))]
+	var figures []partnerhub.Figure
+	for _, f := range x.Catalog().Figures {
+		if f.Partner == "" {
+			figures = append(figures, f)
+		}
+	}
+	return &page{
+		Template:    "home",
+		Title:       v.P.T("page.home.title"),
+		Description: v.P.T("page.home.description"),
+		Data: map[string]any{
+			"Phases":  x.Phases(),
+			"Current": cur,
+			"Groups":  groupByTier(x.Partners(partnerhub.PartnerFilter{}), cur),
+			"Latest":  latest,
+			"Figures": figures,
+			"Units":   len(x.Units()),
+		},
+	}, nil
+}
+
+func (s *Server) partnersPage(r *http.Request, v *view) (*page, error) {
+	x := v.X
+	q := r.URL.Query()
+	f, err := partnerFilter(x, q)
+	errs, err := fieldErrors(v, err)
+	if err != nil {
+		return nil, err
+	}
+	p := &page{Template: "partners", Title: v.P.T("page.partners.title"), Description: v.P.T("page.partners.description")}
+	phase := cmp.Or(f.Phase, x.CurrentPhase())
+	var groups []tierGroup
+	total := 0
+	if errs == nil {
+		ps := x.Partners(f)
+		total = len(ps)
+		groups = groupByTier(ps, phase)
+	} else {
+		p.Status = http.StatusBadRequest
+	}
+	countries := map[string]bool{}
+	for _, pv := range x.Partners(partnerhub.PartnerFilter{}) {
+		for _, c := range pv.Countries {
+			countries[c] = true
+		}
+	}
+	p.Data = map[string]any{
+		"Filter": map[string]string{"tier": q.Get("tier"), "unit": q.Get("unit"), "country": strings.ToUpper(q.Get("country")), "phase": q.Get("phase")},
+		"Errors": errs, "Groups": groups, "Total": total, "Phase": phase,
+		"Tiers": partnerhub.Tiers, "Units": x.Units(), "Countries": slices.Sorted(mapKeys(countries)), "Phases": x.Phases(),
+		"Filtered": !f.IsZero(),
+	}
+	return p, nil
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func (s *Server) partnerPage(r *http.Request, v *view) (*page, error) {
+	p, err := v.X.Partner(r.PathValue("slug"))
+	if err != nil {
+		return nil, err
+	}
+	acts := v.X.Activities(partnerhub.ActivityFilter{Partner: p.Slug})
+	summary, _ := p.Summary.In(v.Lang)
+	return &page{
+		Template:    "partner",
+		Title:       mustText(v, p.Name),
+		Description: firstSentence(summary),
+		Data:        map[string]any{"P": p, "Activities": acts, "Phases": v.X.Phases(), "Current": v.X.CurrentPhase()},
+	}, nil
+}
+
+func mustText(v *view, t partnerhub.Text) string { s, _ := t.In(v.Lang); return s }
+
+// firstSentence shortens a summary for a meta description.
+func firstSentence(s string) string {
+	for _, end := range []string{"。", ". "} {
+		if i := strings.Index(s, end); i > 0 {
+			return s[:i+len(end)]
+		}
+	}
+	return s
+}
+
+func (s *Server) unitsPage(r *http.Request, v *view) (*page, error) {
+	type kindGroup struct {
+		Kind  partnerhub.UnitKind
+		Units []*partnerhub.UnitView
+	}
+	var groups []kindGroup
+	for _, k := range partnerhub.UnitKinds {
+		g := kindGroup{Kind: k}
+		for _, u := range v.X.Units() {
+			if u.Kind == k {
+				uv, _ := v.X.Unit(u.Code)
+				g.Units = append(g.Units, uv)
+			}
+		}
+		if len(g.Units) > 0 {
+			groups = append(groups, g)
+		}
+	}
+	return &page{Template: "units", Title: v.P.T("page.units.title"), Description: v.P.T("page.units.description"),
+		Data: map[string]any{"Groups": groups, "Total": len(v.X.Units())}}, nil
+}
+
+func (s *Server) unitPage(r *http.Request, v *view) (*page, error) {
+	u, err := v.X.Unit(r.PathValue("code"))
+	if err != nil {
+		return nil, err
+	}
+	return &page{Template: "unit", Title: mustText(v, u.Name),
+		Description: v.P.T("page.unit.description", mustText(v, u.Name), len(u.Partners)),
+		Data:        map[string]any{"U": u, "Activities": v.X.Activities(partnerhub.ActivityFilter{Unit: u.Code})}}, nil
+}
+
+// matrixRow is a partner and, for each unit column, its part in the team.
+type matrixRow struct {
+	P     *partnerhub.PartnerView
+	Cells []string // "", "member" or "lead"
+	Size  int
+}
+
+func (s *Server) matrixPage(r *http.Request, v *view) (*page, error) {
+	q := r.URL.Query()
+	errs := params(q, "rows", "cols")
+	rows, cols := cmp.Or(single(q, errs, "rows"), "tier"), cmp.Or(single(q, errs, "cols"), "legend")
+	if !slices.Contains([]string{"tier", "name", "size"}, rows) {
+		errs.Add("rows", "one_of", "tier, name, size")
+	}
+	if !slices.Contains([]string{"legend", "count"}, cols) {
+		errs.Add("cols", "one_of", "legend, count")
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	units := slices.Clone(v.X.Units())
+	partners := v.X.Partners(partnerhub.PartnerFilter{})
+	count := map[string]int{}
+	for _, p := range partners {
+		for _, u := range p.Units {
+			count[u.Code]++
+		}
+	}
+	if cols == "count" {
+		slices.SortStableFunc(units, func(a, b partnerhub.Unit) int { return count[b.Code] - count[a.Code] })
+	}
+	var out []matrixRow
+	for _, p := range partners {
+		row := matrixRow{P: p, Cells: make([]string, len(units)), Size: len(p.Units)}
+		for i, u := range units {
+			for _, tu := range p.Units {
+				if tu.Code == u.Code {
+					row.Cells[i] = "member"
+					if tu.Lead {
+						row.Cells[i] = "lead"
+					}
+				}
+			}
+		}
+		out = append(out, row)
+	}
+	switch rows {
+	case "name":
+		slices.SortStableFunc(out, func(a, b matrixRow) int { return strings.Compare(mustText(v, a.P.Name), mustText(v, b.P.Name)) })
+	case "size":
+		slices.SortStableFunc(out, func(a, b matrixRow) int { return b.Size - a.Size })
+	}
+	return &page{Template: "matrix", Title: v.P.T("page.matrix.title"), Description: v.P.T("page.matrix.description"),
+		Data: map[string]any{"Units": units, "Rows": out, "Count": count, "SortRows": rows, "SortCols": cols}}, nil
+}
+
+// A map of the partner institutions: the world and two closer views.
+type mapPoint struct {
+	X, Y    float64
+	Color   string
+	Href    string
+	Label   string
+	Partner string
+}
+
+type drawnMap struct {
+	Key           string
+	Width, Height float64
+	Path          string
+	Points        []mapPoint
+	Home          *mapPoint
+}
+
+var mapViews = []struct {
+	key  string
+	view worldmap.View
+}{
+	{"world", worldmap.View{West: -180, East: 180, South: -58, North: 84, Width: 1000}},
+	{"europe", worldmap.View{West: -12, East: 30, South: 35, North: 63, Width: 480}},
+	{"asia", worldmap.View{West: 92, East: 150, South: 5, North: 46, Width: 480}},
+}
+
+// partnerColors are distinct, print-safe colours with enough contrast on the
+// map's pale land; partners take them in order.
+var partnerColors = []string{"#b3261e", "#1a5fb4", "#26734d", "#8a3ffc", "#b35900", "#00727d", "#9e1a6b", "#4d5b00",
+	"#6b4226", "#2c4a8a", "#a3123a", "#3d6b00", "#7a3e9d", "#005f73", "#944a00", "#5c5c8a"}
+
+// maps draws the outlines once, on first use: the world atlas is large and
+// most requests never need it.
+type mapCache struct {
+	once  sync.Once
+	err   error
+	drawn []*worldmap.Map
+}
+
+func (m *mapCache) get() ([]*worldmap.Map, error) {
+	m.once.Do(func() {
+		w, err := worldmap.Load()
+		if err != nil {
+			m.err = err
+			return
+		}
+		for _, mv := range mapViews {
+			m.drawn = append(m.drawn, w.Draw(mv.view))
+		}
+	})
+	return m.drawn, m.err
+}
+
+func (s *Server) mapPage(r *http.Request, v *view) (*page, error) {
+	drawn, err := s.maps.get()
+	if err != nil {
+		return nil, err
+	}
+	partners := v.X.Partners(partnerhub.PartnerFilter{})
+	colors := map[string]string{}
+	for i, p := range v.X.Catalog().Partners {
+		colors[p.Slug] = partnerColors[i%len(partnerColors)]
+	}
+	var out []drawnMap
+	for i, m := range drawn {
+		dm := drawnMap{Key: mapViews[i].key, Width: m.Width, Height: m.Height, Path: m.Path}
+		// Institutions in one city share a point: spread them on a small
+		// circle so each stays visible and clickable.
+		type spot struct{ lat, lng float64 }
+		at := map[spot][]mapPoint{}
+		var order []spot
+		for _, p := range partners {
+			for _, in := range p.Members {
+				if in.Lat == nil || !m.Contains(*in.Lat, *in.Lng) {
+					continue
+				}
+				x, y := m.Project(*in.Lat, *in.Lng)
+				sp := spot{*in.Lat, *in.Lng}
+				if _, ok := at[sp]; !ok {
+					order = append(order, sp)
+				}
+				label := mustText(v, in.Name)
+				if p.Kind == partnerhub.PartnerGroup {
+					label += " — " + mustText(v, p.Name)
+				}
+				at[sp] = append(at[sp], mapPoint{X: x, Y: y, Color: colors[p.Slug], Href: "/" + string(v.Lang) + "/partners/" + p.Slug, Label: label, Partner: p.Slug})
+			}
+		}
+		for _, sp := range order {
+			pts := at[sp]
+			for j := range pts {
+				if len(pts) > 1 {
+					dx, dy := spread(j, len(pts))
+					pts[j].X += dx
+					pts[j].Y += dy
+				}
+				dm.Points = append(dm.Points, pts[j])
+			}
+		}
+		if home, ok := v.X.Institution(v.X.Catalog().Home.Institution); ok && home.Lat != nil && m.Contains(*home.Lat, *home.Lng) {
+			x, y := m.Project(*home.Lat, *home.Lng)
+			dm.Home = &mapPoint{X: x, Y: y, Label: mustText(v, home.Name)}
+		}
+		out = append(out, dm)
+	}
+	type legendItem struct {
+		P     *partnerhub.PartnerView
+		Color string
+	}
+	var legend []legendItem
+	for _, p := range partners {
+		legend = append(legend, legendItem{p, colors[p.Slug]})
+	}
+	return &page{Template: "map", Title: v.P.T("page.map.title"), Description: v.P.T("page.map.description"),
+		Data: map[string]any{"Maps": out, "Legend": legend}}, nil
+}
+
+// spread places the i-th of n points that share a spot on a circle around it.
+func spread(i, n int) (dx, dy float64) {
+	const r = 7.0
+	a := 2 * math.Pi * float64(i) / float64(n)
+	return r * math.Cos(a), r * math.Sin(a)
+}
+
+func (s *Server) phasesPage(r *http.Request, v *view) (*page, error) {
+	type phaseView struct {
+		partnerhub.Phase
+		Groups []tierGroup
+	}
+	var out []phaseView
+	for _, ph := range v.X.Phases() {
+		out = append(out, phaseView{Phase: ph, Groups: groupByTier(v.X.Partners(partnerhub.PartnerFilter{Phase: ph.Number}), ph.Number)})
+	}
+	slices.Reverse(out)
+	return &page{Template: "phases", Title: v.P.T("page.phases.title"), Description: v.P.T("page.phases.description"),
+		Data: map[string]any{"Phases": out, "Current": v.X.CurrentPhase()}}, nil
+}
+
+func (s *Server) activitiesPage(r *http.Request, v *view) (*page, error) {
+	x := v.X
+	q := r.URL.Query()
+	errs := params(q, "partner", "unit", "kind", "year")
+	f := partnerhub.ActivityFilter{
+		Partner: single(q, errs, "partner"),
+		Unit:    single(q, errs, "unit"),
+		Kind:    partnerhub.ActivityKind(single(q, errs, "kind")),
+	}
+	year := single(q, errs, "year")
+	if year != "" {
+		if n, err := strconv.Atoi(year); err != nil || n < 1000 || n > 9999 {
+			errs.Add("year", "bad_year", year)
+		} else {
+			f.From, f.To = partnerhub.PartialDate{Year: n}, partnerhub.PartialDate{Year: n}
+		}
+	}
+	ferrs, err := fieldErrors(v, merge(errs, x.ValidateActivityFilter(f)))
+	if err != nil {
+		return nil, err
+	}
+	p := &page{Template: "activities", Title: v.P.T("page.activities.title"), Description: v.P.T("page.activities.description")}
+	type yearGroup struct {
+		Label      string
+		Activities []*partnerhub.Activity
+	}
+	var groups []yearGroup
+	total := 0
+	if ferrs == nil {
+		acts := x.Activities(f)
+		total = len(acts)
+		slices.Reverse(acts) // newest first; undated ones now lead, so move them last
+		var undated []*partnerhub.Activity
+		for _, a := range acts {
+			if a.Start.IsZero() {
+				undated = append(undated, a)
+				continue
+			}
+			label := strconv.Itoa(a.Start.Year)
+			if len(groups) == 0 || groups[len(groups)-1].Label != label {
+				groups = append(groups, yearGroup{Label: label})
+			}
+			groups[len(groups)-1].Activities = append(groups[len(groups)-1].Activities, a)
+		}
+		if len(undated) > 0 {
+			slices.Reverse(undated)
+			groups = append(groups, yearGroup{Label: v.P.T("label.undated_group"), Activities: undated})
+		}
+	} else {
+		p.Status = http.StatusBadRequest
+	}
+	years := map[string]bool{}
+	for _, a := range x.Activities(partnerhub.ActivityFilter{}) {
+		if !a.Start.IsZero() {
+			years[strconv.Itoa(a.Start.Year)] = true
+		}
+	}
+	ys := slices.Sorted(mapKeys(years))
+	slices.Reverse(ys)
+	p.Data = map[string]any{
+		"Filter": map[string]string{"partner": q.Get("partner"), "unit": q.Get("unit"), "kind": q.Get("kind"), "year": year},
+		"Errors": ferrs, "Groups": groups, "Total": total, "Filtered": len(q) > 0 && ferrs == nil,
+		"Partners": x.Partners(partnerhub.PartnerFilter{}), "Units": x.Units(), "Kinds": partnerhub.ActivityKinds, "Years": ys,
+	}
+	return p, nil
+}
+
+func (s *Server) activityPage(r *http.Request, v *view) (*page, error) {
+	a, err := v.X.Activity(r.PathValue("slug"))
+	if err != nil {
+		return nil, err
+	}
+	var partners []*partnerhub.PartnerView
+	for _, slug := range a.Partners {
+		if p, err := v.X.Partner(slug); err == nil {
+			partners = append(partners, p)
+		}
+	}
+	var units []*partnerhub.UnitView
+	for _, code := range a.Units {
+		if u, err := v.X.Unit(code); err == nil {
+			units = append(units, u)
+		}
+	}
+	var insts []*partnerhub.Institution
+	for _, slug := range a.Institutions {
+		if in, ok := v.X.Institution(slug); ok {
+			insts = append(insts, in)
+		}
+	}
+	data := map[string]any{"A": a, "Partners": partners, "Units": units, "Institutions": insts}
+	if in, ok := v.X.Institution(a.Host); ok {
+		data["Host"] = in
+	}
+	if se, ok := v.X.Series(a.Series); ok {
+		data["Series"] = se
+		var editions []*partnerhub.Activity
+		for _, o := range v.X.Activities(partnerhub.ActivityFilter{}) {
+			if o.Series == a.Series {
+				editions = append(editions, o)
+			}
+		}
+		data["Editions"] = editions
+	}
+	summary, _ := a.Summary.In(v.Lang)
+	return &page{Template: "activity", Title: mustText(v, a.Title), Description: firstSentence(summary), Data: data}, nil
+}
+
+// errorPage turns a handler's error into a page: 404 for what does not
+// exist, 400 for bad parameters, and a generic 500 that shows no internals.
+func (s *Server) errorPage(v *view, err error) *page {
+	p := &page{Template: "error", Status: statusOf(partnerhub.ErrorCode(err))}
+	var e *partnerhub.Error
+	switch {
+	case errors.As(err, &e) && e.Code == partnerhub.ENotFound:
+		p.Title = v.P.T("page.notfound.title")
+		p.Data = map[string]any{"Message": v.P.Error(e)}
+	case errors.As(err, &e) && e.Code == partnerhub.EInvalid:
+		p.Title = v.P.T("page.badrequest.title")
+		fields, _ := fieldErrors(v, err)
+		p.Data = map[string]any{"Message": v.P.Error(e), "Fields": fields}
+	default:
+		s.deps.Logger.Error("page failed", "path", v.Path, "err", err)
+		p.Status = http.StatusInternalServerError
+		p.Title = v.P.T("page.error.title")
+		p.Data = map[string]any{"Message": v.P.T("error.internal")}
+	}
+	return p
+}
+
+// notFoundPage answers an unknown path under a language prefix.
+func (s *Server) notFoundPage(r *http.Request, v *view) (*page, error) {
+	return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
+}
+
+// root sends "/" to the reader's language: an earlier choice (cookie), else
+// the browser's Accept-Language.
+func (s *Server) root(w http.ResponseWriter, r *http.Request) {
+	choice := ""
+	if ck, err := r.Cookie(langCookie); err == nil {
+		choice = ck.Value
+	}
+	lang := s.deps.Messages.Negotiate(choice, r.Header.Get("Accept-Language"))
+	w.Header().Set("Vary", "Accept-Language, Cookie")
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, "/"+string(lang)+"/", http.StatusFound)
+}
+
+// static serves an embedded asset by its content-hashed URL.
+func (s *Server) static(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.assets.byURL[r.URL.Path]
+	if !ok {
+		s.bilingualNotFound(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", a.ctype)
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.Write(a.body)
+}
+
+// bilingualNotFound answers a path outside both languages in both.
+func (s *Server) bilingualNotFound(w http.ResponseWriter, r *http.Request) {
+	snap := s.snap.Load()
+	v := s.newView(r, partnerhub.English, "", snap)
+	p := s.errorPage(v, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found"))
+	p.Template = "notfound"
+	c, err := s.render(v, p)
+	if err != nil {
+		http.Error(w, "404 page not found", http.StatusNotFound)
+		return
+	}
+	h := w.Header()
+	h["Content-Type"] = hdrHTML
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNotFound)
+	w.Write(c.body)
+}
+
+// langSwitch is the link to the same page, with its query, in the other language.
+func (v *view) LangSwitch() string {
+	u := "/" + string(v.Other) + v.Path
+	if v.Query != "" {
+		u += "?" + v.Query
+	}
+	return u
+}
+
+// Alternate is the URL of this page in lang, for hreflang links.
+func (v *view) Alternate(lang partnerhub.Lang) string {
+	u := v.Base + "/" + string(lang) + v.Path
+	if v.Query != "" {
+		u += "?" + v.Query
+	}
+	return u
+}
+
+// Title is the document title: the page's, then the site's.
+func (v *view) Title() string {
+	site := v.P.T("site.name")
+	if v.Page.Title == "" || v.Page.Title == site {
+		return site
+	}
+	return v.Page.Title + " | " + site
+}
+
+// Selected reports whether a filter field holds a value, for <option selected>.
+func Selected(m map[string]string, key string, value any) bool { return m[key] == fmt.Sprint(value) }
+
+// Path of a filtered list with one parameter changed, keeping the others.
+func (v *view) With(key, value string) string {
+	q, _ := url.ParseQuery(v.Query)
+	if value == "" {
+		q.Del(key)
+	} else {
+		q.Set(key, value)
+	}
+	u := "/" + string(v.Lang) + v.Path
+	if e := q.Encode(); e != "" {
+		u += "?" + e
+	}
+	return u
+}

@@ -1,0 +1,379 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
+	"partnerhub"
+	"partnerhub/i18n"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// assets are the static files, each served under a URL holding a hash of
+// its content, so browsers may keep them forever.
+type assets struct {
+	byURL  map[string]asset  // "/static/site.3f2a1b.css" -> file
+	urlFor map[string]string // "site.css" -> its URL
+}
+
+type asset struct {
+	body  []byte
+	ctype string
+}
+
+func loadAssets() (*assets, error) {
+	a := &assets{byURL: map[string]asset{}, urlFor: map[string]string{}}
+	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := staticFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		name := strings.TrimPrefix(p, "static/")
+		ext := path.Ext(name)
+		u := "/static/" + strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:6]) + ext
+		ctype := map[string]string{".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml", ".txt": "text/plain; charset=utf-8"}[ext]
+		if ctype == "" {
+			ctype = "application/octet-stream"
+		}
+		a.byURL[u] = asset{body: b, ctype: ctype}
+		a.urlFor[name] = u
+		return nil
+	})
+	return a, err
+}
+
+// pageCacheLimit bounds the rendered pages kept per version of the data;
+// filter combinations beyond it are rendered on each request.
+const pageCacheLimit = 2000
+
+// rendered is a page ready to send, plain and compressed.
+type rendered struct {
+	status int
+	body   []byte
+	gz     []byte
+	etag   string
+	length []string
+}
+
+// pageCache holds the pages rendered from one snapshot.
+type pageCache struct {
+	m sync.Map
+	n atomic.Int64
+}
+
+// page is what a page handler returns: the template to render and its data.
+type page struct {
+	Template    string
+	Title       string // without the site name
+	Description string
+	Status      int
+	Data        any
+}
+
+// pageHandler builds a page for a request in a language.
+type pageHandler func(r *http.Request, v *view) (*page, error)
+
+// view is what every template gets: the language, the printer, the data
+// and the request's place in the site.
+type view struct {
+	Lang      partnerhub.Lang
+	Other     partnerhub.Lang
+	P         *i18n.Printer
+	X         *partnerhub.Index
+	Path      string // path without the language prefix, e.g. "/partners"
+	Query     string // raw query, kept by the language switch
+	Canonical string // absolute URL of this page
+	Base      string // scheme and host
+	Page      *page
+	Nav       string // which navigation item is current
+	assets    *assets
+	snap      *snapshot
+}
+
+// pageFor wraps a page handler: it serves the page from the snapshot's cache
+// or renders it, answers conditional requests, and renders errors as pages.
+func (s *Server) pageFor(lang partnerhub.Lang, nav string, h pageHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		snap := s.snap.Load()
+		key := string(lang) + "|" + r.Host + "|" + r.URL.Path + "?" + r.URL.RawQuery
+		if c, ok := snap.pages.m.Load(key); ok {
+			s.writePage(w, r, lang, c.(*rendered), snap)
+			return
+		}
+		v := s.newView(r, lang, nav, snap)
+		p, err := h(r, v)
+		if err != nil {
+			p = s.errorPage(v, err)
+		}
+		c, err := s.render(v, p)
+		if err != nil {
+			s.deps.Logger.Error("render", "path", r.URL.Path, "err", err)
+			http.Error(w, "500", http.StatusInternalServerError)
+			return
+		}
+		if c.status == http.StatusOK && snap.pages.n.Load() < pageCacheLimit {
+			if _, loaded := snap.pages.m.LoadOrStore(key, c); !loaded {
+				snap.pages.n.Add(1)
+			}
+		}
+		s.writePage(w, r, lang, c, snap)
+	})
+}
+
+func (s *Server) newView(r *http.Request, lang partnerhub.Lang, nav string, snap *snapshot) *view {
+	other := partnerhub.Japanese
+	if lang == partnerhub.Japanese {
+		other = partnerhub.English
+	}
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	p := strings.TrimPrefix(r.URL.Path, "/"+string(lang))
+	if p == "" {
+		p = "/"
+	}
+	base := scheme + "://" + r.Host
+	canonical := base + r.URL.Path
+	if r.URL.RawQuery != "" {
+		canonical += "?" + r.URL.RawQuery
+	}
+	return &view{Lang: lang, Other: other, P: s.deps.Messages.Printer(lang), X: snap.index, Path: p, Query: r.URL.RawQuery,
+		Canonical: canonical, Base: base, Nav: nav, assets: s.assets, snap: snap}
+}
+
+// render executes a page's template into a cacheable response.
+func (s *Server) render(v *view, p *page) (*rendered, error) {
+	v.Page = p
+	var buf bytes.Buffer
+	if err := s.templates[p.Template].ExecuteTemplate(&buf, "layout", v); err != nil {
+		return nil, err
+	}
+	c := &rendered{status: p.Status, body: buf.Bytes()}
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	sum := sha256.Sum256(c.body)
+	c.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
+	c.length = []string{strconv.Itoa(len(c.body))}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(c.body)
+	zw.Close()
+	c.gz = gz.Bytes()
+	return c, nil
+}
+
+var (
+	hdrHTML = []string{"text/html; charset=utf-8"}
+	hdrVary = []string{"Accept-Encoding"}
+)
+
+func (s *Server) writePage(w http.ResponseWriter, r *http.Request, lang partnerhub.Lang, c *rendered, snap *snapshot) {
+	h := w.Header()
+	h["Content-Type"] = hdrHTML
+	h["Cache-Control"] = hdrNoCache
+	h["X-Content-Type-Options"] = hdrNosniff
+	h["Vary"] = hdrVary
+	h["Content-Language"] = snap.langHeader[lang]
+	h["Last-Modified"] = snap.lastModified
+	// The language of a page read is the reader's choice: remember it for "/".
+	if ck, err := r.Cookie(langCookie); err != nil || ck.Value != string(lang) {
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(lang), Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	}
+	if c.status != http.StatusOK {
+		w.WriteHeader(c.status)
+		w.Write(c.body)
+		return
+	}
+	h["Etag"] = []string{c.etag}
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		if etagMatch(inm, c.etag) {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	} else if ims, err := http.ParseTime(r.Header.Get("If-Modified-Since")); err == nil && !snap.loaded.Truncate(time.Second).After(ims) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if len(c.gz) < len(c.body) && acceptsGzip(r) {
+		h["Content-Encoding"] = []string{"gzip"}
+		h["Content-Length"] = []string{strconv.Itoa(len(c.gz))}
+		w.Write(c.gz)
+		return
+	}
+	h["Content-Length"] = c.length
+	w.Write(c.body)
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for part := range strings.SplitSeq(r.Header.Get("Accept-Encoding"), ",") {
+		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(name) == "gzip" && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
+const langCookie = "lang"
+
+// templateFuncs are the helpers every template may use.
+func templateFuncs() template.FuncMap {
+	return template.FuncMap{
+		"T": func(v *view, key string, args ...any) string { return v.P.T(key, args...) },
+		// tx is a Text in the page's language; a text shown in the other
+		// language for want of a translation is marked with its lang.
+		"tx": func(v *view, t partnerhub.Text) template.HTML {
+			s, fallback := t.In(v.Lang)
+			if fallback {
+				return template.HTML(`<span lang="` + string(v.Other) + `" class="fallback" title="` +
+					template.HTMLEscapeString(v.P.T("label.untranslated")) + `">` + template.HTMLEscapeString(s) + `</span>`)
+			}
+			return template.HTML(template.HTMLEscapeString(s))
+		},
+		"txt": func(v *view, t partnerhub.Text) string { s, _ := t.In(v.Lang); return s },
+		// alt is a Text in the other language, marked with its lang.
+		"alt": func(v *view, t partnerhub.Text) template.HTML {
+			s, fallback := t.In(v.Other)
+			if fallback || s == "" {
+				return ""
+			}
+			return template.HTML(`<span lang="` + string(v.Other) + `">` + template.HTMLEscapeString(s) + `</span>`)
+		},
+		"u":     func(v *view, p string) string { return "/" + string(v.Lang) + p },
+		"asset": func(v *view, name string) string { return v.assets.urlFor[name] },
+		"date":  formatDate,
+		"when":  formatWhen,
+		"count": func(v *view, c *partnerhub.Count) string {
+			if c == nil {
+				return ""
+			}
+			return v.P.T("qualifier."+string(c.Qualifier), c.Value)
+		},
+		"country": func(v *view, code string) string {
+			r, err := language.ParseRegion(code)
+			if err != nil {
+				return code
+			}
+			if v.Lang == partnerhub.Japanese {
+				return display.Japanese.Regions().Name(r)
+			}
+			return display.English.Regions().Name(r)
+		},
+		"query": func(kv ...string) template.URL {
+			q := url.Values{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i+1] != "" {
+					q.Set(kv[i], kv[i+1])
+				}
+			}
+			if len(q) == 0 {
+				return ""
+			}
+			return template.URL("?" + q.Encode())
+		},
+		"add":      func(a, b int) int { return a + b },
+		"str":      func(v any) string { return fmt.Sprint(v) },
+		"seq":      func(vs ...any) []any { return vs },
+		"selected": Selected,
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[kv[i].(string)] = kv[i+1]
+			}
+			return m
+		},
+		"tierstr": func(t *partnerhub.Tier) string {
+			if t == nil {
+				return ""
+			}
+			return string(*t)
+		},
+	}
+}
+
+// formatDate writes a partial date at its precision, in the reader's language.
+func formatDate(v *view, d partnerhub.PartialDate) string {
+	if d.IsZero() {
+		return ""
+	}
+	switch d.Precision() {
+	case partnerhub.YearPrecision:
+		return v.P.T("date.year", d.Year)
+	case partnerhub.MonthPrecision:
+		return v.P.T("date.month", d.Year, v.P.T(fmt.Sprintf("month.%d", d.Month)), d.Month)
+	}
+	return v.P.T("date.day", d.Year, v.P.T(fmt.Sprintf("month.%d", d.Month)), d.Month, d.Day)
+}
+
+// formatWhen writes an activity's dates: a fiscal year, a range or one date,
+// or the phase when that is all the source gives.
+func formatWhen(v *view, a *partnerhub.Activity) string {
+	switch {
+	case a.FiscalYear:
+		return v.P.T("date.fiscal_year", a.Start.Year)
+	case a.Start.IsZero() && a.Phase != 0:
+		return v.P.T("date.phase", a.Phase)
+	case a.Start.IsZero():
+		return v.P.T("date.undated")
+	case a.End.IsZero() || a.End == a.Start:
+		return formatDate(v, a.Start)
+	}
+	return v.P.T("date.range", formatDate(v, a.Start), formatDate(v, a.End))
+}
+
+// parseTemplates parses each page template together with the layout.
+func parseTemplates() (map[string]*template.Template, error) {
+	layout, err := templateFS.ReadFile("templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*template.Template{}
+	for _, n := range names {
+		name := strings.TrimSuffix(path.Base(n), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.New(name).Funcs(templateFuncs()).Parse(string(layout))
+		if err != nil {
+			return nil, fmt.Errorf("layout: %w", err)
+		}
+		if _, err := t.ParseFS(templateFS, n); err != nil {
+			return nil, fmt.Errorf("%s: %w", n, err)
+		}
+		out[name] = t
+	}
+	return out, nil
+}
