@@ -132,7 +132,7 @@ LOADAVG_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 # wrk_run URL NAME: warm-up, then the measured run; prints wrk's output and
 # sets REQS (req/s), P99_MS and ERRS (non-2xx/3xx and socket errors).
 wrk_run() {
-	local url=$1 name=$2 out=$TMP/wrk-$2.txt
+	local url=$1 out=$TMP/wrk-$2.txt
 	wrk -t"$THREADS" -c"$CONNS" -d"$WARMUP" "$url" >/dev/null
 	wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$url" >"$out"
 	sed 's/^/    /' "$out" >&2
