@@ -425,7 +425,9 @@ func TestMatrixAndMap(t *testing.T) {
 	if len(cols) != 34 { // partner, 32 units, team size
 		t.Fatalf("%d matrix columns", len(cols))
 	}
-	marks := d.all(func(n *html.Node) bool { return n.Data == "td" && (attr(n, "class") == "member" || attr(n, "class") == "lead") })
+	marks := d.all(func(n *html.Node) bool {
+		return n.Data == "td" && (attr(n, "class") == "member" || attr(n, "class") == "lead")
+	})
 	if len(marks) != 105 {
 		t.Fatalf("%d team marks in the matrix, want 105", len(marks))
 	}
