@@ -232,14 +232,33 @@ func (s *Server) matrixPage(r *http.Request, v *view) (*page, error) {
 		}
 		out = append(out, row)
 	}
+	// By tier, the rows come in one group per tier; sorted otherwise, in one
+	// group whose rows name their tier.
+	type rowGroup struct {
+		Tier partnerhub.Tier
+		Rows []matrixRow
+	}
+	var groups []rowGroup
 	switch rows {
+	case "tier":
+		for _, g := range groupByTier(partners, v.X.CurrentPhase()) {
+			rg := rowGroup{Tier: g.Tier}
+			for _, r := range out {
+				if slices.Contains(g.Partners, r.P) {
+					rg.Rows = append(rg.Rows, r)
+				}
+			}
+			groups = append(groups, rg)
+		}
 	case "name":
 		slices.SortStableFunc(out, func(a, b matrixRow) int { return strings.Compare(mustText(v, a.P.Name), mustText(v, b.P.Name)) })
+		groups = []rowGroup{{Rows: out}}
 	case "size":
 		slices.SortStableFunc(out, func(a, b matrixRow) int { return b.Size - a.Size })
+		groups = []rowGroup{{Rows: out}}
 	}
 	return &page{Template: "matrix", Title: v.P.T("page.matrix.title"), Description: v.P.T("page.matrix.description"),
-		Data: map[string]any{"Units": units, "Rows": out, "Count": count, "SortRows": rows, "SortCols": cols}}, nil
+		Data: map[string]any{"Units": units, "Groups": groups, "Rows": out, "Count": count, "SortRows": rows, "SortCols": cols}}, nil
 }
 
 // A map of the partner institutions: the world and two closer views.

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Takes the README's screenshots: home, partners, a partner, the matrix and
+# the map, in Japanese and English, at 390 px and 1280 px wide, into
+# docs/screenshots/. Needs Debian's chromium and fonts-noto-cjk (without the
+# font every Japanese character renders as an empty box).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for need in chromium fc-list; do
+  command -v "$need" >/dev/null || { echo "screenshots: install chromium and fonts-noto-cjk first (apt-get install chromium fonts-noto-cjk)"; exit 1; }
+done
+fc-list | grep -i 'Noto Sans CJK' >/dev/null || { echo "screenshots: install fonts-noto-cjk first"; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+go build -o "$tmp/partnerhub" ./cmd/partnerhub
+port=18181
+"$tmp/partnerhub" serve -addr "127.0.0.1:$port" -db "sqlite:$tmp/shots.db" 2>"$tmp/log" &
+pid=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+
+shot() { # name path width height
+  chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+    --disable-component-update --disable-sync --hide-scrollbars --user-data-dir="$tmp/profile-$1-$3" \
+    --window-size="$3,$4" --screenshot="docs/screenshots/$1.png" "http://127.0.0.1:$port$2" 2>/dev/null
+  echo "docs/screenshots/$1.png"
+}
+for lang in en ja; do
+  for width in 1280 390; do
+    height=$([ "$width" = 390 ] && echo 1500 || echo 1300)
+    shot "home-$lang-$width" "/$lang/" "$width" "$height"
+    shot "partners-$lang-$width" "/$lang/partners" "$width" "$height"
+    shot "partner-$lang-$width" "/$lang/partners/ntu" "$width" "$height"
+    shot "matrix-$lang-$width" "/$lang/matrix" "$width" "$height"
+    shot "map-$lang-$width" "/$lang/map" "$width" "$height"
+  done
+done
