@@ -27,6 +27,10 @@ BAR_P99_MS=20   # partnerhub p99 latency, below
 BAR_RSS_MB=60   # partnerhub peak RSS, below
 BAR_COLD_MS=300 # start to first 200 of /api/v1/partners, below
 
+# Above this share of the CPU used by other processes during a run, its row
+# is marked noisy: its p99 says more about the machine than the server.
+NOISY_PCT=5
+
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/partnerhub-bench.XXXXXX")
 PH_ADDR=127.0.0.1:$PH_PORT
@@ -129,13 +133,35 @@ grep -q '"msg":"listening".*"addr":"'"$PH_URL"'"' "$TMP/partnerhub.log" ||
 # the load average from before the load, to tell a noisy reading.
 LOADAVG_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# wrk_run URL NAME: warm-up, then the measured run; prints wrk's output and
-# sets REQS (req/s), P99_MS and ERRS (non-2xx/3xx and socket errors).
+# cpu_ticks SERVER_PID: prints "busy irq total server wrk" in clock ticks:
+# the machine's busy and interrupt time and all its time (/proc/stat), the
+# server's CPU time, and that of this shell's finished children (wrk).
+cpu_ticks() {
+	local sys server children
+	sys=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat)
+	server=$(awk '{print $14 + $15}' "/proc/$1/stat")
+	children=$(awk '{print $16 + $17}' "/proc/$$/stat")
+	echo "$sys $server $children"
+}
+
+# wrk_run URL NAME SERVER_PID: warm-up, then the measured run; prints wrk's
+# output and sets REQS (req/s), P99_MS, ERRS (non-2xx/3xx and socket
+# errors) and OTHER: the share of the machine's CPU that processes other than
+# wrk and the server used during the run (other people's builds and tests),
+# which is what makes tail latencies noisy.
 wrk_run() {
-	local url=$1 out=$TMP/wrk-$2.txt
+	local url=$1 out=$TMP/wrk-$2.txt pid=$3 before after
 	wrk -t"$THREADS" -c"$CONNS" -d"$WARMUP" "$url" >/dev/null
+	before=$(cpu_ticks "$pid")
 	wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$url" >"$out"
+	after=$(cpu_ticks "$pid")
+	OTHER=$(echo "$before $after" | awk '{
+		busy = $6 - $1; irq = $7 - $2; total = $8 - $3; server = $9 - $4; wrk = $10 - $5
+		o = (busy - irq - server - wrk) / total * 100
+		printf "%.0f", o < 0 ? 0 : o
+	}')
 	sed 's/^/    /' "$out" >&2
+	log "other processes used ${OTHER}% of the CPU during the run"
 	REQS=$(awk '/^Requests\/sec:/ {print $2}' "$out")
 	P99_MS=$(awk '$1 == "99%" {
 		v = $2
@@ -180,8 +206,8 @@ compare() {
 	[[ $code == 200 ]] || die "GET $path on partnerhub: status $code"
 
 	log "partnerhub $path ($(wc -c <"$file") bytes, $ctype)"
-	wrk_run "$PH_URL$path" "ph$slugname"
-	local ph_reqs=$REQS ph_p99=$P99_MS ph_errs=$ERRS
+	wrk_run "$PH_URL$path" "ph$slugname" "$PH_PID"
+	local ph_reqs=$REQS ph_p99=$P99_MS ph_errs=$ERRS ph_other=$OTHER
 
 	"$TMP/static" -addr "127.0.0.1:$STATIC_PORT" -file "$file" -type "$ctype" 2>>"$TMP/static.log" &
 	STATIC_PID=$!
@@ -190,8 +216,8 @@ compare() {
 		die "static server did not start"
 	}
 	log "static $path"
-	wrk_run "http://127.0.0.1:$STATIC_PORT$path" "static$slugname"
-	local st_reqs=$REQS st_p99=$P99_MS
+	wrk_run "http://127.0.0.1:$STATIC_PORT$path" "static$slugname" "$STATIC_PID"
+	local st_reqs=$REQS st_p99=$P99_MS st_other=$OTHER
 	stop "$STATIC_PID"
 	STATIC_PID=""
 
@@ -204,9 +230,12 @@ compare() {
 	if ((ph_errs > 0)); then
 		note="FAIL: $ph_errs non-2xx/3xx or socket errors"
 		FAILED=1
+	elif ((ph_other > NOISY_PCT || st_other > NOISY_PCT)); then
+		note="noisy: machine busy"
 	fi
-	ROWS+=("$(printf '%-28s %10.0f %8.2f %10.0f %8.2f %6s %-5s %-5s %s' \
-		"$path" "$ph_reqs" "$ph_p99" "$st_reqs" "$st_p99" "$ratio" "$v_ratio" "$v_p99" "$note")")
+	ROWS+=("$(printf '%-28s %10.0f %8.2f %10.0f %8.2f %6s %-5s %-5s %5s %5s  %s' \
+		"$path" "$ph_reqs" "$ph_p99" "$st_reqs" "$st_p99" "$ratio" "$v_ratio" "$v_p99" \
+		"$ph_other%" "$st_other%" "$note")")
 }
 
 # The paths compared. Add the portal's pages here as they land, e.g.
@@ -256,9 +285,9 @@ V_COLD=$VERDICT
 {
 	echo
 	echo "partnerhub vs static bytes — wrk -t$THREADS -c$CONNS -d$DURATION (after ${WARMUP} warm-up), $(nproc) CPUs shared by wrk and the server"
-	echo "load average before the load: $LOADAVG_BEFORE"
-	printf '%-28s %10s %8s %10s %8s %6s %-5s %-5s\n' "path" "ph req/s" "ph p99" "st req/s" "st p99" "ratio" "ratio" "p99"
-	printf '%-28s %10s %8s %10s %8s %6s %-5s %-5s\n' "" "" "ms" "" "ms" "ph/st" ">=$BAR_RATIO" "<${BAR_P99_MS}ms"
+	echo "load average before the load: $LOADAVG_BEFORE; other: CPU share of other processes during each run (> $NOISY_PCT% = noisy)"
+	printf '%-28s %10s %8s %10s %8s %6s %-5s %-5s %5s %5s\n' "path" "ph req/s" "ph p99" "st req/s" "st p99" "ratio" "ratio" "p99" "other" "other"
+	printf '%-28s %10s %8s %10s %8s %6s %-5s %-5s %5s %5s\n' "" "" "ms" "" "ms" "ph/st" ">=$BAR_RATIO" "<${BAR_P99_MS}ms" "ph" "st"
 	printf '%s\n' "${ROWS[@]}"
 	echo
 	printf '%-34s %8s MB   %s (< %s MB)\n' "partnerhub peak RSS (VmHWM)" "$RSS_MB" "$V_RSS" "$BAR_RSS_MB"
