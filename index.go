@@ -62,6 +62,7 @@ type PartnerView struct {
 	Agreements []Agreement   `json:"agreements"`
 	Summary    Text          `json:"summary"`
 	Note       Text          `json:"note"`
+	Version    int           `json:"version"` // of the partner record, for edits
 }
 
 // TierIn returns the partner's tier in phase, "" when it had none.
@@ -147,7 +148,7 @@ func NewIndex(c *Catalog) *Index {
 func (x *Index) partnerView(p Partner) PartnerView {
 	c := x.cat
 	v := PartnerView{
-		Slug: p.Slug, Name: p.Name, ShortName: p.ShortName, Kind: p.Kind, Summary: p.Summary, Note: p.Note,
+		Slug: p.Slug, Name: p.Name, ShortName: p.ShortName, Kind: p.Kind, Summary: p.Summary, Note: p.Note, Version: p.Version,
 		Standings: []PhaseTier{}, Countries: []string{}, Members: []Institution{}, Units: []TeamUnit{},
 		Teams: []Team{}, Agreements: []Agreement{},
 	}

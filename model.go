@@ -57,6 +57,7 @@ type Institution struct {
 	Website     string   `json:"website"`
 	ROR         string   `json:"ror"`
 	Established int      `json:"established"` // 0 when unknown
+	Version     int      `json:"version"`
 }
 
 var countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
@@ -123,7 +124,8 @@ type Unit struct {
 	Code string   `json:"code"`
 	Name Text     `json:"name"`
 	Abbr Text     `json:"abbr"`
-	Kind UnitKind `json:"kind"`
+	Kind    UnitKind `json:"kind"`
+	Version int      `json:"version"`
 }
 
 func (u *Unit) Validate() error {
@@ -156,6 +158,7 @@ type Partner struct {
 	Members   []string    `json:"members"`
 	Summary   Text        `json:"summary"`
 	Note      Text        `json:"note"`
+	Version   int         `json:"version"`
 }
 
 func (p *Partner) Validate() error {
@@ -346,6 +349,8 @@ type Agreement struct {
 	Expires     PartialDate     `json:"expires"`
 	Status      AgreementStatus `json:"status"`
 	Note        Text            `json:"note"`
+	Published   bool            `json:"published"` // false for a draft, seen only by signed-in users
+	Version     int             `json:"version"`
 }
 
 func (a *Agreement) Validate() error {
@@ -425,6 +430,8 @@ type Activity struct {
 	Institutions []string     `json:"institutions"` // others taking part, outside the partnership
 	Series       string       `json:"series"`
 	Edition      int          `json:"edition"` // 0 outside a series
+	Published    bool         `json:"published"` // false for a draft, seen only by signed-in users
+	Version      int          `json:"version"`
 }
 
 func (a *Activity) Validate() error {

@@ -137,6 +137,7 @@ type agreementYAML struct {
 	Expires     string                     `yaml:"expires"`
 	Status      partnerhub.AgreementStatus `yaml:"status"`
 	Note        partnerhub.Text            `yaml:"note"`
+	Draft       bool                       `yaml:"draft"`
 }
 
 type seriesYAML struct {
@@ -166,6 +167,7 @@ type activityYAML struct {
 	Institutions []string                `yaml:"institutions"`
 	Series       string                  `yaml:"series"`
 	Edition      int                     `yaml:"edition"`
+	Draft        bool                    `yaml:"draft"`
 }
 
 type activitiesFile struct {
@@ -355,7 +357,10 @@ func (l *loader) build(insts []institutionYAML, home homeFile, phases []phaseYAM
 	c := &l.cat
 	for i, in := range insts {
 		l.origins[fmt.Sprintf("institutions[%d]", len(c.Institutions))] = origin{"institutions.yaml", l.item("institutions.yaml", "", i)}
-		c.Institutions = append(c.Institutions, partnerhub.Institution(in))
+		c.Institutions = append(c.Institutions, partnerhub.Institution{
+			Slug: in.Slug, Name: in.Name, Acronym: in.Acronym, Country: in.Country, City: in.City,
+			Lat: in.Lat, Lng: in.Lng, Website: in.Website, ROR: in.ROR, Established: in.Established, Version: 1,
+		})
 	}
 	c.Home = home.Home
 	l.origins["home"] = origin{"home.yaml", child(l.roots["home.yaml"], "home")}
@@ -367,7 +372,7 @@ func (l *loader) build(insts []institutionYAML, home homeFile, phases []phaseYAM
 			l.problem("home.yaml", n, "abbr.ja", "duplicate_mark", u.Abbr.Ja, prev)
 		}
 		l.marks[u.Abbr.Ja] = u.Code
-		c.Units = append(c.Units, partnerhub.Unit(u))
+		c.Units = append(c.Units, partnerhub.Unit{Code: u.Code, Name: u.Name, Abbr: u.Abbr, Kind: u.Kind, Version: 1})
 	}
 	for i, p := range phases {
 		l.origins[fmt.Sprintf("phases[%d]", len(c.Phases))] = origin{"phases.yaml", l.item("phases.yaml", "", i)}
@@ -382,7 +387,7 @@ func (l *loader) build(insts []institutionYAML, home homeFile, phases []phaseYAM
 		l.origins[l.at] = origin{"partners.yaml", n}
 		c.Partners = append(c.Partners, partnerhub.Partner{
 			Slug: p.Slug, Name: p.Name, ShortName: p.ShortName, Kind: p.Kind,
-			Members: p.Members, Summary: p.Summary, Note: p.Note,
+			Members: p.Members, Summary: p.Summary, Note: p.Note, Version: 1,
 		})
 		for _, ph := range slices.Sorted(mapKeys(p.Standings)) {
 			l.origins[fmt.Sprintf("standings[%d]", len(c.Standings))] = origin{"partners.yaml", child(n, "standings")}
@@ -417,7 +422,7 @@ func (l *loader) build(insts []institutionYAML, home homeFile, phases []phaseYAM
 			Slug: a.Slug, Partner: a.Partner, Institution: a.Institution, Kind: a.Kind, Level: a.Level,
 			Title: a.Title, Units: l.unitCodes("agreements.yaml", n, "units", a.Units),
 			Signed: l.date("agreements.yaml", n, "signed", a.Signed), Expires: l.date("agreements.yaml", n, "expires", a.Expires),
-			Status: a.Status, Note: a.Note,
+			Status: a.Status, Note: a.Note, Published: !a.Draft, Version: 1,
 		})
 	}
 	for i, s := range acts.Series {
@@ -438,7 +443,7 @@ func (l *loader) build(insts []institutionYAML, home homeFile, phases []phaseYAM
 			Start: l.date("activities.yaml", n, "start", a.Start), End: l.date("activities.yaml", n, "end", a.End),
 			FiscalYear: a.FiscalYear, Phase: a.Phase, Format: a.Format, Host: a.Host, Venue: a.Venue,
 			Participants: a.Participants, Partners: a.Partners, Units: l.unitCodes("activities.yaml", n, "units", a.Units),
-			Institutions: a.Institutions, Series: a.Series, Edition: a.Edition,
+			Institutions: a.Institutions, Series: a.Series, Edition: a.Edition, Published: !a.Draft, Version: 1,
 		})
 	}
 	for i, f := range figures {

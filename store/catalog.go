@@ -65,9 +65,9 @@ func (w *writer) catalog(c *partnerhub.Catalog) error {
 		var id int64
 		err := w.tx.QueryRowContext(w.ctx, w.db.q(`SELECT id FROM institutions WHERE slug = ?`), in.Slug).Scan(&id)
 		if err == sql.ErrNoRows {
-			id, err = w.insert(`INSERT INTO institutions (slug, name_ja, name_en, acronym, country, city_ja, city_en, lat, lng, website, ror, established)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				in.Slug, in.Name.Ja, in.Name.En, in.Acronym, in.Country, in.City.Ja, in.City.En, in.Lat, in.Lng, in.Website, in.ROR, in.Established)
+			id, err = w.insert(`INSERT INTO institutions (slug, name_ja, name_en, acronym, country, city_ja, city_en, lat, lng, website, ror, established, version)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				in.Slug, in.Name.Ja, in.Name.En, in.Acronym, in.Country, in.City.Ja, in.City.En, in.Lat, in.Lng, in.Website, in.ROR, in.Established, max(in.Version, 1))
 		}
 		if err != nil {
 			return fmt.Errorf("institution %s: %w", in.Slug, err)
@@ -81,8 +81,8 @@ func (w *writer) catalog(c *partnerhub.Catalog) error {
 		return fmt.Errorf("home %s: %w", c.Home.Slug, err)
 	}
 	for i, u := range c.Units {
-		id, err := w.insert(`INSERT INTO units (home_id, code, name_ja, name_en, abbr_ja, abbr_en, kind, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			w.home, u.Code, u.Name.Ja, u.Name.En, u.Abbr.Ja, u.Abbr.En, u.Kind, i)
+		id, err := w.insert(`INSERT INTO units (home_id, code, name_ja, name_en, abbr_ja, abbr_en, kind, position, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			w.home, u.Code, u.Name.Ja, u.Name.En, u.Abbr.Ja, u.Abbr.En, u.Kind, i, max(u.Version, 1))
 		if err != nil {
 			return fmt.Errorf("unit %s: %w", u.Code, err)
 		}
@@ -100,9 +100,9 @@ func (w *writer) catalog(c *partnerhub.Catalog) error {
 		}
 	}
 	for i, p := range c.Partners {
-		id, err := w.insert(`INSERT INTO partners (home_id, slug, name_ja, name_en, short_name, kind, summary_ja, summary_en, note_ja, note_en, position)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			w.home, p.Slug, p.Name.Ja, p.Name.En, p.ShortName, p.Kind, p.Summary.Ja, p.Summary.En, p.Note.Ja, p.Note.En, i)
+		id, err := w.insert(`INSERT INTO partners (home_id, slug, name_ja, name_en, short_name, kind, summary_ja, summary_en, note_ja, note_en, position, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			w.home, p.Slug, p.Name.Ja, p.Name.En, p.ShortName, p.Kind, p.Summary.Ja, p.Summary.En, p.Note.Ja, p.Note.En, i, max(p.Version, 1))
 		if err != nil {
 			return fmt.Errorf("partner %s: %w", p.Slug, err)
 		}
@@ -133,10 +133,10 @@ func (w *writer) catalog(c *partnerhub.Catalog) error {
 		w.series[s.Slug] = id
 	}
 	for _, a := range c.Agreements {
-		id, err := w.insert(`INSERT INTO agreements (home_id, slug, partner_id, institution_id, kind, level, title_ja, title_en, signed, expires, status, note_ja, note_en)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, err := w.insert(`INSERT INTO agreements (home_id, slug, partner_id, institution_id, kind, level, title_ja, title_en, signed, expires, status, note_ja, note_en, published, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			w.home, a.Slug, w.partners[a.Partner], null(w.insts[a.Institution]), a.Kind, a.Level, a.Title.Ja, a.Title.En,
-			a.Signed.String(), a.Expires.String(), a.Status, a.Note.Ja, a.Note.En)
+			a.Signed.String(), a.Expires.String(), a.Status, a.Note.Ja, a.Note.En, a.Published, max(a.Version, 1))
 		if err != nil {
 			return fmt.Errorf("agreement %s: %w", a.Slug, err)
 		}
@@ -152,10 +152,10 @@ func (w *writer) catalog(c *partnerhub.Catalog) error {
 			count, qual = a.Participants.Value, string(a.Participants.Qualifier)
 		}
 		id, err := w.insert(`INSERT INTO activities (home_id, slug, kind, title_ja, title_en, summary_ja, summary_en, start_date, end_date, fiscal_year, phase,
-			format, host_id, venue_ja, venue_en, participants, participants_qualifier, series_id, edition)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			format, host_id, venue_ja, venue_en, participants, participants_qualifier, series_id, edition, published, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			w.home, a.Slug, a.Kind, a.Title.Ja, a.Title.En, a.Summary.Ja, a.Summary.En, a.Start.String(), a.End.String(), a.FiscalYear, a.Phase,
-			a.Format, null(w.insts[a.Host]), a.Venue.Ja, a.Venue.En, count, qual, null(w.series[a.Series]), a.Edition)
+			a.Format, null(w.insts[a.Host]), a.Venue.Ja, a.Venue.En, count, qual, null(w.series[a.Series]), a.Edition, a.Published, max(a.Version, 1))
 		if err != nil {
 			return fmt.Errorf("activity %s: %w", a.Slug, err)
 		}
