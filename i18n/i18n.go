@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"golang.org/x/text/language"
@@ -13,7 +14,11 @@ import (
 	"partnerhub"
 )
 
-//go:embed ja.json en.json
+// Each language's catalog is every JSON file in its folder (en/, ja/),
+// merged; a key defined twice is an error. Features keep their messages in
+// files of their own.
+//
+//go:embed en/*.json ja/*.json
 var files embed.FS
 
 // Catalogs holds every message in every language.
@@ -26,13 +31,26 @@ type Catalogs struct {
 func Load() (*Catalogs, error) {
 	c := &Catalogs{msgs: map[partnerhub.Lang]map[string]string{}}
 	for _, l := range partnerhub.Langs {
-		b, err := files.ReadFile(string(l) + ".json")
+		names, err := fs.Glob(files, string(l)+"/*.json")
 		if err != nil {
 			return nil, err
 		}
 		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("i18n %s.json: %w", l, err)
+		for _, name := range names {
+			b, err := files.ReadFile(name)
+			if err != nil {
+				return nil, err
+			}
+			part := map[string]string{}
+			if err := json.Unmarshal(b, &part); err != nil {
+				return nil, fmt.Errorf("i18n %s: %w", name, err)
+			}
+			for k, v := range part {
+				if _, dup := m[k]; dup {
+					return nil, fmt.Errorf("i18n %s: %q is defined twice", name, k)
+				}
+				m[k] = v
+			}
 		}
 		c.msgs[l] = m
 	}
