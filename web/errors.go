@@ -23,6 +23,10 @@ func statusOf(code string) int {
 		return http.StatusBadRequest
 	case partnerhub.EConflict:
 		return http.StatusConflict
+	case partnerhub.EUnauthorized:
+		return http.StatusUnauthorized
+	case partnerhub.EForbidden:
+		return http.StatusForbidden
 	case eMethod:
 		return http.StatusMethodNotAllowed
 	case partnerhub.EUnavailable:

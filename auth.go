@@ -1,0 +1,192 @@
+package partnerhub
+
+import (
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Codes of authorization errors.
+const (
+	EUnauthorized = "unauthorized" // nobody is signed in
+	EForbidden    = "forbidden"    // the signed-in user may not do this
+)
+
+// Role is what a user may do.
+type Role string
+
+const (
+	RoleAdmin       Role = "admin"       // everything, user management included
+	RoleCoordinator Role = "coordinator" // the teams, agreements and activities of their units' partners
+	RoleViewer      Role = "viewer"      // reads what the public does not see (drafts)
+)
+
+var Roles = []Role{RoleAdmin, RoleCoordinator, RoleViewer}
+
+// User is a person who signs in. A user belongs to one home institution;
+// a coordinator is granted units of it.
+type User struct {
+	ID        int64     `json:"id"`
+	Home      string    `json:"home"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	Role      Role      `json:"role"`
+	Units     []string  `json:"units"` // unit codes, for coordinators
+	Disabled  bool      `json:"disabled"`
+	CreatedAt time.Time `json:"created_at"`
+	Version   int       `json:"version"`
+}
+
+// NormalizeEmail lower-cases and trims an address, so sign-in ignores case.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+func (u *User) Validate() error {
+	errs := FieldErrors{}
+	if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email || len(u.Email) > 254 {
+		errs.Add("email", "bad_email")
+	}
+	if strings.TrimSpace(u.Name) == "" {
+		errs.Add("name", "required")
+	} else if utf8.RuneCountInString(u.Name) > 200 {
+		errs.Add("name", "too_long_chars", 200)
+	}
+	validateEnum(errs, "role", u.Role, Roles, true)
+	switch {
+	case u.Role == RoleCoordinator && len(u.Units) == 0:
+		errs.Add("units", "coordinator_units")
+	case u.Role != RoleCoordinator && len(u.Units) > 0:
+		errs.Add("units", "units_only_coordinator")
+	}
+	return errs.Err()
+}
+
+// MinPasswordLen is the shortest password accepted, in characters.
+const MinPasswordLen = 12
+
+// ValidatePassword checks a new password.
+func ValidatePassword(pw string) error {
+	errs := FieldErrors{}
+	switch n := utf8.RuneCountInString(pw); {
+	case !utf8.ValidString(pw):
+		errs.Add("password", "bad_utf8")
+	case n < MinPasswordLen:
+		errs.Add("password", "password_short", MinPasswordLen)
+	case len(pw) > 1024:
+		errs.Add("password", "too_long", 1024)
+	}
+	return errs.Err()
+}
+
+// Entities that can be edited, by the names the audit log and the API use.
+const (
+	EntityInstitution = "institution"
+	EntityUnit        = "unit"
+	EntityPartner     = "partner"
+	EntityTeam        = "team" // a partner's team and tier in one phase
+	EntityAgreement   = "agreement"
+	EntityActivity    = "activity"
+	EntityUser        = "user"
+)
+
+// Action is a kind of write.
+type Action string
+
+const (
+	ActionCreate  Action = "create"
+	ActionUpdate  Action = "update"
+	ActionDelete  Action = "delete"
+	ActionRestore Action = "restore"
+)
+
+// Authorize answers who may do what. It is the one place where roles are
+// enforced: the store calls it for every write, inside the write's
+// transaction, with the facts it needs.
+//
+// partners are the partners the record concerns, before and after the
+// change; team returns the unit codes of a partner's team in the current
+// phase.
+func Authorize(u *User, action Action, entity string, partners []string, team func(partner string) []string) error {
+	if u == nil {
+		return Errorf(EUnauthorized, "error.unauthorized")
+	}
+	if u.Disabled {
+		return Errorf(EUnauthorized, "error.unauthorized")
+	}
+	switch u.Role {
+	case RoleAdmin:
+		return nil
+	case RoleCoordinator:
+		if entity != EntityActivity && entity != EntityAgreement && entity != EntityTeam {
+			return Errorf(EForbidden, "error.forbidden_entity")
+		}
+		if len(partners) == 0 {
+			return Errorf(EForbidden, "error.forbidden_programme")
+		}
+		for _, p := range partners {
+			if !slices.ContainsFunc(team(p), func(code string) bool { return slices.Contains(u.Units, code) }) {
+				return Errorf(EForbidden, "error.forbidden_partner", p)
+			}
+		}
+		return nil
+	}
+	return Errorf(EForbidden, "error.forbidden_role")
+}
+
+// CanReadDrafts reports whether a user sees unpublished records.
+func CanReadDrafts(u *User) bool { return u != nil && !u.Disabled }
+
+// AuditEvent is one write, as the audit log keeps it.
+type AuditEvent struct {
+	ID      int64     `json:"id"`
+	At      time.Time `json:"at"`
+	UserID  int64     `json:"user_id"` // 0 for the system (built-in data, imports)
+	Actor   string    `json:"actor"`
+	Action  Action    `json:"action"`
+	Entity  string    `json:"entity"`
+	Key     string    `json:"key"`
+	Version int       `json:"version"` // of the record after the write
+	Before  []byte    `json:"before"`  // JSON of the record, nil on create
+	After   []byte    `json:"after"`   // JSON of the record, nil on delete
+}
+
+// AuditFilter selects audit events; zero fields select all.
+type AuditFilter struct {
+	Entity, Key, Actor string
+	Action             Action
+	Since, Until       time.Time
+	Limit              int
+	Before             int64 // events with a smaller ID, for paging
+}
+
+// TeamDoc is a partner's team and tier in one phase, edited as one record.
+// Its key is "partner/phase"; its version is the partner's.
+type TeamDoc struct {
+	Partner string   `json:"partner"`
+	Phase   int      `json:"phase"`
+	Tier    Tier     `json:"tier"` // "" for none
+	Units   []string `json:"units"`
+	Lead    string   `json:"lead"` // a unit of Units, or ""
+	Version int      `json:"version"`
+}
+
+func (t *TeamDoc) Validate() error {
+	errs := FieldErrors{}
+	validateSlug(errs, "partner", t.Partner)
+	if t.Phase < 1 {
+		errs.Add("phase", "positive")
+	}
+	validateEnum(errs, "tier", t.Tier, Tiers, false)
+	seen := map[string]bool{}
+	for i, u := range t.Units {
+		if seen[u] {
+			errs.Add(indexed("units", i), "duplicate", u)
+		}
+		seen[u] = true
+	}
+	if t.Lead != "" && !seen[t.Lead] {
+		errs.Add("lead", "lead_not_in_team", t.Lead)
+	}
+	return errs.Err()
+}
