@@ -15,6 +15,8 @@ const (
 	EInternal = "internal"
 	// EUnavailable: a service the application needs (the database) does not answer.
 	EUnavailable = "unavailable"
+	// ETooMany: too many attempts (sign-in throttling).
+	ETooMany = "too_many"
 )
 
 // Error is the application's error. Message is a key of the i18n catalogs
@@ -25,6 +27,7 @@ type Error struct {
 	Message string // i18n key, e.g. "error.partner_not_found"
 	Args    []any
 	Fields  FieldErrors
+	Current any   // for a conflict: the record as it is now
 	Err     error // the cause, for logs only
 }
 

@@ -27,6 +27,8 @@ func statusOf(code string) int {
 		return http.StatusUnauthorized
 	case partnerhub.EForbidden:
 		return http.StatusForbidden
+	case partnerhub.ETooMany:
+		return http.StatusTooManyRequests
 	case eMethod:
 		return http.StatusMethodNotAllowed
 	case partnerhub.EUnavailable:

@@ -1,0 +1,32 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"partnerhub"
+)
+
+// InsertUserForTest puts a user row in place without a usable password, for
+// tests of the write path.
+func (db *DB) InsertUserForTest(ctx context.Context, u *partnerhub.User) (int64, error) {
+	var id int64
+	err := db.write.QueryRowContext(ctx, db.q(`INSERT INTO users (home_id, email, name, password_hash, role, disabled, created_at)
+		SELECT id, ?, ?, '!', ?, ?, ? FROM home_institutions WHERE slug = ? RETURNING id`),
+		u.Email, u.Name, u.Role, false, time.Now().UTC(), u.Home).Scan(&id)
+	if err != nil {
+		return 0, err
+	}
+	for _, code := range u.Units {
+		if _, err := db.write.ExecContext(ctx, db.q(`INSERT INTO user_units (user_id, unit_id) SELECT ?, id FROM units WHERE code = ?`), id, code); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
+}
+
+// ExecForTest runs a statement, for tests of what the schema refuses.
+func (db *DB) ExecForTest(ctx context.Context, q string) error {
+	_, err := db.write.ExecContext(ctx, q)
+	return err
+}
