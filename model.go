@@ -121,9 +121,9 @@ var UnitKinds = []UnitKind{GraduateSchool, Institute, Center, Hospital, Office}
 // Unit is a faculty, graduate school, institute or centre of the home
 // institution. Abbr is the short mark the brochure prints (工, 東文研, IPMU).
 type Unit struct {
-	Code string   `json:"code"`
-	Name Text     `json:"name"`
-	Abbr Text     `json:"abbr"`
+	Code    string   `json:"code"`
+	Name    Text     `json:"name"`
+	Abbr    Text     `json:"abbr"`
 	Kind    UnitKind `json:"kind"`
 	Version int      `json:"version"`
 }
@@ -429,7 +429,7 @@ type Activity struct {
 	Units        []string     `json:"units"`
 	Institutions []string     `json:"institutions"` // others taking part, outside the partnership
 	Series       string       `json:"series"`
-	Edition      int          `json:"edition"` // 0 outside a series
+	Edition      int          `json:"edition"`   // 0 outside a series
 	Published    bool         `json:"published"` // false for a draft, seen only by signed-in users
 	Version      int          `json:"version"`
 }
