@@ -12,24 +12,11 @@ import (
 	"partnerhub"
 )
 
-// Change is one write to one record of a home institution.
-type Change struct {
-	Actor   *partnerhub.User
-	Home    string
-	Entity  string // partnerhub.Entity*
-	Action  partnerhub.Action
-	Key     string // the record's key (slug, code, "partner/phase") for update, delete and restore
-	Version int    // the version the writer read, for update and delete
-	// Record is the new record for create and update: *Institution, *Unit,
-	// *Partner, *TeamDoc, *Agreement or *Activity.
-	Record any
-}
-
 // Apply makes one change in one transaction: it loads the record as it is,
 // asks partnerhub.Authorize, validates, checks the version (a stale one is a
 // conflict that carries the current record), writes, and appends the audit
 // event. It returns the record's new version.
-func (db *DB) Apply(ctx context.Context, c Change) (int, error) {
+func (db *DB) Apply(ctx context.Context, c partnerhub.Change) (int, error) {
 	h, ok := entities[c.Entity]
 	if !ok {
 		return 0, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
@@ -143,7 +130,7 @@ type entity struct {
 
 var entities = map[string]*entity{}
 
-func (e *editTx) apply(h *entity, c Change) (int, error) {
+func (e *editTx) apply(h *entity, c partnerhub.Change) (int, error) {
 	key := c.Key
 	if c.Action == partnerhub.ActionCreate {
 		if c.Record == nil {
@@ -320,7 +307,7 @@ func (e *editTx) checkUnused(entity, key string) error {
 	return err
 }
 
-func (e *editTx) audit(c Change, key string, version int, before, after any) error {
+func (e *editTx) audit(c partnerhub.Change, key string, version int, before, after any) error {
 	enc := func(v any) (any, error) {
 		if v == nil {
 			return nil, nil
@@ -833,18 +820,9 @@ func (db *DB) Record(ctx context.Context, home, entityName, key string) (rec any
 	return rec, version, deleted, err
 }
 
-// BinItem is a record in the bin.
-type BinItem struct {
-	Entity    string
-	Key       string
-	Name      partnerhub.Text
-	DeletedAt time.Time
-	Version   int
-}
-
 // Bin lists the deleted records of a home institution, newest first.
-func (db *DB) Bin(ctx context.Context, home string) ([]BinItem, error) {
-	var out []BinItem
+func (db *DB) Bin(ctx context.Context, home string) ([]partnerhub.BinItem, error) {
+	var out []partnerhub.BinItem
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		e := &editTx{db: db, tx: tx, ctx: ctx}
 		if err := e.home(home); err != nil {
@@ -864,7 +842,7 @@ func (db *DB) Bin(ctx context.Context, home string) ([]BinItem, error) {
 				return err
 			}
 			for rows.Next() {
-				it := BinItem{Entity: q.entity}
+				it := partnerhub.BinItem{Entity: q.entity}
 				if err := rows.Scan(&it.Key, &it.Name.Ja, &it.Name.En, &it.DeletedAt, &it.Version); err != nil {
 					rows.Close()
 					return err
@@ -878,7 +856,7 @@ func (db *DB) Bin(ctx context.Context, home string) ([]BinItem, error) {
 		}
 		return nil
 	})
-	slices.SortFunc(out, func(a, b BinItem) int { return b.DeletedAt.Compare(a.DeletedAt) })
+	slices.SortFunc(out, func(a, b partnerhub.BinItem) int { return b.DeletedAt.Compare(a.DeletedAt) })
 	return out, err
 }
 
@@ -954,3 +932,6 @@ func (db *DB) DataVersion(ctx context.Context, home string) (int64, error) {
 	err := db.read.QueryRowContext(ctx, db.q(`SELECT max(a.id) FROM audit_events a JOIN home_institutions h ON h.id = a.home_id WHERE h.slug = ?`), home).Scan(&v)
 	return v.Int64, err
 }
+
+// DB is the application's Editor.
+var _ partnerhub.Editor = (*DB)(nil)

@@ -58,7 +58,7 @@ func TestEditing(t *testing.T) {
 				t.Fatalf("version %d", v)
 			}
 			a.Title.En = "Co-creating the Future Society in Asia (2019 joint conference)"
-			nv, err := db.Apply(ctx, store.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityActivity, Action: partnerhub.ActionUpdate,
+			nv, err := db.Apply(ctx, partnerhub.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityActivity, Action: partnerhub.ActionUpdate,
 				Key: a.Slug, Version: 1, Record: a})
 			if err != nil || nv != 2 {
 				t.Fatalf("update: %d %v", nv, err)
@@ -71,7 +71,7 @@ func TestEditing(t *testing.T) {
 			// A second writer that read version 1 is refused with the current record.
 			stale := *a
 			stale.Title.En = "Something else"
-			_, err = db.Apply(ctx, store.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityActivity, Action: partnerhub.ActionUpdate,
+			_, err = db.Apply(ctx, partnerhub.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityActivity, Action: partnerhub.ActionUpdate,
 				Key: a.Slug, Version: 1, Record: &stale})
 			var pe *partnerhub.Error
 			if !errors.As(err, &pe) || pe.Code != partnerhub.EConflict || pe.Current.(*partnerhub.Activity).Title.En != a.Title.En {
@@ -99,16 +99,16 @@ func TestEditing(t *testing.T) {
 			for _, tc := range []struct {
 				name  string
 				actor *partnerhub.User
-				ch    store.Change
+				ch    partnerhub.Change
 				code  string
 			}{
-				{"coordinator edits an activity of a partner of their unit", agr, store.Change{Entity: partnerhub.EntityActivity, Action: partnerhub.ActionUpdate, Key: ntu.Slug, Version: v, Record: ntu}, ""},
-				{"coordinator edits another unit's activity", agr, store.Change{Entity: partnerhub.EntityActivity, Action: partnerhub.ActionUpdate, Key: cam.Slug, Version: cv, Record: cam}, partnerhub.EForbidden},
-				{"coordinator moves an activity to a partner not theirs", agr, store.Change{Entity: partnerhub.EntityActivity, Action: partnerhub.ActionUpdate, Key: ntu.Slug, Version: v + 1,
+				{"coordinator edits an activity of a partner of their unit", agr, partnerhub.Change{Entity: partnerhub.EntityActivity, Action: partnerhub.ActionUpdate, Key: ntu.Slug, Version: v, Record: ntu}, ""},
+				{"coordinator edits another unit's activity", agr, partnerhub.Change{Entity: partnerhub.EntityActivity, Action: partnerhub.ActionUpdate, Key: cam.Slug, Version: cv, Record: cam}, partnerhub.EForbidden},
+				{"coordinator moves an activity to a partner not theirs", agr, partnerhub.Change{Entity: partnerhub.EntityActivity, Action: partnerhub.ActionUpdate, Key: ntu.Slug, Version: v + 1,
 					Record: withPartners(ntu, "ntu", "cambridge")}, partnerhub.EForbidden},
-				{"coordinator edits a partner record", agr, store.Change{Entity: partnerhub.EntityPartner, Action: partnerhub.ActionUpdate, Key: "ntu", Version: pv, Record: p}, partnerhub.EForbidden},
-				{"viewer edits", viewer, store.Change{Entity: partnerhub.EntityActivity, Action: partnerhub.ActionUpdate, Key: ntu.Slug, Version: v + 1, Record: ntu}, partnerhub.EForbidden},
-				{"nobody edits", nil, store.Change{Entity: partnerhub.EntityActivity, Action: partnerhub.ActionUpdate, Key: ntu.Slug, Version: v + 1, Record: ntu}, partnerhub.EUnauthorized},
+				{"coordinator edits a partner record", agr, partnerhub.Change{Entity: partnerhub.EntityPartner, Action: partnerhub.ActionUpdate, Key: "ntu", Version: pv, Record: p}, partnerhub.EForbidden},
+				{"viewer edits", viewer, partnerhub.Change{Entity: partnerhub.EntityActivity, Action: partnerhub.ActionUpdate, Key: ntu.Slug, Version: v + 1, Record: ntu}, partnerhub.EForbidden},
+				{"nobody edits", nil, partnerhub.Change{Entity: partnerhub.EntityActivity, Action: partnerhub.ActionUpdate, Key: ntu.Slug, Version: v + 1, Record: ntu}, partnerhub.EUnauthorized},
 			} {
 				tc.ch.Actor, tc.ch.Home = tc.actor, "utokyo"
 				_, err := db.Apply(ctx, tc.ch)
@@ -134,7 +134,7 @@ func TestEditing(t *testing.T) {
 				t.Fatalf("team %+v", team)
 			}
 			team.Units = append(team.Units, "law")
-			if _, err := db.Apply(ctx, store.Change{Actor: agr, Home: "utokyo", Entity: partnerhub.EntityTeam, Action: partnerhub.ActionUpdate, Key: "ntu/3", Version: v, Record: team}); err != nil {
+			if _, err := db.Apply(ctx, partnerhub.Change{Actor: agr, Home: "utokyo", Entity: partnerhub.EntityTeam, Action: partnerhub.ActionUpdate, Key: "ntu/3", Version: v, Record: team}); err != nil {
 				t.Fatal(err)
 			}
 			c, _ := db.Catalog(ctx, "utokyo")
@@ -143,7 +143,7 @@ func TestEditing(t *testing.T) {
 			}
 			bad := *team
 			bad.Units = append(slices.Clone(team.Units), "nowhere")
-			_, err = db.Apply(ctx, store.Change{Actor: agr, Home: "utokyo", Entity: partnerhub.EntityTeam, Action: partnerhub.ActionUpdate, Key: "ntu/3", Version: v + 1, Record: &bad})
+			_, err = db.Apply(ctx, partnerhub.Change{Actor: agr, Home: "utokyo", Entity: partnerhub.EntityTeam, Action: partnerhub.ActionUpdate, Key: "ntu/3", Version: v + 1, Record: &bad})
 			var pe *partnerhub.Error
 			if !errors.As(err, &pe) || pe.Fields["units[9]"].Key != "unknown_unit" {
 				t.Fatalf("unknown unit: %v", err)
@@ -154,7 +154,7 @@ func TestEditing(t *testing.T) {
 			db := loaded(t, e)
 			admin := addUser(t, db, "admin@example.ac.jp", partnerhub.RoleAdmin)
 			before, _ := db.Catalog(ctx, "utokyo")
-			if _, err := db.Apply(ctx, store.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityPartner, Action: partnerhub.ActionDelete, Key: "paris", Version: 1}); err != nil {
+			if _, err := db.Apply(ctx, partnerhub.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityPartner, Action: partnerhub.ActionDelete, Key: "paris", Version: 1}); err != nil {
 				t.Fatal(err)
 			}
 			c, _ := db.Catalog(ctx, "utokyo")
@@ -166,10 +166,10 @@ func TestEditing(t *testing.T) {
 				t.Fatalf("bin %+v %v", bin, err)
 			}
 			// Deleting it again, or updating it, finds nothing.
-			if _, err := db.Apply(ctx, store.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityPartner, Action: partnerhub.ActionDelete, Key: "paris", Version: 2}); partnerhub.ErrorCode(err) != partnerhub.ENotFound {
+			if _, err := db.Apply(ctx, partnerhub.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityPartner, Action: partnerhub.ActionDelete, Key: "paris", Version: 2}); partnerhub.ErrorCode(err) != partnerhub.ENotFound {
 				t.Fatalf("second delete: %v", err)
 			}
-			if _, err := db.Apply(ctx, store.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityPartner, Action: partnerhub.ActionRestore, Key: "paris"}); err != nil {
+			if _, err := db.Apply(ctx, partnerhub.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityPartner, Action: partnerhub.ActionRestore, Key: "paris"}); err != nil {
 				t.Fatal(err)
 			}
 			after, _ := db.Catalog(ctx, "utokyo")
@@ -189,7 +189,7 @@ func TestEditing(t *testing.T) {
 				t.Fatalf("audit %+v", events)
 			}
 			// An institution still in use cannot be deleted.
-			_, err = db.Apply(ctx, store.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityInstitution, Action: partnerhub.ActionDelete, Key: "kth", Version: 1})
+			_, err = db.Apply(ctx, partnerhub.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityInstitution, Action: partnerhub.ActionDelete, Key: "kth", Version: 1})
 			if partnerhub.ErrorCode(err) != partnerhub.EConflict {
 				t.Fatalf("delete an institution in use: %v", err)
 			}
@@ -200,7 +200,7 @@ func TestEditing(t *testing.T) {
 			admin := addUser(t, db, "admin@example.ac.jp", partnerhub.RoleAdmin)
 			a := &partnerhub.Activity{Slug: "new-one", Kind: partnerhub.Workshop, Title: partnerhub.Text{Ja: "新", En: "New"},
 				Partners: []string{"ntu", "atlantis"}, Units: []string{"agr"}, Host: "nowhere", Published: true}
-			_, err := db.Apply(ctx, store.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityActivity, Action: partnerhub.ActionCreate, Record: a})
+			_, err := db.Apply(ctx, partnerhub.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityActivity, Action: partnerhub.ActionCreate, Record: a})
 			var pe *partnerhub.Error
 			if !errors.As(err, &pe) || pe.Fields["partners[1]"].Key != "unknown_partner" || pe.Fields["host"].Key != "unknown_institution" {
 				t.Fatalf("bad references: %v", err)
@@ -209,10 +209,10 @@ func TestEditing(t *testing.T) {
 				t.Fatalf("half-created record: %v", err)
 			}
 			a.Partners, a.Host = []string{"ntu"}, "ntu"
-			if v, err := db.Apply(ctx, store.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityActivity, Action: partnerhub.ActionCreate, Record: a}); err != nil || v != 1 {
+			if v, err := db.Apply(ctx, partnerhub.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityActivity, Action: partnerhub.ActionCreate, Record: a}); err != nil || v != 1 {
 				t.Fatalf("create: %d %v", v, err)
 			}
-			if _, err := db.Apply(ctx, store.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityActivity, Action: partnerhub.ActionCreate, Record: a}); partnerhub.ErrorCode(err) != partnerhub.EConflict {
+			if _, err := db.Apply(ctx, partnerhub.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityActivity, Action: partnerhub.ActionCreate, Record: a}); partnerhub.ErrorCode(err) != partnerhub.EConflict {
 				t.Fatalf("second create: %v", err)
 			}
 		})
@@ -221,7 +221,7 @@ func TestEditing(t *testing.T) {
 			db := loaded(t, e)
 			admin := addUser(t, db, "admin@example.ac.jp", partnerhub.RoleAdmin)
 			a, v := activity(t, db, "ntu-joint-conference-2019")
-			if _, err := db.Apply(ctx, store.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityActivity, Action: partnerhub.ActionUpdate, Key: a.Slug, Version: v, Record: a}); err != nil {
+			if _, err := db.Apply(ctx, partnerhub.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityActivity, Action: partnerhub.ActionUpdate, Key: a.Slug, Version: v, Record: a}); err != nil {
 				t.Fatal(err)
 			}
 			for _, q := range []string{`UPDATE audit_events SET actor = 'someone else'`, `DELETE FROM audit_events`} {
@@ -247,7 +247,7 @@ func TestEditing(t *testing.T) {
 					for {
 						a, v := activity(t, db, "tsinghua-language-exchange-2021-03")
 						a.Summary.En = "edit " + string(rune('a'+i))
-						_, err := db.Apply(ctx, store.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityActivity, Action: partnerhub.ActionUpdate, Key: a.Slug, Version: v, Record: a})
+						_, err := db.Apply(ctx, partnerhub.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityActivity, Action: partnerhub.ActionUpdate, Key: a.Slug, Version: v, Record: a})
 						mu.Lock()
 						switch partnerhub.ErrorCode(err) {
 						case "":
