@@ -239,10 +239,10 @@ compare() {
 }
 
 # The paths compared. Add the portal's pages here as they land, e.g.
-#   compare /en/partners
-#   compare /ja/partners/SLUG
 # EXTRA_PATHS="/a /b" compares more paths without editing this file.
 compare /api/v1/partners
+compare /en/partners
+compare /ja/partners/ntu
 for path in ${EXTRA_PATHS:-}; do
 	compare "$path"
 done

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -304,6 +305,14 @@ func templateFuncs() template.FuncMap {
 		"str":      func(v any) string { return fmt.Sprint(v) },
 		"seq":      func(vs ...any) []any { return vs },
 		"selected": Selected,
+		"first": func(vs []string) string {
+			if len(vs) == 0 {
+				return ""
+			}
+			return vs[0]
+		},
+		"has":       func(vs []string, v string) bool { return slices.Contains(vs, v) },
+		"hasPrefix": strings.HasPrefix,
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {

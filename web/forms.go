@@ -1,0 +1,345 @@
+//go:build editing
+
+package web
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"partnerhub"
+)
+
+// A form is drawn from a list of fields and read back into a record by the
+// same entity's functions, so every editable record shares one template,
+// one way of keeping what was typed, and one way of showing errors.
+
+// field is one input of a form.
+type field struct {
+	Name     string   // form name; a bilingual field has Name.ja and Name.en
+	Label    string   // i18n key
+	Kind     string   // text, textarea, bitext, bitextarea, number, date, select, multi, check, readonly
+	Options  []option // for select and multi
+	Required bool
+	Hint     string // i18n key, optional
+}
+
+type option struct {
+	Value, Label string
+}
+
+// formSpec is how one entity is edited in the browser.
+type formSpec struct {
+	entity string
+	fields func(v *view) []field
+	values func(rec any) url.Values
+	record func(vals url.Values, errs partnerhub.FieldErrors) any
+}
+
+func putText(t partnerhub.Text, name string, vals url.Values) {
+	vals.Set(name+".ja", t.Ja)
+	vals.Set(name+".en", t.En)
+}
+
+func readText(vals url.Values, name string) partnerhub.Text {
+	return partnerhub.Text{Ja: strings.TrimSpace(vals.Get(name + ".ja")), En: strings.TrimSpace(vals.Get(name + ".en"))}
+}
+
+func readInt(vals url.Values, errs partnerhub.FieldErrors, name string) int {
+	s := strings.TrimSpace(vals.Get(name))
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		errs.Add(name, "bad_int", s)
+	}
+	return n
+}
+
+func readDate(vals url.Values, errs partnerhub.FieldErrors, name string) partnerhub.PartialDate {
+	s := strings.TrimSpace(vals.Get(name))
+	d, err := partnerhub.ParsePartialDate(s)
+	if err != nil {
+		errs.Add(name, "bad_date", s)
+	}
+	return d
+}
+
+func readFloat(vals url.Values, errs partnerhub.FieldErrors, name string) *float64 {
+	s := strings.TrimSpace(vals.Get(name))
+	if s == "" {
+		return nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		errs.Add(name, "bad_number", s)
+		return nil
+	}
+	return &f
+}
+
+func formList(vals url.Values, name string) []string {
+	out := []string{}
+	for _, v := range vals[name] {
+		if v = strings.TrimSpace(v); v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func enumOptions[T ~string](v *view, prefix string, vs []T, blank bool) []option {
+	var out []option
+	if blank {
+		out = append(out, option{"", v.P.T("label.none")})
+	}
+	for _, x := range vs {
+		out = append(out, option{string(x), v.P.T(prefix + string(x))})
+	}
+	return out
+}
+
+func partnerOptions(v *view) []option {
+	var out []option
+	for _, p := range v.X.Partners(partnerhub.PartnerFilter{}) {
+		out = append(out, option{p.Slug, mustText(v, p.Name)})
+	}
+	return out
+}
+
+func unitOptions(v *view) []option {
+	var out []option
+	for _, u := range v.X.Units() {
+		out = append(out, option{u.Code, mustText(v, u.Abbr) + " — " + mustText(v, u.Name)})
+	}
+	return out
+}
+
+func institutionOptions(v *view, blank bool) []option {
+	var out []option
+	if blank {
+		out = append(out, option{"", v.P.T("label.none")})
+	}
+	for _, in := range v.X.Catalog().Institutions {
+		out = append(out, option{in.Slug, mustText(v, in.Name)})
+	}
+	return out
+}
+
+var forms = map[string]*formSpec{
+	partnerhub.EntityActivity: {
+		entity: partnerhub.EntityActivity,
+		fields: func(v *view) []field {
+			series := []option{{"", v.P.T("label.none")}}
+			for _, s := range v.X.Catalog().Series {
+				series = append(series, option{s.Slug, mustText(v, s.Name)})
+			}
+			return []field{
+				{Name: "slug", Label: "form.slug", Kind: "text", Required: true, Hint: "form.slug_hint"},
+				{Name: "kind", Label: "label.kind", Kind: "select", Options: enumOptions(v, "kind.", partnerhub.ActivityKinds, false), Required: true},
+				{Name: "title", Label: "form.title", Kind: "bitext", Required: true},
+				{Name: "summary", Label: "form.summary", Kind: "bitextarea"},
+				{Name: "start", Label: "form.start", Kind: "date", Hint: "form.date_hint"},
+				{Name: "end", Label: "form.end", Kind: "date", Hint: "form.date_hint"},
+				{Name: "fiscal_year", Label: "form.fiscal_year", Kind: "check"},
+				{Name: "format", Label: "label.format", Kind: "select", Options: enumOptions(v, "format.", partnerhub.Formats, true)},
+				{Name: "host", Label: "label.host", Kind: "select", Options: institutionOptions(v, true)},
+				{Name: "venue", Label: "label.venue", Kind: "bitext"},
+				{Name: "participants", Label: "label.participants", Kind: "number"},
+				{Name: "qualifier", Label: "form.qualifier", Kind: "select", Options: enumOptions(v, "form.qualifier.", partnerhub.Qualifiers, false)},
+				{Name: "partners", Label: "label.partners", Kind: "multi", Options: partnerOptions(v)},
+				{Name: "units", Label: "label.units", Kind: "multi", Options: unitOptions(v)},
+				{Name: "series", Label: "label.series", Kind: "select", Options: series},
+				{Name: "edition", Label: "form.edition", Kind: "number"},
+				{Name: "published", Label: "form.published", Kind: "check", Hint: "form.published_hint"},
+			}
+		},
+		values: func(rec any) url.Values {
+			a := rec.(*partnerhub.Activity)
+			vals := url.Values{"slug": {a.Slug}, "kind": {string(a.Kind)}, "start": {a.Start.String()}, "end": {a.End.String()},
+				"format": {string(a.Format)}, "host": {a.Host}, "partners": a.Partners, "units": a.Units, "series": {a.Series}}
+			putText(a.Title, "title", vals)
+			putText(a.Summary, "summary", vals)
+			putText(a.Venue, "venue", vals)
+			if a.FiscalYear {
+				vals.Set("fiscal_year", "on")
+			}
+			if a.Published {
+				vals.Set("published", "on")
+			}
+			if a.Participants != nil {
+				vals.Set("participants", strconv.Itoa(a.Participants.Value))
+				vals.Set("qualifier", string(a.Participants.Qualifier))
+			}
+			if a.Edition != 0 {
+				vals.Set("edition", strconv.Itoa(a.Edition))
+			}
+			return vals
+		},
+		record: func(vals url.Values, errs partnerhub.FieldErrors) any {
+			a := &partnerhub.Activity{
+				Slug: strings.TrimSpace(vals.Get("slug")), Kind: partnerhub.ActivityKind(vals.Get("kind")),
+				Title: readText(vals, "title"), Summary: readText(vals, "summary"), Venue: readText(vals, "venue"),
+				Start: readDate(vals, errs, "start"), End: readDate(vals, errs, "end"), FiscalYear: vals.Get("fiscal_year") != "",
+				Format: partnerhub.Format(vals.Get("format")), Host: vals.Get("host"),
+				Partners: formList(vals, "partners"), Units: formList(vals, "units"), Institutions: formList(vals, "institutions"),
+				Series: vals.Get("series"), Edition: readInt(vals, errs, "edition"), Published: vals.Get("published") != "",
+			}
+			if s := strings.TrimSpace(vals.Get("participants")); s != "" {
+				a.Participants = &partnerhub.Count{Value: readInt(vals, errs, "participants"), Qualifier: partnerhub.Qualifier(vals.Get("qualifier"))}
+			}
+			return a
+		},
+	},
+	partnerhub.EntityAgreement: {
+		entity: partnerhub.EntityAgreement,
+		fields: func(v *view) []field {
+			return []field{
+				{Name: "slug", Label: "form.slug", Kind: "text", Required: true, Hint: "form.slug_hint"},
+				{Name: "partner", Label: "label.partner", Kind: "select", Options: partnerOptions(v), Required: true},
+				{Name: "institution", Label: "form.member_institution", Kind: "select", Options: institutionOptions(v, true)},
+				{Name: "kind", Label: "label.kind", Kind: "select", Options: enumOptions(v, "agreement.kind.", partnerhub.AgreementKinds, false), Required: true},
+				{Name: "level", Label: "form.level", Kind: "select", Options: enumOptions(v, "agreement.level.", partnerhub.AgreementLevels, false), Required: true},
+				{Name: "title", Label: "form.title", Kind: "bitext", Required: true},
+				{Name: "units", Label: "label.units", Kind: "multi", Options: unitOptions(v)},
+				{Name: "signed", Label: "form.signed", Kind: "date", Hint: "form.date_hint"},
+				{Name: "expires", Label: "form.expires", Kind: "date", Hint: "form.date_hint"},
+				{Name: "status", Label: "form.status", Kind: "select", Options: enumOptions(v, "agreement.status.", partnerhub.AgreementStatuses, false), Required: true},
+				{Name: "note", Label: "form.note", Kind: "bitextarea"},
+				{Name: "published", Label: "form.published", Kind: "check", Hint: "form.published_hint"},
+			}
+		},
+		values: func(rec any) url.Values {
+			a := rec.(*partnerhub.Agreement)
+			vals := url.Values{"slug": {a.Slug}, "partner": {a.Partner}, "institution": {a.Institution}, "kind": {string(a.Kind)},
+				"level": {string(a.Level)}, "units": a.Units, "signed": {a.Signed.String()}, "expires": {a.Expires.String()}, "status": {string(a.Status)}}
+			putText(a.Title, "title", vals)
+			putText(a.Note, "note", vals)
+			if a.Published {
+				vals.Set("published", "on")
+			}
+			return vals
+		},
+		record: func(vals url.Values, errs partnerhub.FieldErrors) any {
+			return &partnerhub.Agreement{
+				Slug: strings.TrimSpace(vals.Get("slug")), Partner: vals.Get("partner"), Institution: vals.Get("institution"),
+				Kind: partnerhub.AgreementKind(vals.Get("kind")), Level: partnerhub.AgreementLevel(vals.Get("level")),
+				Title: readText(vals, "title"), Units: formList(vals, "units"), Signed: readDate(vals, errs, "signed"),
+				Expires: readDate(vals, errs, "expires"), Status: partnerhub.AgreementStatus(vals.Get("status")),
+				Note: readText(vals, "note"), Published: vals.Get("published") != "",
+			}
+		},
+	},
+	partnerhub.EntityPartner: {
+		entity: partnerhub.EntityPartner,
+		fields: func(v *view) []field {
+			return []field{
+				{Name: "slug", Label: "form.slug", Kind: "text", Required: true, Hint: "form.slug_hint"},
+				{Name: "name", Label: "form.name", Kind: "bitext", Required: true},
+				{Name: "short_name", Label: "form.short_name", Kind: "text"},
+				{Name: "kind", Label: "label.kind", Kind: "select", Options: enumOptions(v, "partner.kind.", partnerhub.PartnerKinds, false), Required: true},
+				{Name: "members", Label: "label.members", Kind: "multi", Options: institutionOptions(v, false), Required: true},
+				{Name: "summary", Label: "form.summary", Kind: "bitextarea"},
+				{Name: "note", Label: "form.note", Kind: "bitextarea"},
+			}
+		},
+		values: func(rec any) url.Values {
+			p := rec.(*partnerhub.Partner)
+			vals := url.Values{"slug": {p.Slug}, "short_name": {p.ShortName}, "kind": {string(p.Kind)}, "members": p.Members}
+			putText(p.Name, "name", vals)
+			putText(p.Summary, "summary", vals)
+			putText(p.Note, "note", vals)
+			return vals
+		},
+		record: func(vals url.Values, errs partnerhub.FieldErrors) any {
+			return &partnerhub.Partner{
+				Slug: strings.TrimSpace(vals.Get("slug")), Name: readText(vals, "name"), ShortName: strings.TrimSpace(vals.Get("short_name")),
+				Kind: partnerhub.PartnerKind(vals.Get("kind")), Members: formList(vals, "members"),
+				Summary: readText(vals, "summary"), Note: readText(vals, "note"),
+			}
+		},
+	},
+	partnerhub.EntityTeam: {
+		entity: partnerhub.EntityTeam,
+		fields: func(v *view) []field {
+			return []field{
+				{Name: "partner", Label: "label.partner", Kind: "readonly"},
+				{Name: "phase", Label: "label.phase", Kind: "readonly"},
+				{Name: "tier", Label: "label.tier", Kind: "select", Options: enumOptions(v, "tier.", partnerhub.Tiers, true)},
+				{Name: "units", Label: "label.team", Kind: "multi", Options: unitOptions(v)},
+				{Name: "lead", Label: "label.lead", Kind: "select", Options: append([]option{{"", v.P.T("label.none")}}, unitOptions(v)...)},
+			}
+		},
+		values: func(rec any) url.Values {
+			t := rec.(*partnerhub.TeamDoc)
+			return url.Values{"partner": {t.Partner}, "phase": {strconv.Itoa(t.Phase)}, "tier": {string(t.Tier)}, "units": t.Units, "lead": {t.Lead}}
+		},
+		record: func(vals url.Values, errs partnerhub.FieldErrors) any {
+			return &partnerhub.TeamDoc{Partner: vals.Get("partner"), Phase: readInt(vals, errs, "phase"),
+				Tier: partnerhub.Tier(vals.Get("tier")), Units: formList(vals, "units"), Lead: vals.Get("lead")}
+		},
+	},
+	partnerhub.EntityInstitution: {
+		entity: partnerhub.EntityInstitution,
+		fields: func(v *view) []field {
+			return []field{
+				{Name: "slug", Label: "form.slug", Kind: "text", Required: true, Hint: "form.slug_hint"},
+				{Name: "name", Label: "form.name", Kind: "bitext", Required: true},
+				{Name: "acronym", Label: "form.acronym", Kind: "text"},
+				{Name: "country", Label: "label.country", Kind: "text", Required: true, Hint: "form.country_hint"},
+				{Name: "city", Label: "form.city", Kind: "bitext"},
+				{Name: "lat", Label: "form.lat", Kind: "text"},
+				{Name: "lng", Label: "form.lng", Kind: "text"},
+				{Name: "website", Label: "label.website", Kind: "text"},
+				{Name: "ror", Label: "form.ror", Kind: "text", Hint: "form.ror_hint"},
+				{Name: "established", Label: "form.established", Kind: "number"},
+			}
+		},
+		values: func(rec any) url.Values {
+			in := rec.(*partnerhub.Institution)
+			vals := url.Values{"slug": {in.Slug}, "acronym": {in.Acronym}, "country": {in.Country}, "website": {in.Website}, "ror": {in.ROR}}
+			putText(in.Name, "name", vals)
+			putText(in.City, "city", vals)
+			if in.Lat != nil {
+				vals.Set("lat", strconv.FormatFloat(*in.Lat, 'f', -1, 64))
+				vals.Set("lng", strconv.FormatFloat(*in.Lng, 'f', -1, 64))
+			}
+			if in.Established != 0 {
+				vals.Set("established", strconv.Itoa(in.Established))
+			}
+			return vals
+		},
+		record: func(vals url.Values, errs partnerhub.FieldErrors) any {
+			return &partnerhub.Institution{
+				Slug: strings.TrimSpace(vals.Get("slug")), Name: readText(vals, "name"), Acronym: strings.TrimSpace(vals.Get("acronym")),
+				Country: strings.ToUpper(strings.TrimSpace(vals.Get("country"))), City: readText(vals, "city"),
+				Lat: readFloat(vals, errs, "lat"), Lng: readFloat(vals, errs, "lng"), Website: strings.TrimSpace(vals.Get("website")),
+				ROR: strings.TrimSpace(vals.Get("ror")), Established: readInt(vals, errs, "established"),
+			}
+		},
+	},
+	partnerhub.EntityUnit: {
+		entity: partnerhub.EntityUnit,
+		fields: func(v *view) []field {
+			return []field{
+				{Name: "code", Label: "form.code", Kind: "text", Required: true, Hint: "form.slug_hint"},
+				{Name: "name", Label: "form.name", Kind: "bitext", Required: true},
+				{Name: "abbr", Label: "label.mark", Kind: "bitext", Required: true},
+				{Name: "kind", Label: "label.kind", Kind: "select", Options: enumOptions(v, "unit_kind.", partnerhub.UnitKinds, false), Required: true},
+			}
+		},
+		values: func(rec any) url.Values {
+			u := rec.(*partnerhub.Unit)
+			vals := url.Values{"code": {u.Code}, "kind": {string(u.Kind)}}
+			putText(u.Name, "name", vals)
+			putText(u.Abbr, "abbr", vals)
+			return vals
+		},
+		record: func(vals url.Values, errs partnerhub.FieldErrors) any {
+			return &partnerhub.Unit{Code: strings.TrimSpace(vals.Get("code")), Name: readText(vals, "name"), Abbr: readText(vals, "abbr"),
+				Kind: partnerhub.UnitKind(vals.Get("kind"))}
+		},
+	},
+}

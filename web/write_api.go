@@ -1,0 +1,298 @@
+//go:build editing
+
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"partnerhub"
+)
+
+// The write API: POST to a list creates, PUT replaces, PATCH merges (RFC
+// 7386), DELETE moves to the bin, POST …/restore brings back. Every write
+// goes through Editor.Apply, which enforces roles, versions and the audit
+// log; this file only reads requests and writes answers.
+
+// maxBodyBytes bounds a JSON body.
+const maxBodyBytes = 1 << 20
+
+func utf8Valid(s string) bool { return utf8.ValidString(s) }
+
+// readBody reads a JSON body within bounds; invalid UTF-8 is refused here
+// because encoding/json would silently replace it.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/merge-patch+json") {
+		return nil, partnerhub.Errorf(eUnsupported, "error.json_only")
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, partnerhub.Errorf(eTooLarge, "error.too_large", maxBodyBytes)
+	}
+	if err != nil {
+		return nil, partnerhub.Errorf(partnerhub.EInvalid, "error.bad_body")
+	}
+	if !utf8.Valid(b) {
+		return nil, (partnerhub.FieldErrors{"body": {Key: "bad_utf8"}}).Err()
+	}
+	return b, nil
+}
+
+// decodeStrict decodes one JSON value into v, refusing unknown fields,
+// wrong types and trailing data, each as a field error.
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("trailing data")
+	}
+	if err == nil {
+		return nil
+	}
+	errs := partnerhub.FieldErrors{}
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		f := te.Field
+		if f == "" {
+			f = "body"
+		}
+		errs.Add(f, "wrong_type", te.Value)
+	case errors.As(err, &se):
+		errs.Add("body", "bad_json", se.Offset)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		errs.Add(name, "unknown_field")
+	default:
+		// Dates and other values that check themselves while decoding.
+		errs.Add("body", "bad_value", err.Error())
+	}
+	return errs.Err()
+}
+
+// Codes of request problems the HTTP layer finds.
+const (
+	eTooLarge    = "too_large"
+	eUnsupported = "unsupported_media_type"
+)
+
+// apiWrite handles create, update, patch, delete and restore of an entity.
+func (s *Server) apiWrite(entity string, action partnerhub.Action, patch bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		u := s.user(r)
+		if u == nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="partnerhub"`)
+			return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
+		}
+		key := editKey(r)
+		ch := partnerhub.Change{Actor: u, Home: s.deps.Home, Entity: entity, Action: action, Key: key}
+		switch action {
+		case partnerhub.ActionCreate, partnerhub.ActionUpdate:
+			b, err := readBody(w, r)
+			if err != nil {
+				return err
+			}
+			if patch {
+				if b, err = s.mergePatch(r, entity, key, b); err != nil {
+					return err
+				}
+			}
+			rec := partnerhub.NewRecord(entity)
+			if err := decodeStrict(b, rec); err != nil {
+				return err
+			}
+			if t, ok := rec.(*partnerhub.TeamDoc); ok {
+				// The team's key is in the path.
+				t.Partner = r.PathValue("partner")
+				t.Phase, _ = strconv.Atoi(r.PathValue("phase"))
+			}
+			ch.Record, ch.Version = rec, partnerhub.RecordVersion(rec)
+			if action == partnerhub.ActionUpdate && ch.Version == 0 {
+				return (partnerhub.FieldErrors{"version": {Key: "required"}}).Err()
+			}
+		case partnerhub.ActionDelete:
+			v := r.URL.Query().Get("version")
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return (partnerhub.FieldErrors{"version": {Key: "required"}}).Err()
+			}
+			ch.Version = n
+		}
+		version, err := s.deps.Editor.Apply(r.Context(), ch)
+		if err != nil {
+			return err
+		}
+		s.afterWrite(r)
+		if ch.Key == "" {
+			ch.Key = keyOfRecord(entity, ch.Record)
+		}
+		rec, _, _, err := s.deps.Editor.Record(r.Context(), s.deps.Home, entity, ch.Key)
+		if err != nil {
+			return err
+		}
+		status := http.StatusOK
+		if action == partnerhub.ActionCreate && entity != partnerhub.EntityTeam {
+			status = http.StatusCreated
+			w.Header().Set("Location", r.URL.Path+"/"+ch.Key)
+		}
+		w.Header().Set("ETag", `"v`+strconv.Itoa(version)+`"`)
+		return writeStatusJSON(w, status, rec)
+	}
+}
+
+// mergePatch applies an RFC 7386 merge patch to the stored record.
+func (s *Server) mergePatch(r *http.Request, entity, key string, patch []byte) ([]byte, error) {
+	var p map[string]any
+	if err := decodeStrict(patch, &p); err != nil {
+		return nil, err
+	}
+	if _, ok := p["version"]; !ok {
+		return nil, (partnerhub.FieldErrors{"version": {Key: "required"}}).Err()
+	}
+	cur, _, _, err := s.deps.Editor.Record(r.Context(), s.deps.Home, entity, key)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(cur)
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	return json.Marshal(merge7386(doc, p))
+}
+
+func merge7386(target, patch map[string]any) map[string]any {
+	for k, v := range patch {
+		if v == nil {
+			delete(target, k)
+			continue
+		}
+		if pm, ok := v.(map[string]any); ok {
+			tm, _ := target[k].(map[string]any)
+			if tm == nil {
+				tm = map[string]any{}
+			}
+			target[k] = merge7386(tm, pm)
+			continue
+		}
+		target[k] = v
+	}
+	return target
+}
+
+func writeStatusJSON(w http.ResponseWriter, status int, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	h := w.Header()
+	h["Content-Type"] = hdrJSON
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// apiHistory is the audit trail of one record, for signed-in users.
+func (s *Server) apiHistory(entity string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if s.user(r) == nil {
+			return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
+		}
+		events, err := s.deps.Editor.Audit(r.Context(), s.deps.Home, partnerhub.AuditFilter{Entity: entity, Key: editKey(r), Limit: 1000})
+		if err != nil {
+			return err
+		}
+		return writeStatusJSON(w, http.StatusOK, list(auditJSON(events)))
+	}
+}
+
+// auditEventJSON shows before and after as JSON, not base64.
+type auditEventJSON struct {
+	partnerhub.AuditEvent
+	Before json.RawMessage `json:"before"`
+	After  json.RawMessage `json:"after"`
+}
+
+func auditJSON(events []partnerhub.AuditEvent) []auditEventJSON {
+	out := make([]auditEventJSON, len(events))
+	for i, ev := range events {
+		out[i] = auditEventJSON{AuditEvent: ev, Before: nullJSON(ev.Before), After: nullJSON(ev.After)}
+	}
+	return out
+}
+
+func nullJSON(b []byte) json.RawMessage {
+	if b == nil {
+		return json.RawMessage("null")
+	}
+	return b
+}
+
+// apiAudit is the whole audit log, filterable, for admins.
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
+	u := s.user(r)
+	if u == nil {
+		return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
+	}
+	if u.Role != partnerhub.RoleAdmin {
+		return partnerhub.Errorf(partnerhub.EForbidden, "error.admins_only")
+	}
+	q := r.URL.Query()
+	errs := params(q, "entity", "key", "actor", "action", "before", "limit")
+	f := partnerhub.AuditFilter{Entity: single(q, errs, "entity"), Key: single(q, errs, "key"), Actor: single(q, errs, "actor"), Action: partnerhub.Action(single(q, errs, "action"))}
+	for k, into := range map[string]*int64{"before": &f.Before} {
+		if v := single(q, errs, k); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				errs.Add(k, "bad_int", v)
+			}
+			*into = n
+		}
+	}
+	if v := single(q, errs, "limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			errs.Add("limit", "out_of_range", 1, 1000)
+		}
+		f.Limit = n
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	events, err := s.deps.Editor.Audit(r.Context(), s.deps.Home, f)
+	if err != nil {
+		return err
+	}
+	return writeStatusJSON(w, http.StatusOK, list(auditJSON(events)))
+}
+
+// apiBin lists deleted records, for admins.
+func (s *Server) apiBin(w http.ResponseWriter, r *http.Request) error {
+	u := s.user(r)
+	if u == nil {
+		return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
+	}
+	if u.Role != partnerhub.RoleAdmin {
+		return partnerhub.Errorf(partnerhub.EForbidden, "error.admins_only")
+	}
+	items, err := s.deps.Editor.Bin(r.Context(), s.deps.Home)
+	if err != nil {
+		return err
+	}
+	return writeStatusJSON(w, http.StatusOK, list(items))
+}
