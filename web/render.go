@@ -112,7 +112,9 @@ type view struct {
 	Canonical string // absolute URL of this page
 	Base      string // scheme and host
 	Page      *page
-	Nav       string // which navigation item is current
+	Nav       string           // which navigation item is current
+	User      *partnerhub.User // who is signed in; nil on public (cached) pages
+	Saved     bool             // a write just succeeded
 	assets    *assets
 	snap      *snapshot
 }
