@@ -253,3 +253,12 @@ func nonNil[T any](s []T) []T {
 	}
 	return s
 }
+
+// Public returns the catalog as the public sees it: without drafts. The
+// lists it does not filter are shared with c.
+func (c *Catalog) Public() *Catalog {
+	p := *c
+	p.Agreements = slices.DeleteFunc(slices.Clone(c.Agreements), func(a Agreement) bool { return !a.Published })
+	p.Activities = slices.DeleteFunc(slices.Clone(c.Activities), func(a Activity) bool { return !a.Published })
+	return &p
+}

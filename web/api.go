@@ -99,7 +99,7 @@ func single(q url.Values, errs partnerhub.FieldErrors, key string) string {
 }
 
 func (s *Server) listPartners(w http.ResponseWriter, r *http.Request) error {
-	snap := s.snap.Load()
+	snap := s.snapFor(r)
 	if r.URL.RawQuery == "" {
 		return writeBody(w, r, snap.partners)
 	}
@@ -146,7 +146,7 @@ func merge(errs partnerhub.FieldErrors, err error) error {
 }
 
 func (s *Server) getPartner(w http.ResponseWriter, r *http.Request) error {
-	snap := s.snap.Load()
+	snap := s.snapFor(r)
 	if err := noParams(r); err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func (s *Server) listUnits(w http.ResponseWriter, r *http.Request) error {
 	if err := noParams(r); err != nil {
 		return err
 	}
-	return writeBody(w, r, s.snap.Load().units)
+	return writeBody(w, r, s.snapFor(r).units)
 }
 
 func (s *Server) getUnit(w http.ResponseWriter, r *http.Request) error {
@@ -170,7 +170,7 @@ func (s *Server) getUnit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	code := r.PathValue("code")
-	b, ok := s.snap.Load().unitBy[code]
+	b, ok := s.snapFor(r).unitBy[code]
 	if !ok {
 		return partnerhub.Errorf(partnerhub.ENotFound, "error.unit_not_found", code)
 	}
@@ -181,11 +181,11 @@ func (s *Server) listPhases(w http.ResponseWriter, r *http.Request) error {
 	if err := noParams(r); err != nil {
 		return err
 	}
-	return writeBody(w, r, s.snap.Load().phases)
+	return writeBody(w, r, s.snapFor(r).phases)
 }
 
 func (s *Server) listActivities(w http.ResponseWriter, r *http.Request) error {
-	snap := s.snap.Load()
+	snap := s.snapFor(r)
 	if r.URL.RawQuery == "" {
 		return writeBody(w, r, snap.activities)
 	}
@@ -219,7 +219,7 @@ func (s *Server) getActivity(w http.ResponseWriter, r *http.Request) error {
 	if err := noParams(r); err != nil {
 		return err
 	}
-	a, err := s.snap.Load().index.Activity(r.PathValue("slug"))
+	a, err := s.snapFor(r).index.Activity(r.PathValue("slug"))
 	if err != nil {
 		return err
 	}

@@ -1,5 +1,3 @@
-//go:build editing
-
 package web
 
 import (
@@ -464,7 +462,7 @@ func (s *Server) auditPage(lang partnerhub.Lang) http.HandlerFunc {
 			more = v.With("before", strconv.FormatInt(events[len(events)-1].ID, 10))
 		}
 		p := &page{Template: "audit", Title: v.P.T("audit.title"), Data: map[string]any{"Entries": entries, "Errors": fieldErrs,
-			"Filter": map[string]string{"entity": q.Get("entity"), "actor": q.Get("actor"), "action": q.Get("action"), "since": q.Get("since"), "until": q.Get("until")},
+			"Filter":   map[string]string{"entity": q.Get("entity"), "actor": q.Get("actor"), "action": q.Get("action"), "since": q.Get("since"), "until": q.Get("until")},
 			"Entities": []string{partnerhub.EntityPartner, partnerhub.EntityTeam, partnerhub.EntityActivity, partnerhub.EntityAgreement, partnerhub.EntityInstitution, partnerhub.EntityUnit},
 			"Actions":  []partnerhub.Action{partnerhub.ActionCreate, partnerhub.ActionUpdate, partnerhub.ActionDelete, partnerhub.ActionRestore},
 			"More":     more}}

@@ -29,6 +29,10 @@ func statusOf(code string) int {
 		return http.StatusForbidden
 	case partnerhub.ETooMany:
 		return http.StatusTooManyRequests
+	case eTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case eUnsupported:
+		return http.StatusUnsupportedMediaType
 	case eMethod:
 		return http.StatusMethodNotAllowed
 	case partnerhub.EUnavailable:
@@ -66,6 +70,7 @@ type errorBody struct {
 		Code    string            `json:"code"`
 		Message string            `json:"message"`
 		Fields  map[string]string `json:"fields,omitempty"`
+		Current any               `json:"current,omitempty"` // after a conflict: the record as it is now
 	} `json:"error"`
 }
 
@@ -78,6 +83,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &e) && e.Code != partnerhub.EInternal {
 		body.Error.Code = e.Code
 		body.Error.Message = p.Error(e)
+		body.Error.Current = e.Current
 		if len(e.Fields) > 0 {
 			body.Error.Fields = map[string]string{}
 			for f, fe := range e.Fields {

@@ -123,6 +123,20 @@ type view struct {
 // or renders it, answers conditional requests, and renders errors as pages.
 func (s *Server) pageFor(lang partnerhub.Lang, nav string, h pageHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hasCredentials(r) {
+			if u := s.user(r); u != nil {
+				// A signed-in reader sees drafts and edit links: a page
+				// of their own, never cached.
+				v := s.newPrivateView(r, lang, u)
+				v.Nav = nav
+				p, err := h(r, v)
+				if err != nil {
+					p = s.errorPage(v, err)
+				}
+				s.privatePage(w, r, v, p)
+				return
+			}
+		}
 		snap := s.snap.Load()
 		key := string(lang) + "|" + r.Host + "|" + r.URL.Path + "?" + r.URL.RawQuery
 		if c, ok := snap.pages.m.Load(key); ok {
@@ -169,6 +183,26 @@ func (s *Server) newView(r *http.Request, lang partnerhub.Lang, nav string, snap
 	}
 	return &view{Lang: lang, Other: other, P: s.deps.Messages.Printer(lang), X: snap.index, Path: p, Query: r.URL.RawQuery,
 		Canonical: canonical, Base: base, Nav: nav, assets: s.assets, snap: snap}
+}
+
+// newPrivateView is the view of a page for one signed-in user: drafts
+// included.
+func (s *Server) newPrivateView(r *http.Request, lang partnerhub.Lang, u *partnerhub.User) *view {
+	v := s.newView(r, lang, "", s.full.Load())
+	v.User = u
+	v.Saved = r.URL.Query().Get("saved") == "1"
+	if v.Saved {
+		// The language switch and canonical link leave the notice behind.
+		q := r.URL.Query()
+		q.Del("saved")
+		v.Query = q.Encode()
+	}
+	return v
+}
+
+// privatePage sends a page rendered for one person.
+func (s *Server) privatePage(w http.ResponseWriter, r *http.Request, v *view, p *page) {
+	s.writeAccountPage(w, r, v, p)
 }
 
 // render executes a page's template into a cacheable response.

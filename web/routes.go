@@ -36,4 +36,55 @@ func (s *Server) routes() {
 		s.mux.Handle(p+"/", s.pageFor(l, "", s.notFoundPage))
 	}
 	s.mux.HandleFunc("/", s.bilingualNotFound)
+
+	// Accounts.
+	for _, l := range partnerhub.Langs {
+		p := "/" + string(l)
+		s.mux.HandleFunc("GET "+p+"/signin", s.signinForm(l))
+		s.mux.HandleFunc("POST "+p+"/signin", s.signin(l))
+		s.mux.HandleFunc("POST "+p+"/signout", s.signout(l))
+		s.mux.HandleFunc("GET "+p+"/account", s.account(l))
+		s.mux.HandleFunc("POST "+p+"/account/tokens", s.createToken(l))
+		s.mux.HandleFunc("POST "+p+"/account/tokens/{id}/revoke", s.revokeToken(l))
+	}
+
+	// Write API: every write goes through Editor.Apply (roles, versions, audit).
+	for _, e := range []struct{ entity, path string }{
+		{partnerhub.EntityInstitution, "/api/v1/institutions"},
+		{partnerhub.EntityUnit, "/api/v1/units"},
+		{partnerhub.EntityPartner, "/api/v1/partners"},
+		{partnerhub.EntityAgreement, "/api/v1/agreements"},
+		{partnerhub.EntityActivity, "/api/v1/activities"},
+	} {
+		s.mux.Handle("POST "+e.path, s.api(s.apiWrite(e.entity, partnerhub.ActionCreate, false)))
+		s.mux.Handle("PUT "+e.path+"/{key}", s.api(s.apiWrite(e.entity, partnerhub.ActionUpdate, false)))
+		s.mux.Handle("PATCH "+e.path+"/{key}", s.api(s.apiWrite(e.entity, partnerhub.ActionUpdate, true)))
+		s.mux.Handle("DELETE "+e.path+"/{key}", s.api(s.apiWrite(e.entity, partnerhub.ActionDelete, false)))
+		s.mux.Handle("POST "+e.path+"/{key}/restore", s.api(s.apiWrite(e.entity, partnerhub.ActionRestore, false)))
+		s.mux.Handle("GET "+e.path+"/{key}/history", s.api(s.apiHistory(e.entity)))
+	}
+	s.mux.Handle("PUT /api/v1/partners/{partner}/teams/{phase}", s.api(s.apiWrite(partnerhub.EntityTeam, partnerhub.ActionUpdate, false)))
+	s.mux.Handle("PATCH /api/v1/partners/{partner}/teams/{phase}", s.api(s.apiWrite(partnerhub.EntityTeam, partnerhub.ActionUpdate, true)))
+	s.mux.Handle("GET /api/v1/partners/{partner}/teams/{phase}/history", s.api(s.apiHistory(partnerhub.EntityTeam)))
+	s.mux.Handle("GET /api/v1/audit", s.api(s.apiAudit))
+	s.mux.Handle("GET /api/v1/bin", s.api(s.apiBin))
+
+	// Editing in the browser, history, bin and audit log.
+	for _, l := range partnerhub.Langs {
+		p := "/" + string(l)
+		for _, e := range []string{partnerhub.EntityActivity, partnerhub.EntityAgreement, partnerhub.EntityPartner, partnerhub.EntityInstitution, partnerhub.EntityUnit} {
+			s.mux.HandleFunc("GET "+p+"/edit/"+e+"/new", s.editForm(l, e))
+			s.mux.HandleFunc("POST "+p+"/edit/"+e+"/new", s.editSave(l, e))
+			s.mux.HandleFunc("GET "+p+"/edit/"+e+"/{key}", s.editForm(l, e))
+			s.mux.HandleFunc("POST "+p+"/edit/"+e+"/{key}", s.editSave(l, e))
+			s.mux.HandleFunc("POST "+p+"/edit/"+e+"/{key}/delete", s.editDelete(l, e, partnerhub.ActionDelete))
+			s.mux.HandleFunc("POST "+p+"/admin/bin/"+e+"/{key}/restore", s.editDelete(l, e, partnerhub.ActionRestore))
+		}
+		s.mux.HandleFunc("GET "+p+"/edit/team/{partner}/{phase}", s.editForm(l, partnerhub.EntityTeam))
+		s.mux.HandleFunc("POST "+p+"/edit/team/{partner}/{phase}", s.editSave(l, partnerhub.EntityTeam))
+		s.mux.HandleFunc("GET "+p+"/history/{entity}/{key}", s.historyPage(l))
+		s.mux.HandleFunc("GET "+p+"/history/team/{partner}/{phase}", s.historyPage(l))
+		s.mux.HandleFunc("GET "+p+"/admin/bin", s.binPage(l))
+		s.mux.HandleFunc("GET "+p+"/admin/audit", s.auditPage(l))
+	}
 }

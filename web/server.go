@@ -32,13 +32,18 @@ type Deps struct {
 	Home     string // slug of the home institution served
 	Messages *i18n.Catalogs
 	Logger   *slog.Logger
+	Accounts Accounts          // users, sessions, API tokens; nil: no sign-in
+	Editor   partnerhub.Editor // writes, history, bin; nil: read-only
 }
 
 // Server is the http.Handler of partnerhub.
 type Server struct {
-	deps Deps
-	mux  *http.ServeMux
-	snap atomic.Pointer[snapshot]
+	deps    Deps
+	mux     *http.ServeMux
+	handler http.Handler             // mux behind the cross-origin protection
+	snap    atomic.Pointer[snapshot] // what the public sees: no drafts
+	full    atomic.Pointer[snapshot] // what signed-in users see: drafts too
+	version atomic.Int64             // the data version the snapshots were read at
 
 	openapiBody body
 	assets      *assets
@@ -105,22 +110,91 @@ func NewServer(ctx context.Context, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.routes()
+	s.handler = s.protect(s.mux)
 	return s, nil
 }
 
 // Reload reads the programme again and swaps it in atomically; requests in
 // flight finish on the version they started with.
 func (s *Server) Reload(ctx context.Context) error {
+	var version int64
+	if s.deps.Editor != nil {
+		v, err := s.deps.Editor.DataVersion(ctx, s.deps.Home)
+		if err != nil {
+			return err
+		}
+		version = v
+	}
 	c, err := s.deps.Source.Catalog(ctx, s.deps.Home)
 	if err != nil {
 		return err
 	}
-	snap, err := newSnapshot(c)
+	full, err := newSnapshot(c)
 	if err != nil {
 		return err
 	}
-	s.snap.Store(snap)
+	public, err := newSnapshot(c.Public())
+	if err != nil {
+		return err
+	}
+	s.full.Store(full)
+	s.snap.Store(public)
+	s.version.Store(version)
 	return nil
+}
+
+// Watch reloads the programme whenever its data version changes, so that
+// every app node behind a load balancer shows another node's edits within
+// one interval. It returns when ctx is done.
+func (s *Server) Watch(ctx context.Context, every time.Duration) {
+	if s.deps.Editor == nil {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		v, err := s.deps.Editor.DataVersion(ctx, s.deps.Home)
+		if err != nil {
+			s.deps.Logger.Warn("data version", "err", err)
+			continue
+		}
+		if v != s.version.Load() {
+			if err := s.Reload(ctx); err != nil {
+				s.deps.Logger.Warn("reload", "err", err)
+			}
+		}
+	}
+}
+
+// afterWrite shows a write at once on this node; other nodes see it when
+// they Watch.
+func (s *Server) afterWrite(r *http.Request) {
+	if err := s.Reload(r.Context()); err != nil {
+		s.deps.Logger.Error("reload after write", "err", err)
+	}
+}
+
+// snapFor is the snapshot a request reads: with drafts for a signed-in
+// user, without for everyone else. Only a request that carries credentials
+// costs a lookup.
+func (s *Server) snapFor(r *http.Request) *snapshot {
+	if hasCredentials(r) && s.user(r) != nil {
+		return s.full.Load()
+	}
+	return s.snap.Load()
+}
+
+func hasCredentials(r *http.Request) bool {
+	if r.Header.Get("Authorization") != "" {
+		return true
+	}
+	_, err := r.Cookie(sessionCookie)
+	return err == nil
 }
 
 func newSnapshot(c *partnerhub.Catalog) (*snapshot, error) {
@@ -170,5 +244,5 @@ func list[T any](items []T) listBody[T] {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mux.ServeHTTP(w, r)
+	s.handler.ServeHTTP(w, r)
 }

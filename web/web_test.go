@@ -40,7 +40,7 @@ func newTestServer(t *testing.T, e storetest.Engine) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := NewServer(ctx, Deps{Source: db, Home: c.Home.Slug, Messages: msgs})
+	srv, err := NewServer(ctx, Deps{Source: db, Home: c.Home.Slug, Messages: msgs, Accounts: db, Editor: db})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,14 +318,15 @@ func TestAPI(t *testing.T) {
 			ts.getJSON(t, "/api/v1/partners?q="+strings.Repeat("東", 200), &items[partnerhub.PartnerView]{})
 		})
 
-		t.Run("write methods are refused", func(t *testing.T) {
-			r := ts.do(t, "POST", "/api/v1/partners")
+		t.Run("methods without a route are refused", func(t *testing.T) {
+			r := ts.do(t, "POST", "/api/v1/phases")
 			if r.status != 405 || r.header.Get("Allow") != "GET, HEAD" {
-				t.Fatalf("POST partners = %d allow %q", r.status, r.header.Get("Allow"))
+				t.Fatalf("POST phases = %d allow %q", r.status, r.header.Get("Allow"))
 			}
-			r = ts.do(t, "DELETE", "/api/v1/partners/pku")
-			if r.status != 405 {
-				t.Fatalf("DELETE partner = %d", r.status)
+			// Writes need someone signed in.
+			r = ts.do(t, "DELETE", "/api/v1/partners/pku?version=1")
+			if r.status != 401 || r.header.Get("WWW-Authenticate") == "" {
+				t.Fatalf("DELETE partner without a token = %d", r.status)
 			}
 		})
 

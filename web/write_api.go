@@ -1,5 +1,3 @@
-//go:build editing
-
 package web
 
 import (

@@ -55,6 +55,7 @@ type app struct {
 	msgs           *i18n.Catalogs
 	p              *i18n.Printer
 	usageKey       map[*flag.FlagSet]string
+	stdin          io.Reader // where user reads -password-stdin; nil: os.Stdin
 }
 
 // run is the whole program, testable: it takes its arguments, environment
@@ -77,6 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return a.serve(ctx, args[1:])
 	case "migrate":
 		return a.migrate(ctx, args[1:])
+	case "user":
+		return a.user(ctx, args[1:])
 	}
 	return usageError{a.p.T("cli.unknown_command", args[0])}
 }
@@ -226,7 +229,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if *home == "" {
 		*home = homes[0]
 	}
-	srv, err := web.NewServer(ctx, web.Deps{Source: db, Home: *home, Messages: a.msgs, Logger: log})
+	srv, err := web.NewServer(ctx, web.Deps{Source: db, Home: *home, Messages: a.msgs, Logger: log, Accounts: db, Editor: db})
 	if err != nil {
 		return a.describe(err)
 	}
@@ -246,6 +249,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	log.Info(a.p.T("cli.listening"), "addr", "http://"+ln.Addr().String(), "db", db.Engine(), "home", *home)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	go srv.Watch(ctx, 2*time.Second) // edits made on other app nodes
 	select {
 	case err := <-errc:
 		return err

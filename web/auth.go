@@ -1,0 +1,506 @@
+package web
+
+// Accounts in the browser and on the API: who makes a request (an API token
+// or a session cookie), the sign-in, sign-out and account pages, and the
+// protection of every form against cross-site requests.
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"partnerhub"
+	"partnerhub/store"
+)
+
+// Accounts is what the web needs of the account store (store.DB).
+type Accounts interface {
+	Authenticate(ctx context.Context, email, password, ip string, now time.Time) (*partnerhub.User, error)
+	CreateSession(ctx context.Context, userID int64, now time.Time, ttl time.Duration) (string, error)
+	SessionUser(ctx context.Context, token string, now time.Time) (*partnerhub.User, error)
+	DeleteSession(ctx context.Context, token string) error
+	CreateToken(ctx context.Context, userID int64, name string, now time.Time) (string, store.APIToken, error)
+	Tokens(ctx context.Context, userID int64) ([]store.APIToken, error)
+	RevokeToken(ctx context.Context, userID, tokenID int64, now time.Time) error
+	TokenUser(ctx context.Context, raw string, now time.Time) (*partnerhub.User, error)
+}
+
+const (
+	sessionCookie = "ph_session"
+	// sessionTTL is how long a sign-in lasts; the cookie expires with it.
+	sessionTTL = 12 * time.Hour
+	// maxAccountForm bounds the body of the sign-in and token forms.
+	maxAccountForm = 16 << 10
+)
+
+// user returns who makes a request, or nil for nobody:
+//
+//  1. with "Authorization: Bearer ph_…", the owner of that API token — and
+//     only that: a request that presents a token is judged by it alone,
+//     never by a cookie it may also carry;
+//  2. else the holder of the session cookie ph_session.
+//
+// A disabled user, an expired session, a revoked token and a user of
+// another home institution than the one served are all nobody.
+func (s *Server) user(r *http.Request) *partnerhub.User {
+	if s.deps.Accounts == nil {
+		return nil
+	}
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, tok, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			return nil
+		}
+		u, err := s.deps.Accounts.TokenUser(r.Context(), strings.TrimSpace(tok), time.Now())
+		return s.ofHome(r, u, err)
+	}
+	return s.sessionUser(r)
+}
+
+// sessionUser returns the holder of the request's session cookie, or nil.
+// The account pages use it alone: an API token cannot make more tokens.
+func (s *Server) sessionUser(r *http.Request) *partnerhub.User {
+	if s.deps.Accounts == nil {
+		return nil
+	}
+	ck, err := r.Cookie(sessionCookie)
+	if err != nil || ck.Value == "" {
+		return nil
+	}
+	u, err := s.deps.Accounts.SessionUser(r.Context(), ck.Value, time.Now())
+	return s.ofHome(r, u, err)
+}
+
+func (s *Server) ofHome(r *http.Request, u *partnerhub.User, err error) *partnerhub.User {
+	if err != nil {
+		if partnerhub.ErrorCode(err) != partnerhub.EUnauthorized {
+			s.deps.Logger.Error("authenticate", "path", r.URL.Path, "err", err)
+		}
+		return nil
+	}
+	if u.Disabled || u.Home != s.deps.Home {
+		return nil
+	}
+	return u
+}
+
+// secureRequest reports a request that reached us over HTTPS, directly or
+// through a proxy that says so.
+func secureRequest(r *http.Request) bool {
+	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
+}
+
+func setSessionCookie(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", Expires: expires,
+		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureRequest(r)})
+}
+
+func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureRequest(r)})
+}
+
+// clientIP is the address sign-in failures are counted against: the peer's,
+// or, when the peer is a proxy on this machine or a private network (a load
+// balancer), the last address it appended to X-Forwarded-For. A client
+// cannot forge that last entry through such a proxy; one that reaches the
+// app directly from a private network can, but only to spread its attempts
+// over more addresses — the per-address limit still holds.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	peer = peer.Unmap()
+	if peer.IsLoopback() || peer.IsPrivate() {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			hops := strings.Split(xff[len(xff)-1], ",")
+			if a, err := netip.ParseAddr(strings.TrimSpace(hops[len(hops)-1])); err == nil {
+				return a.Unmap().String()
+			}
+		}
+	}
+	return peer.String()
+}
+
+// safeNext is where to go after signing in: a path of this site, never
+// another site ("//evil.example", "https://evil.example", "/\evil.example",
+// which browsers read as "//"). Anything else gives the account page.
+func safeNext(next string, lang partnerhub.Lang) string {
+	def := "/" + string(lang) + "/account"
+	if next == "" || len(next) > 2048 || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') {
+		return def
+	}
+	if strings.IndexFunc(next, unicode.IsControl) >= 0 {
+		return def
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") {
+		return def
+	}
+	return next
+}
+
+// signinURL is the sign-in page that returns to next.
+func signinURL(lang partnerhub.Lang, next string) string {
+	return "/" + string(lang) + "/signin?next=" + url.QueryEscape(next)
+}
+
+// ---- rendering -------------------------------------------------------------
+
+// accountView is the view of a page that depends on who asks (never
+// cached). path is the page's own path without the language, so that the
+// language switch and the canonical link of a page answered to a POST point
+// at the page, not at the form's target.
+// u is who is signed in, for the header, or nil.
+func (s *Server) accountView(r *http.Request, lang partnerhub.Lang, path, query string, u *partnerhub.User) *view {
+	v := s.newView(r, lang, "", s.snap.Load())
+	v.Path, v.Query, v.User = path, query, u
+	v.Canonical = v.Base + "/" + string(lang) + path
+	return v
+}
+
+// writeAccountPage renders a page for one person: never stored by caches,
+// never framed by another site.
+func (s *Server) writeAccountPage(w http.ResponseWriter, r *http.Request, v *view, p *page) {
+	c, err := s.render(v, p)
+	if err != nil {
+		s.deps.Logger.Error("render", "path", r.URL.Path, "err", err)
+		http.Error(w, "500", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h["Content-Type"] = hdrHTML
+	h["X-Content-Type-Options"] = hdrNosniff
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Language", string(v.Lang))
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", "frame-ancestors 'none'")
+	h.Set("Content-Length", strconv.Itoa(len(c.body)))
+	w.WriteHeader(c.status)
+	w.Write(c.body)
+}
+
+// accountError renders an unexpected error as the generic error page.
+func (s *Server) accountError(w http.ResponseWriter, r *http.Request, v *view, err error) {
+	s.writeAccountPage(w, r, v, s.errorPage(v, err))
+}
+
+// ---- sign-in and sign-out --------------------------------------------------
+
+type signinData struct {
+	Email  string
+	Next   string
+	Alert  string            // a message for the whole form (throttling)
+	Errors map[string]string // field → message
+	User   *partnerhub.User  // already signed in
+}
+
+func (s *Server) signinPage(v *view, status int, d *signinData) *page {
+	return &page{Template: "signin", Title: v.P.T("signin.title"), Description: v.P.T("signin.description"), Status: status, Data: d}
+}
+
+func nextQuery(next string) string {
+	if next == "" {
+		return ""
+	}
+	return "next=" + url.QueryEscape(next)
+}
+
+func (s *Server) signinForm(lang partnerhub.Lang) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		next := r.URL.Query().Get("next")
+		if next != "" && safeNext(next, lang) != next {
+			next = ""
+		}
+		u := s.sessionUser(r)
+		v := s.accountView(r, lang, "/signin", nextQuery(next), u)
+		s.writeAccountPage(w, r, v, s.signinPage(v, http.StatusOK, &signinData{Next: next, User: u}))
+	}
+}
+
+func (s *Server) signin(lang partnerhub.Lang) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxAccountForm)
+		formErr := r.ParseForm()
+		email, password := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password")
+		next := r.PostForm.Get("next")
+		if next != "" && safeNext(next, lang) != next {
+			next = ""
+		}
+		v := s.accountView(r, lang, "/signin", nextQuery(next), nil)
+		d := &signinData{Email: email, Next: next, Errors: map[string]string{}}
+		if s.deps.Accounts == nil {
+			d.Alert = v.P.T("signin.unavailable")
+			s.writeAccountPage(w, r, v, s.signinPage(v, http.StatusServiceUnavailable, d))
+			return
+		}
+		if formErr != nil {
+			d.Alert = v.P.T("error.invalid")
+			s.writeAccountPage(w, r, v, s.signinPage(v, http.StatusBadRequest, d))
+			return
+		}
+		if email == "" {
+			d.Errors["email"] = v.P.Field(partnerhub.FieldError{Key: "required"})
+		}
+		if password == "" {
+			d.Errors["password"] = v.P.Field(partnerhub.FieldError{Key: "required"})
+		}
+		if len(d.Errors) > 0 {
+			s.writeAccountPage(w, r, v, s.signinPage(v, http.StatusBadRequest, d))
+			return
+		}
+		now := time.Now()
+		ip := clientIP(r)
+		u, err := s.deps.Accounts.Authenticate(r.Context(), email, password, ip, now)
+		if err == nil && u.Home != s.deps.Home {
+			// A user of another programme has no account here; say no more.
+			err = partnerhub.Errorf(partnerhub.EUnauthorized, "error.signin_failed")
+		}
+		var e *partnerhub.Error
+		switch {
+		case err == nil:
+		case errors.As(err, &e) && e.Code == partnerhub.ETooMany:
+			s.deps.Logger.Warn("sign-in throttled", "ip", ip)
+			w.Header().Set("Retry-After", strconv.Itoa(int(store.FailureWindow.Seconds())))
+			d.Alert = v.P.Error(e)
+			s.writeAccountPage(w, r, v, s.signinPage(v, http.StatusTooManyRequests, d))
+			return
+		case errors.As(err, &e) && e.Code == partnerhub.EUnauthorized:
+			// One message for an unknown address, a wrong password and a
+			// disabled account, shown at the password.
+			s.deps.Logger.Info("sign-in failed", "ip", ip)
+			d.Errors["password"] = v.P.Error(e)
+			s.writeAccountPage(w, r, v, s.signinPage(v, http.StatusUnauthorized, d))
+			return
+		default:
+			s.accountError(w, r, v, err)
+			return
+		}
+		// A new session for a new sign-in: end the one this browser had.
+		if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" {
+			if err := s.deps.Accounts.DeleteSession(r.Context(), ck.Value); err != nil {
+				s.accountError(w, r, v, err)
+				return
+			}
+		}
+		token, err := s.deps.Accounts.CreateSession(r.Context(), u.ID, now, sessionTTL)
+		if err != nil {
+			s.accountError(w, r, v, err)
+			return
+		}
+		setSessionCookie(w, r, token, now.Add(sessionTTL))
+		s.deps.Logger.Info("signed in", "user", u.ID, "ip", ip)
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, safeNext(next, lang), http.StatusSeeOther)
+	}
+}
+
+func (s *Server) signout(lang partnerhub.Lang) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" && s.deps.Accounts != nil {
+			if err := s.deps.Accounts.DeleteSession(r.Context(), ck.Value); err != nil {
+				s.accountError(w, r, s.accountView(r, lang, "/", "", nil), err)
+				return
+			}
+		}
+		clearSessionCookie(w, r)
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, "/"+string(lang)+"/", http.StatusSeeOther)
+	}
+}
+
+// ---- the account page and API tokens ---------------------------------------
+
+type accountData struct {
+	User   *partnerhub.User
+	Units  []partnerhub.Unit
+	Tokens []tokenRow
+	// A token just made: its raw value is shown on this answer only.
+	NewToken, NewTokenName string
+	Name                   string // typed into the token form
+	Errors                 map[string]string
+}
+
+type tokenRow struct {
+	ID                       int64
+	Name                     string
+	Active                   bool
+	Created, Used, Revoked   string // for reading
+	CreatedAt, UsedAt, RevAt string // for <time datetime>
+}
+
+func stamp(t *time.Time) (human, machine string) {
+	if t == nil {
+		return "", ""
+	}
+	u := t.UTC()
+	return u.Format("2006-01-02 15:04 UTC"), u.Format(time.RFC3339)
+}
+
+// accountPage loads what the account page shows for u.
+func (s *Server) accountPage(r *http.Request, v *view, u *partnerhub.User, d *accountData, status int) (*page, error) {
+	toks, err := s.deps.Accounts.Tokens(r.Context(), u.ID)
+	if err != nil {
+		return nil, err
+	}
+	d.User = u
+	for _, code := range u.Units {
+		unit := partnerhub.Unit{Code: code, Name: partnerhub.Text{Ja: code, En: code}}
+		for _, x := range v.X.Units() {
+			if x.Code == code {
+				unit = x
+			}
+		}
+		d.Units = append(d.Units, unit)
+	}
+	for _, t := range toks {
+		row := tokenRow{ID: t.ID, Name: t.Name, Active: t.Active()}
+		row.Created, row.CreatedAt = stamp(&t.CreatedAt)
+		row.Used, row.UsedAt = stamp(t.LastUsedAt)
+		row.Revoked, row.RevAt = stamp(t.RevokedAt)
+		d.Tokens = append(d.Tokens, row)
+	}
+	return &page{Template: "account", Title: v.P.T("account.title"), Description: v.P.T("account.description"), Status: status, Data: d}, nil
+}
+
+// signedIn answers for an account page: the holder of the session, or a
+// redirect to the sign-in page that comes back to the account page.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, lang partnerhub.Lang) (*partnerhub.User, bool) {
+	u := s.sessionUser(r)
+	if u == nil {
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, signinURL(lang, "/"+string(lang)+"/account"), http.StatusSeeOther)
+		return nil, false
+	}
+	return u, true
+}
+
+func (s *Server) account(lang partnerhub.Lang) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, ok := s.signedIn(w, r, lang)
+		if !ok {
+			return
+		}
+		v := s.accountView(r, lang, "/account", "", u)
+		p, err := s.accountPage(r, v, u, &accountData{}, http.StatusOK)
+		if err != nil {
+			s.accountError(w, r, v, err)
+			return
+		}
+		s.writeAccountPage(w, r, v, p)
+	}
+}
+
+// createToken makes an API token and shows it once, in the answer to the
+// POST itself: it is never put in a URL or a cookie.
+func (s *Server) createToken(lang partnerhub.Lang) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, ok := s.signedIn(w, r, lang)
+		if !ok {
+			return
+		}
+		v := s.accountView(r, lang, "/account", "", u)
+		r.Body = http.MaxBytesReader(w, r.Body, maxAccountForm)
+		d := &accountData{Errors: map[string]string{}}
+		status := http.StatusOK
+		if err := r.ParseForm(); err != nil {
+			s.accountError(w, r, v, partnerhub.Errorf(partnerhub.EInvalid, "error.invalid"))
+			return
+		}
+		d.Name = r.PostForm.Get("name")
+		raw, tok, err := s.deps.Accounts.CreateToken(r.Context(), u.ID, d.Name, time.Now())
+		if err != nil {
+			fields, err := fieldErrors(v, err)
+			if err != nil {
+				s.accountError(w, r, v, err)
+				return
+			}
+			d.Errors, status = fields, http.StatusBadRequest
+		} else {
+			d.NewToken, d.NewTokenName, d.Name = raw, tok.Name, ""
+		}
+		p, err := s.accountPage(r, v, u, d, status)
+		if err != nil {
+			s.accountError(w, r, v, err)
+			return
+		}
+		s.writeAccountPage(w, r, v, p)
+	}
+}
+
+func (s *Server) revokeToken(lang partnerhub.Lang) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, ok := s.signedIn(w, r, lang)
+		if !ok {
+			return
+		}
+		v := s.accountView(r, lang, "/account", "", u)
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			s.accountError(w, r, v, partnerhub.Errorf(partnerhub.ENotFound, "error.token_not_found", r.PathValue("id")))
+			return
+		}
+		if err := s.deps.Accounts.RevokeToken(r.Context(), u.ID, id, time.Now()); err != nil {
+			s.accountError(w, r, v, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, "/"+string(lang)+"/account#tokens", http.StatusSeeOther)
+	}
+}
+
+// ---- cross-site requests ---------------------------------------------------
+
+// protect wraps the whole server in the standard library's
+// CrossOriginProtection, the defence against cross-site request forgery:
+//
+//   - GET, HEAD and OPTIONS always pass, so no handler may change anything
+//     on them;
+//   - any other method is refused (403) when the browser says the request
+//     comes from elsewhere (Sec-Fetch-Site: cross-site or same-site), or,
+//     for browsers without Sec-Fetch-Site, when the Origin header names
+//     another host than the request's Host;
+//   - a request with neither header passes. That is what same-origin
+//     requests of very old browsers look like, and what every non-browser
+//     client sends: curl and scripts calling the write API with
+//     "Authorization: Bearer ph_…". Such requests are safe to let through:
+//     a page on another site cannot make a browser send our bearer token
+//     (it does not have it, and a cross-origin request with an
+//     Authorization header needs a CORS preflight we never grant), and
+//     a request that carries the session cookie from a browser carries
+//     Sec-Fetch-Site or Origin as well.
+//
+// The refusal is a page in the language of the path, or the API's JSON error.
+func (s *Server) protect(h http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginRefused))
+	return cop.Handler(h)
+}
+
+func (s *Server) crossOriginRefused(w http.ResponseWriter, r *http.Request) {
+	err := partnerhub.Errorf(partnerhub.EForbidden, "error.cross_origin")
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		s.writeError(w, r, err)
+		return
+	}
+	lang := partnerhub.English
+	if l, ok := partnerhub.ParseLang(strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 2)[0]); ok {
+		lang = l
+	}
+	v := s.accountView(r, lang, "/", "", nil)
+	s.writeAccountPage(w, r, v, &page{Template: "error", Title: v.P.T("account.refused_title"), Status: http.StatusForbidden,
+		Data: map[string]any{"Message": v.P.Error(err)}})
+}
