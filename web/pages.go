@@ -520,6 +520,10 @@ func (s *Server) errorPage(v *view, err error) *page {
 		p.Title = v.P.T("page.badrequest.title")
 		fields, _ := fieldErrors(v, err)
 		p.Data = map[string]any{"Message": v.P.Error(e), "Fields": fields}
+	case errors.As(err, &e) && e.Code != partnerhub.EInternal:
+		// Refusals and conflicts: the reason, in the reader's language.
+		p.Title = v.P.T("page.refused.title")
+		p.Data = map[string]any{"Message": v.P.Error(e)}
 	default:
 		s.deps.Logger.Error("page failed", "path", v.Path, "err", err)
 		p.Status = http.StatusInternalServerError
