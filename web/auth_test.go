@@ -549,16 +549,8 @@ func TestBrowserAccounts(t *testing.T) {
 	ctx := browser(t)
 	checkAxe := func(what string) {
 		t.Helper()
-		get(t, ctx, chromedp.Evaluate[bool](string(axe)+"\n;true"))
-		raw := get(t, ctx, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r))`, chromedp.EvalAwaitPromise))
-		var res axeResult
-		if err := json.Unmarshal([]byte(raw), &res); err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range res.Violations {
-			if v.Impact == "serious" || v.Impact == "critical" {
-				t.Errorf("%s: %s (%s): %s", what, v.ID, v.Impact, v.Help)
-			}
+		for _, v := range runAxe(t, ctx, axe).serious() {
+			t.Errorf("%s: %s", what, v)
 		}
 	}
 

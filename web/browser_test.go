@@ -151,6 +151,33 @@ func TestBrowserJourney(t *testing.T) {
 	}
 }
 
+// runAxe runs axe-core on the page the browser shows.
+func runAxe(t *testing.T, ctx context.Context, axe []byte) axeResult {
+	t.Helper()
+	get(t, ctx, chromedp.Evaluate[bool](string(axe)+"\n;true"))
+	raw := get(t, ctx, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r))`, chromedp.EvalAwaitPromise))
+	var res axeResult
+	if err := json.Unmarshal([]byte(raw), &res); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// serious lists the serious and critical violations, for an error message.
+func (r axeResult) serious() []string {
+	var out []string
+	for _, v := range r.Violations {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			var targets []string
+			for _, n := range v.Nodes[:min(3, len(v.Nodes))] {
+				targets = append(targets, fmt.Sprint(n.Target...))
+			}
+			out = append(out, fmt.Sprintf("%s (%s): %s; e.g. %s", v.ID, v.Impact, v.Help, strings.Join(targets, " | ")))
+		}
+	}
+	return out
+}
+
 type axeResult struct {
 	Violations []axeViolation `json:"violations"`
 }
@@ -180,13 +207,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			chromedp.Navigate(url),
 			chromedp.WaitReady(chromedp.CSS("body")),
 		)
-		get(t, ctx, chromedp.Evaluate[bool](string(axe)+"\n;true"))
-		raw := get(t, ctx, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r))`, chromedp.EvalAwaitPromise))
-		var res axeResult
-		if err := json.Unmarshal([]byte(raw), &res); err != nil {
-			t.Fatalf("%s: %v", url, err)
-		}
-		return res
+		return runAxe(t, ctx, axe)
 	}
 	// First a page with known faults, so the check cannot pass by not looking.
 	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -202,15 +223,8 @@ func TestBrowserAccessibility(t *testing.T) {
 		for _, p := range pages {
 			path := "/" + lang + p
 			for _, width := range []int64{1280, 390} {
-				res := check(ts.URL+path, width)
-				for _, v := range res.Violations {
-					if v.Impact == "serious" || v.Impact == "critical" {
-						var targets []string
-						for _, n := range v.Nodes[:min(3, len(v.Nodes))] {
-							targets = append(targets, fmt.Sprint(n.Target...))
-						}
-						t.Errorf("%s at %dpx: %s (%s): %s; e.g. %s", path, width, v.ID, v.Impact, v.Help, strings.Join(targets, " | "))
-					}
+				for _, v := range check(ts.URL+path, width).serious() {
+					t.Errorf("%s at %dpx: %s", path, width, v)
 				}
 			}
 		}

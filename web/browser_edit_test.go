@@ -1,0 +1,95 @@
+package web
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"partnerhub/store/storetest"
+)
+
+// TestBrowserEditing: a coordinator edits an activity of their unit, fails
+// to edit another unit's, and reads the history; an admin deletes a
+// partner and restores it from the bin.
+func TestBrowserEditing(t *testing.T) {
+	ed := newEditors(t, storetest.Engines()[0])
+	ctx := browser(t)
+	signIn := func(email string) {
+		t.Helper()
+		do(t, ctx,
+			chromedp.Navigate(ed.URL+"/en/signin"),
+			chromedp.SetValue(chromedp.CSS(`input[name="email"]`), email),
+			chromedp.SetValue(chromedp.CSS(`input[name="password"]`), testPassword),
+			chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
+		)
+		arrive(t, ctx, "/en/account")
+	}
+	signOut := func() {
+		t.Helper()
+		do(t, ctx, chromedp.Click(chromedp.CSS(`form[action="/en/signout"] button`)))
+		arrive(t, ctx, "/en/")
+	}
+
+	signIn("coordinator@example.ac.jp")
+	do(t, ctx, chromedp.Navigate(ed.URL+"/en/activities/ntu-joint-conference-2019"),
+		chromedp.Click(chromedp.CSS(`.edit-links a[href="/en/edit/activity/ntu-joint-conference-2019"]`)))
+	arrive(t, ctx, "/en/edit/activity/ntu-joint-conference-2019")
+	do(t, ctx,
+		chromedp.SetValue(chromedp.CSS(`#f-venue\.en`), "National Taiwan University Sports Center"),
+		chromedp.Click(chromedp.CSS(`form.edit-form button[type="submit"]`)),
+	)
+	arrive(t, ctx, "/en/activities/ntu-joint-conference-2019?saved=1")
+	if body := get(t, ctx, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(body, "National Taiwan University Sports Center") {
+		t.Fatalf("the edit does not show: %s", body)
+	}
+	if saved := get(t, ctx, chromedp.Text(chromedp.CSS(".saved"))); saved != "Saved." {
+		t.Fatalf("saved notice %q", saved)
+	}
+	// Another unit's activity: the form opens, saving is refused with the reason.
+	do(t, ctx, chromedp.Navigate(ed.URL+"/en/edit/activity/cambridge-voices-education-covid-2020"),
+		chromedp.Click(chromedp.CSS(`form.edit-form button[type="submit"]`)))
+	arrive(t, ctx, "/en/edit/activity/cambridge-voices-education-covid-2020")
+	if msg := get(t, ctx, chromedp.Text(chromedp.CSS("main .alert"))); !strings.Contains(msg, "one of your units") || !strings.Contains(msg, "cambridge") {
+		t.Fatalf("refusal message %q", msg)
+	}
+	// The history of the record they changed.
+	do(t, ctx, chromedp.Navigate(ed.URL+"/en/history/activity/ntu-joint-conference-2019"))
+	if body := get(t, ctx, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(body, "coordinator@example.ac.jp") || !strings.Contains(body, "Sports Center") {
+		t.Fatalf("history: %s", body)
+	}
+	signOut()
+
+	signIn("admin@example.ac.jp")
+	// The editing pages pass axe in both languages.
+	axe, err := os.ReadFile("testdata/axe-core/axe.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/en/edit/activity/ntu-joint-conference-2019", "/ja/edit/activity/new", "/ja/edit/partner/ntu",
+		"/en/edit/team/ntu/3", "/ja/edit/agreement/snu-mou", "/en/edit/institution/tohoku", "/ja/edit/unit/iog",
+		"/en/history/activity/ntu-joint-conference-2019", "/ja/admin/bin", "/en/admin/audit", "/ja/activities/ntu-joint-conference-2019"} {
+		do(t, ctx, chromedp.Navigate(ed.URL+path), chromedp.WaitReady(chromedp.CSS("footer")))
+		for _, v := range runAxe(t, ctx, axe).serious() {
+			t.Errorf("%s: %s", path, v)
+		}
+	}
+	do(t, ctx, chromedp.Navigate(ed.URL+"/en/edit/partner/ytu"),
+		chromedp.Click(chromedp.CSS(`form.delete-form button`)))
+	arrive(t, ctx, "/en/admin/bin?deleted=ytu")
+	if body := get(t, ctx, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(body, "Yangon Technological University") {
+		t.Fatalf("bin: %s", body)
+	}
+	n := get(t, ctx, chromedp.Evaluate[int](`fetch("/api/v1/partners").then(r => r.json()).then(d => d.items.length)`, chromedp.EvalAwaitPromise))
+	if n != 15 {
+		t.Fatalf("%d partners after the delete", n)
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS(`form[action="/en/admin/bin/partner/ytu/restore"] button`)))
+	arrive(t, ctx, "/en/admin/bin?restored=ytu")
+	do(t, ctx, chromedp.Navigate(ed.URL+"/en/partners/ytu"))
+	if h1 := get(t, ctx, chromedp.Text(chromedp.CSS("h1"))); h1 != "Yangon Technological University" {
+		t.Fatalf("restored partner h1 %q", h1)
+	}
+	signOut()
+}
