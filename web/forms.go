@@ -142,6 +142,7 @@ var forms = map[string]*formSpec{
 				{Name: "start", Label: "form.start", Kind: "date", Hint: "form.date_hint"},
 				{Name: "end", Label: "form.end", Kind: "date", Hint: "form.date_hint"},
 				{Name: "fiscal_year", Label: "form.fiscal_year", Kind: "check"},
+				{Name: "phase", Label: "form.phase_only", Kind: "number", Hint: "form.phase_only_hint"},
 				{Name: "format", Label: "label.format", Kind: "select", Options: enumOptions(v, "format.", partnerhub.Formats, true)},
 				{Name: "host", Label: "label.host", Kind: "select", Options: institutionOptions(v, true)},
 				{Name: "venue", Label: "label.venue", Kind: "bitext"},
@@ -149,6 +150,7 @@ var forms = map[string]*formSpec{
 				{Name: "qualifier", Label: "form.qualifier", Kind: "select", Options: enumOptions(v, "form.qualifier.", partnerhub.Qualifiers, false)},
 				{Name: "partners", Label: "label.partners", Kind: "multi", Options: partnerOptions(v)},
 				{Name: "units", Label: "label.units", Kind: "multi", Options: unitOptions(v)},
+				{Name: "institutions", Label: "label.also", Kind: "multi", Options: institutionOptions(v, false)},
 				{Name: "series", Label: "label.series", Kind: "select", Options: series},
 				{Name: "edition", Label: "form.edition", Kind: "number"},
 				{Name: "published", Label: "form.published", Kind: "check", Hint: "form.published_hint"},
@@ -157,7 +159,7 @@ var forms = map[string]*formSpec{
 		values: func(rec any) url.Values {
 			a := rec.(*partnerhub.Activity)
 			vals := url.Values{"slug": {a.Slug}, "kind": {string(a.Kind)}, "start": {a.Start.String()}, "end": {a.End.String()},
-				"format": {string(a.Format)}, "host": {a.Host}, "partners": a.Partners, "units": a.Units, "series": {a.Series}}
+				"format": {string(a.Format)}, "host": {a.Host}, "partners": a.Partners, "units": a.Units, "institutions": a.Institutions, "series": {a.Series}}
 			putText(a.Title, "title", vals)
 			putText(a.Summary, "summary", vals)
 			putText(a.Venue, "venue", vals)
@@ -174,6 +176,9 @@ var forms = map[string]*formSpec{
 			if a.Edition != 0 {
 				vals.Set("edition", strconv.Itoa(a.Edition))
 			}
+			if a.Phase != 0 {
+				vals.Set("phase", strconv.Itoa(a.Phase))
+			}
 			return vals
 		},
 		record: func(vals url.Values, errs partnerhub.FieldErrors) any {
@@ -184,6 +189,7 @@ var forms = map[string]*formSpec{
 				Format: partnerhub.Format(vals.Get("format")), Host: vals.Get("host"),
 				Partners: formList(vals, "partners"), Units: formList(vals, "units"), Institutions: formList(vals, "institutions"),
 				Series: vals.Get("series"), Edition: readInt(vals, errs, "edition"), Published: vals.Get("published") != "",
+				Phase: readInt(vals, errs, "phase"),
 			}
 			if s := strings.TrimSpace(vals.Get("participants")); s != "" {
 				a.Participants = &partnerhub.Count{Value: readInt(vals, errs, "participants"), Qualifier: partnerhub.Qualifier(vals.Get("qualifier"))}
