@@ -80,6 +80,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return a.migrate(ctx, args[1:])
 	case "user":
 		return a.user(ctx, args[1:])
+	case "backup":
+		return a.backup(ctx, args[1:])
+	case "export":
+		return a.export(ctx, args[1:])
+	case "import":
+		return a.importCmd(ctx, args[1:])
 	}
 	return usageError{a.p.T("cli.unknown_command", args[0])}
 }
