@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -392,12 +393,40 @@ func (db *DB) CreateUser(ctx context.Context, home string, u *partnerhub.User, p
 				return err
 			}
 		}
-		return nil
+		return db.auditUser(ctx, tx, homeID, partnerhub.ActionCreate, nu.ID, nil, &nu)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &nu, nil
+}
+
+// auditUser records a change of an account in the audit log. Accounts are
+// managed from the command line, so the actor is the system; a password
+// never appears, only that it was set.
+func (db *DB) auditUser(ctx context.Context, tx *sql.Tx, homeID int64, action partnerhub.Action, userID int64, before, after any) error {
+	enc := func(v any) any {
+		if v == nil {
+			return nil
+		}
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	var email string
+	var version int
+	if err := tx.QueryRowContext(ctx, db.q(`SELECT email, version FROM users WHERE id = ?`), userID).Scan(&email, &version); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, db.q(`INSERT INTO audit_events (home_id, at, user_id, actor, action, entity, entity_key, version, before_json, after_json)
+		VALUES (?, ?, NULL, 'system', ?, ?, ?, ?, ?, ?)`), homeID, dbTime(time.Now()), action, partnerhub.EntityUser, email, version, enc(before), enc(after))
+	return err
+}
+
+// userState is an account as the audit log shows it.
+type userState struct {
+	Email           string `json:"email"`
+	Disabled        bool   `json:"disabled"`
+	PasswordChanged bool   `json:"password_changed,omitempty"`
 }
 
 func errEmailTaken(email string) error {
@@ -441,7 +470,11 @@ func (db *DB) DisableUser(ctx context.Context, home, email string) error {
 				return err
 			}
 		}
-		return nil
+		homeID, err := db.homeID(ctx, tx, home)
+		if err != nil {
+			return err
+		}
+		return db.auditUser(ctx, tx, homeID, partnerhub.ActionUpdate, id, userState{Email: email}, userState{Email: email, Disabled: true})
 	})
 }
 
@@ -470,7 +503,11 @@ func (db *DB) SetPassword(ctx context.Context, home, email, password string) err
 				return err
 			}
 		}
-		return nil
+		homeID, err := db.homeID(ctx, tx, home)
+		if err != nil {
+			return err
+		}
+		return db.auditUser(ctx, tx, homeID, partnerhub.ActionUpdate, id, userState{Email: email}, userState{Email: email, PasswordChanged: true})
 	})
 }
 

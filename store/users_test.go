@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"partnerhub"
+	"partnerhub/dataset"
 	"partnerhub/store"
 	"partnerhub/store/storetest"
 )
@@ -490,5 +491,42 @@ func TestAPITokens(t *testing.T) {
 		}
 		_, _, err = db.CreateToken(ctx, u.ID, "third", now)
 		wantCode(t, err, partnerhub.EUnauthorized)
+	})
+}
+
+func TestAccountChangesAreAudited(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		ctx := context.Background()
+		db := e.Open(t)
+		c, err := dataset.Builtin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ImportCatalog(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		const pw = "a long and secret passphrase"
+		if _, err := db.CreateUser(ctx, "utokyo", &partnerhub.User{Email: "c@example.ac.jp", Name: "C", Role: partnerhub.RoleCoordinator, Units: []string{"agr"}}, pw); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetPassword(ctx, "utokyo", "c@example.ac.jp", pw+" again"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DisableUser(ctx, "utokyo", "c@example.ac.jp"); err != nil {
+			t.Fatal(err)
+		}
+		events, err := db.Audit(ctx, "utokyo", partnerhub.AuditFilter{Entity: partnerhub.EntityUser})
+		if err != nil || len(events) != 3 {
+			t.Fatalf("%d account events (%v)", len(events), err)
+		}
+		if events[2].Action != partnerhub.ActionCreate || !strings.Contains(string(events[1].After), `"password_changed":true`) ||
+			!strings.Contains(string(events[0].After), `"disabled":true`) {
+			t.Fatalf("events: %s / %s / %s", events[2].After, events[1].After, events[0].After)
+		}
+		for _, ev := range events {
+			if strings.Contains(string(ev.Before)+string(ev.After), "argon2") || strings.Contains(string(ev.Before)+string(ev.After), pw) {
+				t.Fatalf("a password or its hash is in the audit log: %s", ev.After)
+			}
+		}
 	})
 }

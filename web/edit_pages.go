@@ -463,7 +463,7 @@ func (s *Server) auditPage(lang partnerhub.Lang) http.HandlerFunc {
 		}
 		p := &page{Template: "audit", Title: v.P.T("audit.title"), Data: map[string]any{"Entries": entries, "Errors": fieldErrs,
 			"Filter":   map[string]string{"entity": q.Get("entity"), "actor": q.Get("actor"), "action": q.Get("action"), "since": q.Get("since"), "until": q.Get("until")},
-			"Entities": []string{partnerhub.EntityPartner, partnerhub.EntityTeam, partnerhub.EntityActivity, partnerhub.EntityAgreement, partnerhub.EntityInstitution, partnerhub.EntityUnit},
+			"Entities": []string{partnerhub.EntityPartner, partnerhub.EntityTeam, partnerhub.EntityActivity, partnerhub.EntityAgreement, partnerhub.EntityInstitution, partnerhub.EntityUnit, partnerhub.EntityUser},
 			"Actions":  []partnerhub.Action{partnerhub.ActionCreate, partnerhub.ActionUpdate, partnerhub.ActionDelete, partnerhub.ActionRestore},
 			"More":     more}}
 		if fieldErrs != nil {
