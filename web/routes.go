@@ -49,13 +49,7 @@ func (s *Server) routes() {
 	}
 
 	// Write API: every write goes through Editor.Apply (roles, versions, audit).
-	for _, e := range []struct{ entity, path string }{
-		{partnerhub.EntityInstitution, "/api/v1/institutions"},
-		{partnerhub.EntityUnit, "/api/v1/units"},
-		{partnerhub.EntityPartner, "/api/v1/partners"},
-		{partnerhub.EntityAgreement, "/api/v1/agreements"},
-		{partnerhub.EntityActivity, "/api/v1/activities"},
-	} {
+	for _, e := range writeAPI {
 		s.mux.Handle("POST "+e.path, s.api(s.apiWrite(e.entity, partnerhub.ActionCreate, false)))
 		s.mux.Handle("PUT "+e.path+"/{key}", s.api(s.apiWrite(e.entity, partnerhub.ActionUpdate, false)))
 		s.mux.Handle("PATCH "+e.path+"/{key}", s.api(s.apiWrite(e.entity, partnerhub.ActionUpdate, true)))
@@ -87,4 +81,13 @@ func (s *Server) routes() {
 		s.mux.HandleFunc("GET "+p+"/admin/bin", s.binPage(l))
 		s.mux.HandleFunc("GET "+p+"/admin/audit", s.auditPage(l))
 	}
+}
+
+// writeAPI lists the records the write API serves, and where.
+var writeAPI = []struct{ entity, path string }{
+	{partnerhub.EntityInstitution, "/api/v1/institutions"},
+	{partnerhub.EntityUnit, "/api/v1/units"},
+	{partnerhub.EntityPartner, "/api/v1/partners"},
+	{partnerhub.EntityAgreement, "/api/v1/agreements"},
+	{partnerhub.EntityActivity, "/api/v1/activities"},
 }
