@@ -219,6 +219,17 @@ func (e *editTx) apply(h *entity, c partnerhub.Change) (int, error) {
 				return 0, err
 			}
 		}
+		if c.Action == partnerhub.ActionRestore && c.Entity == partnerhub.EntityUnit {
+			// A unit's mark must stay unique among live units.
+			var clash string
+			u := cur.rec.(*partnerhub.Unit)
+			err := e.row(`SELECT code FROM units WHERE home_id = ? AND abbr_ja = ? AND code <> ? AND deleted_at IS NULL`, e.homeID, u.Abbr.Ja, u.Code).Scan(&clash)
+			if err == nil {
+				return 0, partnerhub.Errorf(partnerhub.EConflict, "error.restore_mark_taken", u.Abbr.Ja, clash)
+			} else if err != sql.ErrNoRows {
+				return 0, err
+			}
+		}
 		version = cur.version + 1
 		var deletedAt any
 		if c.Action == partnerhub.ActionDelete {

@@ -217,6 +217,34 @@ func TestEditing(t *testing.T) {
 			}
 		})
 
+		t.Run("a restored unit keeps marks unique", func(t *testing.T) {
+			db := loaded(t, e)
+			admin := addUser(t, db, "admin@example.ac.jp", partnerhub.RoleAdmin)
+			mk := func(code string) *partnerhub.Unit {
+				return &partnerhub.Unit{Code: code, Name: partnerhub.Text{Ja: "新部局", En: "New unit"}, Abbr: partnerhub.Text{Ja: "新", En: "New"}, Kind: partnerhub.Center}
+			}
+			apply := func(ch partnerhub.Change) error {
+				ch.Actor, ch.Home, ch.Entity = admin, "utokyo", partnerhub.EntityUnit
+				_, err := db.Apply(ctx, ch)
+				return err
+			}
+			if err := apply(partnerhub.Change{Action: partnerhub.ActionCreate, Record: mk("new-a")}); err != nil {
+				t.Fatal(err)
+			}
+			if err := apply(partnerhub.Change{Action: partnerhub.ActionCreate, Record: mk("new-b")}); partnerhub.ErrorCode(err) != partnerhub.EInvalid {
+				t.Fatalf("a second unit with the same mark: %v", err)
+			}
+			if err := apply(partnerhub.Change{Action: partnerhub.ActionDelete, Key: "new-a", Version: 1}); err != nil {
+				t.Fatal(err)
+			}
+			if err := apply(partnerhub.Change{Action: partnerhub.ActionCreate, Record: mk("new-b")}); err != nil {
+				t.Fatal(err)
+			}
+			if err := apply(partnerhub.Change{Action: partnerhub.ActionRestore, Key: "new-a"}); partnerhub.ErrorCode(err) != partnerhub.EConflict {
+				t.Fatalf("restoring a unit whose mark is taken: %v", err)
+			}
+		})
+
 		t.Run("the audit log cannot be changed", func(t *testing.T) {
 			db := loaded(t, e)
 			admin := addUser(t, db, "admin@example.ac.jp", partnerhub.RoleAdmin)

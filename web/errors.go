@@ -105,6 +105,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	h.Set("Vary", "Accept-Language")
 	h.Set("Cache-Control", "no-store")
 	h.Del("ETag")
+	if body.Error.Code == partnerhub.EUnauthorized {
+		h.Set("WWW-Authenticate", `Bearer realm="partnerhub"`)
+	}
 	w.WriteHeader(statusOf(body.Error.Code))
 	w.Write(buf.Bytes())
 }

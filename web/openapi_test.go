@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"maps"
 	"mime"
@@ -17,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -57,6 +61,7 @@ type oaDoc struct {
 	raw     map[string]any
 	comp    *jsonschema.Compiler
 	schemas map[string]*jsonschema.Schema
+	called  map[string]map[int]bool // "METHOD path" -> statuses seen, when not nil
 }
 
 func loadOpenAPIForTest(t *testing.T) *oaDoc {
@@ -78,6 +83,7 @@ func loadOpenAPIForTest(t *testing.T) *oaDoc {
 	}
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
 	if err := c.AddResource("openapi.json", doc); err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +204,7 @@ func (p oaParam) example(t *testing.T) string {
 	return ""
 }
 
-// oaResponse is what checkResponse saw.
+// oaResponse is what do saw.
 type oaResponse struct {
 	status int
 	header http.Header
@@ -206,13 +212,42 @@ type oaResponse struct {
 	json   any // decoded JSON body, nil otherwise
 }
 
-// fetch requests u (a path and query) and checks the answer against the
-// operation documented for path: the status is documented, the media type
-// is, the body matches the schema and the documented headers are present.
+// obj is the JSON body as an object, or nil.
+func (r oaResponse) obj() map[string]any { m, _ := r.json.(map[string]any); return m }
+
+// errFields are the fields of an error body.
+func (r oaResponse) errFields() map[string]any {
+	e, _ := r.obj()["error"].(map[string]any)
+	f, _ := e["fields"].(map[string]any)
+	return f
+}
+
+// oaKnownGaps are answers of the Go code that fall short of the document,
+// each reported on every run; an entry fails once the server is fixed, so
+// that it is removed. Keys are "METHOD path status header".
+var oaKnownGaps = map[string]string{}
+
+// fetch GETs u (a path and query) and checks the answer against the
+// operation documented for path.
 func (d *oaDoc) fetch(ts *httptest.Server, path, u string, hdr http.Header) oaResponse {
 	d.t.Helper()
+	return d.do(ts, http.MethodGet, path, u, hdr, nil)
+}
+
+// do sends a request to u (a path and query) and checks the answer against
+// the operation documented for method and path: the status is documented,
+// 401 only where the operation has security, the media type is documented,
+// the body matches the schema and the documented headers are present with
+// values their schemas allow. A successful request's body must match the
+// documented request body, so the document describes what the server takes.
+func (d *oaDoc) do(ts *httptest.Server, method, path, u string, hdr http.Header, reqBody []byte) oaResponse {
+	d.t.Helper()
 	t := d.t
-	req, err := http.NewRequest(http.MethodGet, ts.URL+u, nil)
+	var rd io.Reader
+	if reqBody != nil {
+		rd = bytes.NewReader(reqBody)
+	}
+	req, err := http.NewRequest(method, ts.URL+u, rd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,44 +263,74 @@ func (d *oaDoc) fetch(ts *httptest.Server, path, u string, hdr http.Header) oaRe
 	}
 	r := oaResponse{status: res.StatusCode, header: res.Header, body: body}
 
-	op := d.op(path, "get")
+	m := strings.ToLower(method)
+	at := method + " " + u
+	op := d.op(path, m)
 	if op == nil {
-		t.Fatalf("GET %s: not documented", path)
+		t.Fatalf("%s %s: not documented", method, path)
+	}
+	if d.called != nil {
+		k := method + " " + path
+		if d.called[k] == nil {
+			d.called[k] = map[int]bool{}
+		}
+		d.called[k][res.StatusCode] = true
+	}
+	if res.StatusCode/100 == 2 && reqBody != nil {
+		d.checkRequestBody(path, m, req.Header.Get("Content-Type"), reqBody)
+	}
+	if res.StatusCode == http.StatusUnauthorized && !slices.Contains(d.securityOf(path, m), "bearerAuth") {
+		t.Errorf("%s: 401, but the operation has no security", at)
 	}
 	code := strconv.Itoa(res.StatusCode)
-	respRaw := d.get("paths", path, "get", "responses", code)
+	respRaw := d.get("paths", path, m, "responses", code)
 	if respRaw == nil {
-		t.Errorf("GET %s: status %d is not documented for %s (body %.300s)", u, res.StatusCode, path, body)
+		t.Errorf("%s: status %d is not documented for %s %s (body %.300s)", at, res.StatusCode, method, path, body)
 		return r
 	}
-	resp, at := d.deref(respRaw, oaPtr("paths", path, "get", "responses", code))
-	for name := range resp["headers"].(map[string]any) {
-		if res.Header.Get(name) == "" {
-			t.Errorf("GET %s: %d without the documented header %s", u, res.StatusCode, name)
+	resp, respAt := d.deref(respRaw, oaPtr("paths", path, m, "responses", code))
+	hdrs, _ := resp["headers"].(map[string]any)
+	for _, name := range slices.Sorted(maps.Keys(hdrs)) {
+		gap := method + " " + path + " " + code + " " + name
+		v := res.Header.Get(name)
+		if v == "" {
+			if why, ok := oaKnownGaps[gap]; ok {
+				t.Logf("known gap: %s: %s", gap, why)
+			} else {
+				t.Errorf("%s: %d without the documented header %s", at, res.StatusCode, name)
+			}
+			continue
+		}
+		if _, ok := oaKnownGaps[gap]; ok {
+			t.Errorf("%s: the server sends %s now: remove %q from oaKnownGaps", at, name, gap)
+		}
+		_, hAt := d.deref(hdrs[name], respAt+"/headers/"+oaPtrEscape(name))
+		if err := d.schema(hAt + "/schema").Validate(v); err != nil {
+			t.Errorf("%s: %d header %s: %q does not match its schema: %v", at, res.StatusCode, name, v, err)
 		}
 	}
 	content, _ := resp["content"].(map[string]any)
 	if len(content) == 0 {
 		if len(body) != 0 {
-			t.Errorf("GET %s: %d documents no body but has %q", u, res.StatusCode, body)
+			t.Errorf("%s: %d documents no body but has %q", at, res.StatusCode, body)
 		}
 		return r
 	}
 	mt, _, err := mime.ParseMediaType(res.Header.Get("Content-Type"))
 	if err != nil {
-		t.Errorf("GET %s: Content-Type %q: %v", u, res.Header.Get("Content-Type"), err)
+		t.Errorf("%s: Content-Type %q: %v", at, res.Header.Get("Content-Type"), err)
 		return r
 	}
 	if _, ok := content[mt]; !ok {
-		t.Errorf("GET %s: %d answered %s, documented %v", u, res.StatusCode, mt, slices.Sorted(maps.Keys(content)))
+		t.Errorf("%s: %d answered %s, documented %v", at, res.StatusCode, mt, slices.Sorted(maps.Keys(content)))
 		return r
 	}
-	sch := d.schema(at + "/content/" + oaPtrEscape(mt) + "/schema")
+	sch := d.schema(respAt + "/content/" + oaPtrEscape(mt) + "/schema")
 	var inst any
 	if mt == "application/json" {
 		inst, err = jsonschema.UnmarshalJSON(bytes.NewReader(body))
 		if err != nil {
-			t.Errorf("GET %s: body is not JSON: %v", u, err)
+			t.Errorf("%s: body is not JSON: %v", at, err)
 			return r
 		}
 		if err := json.Unmarshal(body, &r.json); err != nil {
@@ -275,28 +340,328 @@ func (d *oaDoc) fetch(ts *httptest.Server, path, u string, hdr http.Header) oaRe
 		inst = string(body)
 	}
 	if err := sch.Validate(inst); err != nil {
-		t.Errorf("GET %s: %d body does not match its schema:\n%v", u, res.StatusCode, err)
+		t.Errorf("%s: %d body does not match its schema:\n%v", at, res.StatusCode, err)
 	}
 	return r
 }
 
-var oaRouteRE = regexp.MustCompile(`"GET (/[^"\s]*)"`)
+// requestBodyOf returns an operation's request body object and its pointer.
+func (d *oaDoc) requestBodyOf(path, method string) (map[string]any, string) {
+	rb := d.get("paths", path, method, "requestBody")
+	if rb == nil {
+		return nil, ""
+	}
+	return d.deref(rb, oaPtr("paths", path, method, "requestBody"))
+}
 
-// documentedRoutes are the GET routes of routes.go the document must cover.
-func oaRoutes(t *testing.T) []string {
+// requestSchema compiles the documented schema of a request body of media
+// type ct (a Content-Type, parameters allowed), or returns nil when the
+// operation documents no such body.
+func (d *oaDoc) requestSchema(path, method, ct string) *jsonschema.Schema {
+	d.t.Helper()
+	rb, at := d.requestBodyOf(path, method)
+	if rb == nil {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if ct == "" {
+		mt, err = "application/json", nil
+	}
+	if err != nil {
+		return nil
+	}
+	content, _ := rb["content"].(map[string]any)
+	if _, ok := content[mt]; !ok {
+		return nil
+	}
+	return d.schema(at + "/content/" + oaPtrEscape(mt) + "/schema")
+}
+
+// checkRequestBody fails unless body matches the documented request body.
+func (d *oaDoc) checkRequestBody(path, method, ct string, body []byte) {
+	d.t.Helper()
+	at := strings.ToUpper(method) + " " + path
+	sch := d.requestSchema(path, method, ct)
+	if sch == nil {
+		d.t.Errorf("%s: the server took a %q body, which the document does not describe", at, ct)
+		return
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	if err != nil {
+		d.t.Errorf("%s: the server took a body that is not JSON: %v", at, err)
+		return
+	}
+	if err := sch.Validate(inst); err != nil {
+		d.t.Errorf("%s: the server took a body the document does not allow:\n%v", at, err)
+	}
+}
+
+// securityOf lists the schemes an operation accepts ("" for none needed).
+func (d *oaDoc) securityOf(path, method string) []string {
+	var out []string
+	reqs, _ := d.get("paths", path, method, "security").([]any)
+	for _, r := range reqs {
+		m, _ := r.(map[string]any)
+		if len(m) == 0 {
+			out = append(out, "")
+		}
+		for name := range m {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// needsToken reports an operation that requires bearerAuth.
+func (d *oaDoc) needsToken(path, method string) bool {
+	s := d.securityOf(path, method)
+	return slices.Contains(s, "bearerAuth") && !slices.Contains(s, "")
+}
+
+// oaRoute is one route of routes.go: a method and a path pattern.
+type oaRoute struct{ method, path string }
+
+func (r oaRoute) String() string { return r.method + " " + r.path }
+
+// oaNormPath forgets the names of path parameters: /a/{slug} and /a/{key}
+// are one path.
+func oaNormPath(p string) string { return oaPathParamRE.ReplaceAllString(p, "{}") }
+
+// oaRoutes evaluates the patterns routes.go registers on s.mux — string
+// literals, concatenations, loop variables over slice literals (fields of
+// struct elements included) and variables assigned from those — and returns
+// the API's routes (/api/v1/…, /healthz, /readyz). A pattern it cannot
+// evaluate fails the test when it may be an API route.
+func oaRoutes(t *testing.T) []oaRoute {
 	t.Helper()
-	b, err := os.ReadFile("routes.go")
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "routes.go", nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
-	for _, m := range oaRouteRE.FindAllStringSubmatch(string(b), -1) {
-		if strings.HasPrefix(m[1], "/api/v1/") || m[1] == "/healthz" || m[1] == "/readyz" {
-			out = append(out, m[1])
+	const unknown = "\x00"
+	// env binds a variable to its values: strings, or map[string]string for
+	// a struct element of a slice literal.
+	env := map[string][]any{}
+	var eval func(e ast.Expr) []string
+	eval = func(e ast.Expr) []string {
+		switch e := e.(type) {
+		case *ast.BasicLit:
+			if e.Kind == token.STRING {
+				s, err := strconv.Unquote(e.Value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return []string{s}
+			}
+		case *ast.ParenExpr:
+			return eval(e.X)
+		case *ast.BinaryExpr:
+			if e.Op == token.ADD {
+				var out []string
+				for _, a := range eval(e.X) {
+					for _, b := range eval(e.Y) {
+						out = append(out, a+b)
+					}
+				}
+				return out
+			}
+		case *ast.Ident:
+			if vs, ok := env[e.Name]; ok {
+				var out []string
+				for _, v := range vs {
+					s, ok := v.(string)
+					if !ok {
+						s = unknown
+					}
+					out = append(out, s)
+				}
+				return out
+			}
+		case *ast.SelectorExpr:
+			if id, ok := e.X.(*ast.Ident); ok {
+				if vs, ok := env[id.Name]; ok {
+					var out []string
+					for _, v := range vs {
+						fields, _ := v.(map[string]string)
+						s, ok := fields[e.Sel.Name]
+						if !ok {
+							s = unknown
+						}
+						out = append(out, s)
+					}
+					return out
+				}
+			}
+		case *ast.CallExpr: // a conversion, string(l)
+			if fn, ok := e.Fun.(*ast.Ident); ok && fn.Name == "string" && len(e.Args) == 1 {
+				return eval(e.Args[0])
+			}
+		}
+		return []string{unknown}
+	}
+	one := func(e ast.Expr) string {
+		if vs := eval(e); len(vs) == 1 {
+			return vs[0]
+		}
+		return unknown
+	}
+	// values of a range expression: the elements of a slice literal, of a
+	// variable bound to one, or of partnerhub.Langs.
+	values := func(x ast.Expr) []any {
+		if sel, ok := x.(*ast.SelectorExpr); ok {
+			if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "partnerhub" && sel.Sel.Name == "Langs" {
+				var out []any
+				for _, l := range partnerhub.Langs {
+					out = append(out, string(l))
+				}
+				return out
+			}
+		}
+		if id, ok := x.(*ast.Ident); ok {
+			if vs, ok := env[id.Name]; ok {
+				return vs
+			}
+		}
+		lit, ok := x.(*ast.CompositeLit)
+		if !ok {
+			return []any{unknown}
+		}
+		var fields []string
+		if at, ok := lit.Type.(*ast.ArrayType); ok {
+			if st, ok := at.Elt.(*ast.StructType); ok {
+				for _, fl := range st.Fields.List {
+					for _, n := range fl.Names {
+						fields = append(fields, n.Name)
+					}
+				}
+			}
+		}
+		var out []any
+		for _, el := range lit.Elts {
+			sub, ok := el.(*ast.CompositeLit)
+			if !ok || fields == nil {
+				out = append(out, one(el))
+				continue
+			}
+			m := map[string]string{}
+			for i, x := range sub.Elts {
+				if kv, ok := x.(*ast.KeyValueExpr); ok {
+					m[kv.Key.(*ast.Ident).Name] = one(kv.Value)
+				} else if i < len(fields) {
+					m[fields[i]] = one(x)
+				}
+			}
+			out = append(out, m)
+		}
+		return out
+	}
+	isHandle := func(n ast.Node) (*ast.CallExpr, bool) {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return nil, false
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok || (sel.Sel.Name != "Handle" && sel.Sel.Name != "HandleFunc") {
+			return nil, false
+		}
+		mux, ok := sel.X.(*ast.SelectorExpr)
+		return call, ok && mux.Sel.Name == "mux"
+	}
+	var patterns []string
+	var walk func(stmts []ast.Stmt)
+	walk = func(stmts []ast.Stmt) {
+		for _, st := range stmts {
+			switch st := st.(type) {
+			case *ast.ExprStmt:
+				if call, ok := isHandle(st.X); ok {
+					patterns = append(patterns, eval(call.Args[0])...)
+					continue
+				}
+			case *ast.AssignStmt:
+				if len(st.Lhs) == 1 && len(st.Rhs) == 1 {
+					if id, ok := st.Lhs[0].(*ast.Ident); ok {
+						var vs []any
+						for _, s := range eval(st.Rhs[0]) {
+							vs = append(vs, s)
+						}
+						env[id.Name] = vs
+						continue
+					}
+				}
+			case *ast.BlockStmt:
+				walk(st.List)
+				continue
+			case *ast.RangeStmt:
+				id, ok := st.Value.(*ast.Ident)
+				if !ok {
+					break
+				}
+				old, had := env[id.Name]
+				env[id.Name] = values(st.X)
+				walk(st.Body.List)
+				if had {
+					env[id.Name] = old
+				} else {
+					delete(env, id.Name)
+				}
+				continue
+			}
+			ast.Inspect(st, func(n ast.Node) bool {
+				if _, ok := isHandle(n); ok {
+					t.Fatalf("routes.go:%d: a route in a statement the route check cannot read", fset.Position(n.Pos()).Line)
+				}
+				return true
+			})
 		}
 	}
-	if len(out) < 8 {
-		t.Fatalf("found only %d routes in routes.go: %v", len(out), out)
+	// Package-level variables of the file first (var writeAPI = []struct{…}{…}).
+	for _, decl := range f.Decls {
+		if gd, ok := decl.(*ast.GenDecl); ok && gd.Tok == token.VAR {
+			for _, spec := range gd.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, name := range vs.Names {
+					if i < len(vs.Values) {
+						if _, ok := vs.Values[i].(*ast.CompositeLit); ok {
+							env[name.Name] = values(vs.Values[i])
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, decl := range f.Decls {
+		if fn, ok := decl.(*ast.FuncDecl); ok && fn.Name.Name == "routes" {
+			walk(fn.Body.List)
+		}
+	}
+
+	var out []oaRoute
+	for _, p := range patterns {
+		method, path, ok := strings.Cut(p, " ")
+		if !ok {
+			method, path = "", p
+		}
+		api := strings.HasPrefix(path, "/api/v1/") || path == "/healthz" || path == "/readyz"
+		if i := strings.Index(p, unknown); i >= 0 {
+			// Only a path whose known beginning rules the API out may stay unknown.
+			known := strings.TrimPrefix(p[:i], method+" ")
+			if strings.Contains(method, unknown) || strings.HasPrefix("/api/v1/", known) || strings.HasPrefix(known, "/api/") ||
+				strings.HasPrefix("/healthz", known) || strings.HasPrefix("/readyz", known) {
+				t.Fatalf("routes.go: cannot evaluate the route %q", strings.ReplaceAll(p, unknown, "?"))
+			}
+			continue
+		}
+		if !api {
+			continue
+		}
+		if method == "" {
+			t.Fatalf("routes.go: the API route %q takes every method", p)
+		}
+		out = append(out, oaRoute{method, path})
+	}
+	if len(out) < 45 {
+		t.Fatalf("found only %d API routes in routes.go: %v", len(out), out)
 	}
 	return out
 }
@@ -377,8 +742,38 @@ func TestOpenAPIDocument(t *testing.T) {
 				}
 			}
 			resps, _ := op["responses"].(map[string]any)
-			if _, ok := resps["200"]; !ok {
-				t.Errorf("%s: no 200 response", at)
+			if resps["200"] == nil && resps["201"] == nil {
+				t.Errorf("%s: no 200 or 201 response", at)
+			}
+			// A token: 401 exactly where one is required.
+			for _, name := range d.securityOf(path, method) {
+				if name != "" && d.get("components", "securitySchemes", name) == nil {
+					t.Errorf("%s: security scheme %s is not defined", at, name)
+				}
+			}
+			if d.needsToken(path, method) != (resps["401"] != nil) {
+				t.Errorf("%s: needs a token: %v, documents 401: %v", at, d.needsToken(path, method), resps["401"] != nil)
+			}
+			if strings.HasPrefix(path, "/api/v1/") && method != "get" && !d.needsToken(path, method) {
+				t.Errorf("%s: a write that needs no token", at)
+			}
+			// A body: JSON, bounded, checked.
+			if rb, rbAt := d.requestBodyOf(path, method); rb != nil {
+				if rb["required"] != true {
+					t.Errorf("%s: the request body is not required", at)
+				}
+				content, _ := rb["content"].(map[string]any)
+				if content["application/json"] == nil {
+					t.Errorf("%s: the request body is not application/json", at)
+				}
+				for mt := range content {
+					d.schema(rbAt + "/content/" + oaPtrEscape(mt) + "/schema")
+				}
+				for _, code := range []string{"400", "413", "415"} {
+					if resps[code] == nil {
+						t.Errorf("%s: takes a body but does not document %s", at, code)
+					}
+				}
 			}
 			for code, r := range resps {
 				resp, _ := d.deref(r, at)
@@ -427,28 +822,55 @@ func TestOpenAPIDocument(t *testing.T) {
 		}
 	}
 	walk("#/components/schemas", schemas)
+
+	// OpenAPI: paths that differ only in parameter names are one path.
+	norm := map[string]string{}
+	for path := range d.paths() {
+		if other, ok := norm[oaNormPath(path)]; ok {
+			t.Errorf("paths %s and %s differ only in parameter names", path, other)
+		}
+		norm[oaNormPath(path)] = path
+	}
+	if s, _ := d.get("components", "securitySchemes", "bearerAuth").(map[string]any); s["type"] != "http" || s["scheme"] != "bearer" {
+		t.Errorf("securitySchemes.bearerAuth = %v, want http bearer", s)
+	}
 	// and every one compiles
 	for name := range schemas {
 		d.schema(oaPtr("components", "schemas", name))
 	}
 }
 
+// TestOpenAPIRoutes checks that the document and routes.go agree on every
+// method of every API route: each route is documented, and each documented
+// operation is served. Path parameter names may differ (the document names
+// one path's parameter once, as OpenAPI requires).
 func TestOpenAPIRoutes(t *testing.T) {
 	d := loadOpenAPIForTest(t)
-	routes := oaRoutes(t)
-	for _, r := range routes {
-		if d.op(r, "get") == nil {
-			t.Errorf("route GET %s of routes.go is not in openapi.json", r)
-		}
+	routes := map[string]bool{}
+	for _, r := range oaRoutes(t) {
+		routes[r.method+" "+oaNormPath(r.path)] = true
 	}
+	documented := map[string]string{}
 	for path, item := range d.paths() {
 		for method := range item.(map[string]any) {
 			if method == "parameters" || method == "summary" || method == "description" {
 				continue
 			}
-			if method != "get" || !slices.Contains(routes, path) {
+			key := strings.ToUpper(method) + " " + oaNormPath(path)
+			documented[key] = strings.ToUpper(method) + " " + path
+			if !routes[key] {
 				t.Errorf("openapi.json documents %s %s, which routes.go does not serve", strings.ToUpper(method), path)
 			}
+		}
+	}
+	for _, r := range slices.Sorted(maps.Keys(routes)) {
+		if _, ok := documented[r]; !ok {
+			t.Errorf("route %s of routes.go is not in openapi.json", r)
+		}
+	}
+	for _, want := range []string{"POST /api/v1/activities", "PATCH /api/v1/partners/{}/teams/{}", "GET /api/v1/bin", "DELETE /api/v1/units/{}"} {
+		if !routes[want] {
+			t.Errorf("the route check did not find %s in routes.go", want)
 		}
 	}
 }
@@ -456,13 +878,28 @@ func TestOpenAPIRoutes(t *testing.T) {
 // TestOpenAPIExamples requests every documented operation with its
 // examples: the path parameters', then each query parameter's alone. All
 // must answer 200 (so a documented path or parameter the server does not
-// serve fails) with a body matching the schema.
+// serve fails) with a body matching the schema. Operations that need a
+// token get an admin's.
 func TestOpenAPIExamples(t *testing.T) {
-	ts, msgs := newTestServerForOpenAPI(t)
+	as := newAuthServer(t, storetest.Engines()[0])
+	ts := as.Server
+	msgs, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := as.addUser(t, "oa-admin@example.ac.jp", partnerhub.RoleAdmin)
+	raw, _, err := as.db.CreateToken(context.Background(), admin.ID, "test", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
 	d := loadOpenAPIForTest(t)
 	for path := range d.paths() {
 		if d.op(path, "get") == nil {
 			continue
+		}
+		var hdr http.Header
+		if d.needsToken(path, "get") {
+			hdr = http.Header{"Authorization": {"Bearer " + raw}}
 		}
 		base := path
 		var query []oaParam
@@ -480,14 +917,14 @@ func TestOpenAPIExamples(t *testing.T) {
 				}
 			}
 		}
-		if r := d.fetch(ts, path, base, nil); r.status != http.StatusOK {
+		if r := d.fetch(ts, path, base, hdr); r.status != http.StatusOK {
 			t.Errorf("GET %s: %d, want 200: %s", base, r.status, r.body)
 		}
 		var names []string
 		for _, p := range query {
 			names = append(names, p.name())
 			u := base + "?" + url.Values{p.name(): {p.example(t)}}.Encode()
-			if r := d.fetch(ts, path, u, nil); r.status != http.StatusOK {
+			if r := d.fetch(ts, path, u, hdr); r.status != http.StatusOK {
 				t.Errorf("GET %s: %d, want 200: %s", u, r.status, r.body)
 			}
 		}
@@ -498,7 +935,7 @@ func TestOpenAPIExamples(t *testing.T) {
 			continue
 		}
 		const probe = "openapi_probe"
-		r := d.fetch(ts, path, base+"?lang=en&"+probe+"=1", nil)
+		r := d.fetch(ts, path, base+"?lang=en&"+probe+"=1", hdr)
 		if r.status != http.StatusBadRequest {
 			t.Errorf("GET %s?%s=1: %d, want 400", base, probe, r.status)
 			continue
@@ -752,18 +1189,23 @@ func TestOpenAPIStrict(t *testing.T) {
 
 	errSchema := d.schema(oaPtr("components", "schemas", "Error"))
 	for body, valid := range map[string]bool{
-		`{"error":{"code":"not_found","message":"x"}}`:                      true,
-		`{"error":{"code":"invalid","message":"x","fields":{"tier":"y"}}}`:  true,
-		`{"error":{"code":"invalid","message":"x","fields":{"tier":1}}}`:    false,
-		`{"error":{"code":"invalid","message":"x","fields":{}}}`:            false,
-		`{"error":{"code":"invalid"}}`:                                      false,
-		`{"error":{"code":"invalid","message":"x","extra":1}}`:              false,
-		`{"error":{"code":"invalid","message":"x"},"extra":1}`:              false,
-		`{"code":"invalid","message":"x"}`:                                  false,
-		`{"error":{"code":"teapot","message":"x"}}`:                         false,
-		`{"error":{"code":"not_found","message":"x","fields":null}}`:        false,
-		`{"error":{"code":"not_found","message":"","fields":{"a":"b"}}}`:    false,
-		`{"error":{"code":"unavailable","message":"x","fields":{"a":"b"}}}`: true,
+		`{"error":{"code":"not_found","message":"x"}}`:                       true,
+		`{"error":{"code":"invalid","message":"x","fields":{"tier":"y"}}}`:   true,
+		`{"error":{"code":"invalid","message":"x","fields":{"tier":1}}}`:     false,
+		`{"error":{"code":"invalid","message":"x","fields":{}}}`:             false,
+		`{"error":{"code":"invalid"}}`:                                       false,
+		`{"error":{"code":"invalid","message":"x","extra":1}}`:               false,
+		`{"error":{"code":"invalid","message":"x"},"extra":1}`:               false,
+		`{"code":"invalid","message":"x"}`:                                   false,
+		`{"error":{"code":"teapot","message":"x"}}`:                          false,
+		`{"error":{"code":"not_found","message":"x","fields":null}}`:         false,
+		`{"error":{"code":"not_found","message":"","fields":{"a":"b"}}}`:     false,
+		`{"error":{"code":"unavailable","message":"x","fields":{"a":"b"}}}`:  true,
+		`{"error":{"code":"unauthorized","message":"x"}}`:                    true,
+		`{"error":{"code":"too_large","message":"x"}}`:                       true,
+		`{"error":{"code":"conflict","message":"x","current":null}}`:         false,
+		`{"error":{"code":"conflict","message":"x","current":{}}}`:           false,
+		`{"error":{"code":"conflict","message":"x","current":{"slug":"x"}}}`: false,
 	} {
 		inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(body))
 		if err := errSchema.Validate(inst); (err == nil) != valid {
@@ -773,6 +1215,24 @@ func TestOpenAPIStrict(t *testing.T) {
 
 	act := d.schema(oaPtr("components", "schemas", "Activity"))
 	a := oaItems(t, d.fetch(ts, "/api/v1/activities", "/api/v1/activities", nil))[0]
+	// error.current is a record of one of the record schemas.
+	for name, c := range map[string]struct {
+		current any
+		valid   bool
+	}{
+		"an activity":                  {a, true},
+		"an activity with extra":       {oaWith(a, "extra", 1), false},
+		"an activity without slug":     {oaWith(a, "slug", nil), false},
+		"a team":                       {map[string]any{"partner": "ntu", "phase": 3, "tier": "", "units": []any{"agr"}, "lead": "agr", "version": 2}, true},
+		"a team with a duplicate unit": {map[string]any{"partner": "ntu", "phase": 3, "tier": "", "units": []any{"agr", "agr"}, "lead": "agr", "version": 2}, false},
+		"a team with tier gold":        {map[string]any{"partner": "ntu", "phase": 3, "tier": "gold", "units": []any{}, "lead": "", "version": 2}, false},
+	} {
+		body := map[string]any{"error": map[string]any{"code": "conflict", "message": "x", "current": c.current}}
+		inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(oaJSON(t, body)))
+		if err := errSchema.Validate(inst); (err == nil) != c.valid {
+			t.Errorf("Error with current %s: valid = %v, want %v", name, err == nil, c.valid)
+		}
+	}
 	for name, mutate := range map[string]func(a map[string]any){
 		"start 2019-1":       func(a map[string]any) { a["start"] = "2019-1" },
 		"no end":             func(a map[string]any) { delete(a, "end") },
@@ -827,6 +1287,15 @@ var openapiGoTypes = map[string]reflect.Type{
 	"UnitList":     reflect.TypeFor[listBody[partnerhub.Unit]](),
 	"PhaseList":    reflect.TypeFor[listBody[partnerhub.Phase]](),
 	"ActivityList": reflect.TypeFor[listBody[*partnerhub.Activity]](),
+	// The write side.
+	"PartnerRecord": reflect.TypeFor[partnerhub.Partner](),
+	"TeamDoc":       reflect.TypeFor[partnerhub.TeamDoc](),
+	"AuditEvent":    reflect.TypeFor[auditEventJSON](),
+	"AuditList":     reflect.TypeFor[listBody[auditEventJSON]](),
+	"BinItem":       reflect.TypeFor[partnerhub.BinItem](),
+	"BinList":       reflect.TypeFor[listBody[partnerhub.BinItem]](),
+	"User":          reflect.TypeFor[partnerhub.User](),
+	// UserChange is store.userState, which this package cannot see.
 }
 
 type oaJSONField struct {
@@ -835,27 +1304,49 @@ type oaJSONField struct {
 	typ       reflect.Type
 }
 
-// jsonFields lists the JSON properties encoding/json writes for a struct.
+// oaJSONFields lists the JSON properties encoding/json writes for a struct:
+// the fields of embedded structs too, where of one name the shallowest wins
+// (as auditEventJSON's before and after hide AuditEvent's).
 func oaJSONFields(t reflect.Type) []oaJSONField {
+	type found struct {
+		f     oaJSONField
+		depth int
+	}
+	var all []found
+	var collect func(t reflect.Type, depth int)
+	collect = func(t reflect.Type, depth int) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			tag := f.Tag.Get("json")
+			if tag == "-" {
+				continue
+			}
+			name, opts, _ := strings.Cut(tag, ",")
+			if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+				collect(f.Type, depth+1)
+				continue
+			}
+			if !f.IsExported() {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			all = append(all, found{oaJSONField{name: name, omitempty: slices.Contains(strings.Split(opts, ","), "omitempty"), typ: f.Type}, depth})
+		}
+	}
+	collect(t, 0)
+	shallowest := map[string]int{}
+	for _, x := range all {
+		if d, ok := shallowest[x.f.name]; !ok || x.depth < d {
+			shallowest[x.f.name] = x.depth
+		}
+	}
 	var out []oaJSONField
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
+	for _, x := range all {
+		if x.depth == shallowest[x.f.name] {
+			out = append(out, x.f)
 		}
-		name, opts, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			out = append(out, oaJSONFields(f.Type)...)
-			continue
-		}
-		if !f.IsExported() {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		out = append(out, oaJSONField{name: name, omitempty: slices.Contains(strings.Split(opts, ","), "omitempty"), typ: f.Type})
 	}
 	return out
 }
@@ -876,6 +1367,8 @@ func TestOpenAPIMatchesGoTypes(t *testing.T) {
 	}
 	nullJSON, _ := jsonschema.UnmarshalJSON(strings.NewReader("null"))
 	partialDate := reflect.TypeFor[partnerhub.PartialDate]()
+	timeType := reflect.TypeFor[time.Time]()
+	rawJSON := reflect.TypeFor[json.RawMessage]() // raw JSON, null included
 
 	var check func(at []string, typ reflect.Type)
 	check = func(at []string, typ reflect.Type) {
@@ -895,7 +1388,7 @@ func TestOpenAPIMatchesGoTypes(t *testing.T) {
 				continue
 			}
 			ft := f.typ
-			nullable := ft.Kind() == reflect.Pointer || ft == partialDate
+			nullable := ft.Kind() == reflect.Pointer || ft == partialDate || ft == rawJSON
 			for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
 				ft = ft.Elem()
 			}
@@ -905,6 +1398,12 @@ func TestOpenAPIMatchesGoTypes(t *testing.T) {
 			}
 			if !nullable && err == nil {
 				t.Errorf("%s.%s: Go never writes null, the schema allows it", where, f.name)
+			}
+			if ft == timeType {
+				if prop["type"] != "string" || prop["format"] != "date-time" {
+					t.Errorf("%s.%s: a time.Time, not a date-time string", where, f.name)
+				}
+				continue
 			}
 			if ft == partialDate {
 				if !strings.Contains(oaJSON(t, prop), `"#/components/schemas/PartialDate"`) {
@@ -942,4 +1441,590 @@ func TestOpenAPIMatchesGoTypes(t *testing.T) {
 	for name, typ := range openapiGoTypes {
 		check([]string{"components", "schemas", name}, typ)
 	}
+}
+
+// oaWriter sends requests to a server with accounts as one of its users
+// and checks every answer against the document (oaDoc.do).
+type oaWriter struct {
+	t     *testing.T
+	d     *oaDoc
+	ts    *authServer
+	token map[string]string // who -> API token; "nobody" has none
+}
+
+// call sends body (nil for none; []byte as is; else encoded as JSON) as
+// who. hdr are name, value pairs; Content-Type is application/json for a
+// body unless hdr sets it ("" to send none).
+func (w *oaWriter) call(who, method, path, u string, body any, hdr ...string) oaResponse {
+	w.t.Helper()
+	h := http.Header{}
+	var b []byte
+	switch v := body.(type) {
+	case nil:
+	case []byte:
+		b = v
+	default:
+		b = []byte(oaJSON(w.t, v))
+	}
+	if b != nil {
+		h.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i+1] == "" {
+			h.Del(hdr[i])
+		} else {
+			h.Set(hdr[i], hdr[i+1])
+		}
+	}
+	if tok := w.token[who]; tok != "" {
+		h.Set("Authorization", "Bearer "+tok)
+	}
+	return w.d.do(w.ts.Server, method, path, u, h, b)
+}
+
+// want fails unless r has the status; for an error it returns the error's
+// fields, for a success the body.
+func (w *oaWriter) want(r oaResponse, status int, what string) map[string]any {
+	w.t.Helper()
+	if r.status != status {
+		w.t.Errorf("%s: %d, want %d: %.400s", what, r.status, status, r.body)
+		return map[string]any{}
+	}
+	if status >= 400 {
+		return r.errFields()
+	}
+	return r.obj()
+}
+
+// wantField fails unless r is a 400 naming field.
+func (w *oaWriter) wantField(r oaResponse, field, what string) {
+	w.t.Helper()
+	fields := w.want(r, http.StatusBadRequest, what)
+	if r.status == http.StatusBadRequest {
+		if msg, _ := fields[field].(string); msg == "" {
+			w.t.Errorf("%s: no message for %q in %s", what, field, r.body)
+		}
+	}
+}
+
+// valid checks v against a component schema.
+func (w *oaWriter) valid(schema string, v any, what string) {
+	w.t.Helper()
+	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(oaJSON(w.t, v)))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if err := w.d.schema(oaPtr("components", "schemas", schema)).Validate(inst); err != nil {
+		w.t.Errorf("%s: not a valid %s: %v", what, schema, err)
+	}
+}
+
+// current checks the error.current of a 409: a record of schema at version.
+func (w *oaWriter) current(r oaResponse, schema string, version int, what string) {
+	w.t.Helper()
+	if r.status != http.StatusConflict {
+		w.t.Errorf("%s: %d, want 409: %.300s", what, r.status, r.body)
+		return
+	}
+	e, _ := r.obj()["error"].(map[string]any)
+	cur, ok := e["current"].(map[string]any)
+	if !ok {
+		w.t.Errorf("%s: 409 without error.current: %s", what, r.body)
+		return
+	}
+	w.valid(schema, cur, what+": error.current")
+	if v, _ := cur["version"].(float64); int(v) != version {
+		w.t.Errorf("%s: error.current.version = %v, want %d", what, cur["version"], version)
+	}
+}
+
+// stored is a record as the store holds it, as JSON.
+func (w *oaWriter) stored(entity, key string) map[string]any {
+	w.t.Helper()
+	rec, _, _, err := w.ts.db.Record(context.Background(), "utokyo", entity, key)
+	if err != nil {
+		w.t.Fatalf("record %s %s: %v", entity, key, err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(oaJSON(w.t, rec)), &m); err != nil {
+		w.t.Fatal(err)
+	}
+	return m
+}
+
+// history checks a record's history: the actions newest first, and before
+// and after of the record's schema or null as the action requires.
+func (w *oaWriter) history(path, u, entity, key, schema string, actions ...string) []map[string]any {
+	w.t.Helper()
+	r := w.call("viewer", "GET", path, u, nil)
+	w.want(r, http.StatusOK, "history of "+key)
+	items := oaItems(w.t, r)
+	var got []string
+	for _, ev := range items {
+		got = append(got, ev["action"].(string))
+		if ev["entity"] != entity || ev["key"] != key {
+			w.t.Errorf("history of %s: an event of %v %v", key, ev["entity"], ev["key"])
+		}
+		for _, side := range []string{"before", "after"} {
+			null := (side == "before" && (ev["action"] == "create" || ev["action"] == "restore")) || (side == "after" && ev["action"] == "delete")
+			if null != (ev[side] == nil) {
+				w.t.Errorf("history of %s: %s of %s is %v", key, side, ev["action"], ev[side])
+			}
+			if ev[side] != nil {
+				w.valid(schema, ev[side], "history of "+key+": "+side)
+			}
+		}
+	}
+	if !slices.Equal(got, actions) {
+		w.t.Errorf("history of %s: actions %v, want %v", key, got, actions)
+	}
+	return items
+}
+
+func oaVersion(m map[string]any) int { v, _ := m["version"].(float64); return int(v) }
+
+func oaWith(m map[string]any, kv ...any) map[string]any {
+	c := maps.Clone(m)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == nil {
+			delete(c, kv[i].(string))
+		} else {
+			c[kv[i].(string)] = kv[i+1]
+		}
+	}
+	return c
+}
+
+// TestOpenAPIWrites exercises the write API, the histories, the audit log
+// and the bin against a server with accounts, and checks every answer —
+// success or error — against the documented status list and schema.
+func TestOpenAPIWrites(t *testing.T) {
+	ts := newAuthServer(t, storetest.Engines()[0])
+	d := loadOpenAPIForTest(t)
+	d.called = map[string]map[int]bool{}
+	w := &oaWriter{t: t, d: d, ts: ts, token: map[string]string{}}
+	for _, u := range []struct {
+		who   string
+		role  partnerhub.Role
+		units []string
+	}{
+		{"admin", partnerhub.RoleAdmin, nil},
+		{"coordinator", partnerhub.RoleCoordinator, []string{"agr"}}, // in NTU's team, not in Cambridge's
+		{"viewer", partnerhub.RoleViewer, nil},
+	} {
+		user := ts.addUser(t, "oa-"+u.who+"@example.ac.jp", u.role, u.units...)
+		raw, _, err := ts.db.CreateToken(context.Background(), user.ID, "test", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.token[u.who] = raw
+	}
+	const (
+		acts    = "/api/v1/activities"
+		act     = "/api/v1/activities/{slug}"
+		slug    = "oa-test-workshop"
+		actU    = acts + "/" + slug
+		mergeCT = "application/merge-patch+json"
+	)
+
+	// An activity: create a draft, read it, replace, patch, delete, restore.
+	rec := map[string]any{
+		"slug": slug, "kind": "workshop",
+		"title":   map[string]any{"ja": "OpenAPI 試験ワークショップ", "en": "OpenAPI test workshop"},
+		"summary": map[string]any{"ja": "要約", "en": "Summary"},
+		"start":   "2024-05-10", "end": "2024-05-11", "fiscal_year": false, "phase": 0, "format": "hybrid", "host": "ntu",
+		"venue":        map[string]any{"ja": "台北", "en": "Taipei"},
+		"participants": map[string]any{"value": 40, "qualifier": "approx"},
+		"partners":     []any{"ntu"}, "units": []any{"agr"}, "institutions": []any{}, "series": "", "edition": 0,
+		"published": false, "version": 1,
+	}
+	r := w.call("admin", "POST", acts, acts, rec)
+	got := w.want(r, http.StatusCreated, "create activity")
+	if loc := r.header.Get("Location"); loc != actU {
+		t.Errorf("create activity: Location %q, want %q", loc, actU)
+	}
+	if et := r.header.Get("ETag"); et != `"v1"` {
+		t.Errorf("create activity: ETag %s", et)
+	}
+	if oaJSON(t, got) != oaJSON(t, rec) {
+		t.Errorf("create activity: stored\n%s\nsent\n%s", oaJSON(t, got), oaJSON(t, rec))
+	}
+	w.current(w.call("admin", "POST", acts, acts, rec), "Activity", 1, "create the activity again")
+
+	// A draft: seen with a token, not without.
+	if a := w.want(w.call("viewer", "GET", act, actU, nil), http.StatusOK, "draft with a token"); a["published"] != false {
+		t.Errorf("draft with a token: published = %v", a["published"])
+	}
+	w.want(w.call("nobody", "GET", act, actU, nil), http.StatusNotFound, "draft without a token")
+	w.want(w.call("nobody", "GET", act, actU, nil, "Authorization", "Bearer ph_nope"), http.StatusNotFound, "draft with a bad token")
+	inList := func(who string) bool {
+		for _, a := range oaItems(t, w.call(who, "GET", acts, acts+"?partner=ntu", nil)) {
+			if a["slug"] == slug {
+				return true
+			}
+		}
+		return false
+	}
+	if !inList("admin") || inList("nobody") {
+		t.Errorf("draft in the list: with a token %v, without %v", inList("admin"), inList("nobody"))
+	}
+
+	// PUT: the whole record with the version read.
+	rec2 := oaWith(rec, "title", map[string]any{"ja": "OpenAPI 試験ワークショップ", "en": "OpenAPI test workshop (revised)"})
+	r = w.call("admin", "PUT", act, actU, rec2)
+	if got := w.want(r, http.StatusOK, "put activity"); oaVersion(got) != 2 || got["title"].(map[string]any)["en"] != "OpenAPI test workshop (revised)" {
+		t.Errorf("put activity: %s", r.body)
+	}
+	if et := r.header.Get("ETag"); et != `"v2"` {
+		t.Errorf("put activity: ETag %s", et)
+	}
+	w.current(w.call("admin", "PUT", act, actU, rec2), "Activity", 2, "put a stale version")
+	w.wantField(w.call("admin", "PUT", act, actU, oaWith(rec2, "version", nil)), "version", "put without version")
+	w.wantField(w.call("admin", "PUT", act, actU, oaWith(rec2, "version", 2, "slug", "oa-other")), "slug", "put that changes the key")
+	w.want(w.call("admin", "PUT", act, acts+"/oa-no-such", oaWith(rec2, "version", 2, "slug", "oa-no-such")), http.StatusNotFound, "put of nothing")
+
+	// PATCH: a merge patch with the version read.
+	patch := map[string]any{"version": 2, "summary": map[string]any{"en": "Patched."}, "published": true}
+	r = w.call("admin", "PATCH", act, actU, patch, "Content-Type", mergeCT)
+	if got := w.want(r, http.StatusOK, "patch activity"); oaVersion(got) != 3 || got["published"] != true ||
+		!reflect.DeepEqual(got["summary"], any(map[string]any{"ja": "要約", "en": "Patched."})) {
+		t.Errorf("patch activity: %s", r.body)
+	}
+	w.current(w.call("admin", "PATCH", act, actU, patch, "Content-Type", mergeCT), "Activity", 3, "patch a stale version")
+	w.wantField(w.call("admin", "PATCH", act, actU, map[string]any{"published": false}, "Content-Type", mergeCT), "version", "patch without version")
+	w.want(w.call("admin", "PATCH", act, acts+"/oa-no-such", map[string]any{"version": 1}), http.StatusNotFound, "patch of nothing")
+	w.want(w.call("admin", "PATCH", act, actU, []byte(`[1]`), "Content-Type", mergeCT), http.StatusBadRequest, "patch that is not an object")
+	w.want(w.call("nobody", "GET", act, actU, nil), http.StatusOK, "published activity without a token")
+
+	// DELETE: to the bin, with ?version=.
+	w.wantField(w.call("admin", "DELETE", act, actU, nil), "version", "delete without version")
+	w.wantField(w.call("admin", "DELETE", act, actU+"?version=x", nil), "version", "delete with version x")
+	w.current(w.call("admin", "DELETE", act, actU+"?version=2", nil), "Activity", 3, "delete a stale version")
+	if got := w.want(w.call("admin", "DELETE", act, actU+"?version=3", nil), http.StatusOK, "delete activity"); oaVersion(got) != 4 {
+		t.Errorf("delete activity: version %v", got["version"])
+	}
+	w.want(w.call("admin", "DELETE", act, actU+"?version=4", nil), http.StatusNotFound, "delete again")
+	w.want(w.call("nobody", "GET", act, actU, nil), http.StatusNotFound, "deleted activity")
+	w.want(w.call("admin", "GET", act, actU, nil), http.StatusNotFound, "deleted activity with a token")
+	w.want(w.call("admin", "PUT", act, actU, oaWith(rec2, "version", 4)), http.StatusNotFound, "put of a deleted activity")
+	w.current(w.call("admin", "POST", acts, acts, rec), "Activity", 4, "create over one in the bin")
+
+	// The bin, for admins.
+	var inBin bool
+	for _, it := range oaItems(t, w.call("admin", "GET", "/api/v1/bin", "/api/v1/bin", nil)) {
+		if it["entity"] == "activity" && it["key"] == slug {
+			inBin = oaVersion(it) == 4
+		}
+	}
+	if !inBin {
+		t.Error("the deleted activity is not in the bin at version 4")
+	}
+	w.want(w.call("viewer", "GET", "/api/v1/bin", "/api/v1/bin", nil), http.StatusForbidden, "bin as viewer")
+	w.want(w.call("coordinator", "GET", "/api/v1/bin", "/api/v1/bin", nil), http.StatusForbidden, "bin as coordinator")
+
+	// Restore.
+	if got := w.want(w.call("admin", "POST", act+"/restore", actU+"/restore", nil), http.StatusOK, "restore"); oaVersion(got) != 5 {
+		t.Errorf("restore: version %v", got["version"])
+	}
+	w.want(w.call("admin", "POST", act+"/restore", actU+"/restore", nil), http.StatusNotFound, "restore what is not in the bin")
+
+	// History: every event of the record, before and after of its schema.
+	events := w.history(act+"/history", actU+"/history", "activity", slug, "Activity", "restore", "delete", "update", "update", "create")
+	if n := len(oaItems(t, w.call("admin", "GET", act+"/history", acts+"/oa-never-was/history", nil))); n != 0 {
+		t.Errorf("history of nothing: %d events", n)
+	}
+
+	// The audit log, for admins; accounts' changes are in it too.
+	const audit = "/api/v1/audit"
+	log := oaItems(t, w.call("admin", "GET", audit, audit, nil))
+	if len(log) < len(events) || log[0]["id"] != events[0]["id"] {
+		t.Errorf("audit log: %d events, the newest %v; want the activity's restore first", len(log), log[0]["id"])
+	}
+	if n := len(oaItems(t, w.call("admin", "GET", audit, audit+"?entity=activity&key="+slug+"&action=update", nil))); n != 2 {
+		t.Errorf("audit log of the activity's updates: %d events, want 2", n)
+	}
+	page := oaItems(t, w.call("admin", "GET", audit, audit+"?key="+slug+"&limit=2", nil))
+	if len(page) != 2 {
+		t.Fatalf("audit log, limit 2: %d events", len(page))
+	}
+	next := oaItems(t, w.call("admin", "GET", audit, audit+"?key="+slug+"&limit=2&before="+strconv.Itoa(int(page[1]["id"].(float64))), nil))
+	if len(next) != 2 || next[0]["action"] != "update" {
+		t.Errorf("audit log, second page: %v", next)
+	}
+	if n := len(oaItems(t, w.call("admin", "GET", audit, audit+"?actor=oa-admin@example.ac.jp&entity=activity", nil))); n != 5 {
+		t.Errorf("audit log of the admin: %d events, want 5", n)
+	}
+	w.wantField(w.call("admin", "GET", audit, audit+"?limit=0", nil), "limit", "audit limit 0")
+	w.wantField(w.call("admin", "GET", audit, audit+"?before=x", nil), "before", "audit before x")
+	w.wantField(w.call("admin", "GET", audit, audit+"?colour=red&lang=ja", nil), "colour", "audit with an unknown parameter")
+	w.want(w.call("viewer", "GET", audit, audit, nil), http.StatusForbidden, "audit as viewer")
+	w.want(w.call("coordinator", "GET", audit, audit, nil), http.StatusForbidden, "audit as coordinator")
+	ts.addUser(t, "oa-leaver@example.ac.jp", partnerhub.RoleViewer)
+	if err := ts.db.SetPassword(context.Background(), "utokyo", "oa-leaver@example.ac.jp", testPassword+" changed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.db.DisableUser(context.Background(), "utokyo", "oa-leaver@example.ac.jp"); err != nil {
+		t.Fatal(err)
+	}
+	var userEvents []string
+	for _, ev := range oaItems(t, w.call("admin", "GET", audit, audit+"?entity=user&key=oa-leaver@example.ac.jp", nil)) {
+		userEvents = append(userEvents, ev["action"].(string))
+		schema := "UserChange"
+		if ev["action"] == "create" {
+			schema = "User"
+		}
+		for _, side := range []string{"before", "after"} {
+			if ev[side] != nil {
+				w.valid(schema, ev[side], "audit of a user: "+side)
+			}
+		}
+	}
+	if !slices.Equal(userEvents, []string{"update", "update", "create"}) {
+		t.Errorf("audit of a user: %v", userEvents)
+	}
+
+	// Teams: a coordinator edits the teams of the partners it is in.
+	const team = "/api/v1/partners/{partner}/teams/{phase}"
+	teamDoc := func(partner string, phase int) map[string]any {
+		p := w.want(w.call("nobody", "GET", "/api/v1/partners/{slug}", "/api/v1/partners/"+partner, nil), http.StatusOK, "partner "+partner)
+		doc := map[string]any{"partner": partner, "phase": phase, "tier": "", "units": []any{}, "lead": "", "version": p["version"]}
+		for _, s := range p["standings"].([]any) {
+			if s := s.(map[string]any); int(s["phase"].(float64)) == phase {
+				doc["tier"] = s["tier"]
+			}
+		}
+		for _, tm := range p["teams"].([]any) {
+			if tm := tm.(map[string]any); int(tm["phase"].(float64)) == phase {
+				for _, u := range tm["units"].([]any) {
+					u := u.(map[string]any)
+					doc["units"] = append(doc["units"].([]any), u["code"])
+					if u["lead"] == true {
+						doc["lead"] = u["code"]
+					}
+				}
+			}
+		}
+		return doc
+	}
+	ntu := teamDoc("ntu", 3)
+	if !slices.Contains(ntu["units"].([]any), any("agr")) {
+		t.Fatalf("NTU's team in phase 3 lacks agr: %v", ntu)
+	}
+	ntuU := "/api/v1/partners/ntu/teams/3"
+	v := oaVersion(ntu)
+	r = w.call("coordinator", "PUT", team, ntuU, ntu)
+	if got := w.want(r, http.StatusOK, "coordinator puts NTU's team"); oaJSON(t, got) != oaJSON(t, oaWith(ntu, "version", v+1)) {
+		t.Errorf("NTU's team: stored\n%s\nsent\n%s", r.body, oaJSON(t, ntu))
+	}
+	if got := w.want(w.call("coordinator", "PATCH", team, ntuU, map[string]any{"version": v + 1, "tier": "primary"}, "Content-Type", mergeCT), http.StatusOK, "coordinator patches NTU's team"); got["tier"] != "primary" || oaVersion(got) != v+2 {
+		t.Errorf("NTU's team after the patch: %v", got)
+	}
+	w.current(w.call("coordinator", "PUT", team, ntuU, ntu), "TeamDoc", v+2, "put NTU's team at a stale version")
+	if p := w.want(w.call("nobody", "GET", "/api/v1/partners/{slug}", "/api/v1/partners/ntu", nil), http.StatusOK, "NTU"); oaVersion(p) != v+2 || p["tier"] != "primary" {
+		t.Errorf("NTU after its team's writes: version %v tier %v, want %d primary", p["version"], p["tier"], v+2)
+	}
+	w.history(team+"/history", ntuU+"/history", "team", "ntu/3", "TeamDoc", "update", "update")
+	cam := teamDoc("cambridge", 3)
+	if slices.Contains(cam["units"].([]any), any("agr")) {
+		t.Fatalf("Cambridge's team in phase 3 has agr: %v", cam)
+	}
+	w.want(w.call("coordinator", "PUT", team, "/api/v1/partners/cambridge/teams/3", cam), http.StatusForbidden, "coordinator puts Cambridge's team")
+	w.want(w.call("coordinator", "PATCH", team, "/api/v1/partners/cambridge/teams/3", map[string]any{"version": oaVersion(cam)}), http.StatusForbidden, "coordinator patches Cambridge's team")
+	w.want(w.call("viewer", "PUT", team, ntuU, oaWith(ntu, "version", v+2)), http.StatusForbidden, "viewer puts NTU's team")
+	w.want(w.call("admin", "PUT", team, "/api/v1/partners/oa-no-such/teams/3", oaWith(ntu, "partner", "oa-no-such")), http.StatusNotFound, "team of no partner")
+	w.want(w.call("admin", "PATCH", team, "/api/v1/partners/oa-no-such/teams/3", map[string]any{"version": 1}), http.StatusNotFound, "patch of the team of no partner")
+	w.wantField(w.call("admin", "PUT", team, "/api/v1/partners/ntu/teams/99", oaWith(ntu, "phase", 99, "version", v+2)), "phase", "team of no phase")
+
+	// Coordinators and viewers elsewhere.
+	w.want(w.call("coordinator", "PUT", act, actU, oaWith(rec2, "version", 5, "partners", []any{"cambridge"})), http.StatusForbidden, "coordinator moves the activity to Cambridge")
+	w.want(w.call("viewer", "PUT", act, actU, oaWith(rec2, "version", 5)), http.StatusForbidden, "viewer puts the activity")
+	w.want(w.call("viewer", "POST", acts, acts, oaWith(rec, "slug", "oa-viewer")), http.StatusForbidden, "viewer creates an activity")
+	w.want(w.call("viewer", "DELETE", act, actU+"?version=5", nil), http.StatusForbidden, "viewer deletes the activity")
+	if got := w.want(w.call("coordinator", "PATCH", act, actU, map[string]any{"version": 5, "venue": nil}, "Content-Type", mergeCT), http.StatusOK, "coordinator patches NTU's activity"); !reflect.DeepEqual(got["venue"], any(map[string]any{"ja": "", "en": ""})) {
+		t.Errorf("venue removed by a merge patch: %v", got["venue"])
+	}
+	w.want(w.call("coordinator", "POST", "/api/v1/units", "/api/v1/units", map[string]any{}), http.StatusForbidden, "coordinator creates a unit")
+
+	// Every other kind of record: create, replace, patch, delete, restore, history.
+	for _, c := range []struct {
+		entity, coll, item, schema, key string
+		rec                             map[string]any
+	}{
+		{"institution", "/api/v1/institutions", "/api/v1/institutions/{slug}", "Institution", "oa-test-institute", map[string]any{
+			"slug": "oa-test-institute", "name": map[string]any{"ja": "試験研究所", "en": "Test Institute"}, "acronym": "TI", "country": "TW",
+			"city": map[string]any{"ja": "台北", "en": "Taipei"}, "lat": 25.03, "lng": 121.56, "website": "https://example.org", "ror": "",
+			"established": 1999, "version": 1}},
+		{"unit", "/api/v1/units", "/api/v1/units/{code}", "Unit", "oa-test", map[string]any{
+			"code": "oa-test", "name": map[string]any{"ja": "試験部局", "en": "Test Unit"}, "abbr": map[string]any{"ja": "試", "en": "OAT"},
+			"kind": "center", "version": 1}},
+		{"partner", "/api/v1/partners", "/api/v1/partners/{slug}", "PartnerRecord", "oa-test-partner", map[string]any{
+			"slug": "oa-test-partner", "name": map[string]any{"ja": "試験大学", "en": "Test University"}, "short_name": "TU", "kind": "institution",
+			"members": []any{"oa-test-institute"}, "summary": map[string]any{"ja": "", "en": ""}, "note": map[string]any{"ja": "", "en": ""}, "version": 1}},
+		{"agreement", "/api/v1/agreements", "/api/v1/agreements/{slug}", "Agreement", "oa-test-mou", map[string]any{
+			"slug": "oa-test-mou", "partner": "oa-test-partner", "institution": "", "kind": "mou", "level": "unit",
+			"title": map[string]any{"ja": "覚書", "en": "Memorandum"}, "units": []any{"oa-test"}, "signed": "2020-04", "expires": nil,
+			"status": "active", "note": map[string]any{"ja": "", "en": ""}, "published": false, "version": 1}},
+	} {
+		u := c.coll + "/" + c.key
+		r := w.call("admin", "POST", c.coll, c.coll, c.rec)
+		if got := w.want(r, http.StatusCreated, "create "+c.entity); oaJSON(t, got) != oaJSON(t, c.rec) {
+			t.Errorf("create %s: stored\n%s\nsent\n%s", c.entity, oaJSON(t, got), oaJSON(t, c.rec))
+		}
+		if loc := r.header.Get("Location"); loc != u {
+			t.Errorf("create %s: Location %q, want %q", c.entity, loc, u)
+		}
+		w.current(w.call("admin", "POST", c.coll, c.coll, c.rec), c.schema, 1, "create "+c.entity+" again")
+		w.want(w.call("admin", "PUT", c.item, u, c.rec), http.StatusOK, "put "+c.entity)
+		w.want(w.call("admin", "PATCH", c.item, u, map[string]any{"version": 2}), http.StatusOK, "patch "+c.entity)
+		w.current(w.call("admin", "PATCH", c.item, u, map[string]any{"version": 2}), c.schema, 3, "patch "+c.entity+" at a stale version")
+		w.wantField(w.call("admin", "POST", c.coll, c.coll, oaWith(c.rec, "colour", "red")), "colour", "create "+c.entity+" with an unknown field")
+		// An existing record goes back unchanged.
+		var old map[string]any
+		switch c.entity {
+		case "institution":
+			old = w.stored(c.entity, "ntu")
+		case "unit":
+			old = w.stored(c.entity, "agr")
+		case "partner":
+			old = w.stored(c.entity, "cambridge")
+		case "agreement":
+			old = w.stored(c.entity, "princeton-mou")
+		}
+		oldKey := old["slug"]
+		if oldKey == nil {
+			oldKey = old["code"]
+		}
+		oldU := c.coll + "/" + oldKey.(string)
+		w.valid(c.schema, old, "stored "+c.entity)
+		if got := w.want(w.call("admin", "PUT", c.item, oldU, old), http.StatusOK, "put "+oldU+" unchanged"); oaJSON(t, got) != oaJSON(t, oaWith(old, "version", oaVersion(old)+1)) {
+			t.Errorf("put %s unchanged: stored\n%s\nsent\n%s", oldU, oaJSON(t, got), oaJSON(t, old))
+		}
+		w.history(c.item+"/history", oldU+"/history", c.entity, oldKey.(string), c.schema, "update")
+	}
+	w.want(w.call("admin", "DELETE", "/api/v1/institutions/{slug}", "/api/v1/institutions/oa-test-institute?version=3", nil), http.StatusConflict, "delete an institution in use")
+	for _, c := range []struct{ item, u, entity string }{
+		{"/api/v1/agreements/{slug}", "/api/v1/agreements/oa-test-mou", "agreement"},
+		{"/api/v1/partners/{slug}", "/api/v1/partners/oa-test-partner", "partner"},
+		{"/api/v1/units/{code}", "/api/v1/units/oa-test", "unit"},
+		{"/api/v1/institutions/{slug}", "/api/v1/institutions/oa-test-institute", "institution"},
+	} {
+		w.want(w.call("admin", "DELETE", c.item, c.u+"?version=3", nil), http.StatusOK, "delete "+c.u)
+	}
+	var binned []string
+	for _, it := range oaItems(t, w.call("admin", "GET", "/api/v1/bin", "/api/v1/bin", nil)) {
+		binned = append(binned, it["entity"].(string)+" "+it["key"].(string))
+	}
+	slices.Sort(binned)
+	if want := []string{"agreement oa-test-mou", "institution oa-test-institute", "partner oa-test-partner", "unit oa-test"}; !slices.Equal(binned, want) {
+		t.Errorf("bin: %v, want %v", binned, want)
+	}
+	for _, c := range []struct{ item, u, entity, key, schema string }{
+		{"/api/v1/institutions/{slug}", "/api/v1/institutions/oa-test-institute", "institution", "oa-test-institute", "Institution"},
+		{"/api/v1/units/{code}", "/api/v1/units/oa-test", "unit", "oa-test", "Unit"},
+		{"/api/v1/partners/{slug}", "/api/v1/partners/oa-test-partner", "partner", "oa-test-partner", "PartnerRecord"},
+		{"/api/v1/agreements/{slug}", "/api/v1/agreements/oa-test-mou", "agreement", "oa-test-mou", "Agreement"},
+	} {
+		w.want(w.call("admin", "POST", c.item+"/restore", c.u+"/restore", nil), http.StatusOK, "restore "+c.u)
+		w.history(c.item+"/history", c.u+"/history", c.entity, c.key, c.schema, "restore", "delete", "update", "update", "create")
+	}
+
+	// Requests the HTTP layer refuses.
+	good := oaWith(rec, "slug", "oa-second")
+	r = w.call("nobody", "POST", acts, acts, good)
+	w.want(r, http.StatusUnauthorized, "create without a token")
+	w.want(w.call("nobody", "POST", acts, acts, good, "Authorization", "Bearer ph_nope"), http.StatusUnauthorized, "create with an unknown token")
+	w.want(w.call("nobody", "POST", acts, acts, good, "Authorization", "Basic "+w.token["admin"]), http.StatusUnauthorized, "create with a token as Basic")
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "application/xml"} {
+		if d.requestSchema(acts, "post", ct) != nil {
+			t.Errorf("POST %s documents %s", acts, ct)
+		}
+		w.want(w.call("admin", "POST", acts, acts, good, "Content-Type", ct), http.StatusUnsupportedMediaType, "create as "+ct)
+	}
+	w.want(w.call("admin", "PATCH", act, actU, map[string]any{"version": 6}, "Content-Type", "text/plain"), http.StatusUnsupportedMediaType, "patch as text/plain")
+	huge := []byte(`{"slug":"` + strings.Repeat("a", 2<<20) + `"}`)
+	w.want(w.call("admin", "POST", acts, acts, huge), http.StatusRequestEntityTooLarge, "create with a 2 MiB body")
+	w.want(w.call("admin", "PUT", act, actU, huge), http.StatusRequestEntityTooLarge, "put with a 2 MiB body")
+	for name, c := range map[string]struct {
+		body  any
+		field string
+		gap   string // why the server names another field for now
+	}{
+		"an unknown field":      {oaWith(good, "colour", "red"), "colour", ""},
+		"edition as a string":   {oaWith(good, "edition", "1"), "edition", ""},
+		"a text as a string":    {oaWith(good, "title", "x"), "title", ""},
+		"invalid UTF-8":         {[]byte("{\"slug\":\"oa-\xff\"}"), "body", ""},
+		"not JSON":              {[]byte(`{"slug":`), "body", ""},
+		"two JSON values":       {[]byte(oaJSON(t, good) + `{}`), "body", ""},
+		"an empty title":        {oaWith(good, "title", map[string]any{"ja": "", "en": ""}), "title.ja", ""},
+		"an unknown partner":    {oaWith(good, "partners", []any{"oa-no-such"}), "partners[0]", ""},
+		"a bad kind":            {oaWith(good, "kind", "party"), "kind", ""},
+		"an end before a start": {oaWith(good, "end", "2024-05-01"), "end", ""},
+		"a nested unknown field": {oaWith(good, "title", map[string]any{"ja": "x", "en": "x", "fr": "x"}), "title.fr",
+			"decodeStrict takes the name from encoding/json's message, which has the last name only (\"fr\")"},
+		"start 2019-13": {oaWith(good, "start", "2019-13"), "start",
+			"decodeStrict reports a value that checks itself while decoding (a date) on \"body\""},
+	} {
+		r := w.call("admin", "POST", acts, acts, c.body)
+		fields := w.want(r, http.StatusBadRequest, "create with "+name)
+		switch _, named := fields[c.field]; {
+		case named && c.gap != "":
+			t.Errorf("create with %s: %s is named now: remove the known gap", name, c.field)
+		case !named && c.gap != "" && len(fields) > 0:
+			t.Logf("known gap: create with %s: the error names %v, not %s: %s", name, slices.Sorted(maps.Keys(fields)), c.field, c.gap)
+		case !named:
+			t.Errorf("create with %s: no message for %q in %s", name, c.field, r.body)
+		}
+		// The document refuses it too, where a schema can tell.
+		if b, ok := c.body.(map[string]any); ok && !slices.Contains([]string{"an empty title", "an unknown partner", "an end before a start", "start 2019-13"}, name) {
+			inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(oaJSON(t, b)))
+			if d.requestSchema(acts, "post", "application/json").Validate(inst) == nil {
+				t.Errorf("create with %s: the documented request body allows it", name)
+			}
+		}
+	}
+	r = w.call("admin", "POST", acts, acts+"?lang=ja", oaWith(good, "colour", "red"))
+	if r.header.Get("Content-Language") != "ja" {
+		t.Errorf("an error with lang=ja: Content-Language %q", r.header.Get("Content-Language"))
+	}
+	// With no Content-Type, a body is read as JSON.
+	w.want(w.call("admin", "POST", acts, acts, good, "Content-Type", ""), http.StatusCreated, "create without Content-Type")
+
+	// Every operation that needs a token has succeeded above.
+	for path, item := range d.paths() {
+		for method := range item.(map[string]any) {
+			key := strings.ToUpper(method) + " " + path
+			if d.needsToken(path, method) && !slices.ContainsFunc(slices.Collect(maps.Keys(d.called[key])), func(s int) bool { return s/100 == 2 }) {
+				t.Errorf("%s has not succeeded in this test", key)
+			}
+		}
+	}
+
+	// Every operation that needs a token answers 401 without one.
+	for path, item := range d.paths() {
+		for method := range item.(map[string]any) {
+			if !d.needsToken(path, method) {
+				continue
+			}
+			u := path
+			for _, p := range d.params(path, method) {
+				switch p.in() {
+				case "path":
+					u = strings.ReplaceAll(u, "{"+p.name()+"}", url.PathEscape(p.example(t)))
+				case "query":
+					if p.obj["required"] == true {
+						u += "?" + p.name() + "=" + url.QueryEscape(p.example(t))
+					}
+				}
+			}
+			var body any
+			if rb, _ := d.requestBodyOf(path, method); rb != nil {
+				body = map[string]any{"version": 1}
+			}
+			for _, auth := range []string{"", "Bearer ph_nope"} {
+				w.want(w.call("nobody", strings.ToUpper(method), path, u, body, "Authorization", auth), http.StatusUnauthorized,
+					strings.ToUpper(method)+" "+u+" with Authorization "+strconv.Quote(auth))
+			}
+		}
+	}
+
 }

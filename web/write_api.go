@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,8 +27,11 @@ func utf8Valid(s string) bool { return utf8.ValidString(s) }
 // readBody reads a JSON body within bounds; invalid UTF-8 is refused here
 // because encoding/json would silently replace it.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/merge-patch+json") {
-		return nil, partnerhub.Errorf(eUnsupported, "error.json_only")
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && mt != "application/merge-patch+json") {
+			return nil, partnerhub.Errorf(eUnsupported, "error.json_only")
+		}
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	var mbe *http.MaxBytesError
@@ -88,8 +92,14 @@ func (s *Server) apiWrite(entity string, action partnerhub.Action, patch bool) h
 	return func(w http.ResponseWriter, r *http.Request) error {
 		u := s.user(r)
 		if u == nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="partnerhub"`)
 			return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
+		}
+		allowed := []string{}
+		if action == partnerhub.ActionDelete {
+			allowed = append(allowed, "version")
+		}
+		if err := params(r.URL.Query(), allowed...).Err(); err != nil {
+			return err
 		}
 		key := editKey(r)
 		ch := partnerhub.Change{Actor: u, Home: s.deps.Home, Entity: entity, Action: action, Key: key}
@@ -211,6 +221,9 @@ func (s *Server) apiHistory(entity string) handlerFunc {
 		if s.user(r) == nil {
 			return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
 		}
+		if err := noParams(r); err != nil {
+			return err
+		}
 		events, err := s.deps.Editor.Audit(r.Context(), s.deps.Home, partnerhub.AuditFilter{Entity: entity, Key: editKey(r), Limit: 1000})
 		if err != nil {
 			return err
@@ -287,6 +300,9 @@ func (s *Server) apiBin(w http.ResponseWriter, r *http.Request) error {
 	}
 	if u.Role != partnerhub.RoleAdmin {
 		return partnerhub.Errorf(partnerhub.EForbidden, "error.admins_only")
+	}
+	if err := noParams(r); err != nil {
+		return err
 	}
 	items, err := s.deps.Editor.Bin(r.Context(), s.deps.Home)
 	if err != nil {
