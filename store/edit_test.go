@@ -30,11 +30,7 @@ func addUser(t *testing.T, db *store.DB, email string, role partnerhub.Role, uni
 
 func loaded(t *testing.T, e storetest.Engine) *store.DB {
 	t.Helper()
-	db := e.Open(t)
-	if err := db.ImportCatalog(context.Background(), builtin(t)); err != nil {
-		t.Fatal(err)
-	}
-	return db
+	return e.OpenBuiltin(t)
 }
 
 func activity(t *testing.T, db *store.DB, slug string) (*partnerhub.Activity, int) {

@@ -33,26 +33,8 @@ type authServer struct {
 
 func newAuthServer(t *testing.T, e storetest.Engine) *authServer {
 	t.Helper()
-	ctx := context.Background()
-	db := e.Open(t)
-	c, err := dataset.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.ImportCatalog(ctx, c); err != nil {
-		t.Fatal(err)
-	}
-	msgs, err := i18n.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := NewServer(ctx, Deps{Source: db, Home: c.Home.Slug, Messages: msgs, Accounts: db, Editor: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	return &authServer{Server: ts, db: db, srv: srv}
+	ts := newTestServer(t, e)
+	return &authServer{Server: ts.Server, db: ts.db, srv: ts.srv}
 }
 
 const testPassword = "a long and secret passphrase"

@@ -389,15 +389,24 @@ func (s *Server) historyPage(lang partnerhub.Lang) http.HandlerFunc {
 	}
 }
 
+// requireAdmin answers for a page that only admins may open.
+func (s *Server) requireAdmin(w http.ResponseWriter, r *http.Request, lang partnerhub.Lang) (*view, bool) {
+	u, ok := s.requireUser(w, r, lang)
+	if !ok {
+		return nil, false
+	}
+	v := s.newPrivateView(r, lang, u)
+	if u.Role != partnerhub.RoleAdmin {
+		s.privatePage(w, r, v, s.errorPage(v, partnerhub.Errorf(partnerhub.EForbidden, "error.admins_only")))
+		return nil, false
+	}
+	return v, true
+}
+
 func (s *Server) binPage(lang partnerhub.Lang) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		u, ok := s.requireUser(w, r, lang)
+		v, ok := s.requireAdmin(w, r, lang)
 		if !ok {
-			return
-		}
-		v := s.newPrivateView(r, lang, u)
-		if u.Role != partnerhub.RoleAdmin {
-			s.privatePage(w, r, v, s.errorPage(v, partnerhub.Errorf(partnerhub.EForbidden, "error.admins_only")))
 			return
 		}
 		items, err := s.deps.Editor.Bin(r.Context(), s.deps.Home)
@@ -412,13 +421,8 @@ func (s *Server) binPage(lang partnerhub.Lang) http.HandlerFunc {
 
 func (s *Server) auditPage(lang partnerhub.Lang) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		u, ok := s.requireUser(w, r, lang)
+		v, ok := s.requireAdmin(w, r, lang)
 		if !ok {
-			return
-		}
-		v := s.newPrivateView(r, lang, u)
-		if u.Role != partnerhub.RoleAdmin {
-			s.privatePage(w, r, v, s.errorPage(v, partnerhub.Errorf(partnerhub.EForbidden, "error.admins_only")))
 			return
 		}
 		q := r.URL.Query()

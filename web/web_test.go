@@ -27,20 +27,12 @@ type testServer struct {
 
 func newTestServer(t *testing.T, e storetest.Engine) *testServer {
 	t.Helper()
-	ctx := context.Background()
-	db := e.Open(t)
-	c, err := dataset.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.ImportCatalog(ctx, c); err != nil {
-		t.Fatal(err)
-	}
+	db := e.OpenBuiltin(t)
 	msgs, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := NewServer(ctx, Deps{Source: db, Home: c.Home.Slug, Messages: msgs, Accounts: db, Editor: db})
+	srv, err := NewServer(context.Background(), Deps{Source: db, Home: "utokyo", Messages: msgs, Accounts: db, Editor: db})
 	if err != nil {
 		t.Fatal(err)
 	}

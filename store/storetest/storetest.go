@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"partnerhub/dataset"
 	"partnerhub/store"
 )
 
@@ -49,6 +50,21 @@ func (e Engine) Open(t testing.TB) *store.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// OpenBuiltin returns a new, migrated database on the engine holding the
+// built-in programme.
+func (e Engine) OpenBuiltin(t testing.TB) *store.DB {
+	t.Helper()
+	db := e.Open(t)
+	c, err := dataset.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ImportCatalog(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
 	return db
