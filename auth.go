@@ -88,6 +88,7 @@ const (
 	EntityAgreement   = "agreement"
 	EntityActivity    = "activity"
 	EntityUser        = "user"
+	EntityMobility    = "mobility" // a mobility figure, or an import of many
 )
 
 // Action is a kind of write.
@@ -128,6 +129,28 @@ func Authorize(u *User, action Action, entity string, partners []string, team fu
 			if !slices.ContainsFunc(team(p), func(code string) bool { return slices.Contains(u.Units, code) }) {
 				return Errorf(EForbidden, "error.forbidden_partner", p)
 			}
+		}
+		return nil
+	}
+	return Errorf(EForbidden, "error.forbidden_role")
+}
+
+// AuthorizeMobility answers whether u may record a mobility figure: admins
+// any; coordinators only figures of one of their units, for a partner whose
+// team includes that unit; nobody else.
+func AuthorizeMobility(u *User, m *Mobility, team func(partner string) []string) error {
+	if u == nil || u.Disabled {
+		return Errorf(EUnauthorized, "error.unauthorized")
+	}
+	switch u.Role {
+	case RoleAdmin:
+		return nil
+	case RoleCoordinator:
+		if m.Unit == "" || !slices.Contains(u.Units, m.Unit) {
+			return Errorf(EForbidden, "error.forbidden_mobility_unit", m.Unit)
+		}
+		if !slices.Contains(team(m.Partner), m.Unit) {
+			return Errorf(EForbidden, "error.forbidden_partner", m.Partner)
 		}
 		return nil
 	}

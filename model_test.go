@@ -113,3 +113,33 @@ func smallCatalog() *Catalog {
 		},
 	}
 }
+
+func TestMobilityValidateAndAuthorize(t *testing.T) {
+	ok := Mobility{Partner: "ntu", Unit: "agr", Year: 2021, Direction: Outbound, Category: Graduate, Programme: ExchangeProgramme, Count: 12}
+	if err := ok.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	bad := Mobility{Partner: "NTU", Year: 1800, Direction: "sideways", Category: "alumni", Programme: "holiday", Count: -1}
+	if got := fields(t, bad.Validate()); !slices.Equal(got, []string{"category", "count", "direction", "partner", "programme", "year"}) {
+		t.Fatalf("fields %v", got)
+	}
+	team := func(p string) []string { return map[string][]string{"ntu": {"agr", "eng"}, "cambridge": {"eng"}}[p] }
+	coord := &User{Role: RoleCoordinator, Units: []string{"agr"}}
+	for _, tc := range []struct {
+		u    *User
+		m    Mobility
+		code string
+	}{
+		{coord, ok, ""},
+		{coord, Mobility{Partner: "ntu", Unit: "eng"}, EForbidden},
+		{coord, Mobility{Partner: "ntu"}, EForbidden},
+		{coord, Mobility{Partner: "cambridge", Unit: "agr"}, EForbidden},
+		{&User{Role: RoleAdmin}, Mobility{Partner: "cambridge"}, ""},
+		{&User{Role: RoleViewer}, ok, EForbidden},
+		{nil, ok, EUnauthorized},
+	} {
+		if got := ErrorCode(AuthorizeMobility(tc.u, &tc.m, team)); got != tc.code {
+			t.Errorf("%+v on %+v: %q, want %q", tc.u, tc.m, got, tc.code)
+		}
+	}
+}
