@@ -309,12 +309,7 @@ func templateFuncs() template.FuncMap {
 		"asset": func(v *view, name string) string { return v.assets.urlFor[name] },
 		"date":  formatDate,
 		"when":  formatWhen,
-		"count": func(v *view, c *partnerhub.Count) string {
-			if c == nil {
-				return ""
-			}
-			return v.P.T("qualifier."+string(c.Qualifier), c.Value)
-		},
+		"count": count,
 		"country": func(v *view, code string) string {
 			r, err := language.ParseRegion(code)
 			if err != nil {

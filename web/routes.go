@@ -33,6 +33,11 @@ func (s *Server) routes() {
 		s.mux.Handle("GET "+p+"/phases", s.pageFor(l, "phases", s.phasesPage))
 		s.mux.Handle("GET "+p+"/activities", s.pageFor(l, "activities", s.activitiesPage))
 		s.mux.Handle("GET "+p+"/activities/{slug}", s.pageFor(l, "activities", s.activityPage))
+		s.mux.HandleFunc("GET "+p+"/export/partners", s.export(l, s.exportPartners))
+		s.mux.HandleFunc("GET "+p+"/export/units", s.export(l, s.exportUnits))
+		s.mux.HandleFunc("GET "+p+"/export/activities", s.export(l, s.exportActivities))
+		s.mux.HandleFunc("GET "+p+"/export/agreements", s.export(l, s.exportAgreements))
+		s.mux.HandleFunc("GET "+p+"/export/matrix", s.export(l, s.exportMatrix))
 		s.mux.Handle(p+"/", s.pageFor(l, "", s.notFoundPage))
 	}
 	s.mux.HandleFunc("/", s.bilingualNotFound)
