@@ -337,7 +337,10 @@ func (e *editTx) audit(c partnerhub.Change, key string, version int, before, aft
 	var userID any
 	actor := "system"
 	if c.Actor != nil {
-		userID, actor = c.Actor.ID, c.Actor.Email
+		actor = c.Actor.Email
+		if c.Actor.ID != 0 { // the command line acts as an administrator with no account
+			userID = c.Actor.ID
+		}
 	}
 	_, err = e.exec(`INSERT INTO audit_events (home_id, at, user_id, actor, action, entity, entity_key, version, before_json, after_json)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.homeID, e.now, userID, actor, c.Action, c.Entity, key, version, b, a)

@@ -171,6 +171,24 @@ var dumpTables = []dumpTable{
 		dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("key", dumpText), dopt("partner_id", dumpInt),
 		dcol("value", dumpInt), dcol("qualifier", dumpText), dcol("per_year", dumpBool), dcol("as_of", dumpText),
 		dcol("note_ja", dumpText), dcol("note_en", dumpText))},
+	{name: "mobility", pk: dumpByID,
+		refs: []dumpRef{dumpHomeRef, dref("partner_id", "partners"), dref("institution_id", "institutions"), dref("unit_id", "units")}, cols: dumpCols(
+			dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("partner_id", dumpInt), dopt("institution_id", dumpInt),
+			dopt("unit_id", dumpInt), dcol("year", dumpInt), dcol("direction", dumpText), dcol("category", dumpText),
+			dcol("programme", dumpText), dcol("count", dumpInt), dcol("created_at", dumpTime), dcol("version", dumpInt),
+			dopt("deleted_at", dumpTime))},
+	{name: "mobility_by_partner", pk: []string{"home_id", "year", "partner_id", "direction", "category"},
+		refs: []dumpRef{dumpHomeRef, dref("partner_id", "partners")}, cols: dumpCols(
+			dcol("home_id", dumpInt), dcol("year", dumpInt), dcol("partner_id", dumpInt), dcol("direction", dumpText),
+			dcol("category", dumpText), dcol("total", dumpInt))},
+	{name: "mobility_by_unit", pk: []string{"home_id", "year", "unit_id", "direction", "category"},
+		refs: []dumpRef{dumpHomeRef}, cols: dumpCols(
+			dcol("home_id", dumpInt), dcol("year", dumpInt), dcol("unit_id", dumpInt), dcol("direction", dumpText),
+			dcol("category", dumpText), dcol("total", dumpInt))},
+	{name: "mobility_by_home", pk: []string{"home_id", "year", "direction", "category"},
+		refs: []dumpRef{dumpHomeRef}, cols: dumpCols(
+			dcol("home_id", dumpInt), dcol("year", dumpInt), dcol("direction", dumpText), dcol("category", dumpText),
+			dcol("total", dumpInt))},
 	{name: "users", pk: dumpByID, refs: []dumpRef{dumpHomeRef}, cols: dumpCols(
 		dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("email", dumpText), dcol("name", dumpText),
 		dcol("password_hash", dumpText), dcol("role", dumpText), dcol("disabled", dumpBool),

@@ -71,6 +71,18 @@ func transferFixture(t *testing.T, e storetest.Engine) *transferData {
 		Slug: "transfer-unit-agreement", Partner: "ntu", Kind: partnerhub.Exchange, Level: partnerhub.UnitLevel,
 		Title: partnerhub.Text{Ja: "部局間交流協定", En: "Unit exchange agreement"}, Units: []string{"agr"}, Status: partnerhub.Active}})
 
+	figure := partnerhub.Mobility{Partner: "ntu", Unit: "agr", Year: 2021, Direction: partnerhub.Outbound,
+		Category: partnerhub.Graduate, Programme: partnerhub.ExchangeProgramme, Count: 12}
+	other := figure
+	other.Direction, other.Count = partnerhub.Inbound, 7
+	if _, err := db.ImportMobility(ctx, admin, "utokyo", func(yield func(int, partnerhub.Mobility) bool) {
+		_ = yield(2, figure) && yield(3, other)
+	}, func() bool { return false }, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteMobility(ctx, admin, "utokyo", other); err != nil {
+		t.Fatal(err)
+	}
 	now := time.Now()
 	session, err := db.CreateSession(ctx, admin.ID, now, time.Hour)
 	if err != nil {

@@ -30,8 +30,16 @@ import (
 	"partnerhub/store/storetest"
 )
 
-// newTestServerForOpenAPI serves the built-in data from a fresh SQLite database.
+// newTestServerForOpenAPI serves the built-in data from a fresh SQLite
+// database, with its mobility figures (none), as the command does.
 func newTestServerForOpenAPI(t *testing.T) (*httptest.Server, *i18n.Catalogs) {
+	t.Helper()
+	return newOpenAPIServer(t, true)
+}
+
+// newOpenAPIServer is newTestServerForOpenAPI, without a mobility store
+// unless mobility.
+func newOpenAPIServer(t *testing.T, mobility bool) (*httptest.Server, *i18n.Catalogs) {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.Engines()[0].Open(t)
@@ -46,7 +54,11 @@ func newTestServerForOpenAPI(t *testing.T) (*httptest.Server, *i18n.Catalogs) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := NewServer(ctx, Deps{Source: db, Home: "utokyo", Messages: msgs})
+	deps := Deps{Source: db, Home: "utokyo", Messages: msgs}
+	if mobility {
+		deps.Mobility = db
+	}
+	srv, err := NewServer(ctx, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +203,8 @@ func (d *oaDoc) params(path, method string) []oaParam {
 	return out
 }
 
-// example returns a parameter's example as a query or path value.
+// example returns a parameter's example as a query or path value: an
+// array's items comma-separated, as style form without explode writes them.
 func (p oaParam) example(t *testing.T) string {
 	t.Helper()
 	switch v := p.obj["example"].(type) {
@@ -199,6 +212,19 @@ func (p oaParam) example(t *testing.T) string {
 		return v
 	case float64:
 		return strconv.FormatFloat(v, 'f', -1, 64)
+	case []any:
+		if p.obj["explode"] != false {
+			break
+		}
+		var items []string
+		for _, it := range v {
+			s, ok := it.(string)
+			if !ok {
+				t.Fatalf("parameter %s (%s): example item %v is not a string", p.name(), p.in(), it)
+			}
+			items = append(items, s)
+		}
+		return strings.Join(items, ",")
 	}
 	t.Fatalf("parameter %s (%s) has no usable example", p.name(), p.in())
 	return ""
@@ -1123,6 +1149,14 @@ func TestOpenAPIResponses(t *testing.T) {
 			}
 		}
 	}
+
+	// A server that keeps no mobility figures answers their reads with 404.
+	bare, _ := newOpenAPIServer(t, false)
+	for path, u := range map[string]string{"/api/v1/stats/mobility": "/api/v1/stats/mobility?group_by=year", "/api/v1/mobility": "/api/v1/mobility?lang=ja"} {
+		if r := d.fetch(bare, path, u, nil); r.status != http.StatusNotFound {
+			t.Errorf("GET %s without a mobility store: %d, want 404: %s", u, r.status, r.body)
+		}
+	}
 }
 
 // TestOpenAPIStrict shows the schemas reject what they must, so the
@@ -1226,6 +1260,8 @@ func TestOpenAPIStrict(t *testing.T) {
 		"a team":                       {map[string]any{"partner": "ntu", "phase": 3, "tier": "", "units": []any{"agr"}, "lead": "agr", "version": 2}, true},
 		"a team with a duplicate unit": {map[string]any{"partner": "ntu", "phase": 3, "tier": "", "units": []any{"agr", "agr"}, "lead": "agr", "version": 2}, false},
 		"a team with tier gold":        {map[string]any{"partner": "ntu", "phase": 3, "tier": "gold", "units": []any{}, "lead": "", "version": 2}, false},
+		"a mobility figure":            {oaFigure("ntu", "", "agr", 2021, "outbound", "graduate", "exchange", 3), true},
+		"a mobility figure of -1":      {oaFigure("ntu", "", "agr", 2021, "outbound", "graduate", "exchange", -1), false},
 	} {
 		body := map[string]any{"error": map[string]any{"code": "conflict", "message": "x", "current": c.current}}
 		inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(oaJSON(t, body)))
@@ -1248,6 +1284,83 @@ func TestOpenAPIStrict(t *testing.T) {
 		mutate(inst.(map[string]any))
 		if act.Validate(inst) == nil {
 			t.Errorf("Activity with %s passes", name)
+		}
+	}
+
+	// Mobility figures, their list and statistics, and their audit events.
+	valid := func(schema string, v any) error {
+		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(oaJSON(t, v)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.schema(oaPtr("components", "schemas", schema)).Validate(inst)
+	}
+	fig := oaFigure("ntu", "", "agr", 2021, "outbound", "graduate", "exchange", 3)
+	for name, c := range map[string]struct {
+		schema string
+		v      map[string]any
+		valid  bool
+	}{
+		"a figure":                       {"Mobility", fig, true},
+		"a figure of a member":           {"Mobility", oaWith(fig, "partner", "oa-group", "institution", "oa-member", "unit", ""), true},
+		"a figure of 0":                  {"Mobility", oaWith(fig, "count", 0), true},
+		"a figure of 1000000 in 2200":    {"Mobility", oaWith(fig, "count", 1000000, "year", 2200), true},
+		"an extra property":              {"Mobility", oaWith(fig, "extra", 1), false},
+		"no count":                       {"Mobility", oaWith(fig, "count", nil), false},
+		"no institution":                 {"Mobility", oaWith(fig, "institution", nil), false},
+		"no unit":                        {"Mobility", oaWith(fig, "unit", nil), false},
+		"unit null":                      {"Mobility", func() map[string]any { m := oaWith(fig); m["unit"] = nil; return m }(), false},
+		"partner empty":                  {"Mobility", oaWith(fig, "partner", ""), false},
+		"partner NTU":                    {"Mobility", oaWith(fig, "partner", "NTU"), false},
+		"unit Agr":                       {"Mobility", oaWith(fig, "unit", "Agr"), false},
+		"year 1899":                      {"Mobility", oaWith(fig, "year", 1899), false},
+		"year 2201":                      {"Mobility", oaWith(fig, "year", 2201), false},
+		"year as a string":               {"Mobility", oaWith(fig, "year", "2021"), false},
+		"direction sideways":             {"Mobility", oaWith(fig, "direction", "sideways"), false},
+		"category pets":                  {"Mobility", oaWith(fig, "category", "pets"), false},
+		"programme holiday":              {"Mobility", oaWith(fig, "programme", "holiday"), false},
+		"count -1":                       {"Mobility", oaWith(fig, "count", -1), false},
+		"count 1000001":                  {"Mobility", oaWith(fig, "count", 1000001), false},
+		"count 1.5":                      {"Mobility", oaWith(fig, "count", 1.5), false},
+		"a figure list":                  {"MobilityList", map[string]any{"items": []any{fig}, "total": 7}, true},
+		"an empty figure list":           {"MobilityList", map[string]any{"items": []any{}, "total": 0}, true},
+		"a figure list without total":    {"MobilityList", map[string]any{"items": []any{fig}}, false},
+		"a figure list of total -1":      {"MobilityList", map[string]any{"items": []any{}, "total": -1}, false},
+		"a figure list with a bad item":  {"MobilityList", map[string]any{"items": []any{oaWith(fig, "count", -1)}, "total": 1}, false},
+		"a figure list with items null":  {"MobilityList", map[string]any{"items": nil, "total": 0}, false},
+		"statistics":                     {"StatsResponse", map[string]any{"group_by": []any{"year", "unit"}, "items": []any{map[string]any{"keys": []any{"2021", ""}, "total": 3}}}, true},
+		"a total":                        {"StatsResponse", map[string]any{"group_by": []any{}, "items": []any{map[string]any{"keys": []any{}, "total": 3}}}, true},
+		"statistics by colour":           {"StatsResponse", map[string]any{"group_by": []any{"colour"}, "items": []any{}}, false},
+		"statistics by year twice":       {"StatsResponse", map[string]any{"group_by": []any{"year", "year"}, "items": []any{}}, false},
+		"statistics without group_by":    {"StatsResponse", map[string]any{"items": []any{}}, false},
+		"statistics with items null":     {"StatsResponse", map[string]any{"group_by": []any{}, "items": nil}, false},
+		"a statistics row of total 0":    {"StatsResponse", map[string]any{"group_by": []any{}, "items": []any{map[string]any{"keys": []any{}, "total": 0}}}, false},
+		"a statistics row of a year":     {"StatsResponse", map[string]any{"group_by": []any{"year"}, "items": []any{map[string]any{"keys": []any{2021}, "total": 1}}}, false},
+		"a statistics row without keys":  {"StatsResponse", map[string]any{"group_by": []any{}, "items": []any{map[string]any{"total": 1}}}, false},
+		"a statistics row with an extra": {"StatsResponse", map[string]any{"group_by": []any{}, "items": []any{map[string]any{"keys": []any{}, "total": 1, "extra": 1}}}, false},
+	} {
+		if err := valid(c.schema, c.v); (err == nil) != c.valid {
+			t.Errorf("%s (%s): valid = %v, want %v: %v", name, c.schema, err == nil, c.valid, err)
+		}
+	}
+	event := map[string]any{"id": 1, "at": "2025-01-01T00:00:00Z", "user_id": 1, "actor": "a@example.ac.jp", "action": "update",
+		"entity": "mobility", "key": "ntu||agr|2021|outbound|graduate|exchange", "version": 2, "before": oaWith(fig, "count", 2), "after": fig}
+	imp := oaWith(event, "action", "create", "key", "import", "version", 0, "after", map[string]any{"rows": 3})
+	imp["before"] = nil
+	for name, c := range map[string]struct {
+		v     map[string]any
+		valid bool
+	}{
+		"an update of a figure":            {event, true},
+		"an import":                        {imp, true},
+		"an import of 0 rows":              {oaWith(imp, "after", map[string]any{"rows": 0}), false},
+		"an import with an extra property": {oaWith(imp, "after", map[string]any{"rows": 3, "extra": 1}), false},
+		"an update to a figure of -1":      {oaWith(event, "after", oaWith(fig, "count", -1)), false},
+		"an event of version -1":           {oaWith(event, "version", -1), false},
+		"an event of entity figure":        {oaWith(event, "entity", "figure"), false},
+	} {
+		if err := valid("AuditEvent", c.v); (err == nil) != c.valid {
+			t.Errorf("AuditEvent, %s: valid = %v, want %v: %v", name, err == nil, c.valid, err)
 		}
 	}
 }
@@ -1296,6 +1409,11 @@ var openapiGoTypes = map[string]reflect.Type{
 	"BinList":       reflect.TypeFor[listBody[partnerhub.BinItem]](),
 	"User":          reflect.TypeFor[partnerhub.User](),
 	// UserChange is store.userState, which this package cannot see.
+	// Mobility figures. MobilityList and StatsResponse are anonymous
+	// structs of apiMobility and apiStats, and MobilityImport a map the
+	// store writes: their answers are checked against the server's.
+	"Mobility": reflect.TypeFor[partnerhub.Mobility](),
+	"StatsRow": reflect.TypeFor[partnerhub.StatsRow](),
 }
 
 type oaJSONField struct {
@@ -1603,6 +1721,7 @@ func TestOpenAPIWrites(t *testing.T) {
 	d := loadOpenAPIForTest(t)
 	d.called = map[string]map[int]bool{}
 	w := &oaWriter{t: t, d: d, ts: ts, token: map[string]string{}}
+	users := map[string]*partnerhub.User{}
 	for _, u := range []struct {
 		who   string
 		role  partnerhub.Role
@@ -1613,6 +1732,7 @@ func TestOpenAPIWrites(t *testing.T) {
 		{"viewer", partnerhub.RoleViewer, nil},
 	} {
 		user := ts.addUser(t, "oa-"+u.who+"@example.ac.jp", u.role, u.units...)
+		users[u.who] = user
 		raw, _, err := ts.db.CreateToken(context.Background(), user.ID, "test", time.Now())
 		if err != nil {
 			t.Fatal(err)
@@ -1989,6 +2109,9 @@ func TestOpenAPIWrites(t *testing.T) {
 	// With no Content-Type, a body is read as JSON.
 	w.want(w.call("admin", "POST", acts, acts, good, "Content-Type", ""), http.StatusCreated, "create without Content-Type")
 
+	// Mobility figures: put, listed, summed.
+	w.mobility(users["admin"])
+
 	// Every operation that needs a token has succeeded above.
 	for path, item := range d.paths() {
 		for method := range item.(map[string]any) {
@@ -2027,4 +2150,374 @@ func TestOpenAPIWrites(t *testing.T) {
 		}
 	}
 
+}
+
+// oaFigure is a mobility figure as the API writes it.
+func oaFigure(partner, institution, unit string, year int, direction, category, programme string, count int) map[string]any {
+	return map[string]any{"partner": partner, "institution": institution, "unit": unit, "year": year,
+		"direction": direction, "category": category, "programme": programme, "count": count}
+}
+
+// oaYear is the year of a figure, written by the test or decoded.
+func oaYear(f map[string]any) int {
+	switch y := f["year"].(type) {
+	case int:
+		return y
+	case float64:
+		return int(y)
+	}
+	return 0
+}
+
+// oaFigureKey is the key of a figure, as the audit log writes it.
+func oaFigureKey(f map[string]any) string {
+	return strings.Join([]string{f["partner"].(string), f["institution"].(string), f["unit"].(string), strconv.Itoa(oaYear(f)),
+		f["direction"].(string), f["category"].(string), f["programme"].(string)}, "|")
+}
+
+// oaFigureMatches reports whether the filters of q (the list's and the
+// statistics' query parameters) select f.
+func oaFigureMatches(t *testing.T, f map[string]any, q url.Values) bool {
+	for k, vs := range q {
+		switch v := vs[0]; k {
+		case "partner", "unit", "direction", "category", "programme":
+			if f[k] != v {
+				return false
+			}
+		case "from", "to":
+			y, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatalf("%s=%s", k, v)
+			}
+			if (k == "from" && oaYear(f) < y) || (k == "to" && oaYear(f) > y) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// oaStatsRow is a row of a statistics answer.
+type oaStatsRow struct {
+	keys  []string
+	total int
+}
+
+// oaStats sums figures as GET /api/v1/stats/mobility must: grouped by the
+// dimensions of group_by, zero totals left out, ordered by the keys.
+func oaStats(t *testing.T, figs []map[string]any, q url.Values, home string) []oaStatsRow {
+	var dims []string
+	if g := q.Get("group_by"); g != "" {
+		dims = strings.Split(g, ",")
+	}
+	var out []oaStatsRow
+	index := map[string]int{}
+	for _, f := range figs {
+		if !oaFigureMatches(t, f, q) {
+			continue
+		}
+		keys := []string{}
+		for _, d := range dims {
+			switch d {
+			case "year":
+				keys = append(keys, strconv.Itoa(oaYear(f)))
+			case "home":
+				keys = append(keys, home)
+			default:
+				keys = append(keys, f[d].(string))
+			}
+		}
+		k := strings.Join(keys, "\x00")
+		if _, ok := index[k]; !ok {
+			index[k] = len(out)
+			out = append(out, oaStatsRow{keys: keys})
+		}
+		out[index[k]].total += f["count"].(int)
+	}
+	out = slices.DeleteFunc(out, func(r oaStatsRow) bool { return r.total == 0 })
+	slices.SortFunc(out, func(a, b oaStatsRow) int { return slices.Compare(a.keys, b.keys) })
+	return out
+}
+
+// mobility exercises the mobility API against the document: figures put as
+// an admin and a coordinator, replaced, refused; then listed and summed
+// with filters and groupings, with the errors of each operation. admin is
+// the user "admin" acts as, for what only the store can do (bin, import).
+func (w *oaWriter) mobility(admin *partnerhub.User) {
+	t := w.t
+	ctx := context.Background()
+	const (
+		mob   = "/api/v1/mobility"
+		stats = "/api/v1/stats/mobility"
+		audit = "/api/v1/audit"
+	)
+
+	// Nothing is counted yet.
+	if r := w.want(w.call("nobody", "GET", stats, stats, nil), http.StatusOK, "statistics of no figures"); oaJSON(t, r) != `{"group_by":[],"items":[]}` {
+		t.Errorf("statistics of no figures: %s", oaJSON(t, r))
+	}
+	if r := w.want(w.call("nobody", "GET", mob, mob, nil), http.StatusOK, "list of no figures"); oaJSON(t, r) != `{"items":[],"total":0}` {
+		t.Errorf("list of no figures: %s", oaJSON(t, r))
+	}
+
+	// A group partner and one of its members, for a figure of a member.
+	var group, member string
+	for _, p := range oaItems(t, w.call("nobody", "GET", "/api/v1/partners", "/api/v1/partners", nil)) {
+		if ms, _ := p["members"].([]any); p["kind"] == "group" && group == "" && len(ms) > 0 {
+			group, member = p["slug"].(string), ms[0].(map[string]any)["slug"].(string)
+		}
+	}
+	if group == "" || member == "ntu" {
+		t.Fatalf("want a group partner with a member other than NTU: %q %q", group, member)
+	}
+
+	// Figures put as admin: of units and of the university as a whole, of
+	// a member institution, a count of 0; one goes to the bin below.
+	figs := []map[string]any{
+		oaFigure("ntu", "", "agr", 2021, "outbound", "undergraduate", "exchange", 5),
+		oaFigure("ntu", "", "agr", 2021, "inbound", "graduate", "exchange", 3),
+		oaFigure("ntu", "", "", 2022, "outbound", "faculty", "visit", 2),
+		oaFigure("cambridge", "", "eng", 2022, "inbound", "researcher", "joint_degree", 7),
+		oaFigure("cambridge", "", "", 2021, "outbound", "graduate", "exchange", 12),
+		oaFigure(group, member, "", 2023, "outbound", "staff", "short_programme", 4),
+		oaFigure("ntu", "", "agr", 2023, "outbound", "staff", "internship", 0),
+		oaFigure("cambridge", "", "", 2020, "outbound", "graduate", "other", 9),
+	}
+	for _, f := range figs {
+		if got := w.want(w.call("admin", "PUT", mob, mob, f), http.StatusOK, "put "+oaFigureKey(f)); oaJSON(t, got) != oaJSON(t, f) {
+			t.Errorf("put %s: answered %s", oaFigureKey(f), oaJSON(t, got))
+		}
+	}
+	// The same key again replaces the count; the same count changes nothing.
+	figs[0] = oaWith(figs[0], "count", 6)
+	for i := range 2 {
+		if got := w.want(w.call("admin", "PUT", mob, mob+"?lang=ja", figs[0]), http.StatusOK, "replace a count"); oaJSON(t, got) != oaJSON(t, figs[0]) {
+			t.Errorf("replace a count (%d): answered %s", i, oaJSON(t, got))
+		}
+	}
+
+	// A coordinator records figures of its unit with partners whose team has it.
+	coord := oaFigure("ntu", "", "agr", 2022, "inbound", "faculty", "visit", 1)
+	w.want(w.call("coordinator", "PUT", mob, mob, coord), http.StatusOK, "coordinator puts NTU's figure of agr")
+	figs = append(figs, coord)
+	w.want(w.call("coordinator", "PUT", mob, mob, oaWith(coord, "partner", "cambridge")), http.StatusForbidden, "coordinator puts Cambridge's figure of agr")
+	w.want(w.call("coordinator", "PUT", mob, mob, oaWith(coord, "unit", "")), http.StatusForbidden, "coordinator puts a university-wide figure")
+	w.want(w.call("coordinator", "PUT", mob, mob, oaWith(coord, "unit", "eng")), http.StatusForbidden, "coordinator puts a figure of another unit")
+	w.want(w.call("viewer", "PUT", mob, mob, coord), http.StatusForbidden, "viewer puts a figure")
+
+	// A figure in the bin: a PUT of its key is a conflict naming it.
+	binned := figs[len(figs)-2]
+	figs = slices.Delete(figs, len(figs)-2, len(figs)-1)
+	var bm partnerhub.Mobility
+	if err := json.Unmarshal([]byte(oaJSON(t, binned)), &bm); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.ts.db.DeleteMobility(ctx, admin, "utokyo", bm); err != nil {
+		t.Fatalf("delete %s: %v", oaFigureKey(binned), err)
+	}
+	if r := w.call("admin", "PUT", mob, mob, oaWith(binned, "count", 10)); r.status != http.StatusConflict {
+		t.Errorf("put a figure in the bin: %d, want 409: %s", r.status, r.body)
+	} else if cur := r.obj()["error"].(map[string]any)["current"]; oaJSON(t, cur) != oaJSON(t, binned) {
+		t.Errorf("put a figure in the bin: error.current %s, want %s", oaJSON(t, cur), oaJSON(t, binned))
+	} else {
+		w.valid("Mobility", cur, "error.current of a figure in the bin")
+	}
+
+	// An import of one figure: the audit log records it as MobilityImport.
+	imported := oaFigure("cambridge", "", "eng", 2024, "outbound", "graduate", "other", 11)
+	var im partnerhub.Mobility
+	if err := json.Unmarshal([]byte(oaJSON(t, imported)), &im); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ts.db.ImportMobility(ctx, admin, "utokyo", func(yield func(int, partnerhub.Mobility) bool) { yield(1, im) }, nil, nil); err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	figs = append(figs, imported)
+
+	// Bodies refused; the document refuses them too where a schema can tell.
+	good := figs[1]
+	for name, c := range map[string]struct {
+		body     any
+		field    string
+		semantic bool // only the server can tell
+	}{
+		"an unknown field":          {oaWith(good, "colour", "red"), "colour", false},
+		"direction sideways":        {oaWith(good, "direction", "sideways"), "direction", false},
+		"category pets":             {oaWith(good, "category", "pets"), "category", false},
+		"programme holiday":         {oaWith(good, "programme", "holiday"), "programme", false},
+		"year 1899":                 {oaWith(good, "year", 1899), "year", false},
+		"year 2201":                 {oaWith(good, "year", 2201), "year", false},
+		"year as a string":          {oaWith(good, "year", "2021"), "year", false},
+		"count -1":                  {oaWith(good, "count", -1), "count", false},
+		"count 1000001":             {oaWith(good, "count", 1000001), "count", false},
+		"count 1.5":                 {oaWith(good, "count", 1.5), "count", false},
+		"no partner":                {oaWith(good, "partner", nil), "partner", false},
+		"a partner that is no slug": {oaWith(good, "partner", "NTU"), "partner", false},
+		"an unknown partner":        {oaWith(good, "partner", "oa-no-such"), "partner", true},
+		"an unknown unit":           {oaWith(good, "unit", "oa-no-such"), "unit", true},
+		"an institution of another": {oaWith(good, "institution", member), "institution", true},
+		"not JSON":                  {[]byte(`{"partner":`), "body", false},
+		"invalid UTF-8":             {[]byte("{\"partner\":\"\xff\"}"), "body", false},
+		"two JSON values":           {[]byte(oaJSON(t, good) + `{}`), "body", false},
+	} {
+		w.wantField(w.call("admin", "PUT", mob, mob, c.body), c.field, "put a figure with "+name)
+		if b, ok := c.body.(map[string]any); ok && !c.semantic {
+			inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(oaJSON(t, b)))
+			if w.d.requestSchema(mob, "put", "application/json").Validate(inst) == nil {
+				t.Errorf("put a figure with %s: the documented request body allows it", name)
+			}
+		}
+	}
+	w.wantField(w.call("admin", "PUT", mob, mob+"?colour=red", good), "colour", "put a figure with a query parameter")
+	w.want(w.call("admin", "PUT", mob, mob, good, "Content-Type", "text/plain"), http.StatusUnsupportedMediaType, "put a figure as text/plain")
+	w.want(w.call("admin", "PUT", mob, mob, []byte(`{"partner":"`+strings.Repeat("a", 2<<20)+`"}`)), http.StatusRequestEntityTooLarge, "put a figure of 2 MiB")
+
+	// The list: every live figure, filtered and paged.
+	list := func(q string) ([]map[string]any, int) {
+		t.Helper()
+		r := w.call("nobody", "GET", mob, mob+"?"+q, nil)
+		w.want(r, http.StatusOK, "list of figures ?"+q)
+		total, _ := r.obj()["total"].(float64)
+		if r.status != http.StatusOK {
+			return nil, 0
+		}
+		return oaItems(t, r), int(total)
+	}
+	set := func(figs []map[string]any) []string {
+		out := []string{}
+		for _, f := range figs {
+			out = append(out, oaJSON(t, f))
+		}
+		slices.Sort(out)
+		return out
+	}
+	all, total := list("")
+	if !slices.Equal(set(all), set(figs)) || total != len(figs) {
+		t.Errorf("list of figures: total %d, items\n%v\nwant %d\n%v", total, set(all), len(figs), set(figs))
+	}
+	for _, q := range []string{
+		"partner=ntu", "partner=" + group, "unit=agr", "direction=inbound", "category=graduate", "programme=exchange",
+		"from=2022", "to=2021", "from=2021&to=2022&direction=outbound", "partner=ntu&unit=agr&from=2023",
+		"partner=cambridge&lang=ja", "category=researcher&programme=exchange",
+	} {
+		v, _ := url.ParseQuery(q)
+		var want []map[string]any
+		for _, f := range figs {
+			if oaFigureMatches(t, f, v) {
+				want = append(want, f)
+			}
+		}
+		items, total := list(q)
+		if !slices.Equal(set(items), set(want)) || total != len(want) {
+			t.Errorf("list of figures ?%s: total %d, items %v; want %d, %v", q, total, set(items), len(want), set(want))
+		}
+	}
+	if items, total := list("limit=2&offset=1"); oaJSON(t, items) != oaJSON(t, all[1:3]) || total != len(figs) {
+		t.Errorf("list of figures, limit 2 offset 1: total %d, items %s", total, oaJSON(t, items))
+	}
+	if items, total := list("offset=100"); len(items) != 0 || total != len(figs) {
+		t.Errorf("list of figures, offset 100: total %d, %d items", total, len(items))
+	}
+	for q, field := range map[string]string{
+		"direction=sideways": "direction", "category=pets": "category", "programme=holiday": "programme",
+		"from=2030&to=2020": "to", "from=1899": "from", "to=x": "to", "partner=oa-no-such": "partner", "unit=oa-no-such": "unit",
+		"limit=0": "limit", "limit=10001": "limit", "limit=x": "limit", "offset=-1": "offset",
+		"group_by=year": "group_by", "home=all": "home", "partner=ntu&partner=ntu": "partner", "colour=red&lang=ja": "colour",
+	} {
+		r := w.call("nobody", "GET", mob, mob+"?"+q, nil)
+		w.wantField(r, field, "list of figures ?"+q)
+		if strings.Contains(q, "lang=ja") && r.header.Get("Content-Language") != "ja" {
+			t.Errorf("list of figures ?%s: Content-Language %q", q, r.header.Get("Content-Language"))
+		}
+	}
+
+	// Statistics: sums of the live figures by every grouping asked.
+	for _, q := range []string{
+		"", "group_by=", "group_by=year", "group_by=partner", "group_by=unit", "group_by=direction", "group_by=category",
+		"group_by=programme", "group_by=home", "group_by=year,direction", "group_by=direction,year", "group_by=category,programme",
+		"group_by=partner,unit,year&direction=outbound", "group_by=year&partner=ntu", "group_by=unit&partner=ntu&from=2022",
+		"group_by=year,category&unit=agr", "group_by=partner&programme=exchange&to=2021", "group_by=year&from=2021&to=2022",
+		"group_by=programme,partner&category=graduate", "group_by=year,partner,unit,direction,category,programme,home",
+		"home=utokyo&group_by=direction", "home=all", "home=all&group_by=home,year", "home=all&group_by=partner&direction=inbound",
+		"group_by=year&lang=ja",
+	} {
+		v, _ := url.ParseQuery(q)
+		r := w.call("nobody", "GET", stats, stats+"?"+q, nil)
+		got := w.want(r, http.StatusOK, "statistics ?"+q)
+		if r.status != http.StatusOK {
+			continue
+		}
+		wantDims := []any{}
+		if g := v.Get("group_by"); g != "" {
+			for _, d := range strings.Split(g, ",") {
+				wantDims = append(wantDims, d)
+			}
+		}
+		if !reflect.DeepEqual(got["group_by"], any(wantDims)) {
+			t.Errorf("statistics ?%s: group_by %v, want %v", q, got["group_by"], wantDims)
+		}
+		var rows []oaStatsRow
+		for _, it := range oaItems(t, r) {
+			var keys []string
+			for _, k := range it["keys"].([]any) {
+				keys = append(keys, k.(string))
+			}
+			if keys == nil {
+				keys = []string{}
+			}
+			rows = append(rows, oaStatsRow{keys, int(it["total"].(float64))})
+		}
+		if want := oaStats(t, figs, v, "utokyo"); !reflect.DeepEqual(rows, want) {
+			t.Errorf("statistics ?%s:\n got %v\nwant %v", q, rows, want)
+		}
+	}
+	for q, field := range map[string]string{
+		"group_by=colour": "group_by[0]", "group_by=year,colour": "group_by[1]", "group_by=year,year": "group_by[1]",
+		"group_by=year,": "group_by[1]", "group_by=year&group_by=partner": "group_by",
+		"from=2030&to=2020": "to", "direction=sideways": "direction", "category=pets": "category", "programme=holiday": "programme",
+		"from=1899": "from", "to=2201": "to", "from=x": "from", "home=elsewhere": "home", "home=": "",
+		"partner=oa-no-such": "partner", "unit=oa-no-such": "unit", "limit=5": "limit", "offset=0": "offset",
+		"colour=red&lang=ja": "colour",
+	} {
+		r := w.call("nobody", "GET", stats, stats+"?"+q, nil)
+		if field == "" { // an empty value is no value
+			w.want(r, http.StatusOK, "statistics ?"+q)
+			continue
+		}
+		w.wantField(r, field, "statistics ?"+q)
+		if strings.Contains(q, "lang=ja") && r.header.Get("Content-Language") != "ja" {
+			t.Errorf("statistics ?%s: Content-Language %q", q, r.header.Get("Content-Language"))
+		}
+	}
+
+	// The ETag follows the figures.
+	const byYear = stats + "?group_by=year"
+	etag := w.call("nobody", "GET", stats, byYear, nil).header.Get("ETag")
+	w.want(w.call("nobody", "GET", stats, byYear, nil, "If-None-Match", etag), http.StatusNotModified, "statistics with their ETag")
+	listTag := w.call("nobody", "GET", mob, mob, nil).header.Get("ETag")
+	w.want(w.call("nobody", "GET", mob, mob, nil, "If-None-Match", listTag), http.StatusNotModified, "list with its ETag")
+	figs[1] = oaWith(figs[1], "count", 4)
+	w.want(w.call("admin", "PUT", mob, mob, figs[1]), http.StatusOK, "put a count again")
+	w.want(w.call("nobody", "GET", stats, byYear, nil, "If-None-Match", etag), http.StatusOK, "statistics with an ETag of other figures")
+	w.want(w.call("nobody", "GET", mob, mob, nil, "If-None-Match", listTag), http.StatusOK, "list with an ETag of other figures")
+
+	// The audit log: every change of a figure, and the import.
+	var actions []string
+	for _, ev := range oaItems(t, w.call("admin", "GET", audit, audit+"?entity=mobility", nil)) {
+		actions = append(actions, ev["action"].(string))
+	}
+	// Newest first: the count put again, the import, the figure binned, the
+	// coordinator's figure, the count replaced, and a create of each other.
+	if want := []string{"update", "create", "delete", "create", "update"}; len(actions) != len(figs)+4 || !slices.Equal(actions[:5], want) {
+		t.Errorf("audit log of mobility: %v, want %d events starting %v", actions, len(figs)+4, want)
+	}
+	evs := oaItems(t, w.call("admin", "GET", audit, audit+"?entity=mobility&key="+url.QueryEscape(oaFigureKey(figs[0])), nil))
+	if len(evs) != 2 || evs[0]["action"] != "update" || oaJSON(t, evs[0]["after"]) != oaJSON(t, figs[0]) ||
+		oaJSON(t, evs[0]["before"]) != oaJSON(t, oaWith(figs[0], "count", 5)) || evs[1]["action"] != "create" {
+		t.Errorf("audit log of %s: %s", oaFigureKey(figs[0]), oaJSON(t, evs))
+	}
+	evs = oaItems(t, w.call("admin", "GET", audit, audit+"?entity=mobility&key=import", nil))
+	if len(evs) != 1 || oaJSON(t, evs[0]["after"]) != `{"rows":1}` || evs[0]["before"] != nil {
+		t.Errorf("audit log of the import: %s", oaJSON(t, evs))
+	}
 }

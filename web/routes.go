@@ -38,6 +38,10 @@ func (s *Server) routes() {
 		s.mux.HandleFunc("GET "+p+"/export/activities", s.export(l, s.exportActivities))
 		s.mux.HandleFunc("GET "+p+"/export/agreements", s.export(l, s.exportAgreements))
 		s.mux.HandleFunc("GET "+p+"/export/matrix", s.export(l, s.exportMatrix))
+		s.mux.HandleFunc("GET "+p+"/export/stats", s.export(l, s.exportStats))
+		s.mux.Handle("GET "+p+"/stats", s.pageFor(l, "stats", s.statsPage("programme")))
+		s.mux.Handle("GET "+p+"/stats/partners/{slug}", s.pageFor(l, "stats", s.statsPage("partner")))
+		s.mux.Handle("GET "+p+"/stats/units/{code}", s.pageFor(l, "stats", s.statsPage("unit")))
 		s.mux.Handle(p+"/", s.pageFor(l, "", s.notFoundPage))
 	}
 	s.mux.HandleFunc("/", s.bilingualNotFound)
@@ -66,6 +70,9 @@ func (s *Server) routes() {
 	s.mux.Handle("PATCH /api/v1/partners/{partner}/teams/{phase}", s.api(s.apiWrite(partnerhub.EntityTeam, partnerhub.ActionUpdate, true)))
 	s.mux.Handle("GET /api/v1/partners/{partner}/teams/{phase}/history", s.api(s.apiHistory(partnerhub.EntityTeam)))
 	s.mux.Handle("GET /api/v1/audit", s.api(s.apiAudit))
+	s.mux.Handle("GET /api/v1/stats/mobility", s.api(s.apiStats))
+	s.mux.Handle("GET /api/v1/mobility", s.api(s.apiMobility))
+	s.mux.Handle("PUT /api/v1/mobility", s.api(s.apiPutMobility))
 	s.mux.Handle("GET /api/v1/bin", s.api(s.apiBin))
 
 	// Editing in the browser, history, bin and audit log.
@@ -85,6 +92,10 @@ func (s *Server) routes() {
 		s.mux.HandleFunc("GET "+p+"/history/team/{partner}/{phase}", s.historyPage(l))
 		s.mux.HandleFunc("GET "+p+"/admin/bin", s.binPage(l))
 		s.mux.HandleFunc("GET "+p+"/admin/audit", s.auditPage(l))
+		s.mux.HandleFunc("GET "+p+"/mobility/import", s.importForm(l))
+		s.mux.HandleFunc("POST "+p+"/mobility/import", s.importUpload(l))
+		s.mux.HandleFunc("GET "+p+"/mobility/import/{id}", s.importProgress(l))
+		s.mux.HandleFunc("GET "+p+"/mobility/template.xlsx", s.mobilityTemplate(l))
 	}
 }
 

@@ -34,6 +34,7 @@ type Deps struct {
 	Logger   *slog.Logger
 	Accounts Accounts          // users, sessions, API tokens; nil: no sign-in
 	Editor   partnerhub.Editor // writes, history, bin; nil: read-only
+	Mobility Mobility          // mobility figures and statistics; nil: none
 }
 
 // Server is the http.Handler of partnerhub.
@@ -49,6 +50,7 @@ type Server struct {
 	assets      *assets
 	templates   map[string]*template.Template
 	maps        mapCache
+	jobs        jobs // mobility imports running on this node
 }
 
 // snapshot is one version of the programme, indexed, with the responses

@@ -32,7 +32,7 @@ func newTestServer(t *testing.T, e storetest.Engine) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := NewServer(context.Background(), Deps{Source: db, Home: "utokyo", Messages: msgs, Accounts: db, Editor: db})
+	srv, err := NewServer(context.Background(), Deps{Source: db, Home: "utokyo", Messages: msgs, Accounts: db, Editor: db, Mobility: db})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,6 +84,9 @@ func (a *app) export(ctx context.Context, args []string) error {
 // importCmd runs "partnerhub import [-db URL] FILE" (FILE "-" is standard
 // input). The database must hold no data; it is migrated first.
 func (a *app) importCmd(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "mobility" {
+		return a.importMobility(ctx, args[1:])
+	}
 	fs := a.flags("import", "cli.import_usage")
 	dbURL := a.dbFlag(fs)
 	file, help, err := a.fileArg(fs, args, "cli.import_need_file")

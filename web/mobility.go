@@ -1,0 +1,439 @@
+package web
+
+import (
+	"context"
+	"html/template"
+	"iter"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"partnerhub"
+	"partnerhub/chart"
+	"partnerhub/store"
+	"partnerhub/transfer"
+)
+
+// Mobility is what the web needs of the mobility store (store.DB).
+type Mobility interface {
+	Stats(ctx context.Context, q partnerhub.StatsQuery) ([]partnerhub.StatsRow, error)
+	ListMobility(ctx context.Context, home string, f store.MobilityFilter, limit, offset int) ([]partnerhub.Mobility, int64, error)
+	PutMobility(ctx context.Context, actor *partnerhub.User, home string, m partnerhub.Mobility) error
+	ImportMobility(ctx context.Context, actor *partnerhub.User, home string, rows iter.Seq2[int, partnerhub.Mobility],
+		rowsFailed func() bool, progress func(rows int64)) (store.ImportResult, error)
+}
+
+// statsFilter is the filter of the statistics pages and API.
+type statsFilter struct {
+	partnerhub.StatsQuery
+	raw map[string]string // the values as given, for the form
+}
+
+// parseStatsFilter reads the filters a statistics page or the API accepts,
+// with field errors for values that are not valid.
+func parseStatsFilter(x *partnerhub.Index, q url.Values, extra ...string) (statsFilter, partnerhub.FieldErrors) {
+	errs := params(q, append([]string{"partner", "unit", "direction", "category", "programme", "from", "to"}, extra...)...)
+	f := statsFilter{raw: map[string]string{}}
+	for _, k := range []string{"partner", "unit", "direction", "category", "programme", "from", "to"} {
+		f.raw[k] = single(q, errs, k)
+	}
+	f.Partner, f.Unit = f.raw["partner"], f.raw["unit"]
+	if f.Partner != "" {
+		if _, err := x.Partner(f.Partner); err != nil {
+			errs.Add("partner", "unknown_partner", f.Partner)
+		}
+	}
+	if f.Unit != "" {
+		if _, err := x.Unit(f.Unit); err != nil {
+			errs.Add("unit", "unknown_unit", f.Unit)
+		}
+	}
+	f.Direction = partnerhub.Direction(f.raw["direction"])
+	f.Category = partnerhub.Category(f.raw["category"])
+	f.Programme = partnerhub.MobilityProgramme(f.raw["programme"])
+	if f.Direction != "" && !slices.Contains(partnerhub.Directions, f.Direction) {
+		errs.Add("direction", "one_of", joinStrings(partnerhub.Directions))
+	}
+	if f.Category != "" && !slices.Contains(partnerhub.Categories, f.Category) {
+		errs.Add("category", "one_of", joinStrings(partnerhub.Categories))
+	}
+	if f.Programme != "" && !slices.Contains(partnerhub.MobilityProgrammes, f.Programme) {
+		errs.Add("programme", "one_of", joinStrings(partnerhub.MobilityProgrammes))
+	}
+	for _, k := range []string{"from", "to"} {
+		if s := f.raw[k]; s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < partnerhub.MinAcademicYear || n > partnerhub.MaxAcademicYear {
+				errs.Add(k, "bad_year", s)
+				continue
+			}
+			if k == "from" {
+				f.FromYear = n
+			} else {
+				f.ToYear = n
+			}
+		}
+	}
+	if f.FromYear != 0 && f.ToYear != 0 && f.ToYear < f.FromYear {
+		errs.Add("to", "before_start")
+	}
+	return f, errs
+}
+
+func joinStrings[T ~string](vs []T) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
+}
+
+// statsChart is a chart on a statistics page with its data table and the
+// view name its data downloads under.
+type statsChart struct {
+	View  string
+	SVG   template.HTML
+	Table template.HTML
+}
+
+// statsPageData is what the statistics template shows.
+type statsPageData struct {
+	Scope   string // "programme", "partner" or "unit"
+	Heading string
+	Filter  map[string]string
+	Errors  map[string]string
+	Charts  []statsChart
+	Total   int64
+	Empty   bool
+	Query   string
+	Options statsOptions
+}
+
+type statsOptions struct {
+	Partners   []*partnerhub.PartnerView
+	Units      []partnerhub.Unit
+	Directions []partnerhub.Direction
+	Categories []partnerhub.Category
+	Programmes []partnerhub.MobilityProgramme
+}
+
+func (s *Server) statsPage(scope string) pageHandler {
+	return func(r *http.Request, v *view) (*page, error) {
+		q := r.URL.Query()
+		d := &statsPageData{Scope: scope, Options: statsOptions{Partners: v.X.Partners(partnerhub.PartnerFilter{}), Units: v.X.Units(),
+			Directions: partnerhub.Directions, Categories: partnerhub.Categories, Programmes: partnerhub.MobilityProgrammes}}
+		title := v.P.T("stats.title")
+		switch scope {
+		case "partner":
+			p, err := v.X.Partner(r.PathValue("slug"))
+			if err != nil {
+				return nil, err
+			}
+			q.Set("partner", p.Slug)
+			title = v.P.T("stats.title_of", mustText(v, p.Name))
+		case "unit":
+			u, err := v.X.Unit(r.PathValue("code"))
+			if err != nil {
+				return nil, err
+			}
+			q.Set("unit", u.Code)
+			title = v.P.T("stats.title_of", mustText(v, u.Name))
+		}
+		f, errs := parseStatsFilter(v.X, q)
+		d.Heading, d.Filter = title, f.raw
+		p := &page{Template: "stats", Title: title, Description: v.P.T("stats.description"), Data: d}
+		if err := errs.Err(); err != nil {
+			d.Errors, _ = fieldErrors(v, err)
+			p.Status = http.StatusBadRequest
+			return p, nil
+		}
+		d.Query = r.URL.RawQuery
+		charts, total, err := s.statsCharts(r.Context(), v, f)
+		if err != nil {
+			return nil, err
+		}
+		d.Charts, d.Total, d.Empty = charts, total, total == 0
+		return p, nil
+	}
+}
+
+// statsViews are the groupings the statistics pages draw, by view name.
+var statsViews = map[string][]string{
+	"year_direction": {partnerhub.DimYear, partnerhub.DimDirection},
+	"year_category":  {partnerhub.DimYear, partnerhub.DimCategory},
+	"phase":          {partnerhub.DimYear, partnerhub.DimDirection},
+	"partners":       {partnerhub.DimPartner},
+	"units":          {partnerhub.DimUnit},
+}
+
+func (s *Server) query(f statsFilter, groupBy ...string) partnerhub.StatsQuery {
+	q := f.StatsQuery
+	q.Home = s.deps.Home
+	q.GroupBy = groupBy
+	return q
+}
+
+// statsCharts draws the charts of a statistics page.
+func (s *Server) statsCharts(ctx context.Context, v *view, f statsFilter) ([]statsChart, int64, error) {
+	m := s.deps.Mobility
+	if m == nil {
+		return nil, 0, nil
+	}
+	byYD, err := m.Stats(ctx, s.query(f, partnerhub.DimYear, partnerhub.DimDirection))
+	if err != nil {
+		return nil, 0, err
+	}
+	var total int64
+	var years []string
+	for _, r := range byYD {
+		total += r.Total
+		if !slices.Contains(years, r.Keys[0]) {
+			years = append(years, r.Keys[0])
+		}
+	}
+	slices.Sort(years)
+	lang := string(v.Lang)
+	empty := v.P.T("stats.empty")
+	series := func(rows []partnerhub.StatsRow, cats []string, names []string, label func(string) string) []chart.Series {
+		var out []chart.Series
+		for _, n := range names {
+			sr := chart.Series{Name: label(n), Values: make([]float64, len(cats))}
+			for _, r := range rows {
+				if r.Keys[1] == n {
+					if i := slices.Index(cats, r.Keys[0]); i >= 0 {
+						sr.Values[i] += float64(r.Total)
+					}
+				}
+			}
+			out = append(out, sr)
+		}
+		return out
+	}
+	dirs := joinAll(partnerhub.Directions)
+	bar := chart.Bar{Title: v.P.T("stats.chart.year_direction"), Categories: years, Stacked: true, Width: 720, Height: 360, Lang: lang,
+		YLabel: v.P.T("stats.people"), Empty: empty, Series: series(byYD, years, dirs, func(d string) string { return v.P.T("direction." + d) })}
+	charts := []statsChart{{View: "year_direction", SVG: bar.SVG(), Table: bar.Table()}}
+
+	byYC, err := m.Stats(ctx, s.query(f, partnerhub.DimYear, partnerhub.DimCategory))
+	if err != nil {
+		return nil, 0, err
+	}
+	line := chart.Line{Title: v.P.T("stats.chart.year_category"), Categories: years, Width: 720, Height: 360, Lang: lang,
+		YLabel: v.P.T("stats.people"), Empty: empty,
+		Series: series(byYC, years, joinAll(partnerhub.Categories), func(c string) string { return v.P.T("category." + c) })}
+	charts = append(charts, statsChart{View: "year_category", SVG: line.SVG(), Table: line.Table()})
+
+	// Per phase: the years of each phase added up.
+	var phaseNames []string
+	phaseBar := chart.Bar{Title: v.P.T("stats.chart.phase"), Width: 720, Height: 320, Lang: lang, YLabel: v.P.T("stats.people"), Empty: empty}
+	for _, d := range dirs {
+		phaseBar.Series = append(phaseBar.Series, chart.Series{Name: v.P.T("direction." + d)})
+	}
+	for _, ph := range v.X.Phases() {
+		phaseNames = append(phaseNames, v.P.T("phase.name", ph.Number)+" ("+v.P.T("phase.years", ph.StartYear, ph.EndYear)+")")
+		for i, d := range dirs {
+			var sum float64
+			for _, r := range byYD {
+				y, _ := strconv.Atoi(r.Keys[0])
+				if r.Keys[1] == d && y >= ph.StartYear && y <= ph.EndYear {
+					sum += float64(r.Total)
+				}
+			}
+			phaseBar.Series[i].Values = append(phaseBar.Series[i].Values, sum)
+		}
+	}
+	phaseBar.Categories = phaseNames
+	if total == 0 {
+		phaseBar.Series = nil
+	}
+	charts = append(charts, statsChart{View: "phase", SVG: phaseBar.SVG(), Table: phaseBar.Table()})
+
+	// The top ten partners, or, on a partner's page, its units.
+	dim, view, title := partnerhub.DimPartner, "partners", v.P.T("stats.chart.partners")
+	if f.Partner != "" {
+		dim, view, title = partnerhub.DimUnit, "units", v.P.T("stats.chart.units")
+	}
+	top, err := m.Stats(ctx, s.query(f, dim))
+	if err != nil {
+		return nil, 0, err
+	}
+	slices.SortStableFunc(top, func(a, b partnerhub.StatsRow) int { return int(b.Total - a.Total) })
+	hb := chart.HBar{Title: title, Width: 720, Lang: lang, XLabel: v.P.T("stats.people"), Empty: empty, Series: chart.Series{Name: v.P.T("stats.people")}}
+	for _, r := range top[:min(10, len(top))] {
+		hb.Categories = append(hb.Categories, s.keyLabel(v, dim, r.Keys[0]))
+		hb.Series.Values = append(hb.Series.Values, float64(r.Total))
+	}
+	charts = append(charts, statsChart{View: view, SVG: hb.SVG(), Table: hb.Table()})
+	return charts, total, nil
+}
+
+func joinAll[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// keyLabel is how a statistics key reads on a page.
+func (s *Server) keyLabel(v *view, dim, key string) string {
+	switch dim {
+	case partnerhub.DimPartner:
+		if p, err := v.X.Partner(key); err == nil {
+			return mustText(v, p.Name)
+		}
+	case partnerhub.DimUnit:
+		if key == "" {
+			return v.P.T("stats.university_wide")
+		}
+		if u, err := v.X.Unit(key); err == nil {
+			return mustText(v, u.Abbr) + " " + mustText(v, u.Name)
+		}
+	case partnerhub.DimDirection:
+		return v.P.T("direction." + key)
+	case partnerhub.DimCategory:
+		return v.P.T("category." + key)
+	case partnerhub.DimProgramme:
+		return v.P.T("programme." + key)
+	}
+	return key
+}
+
+// exportStats downloads the data of one statistics view.
+func (s *Server) exportStats(v *view, q url.Values) (transfer.Table, error) {
+	view := q.Get("view")
+	q.Del("view")
+	dims, ok := statsViews[view]
+	if !ok {
+		return transfer.Table{}, (partnerhub.FieldErrors{"view": {Key: "one_of", Args: []any{"year_direction, year_category, phase, partners, units"}}}).Err()
+	}
+	f, errs := parseStatsFilter(v.X, q)
+	if err := errs.Err(); err != nil {
+		return transfer.Table{}, err
+	}
+	if s.deps.Mobility == nil {
+		return transfer.Table{}, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
+	}
+	rows, err := s.deps.Mobility.Stats(context.Background(), s.query(f, dims...))
+	if err != nil {
+		return transfer.Table{}, err
+	}
+	t := transfer.Table{Name: v.P.T("stats.export_name") + "-" + view}
+	for _, d := range dims {
+		t.Headers = append(t.Headers, v.P.T("dim."+d))
+	}
+	t.Headers = append(t.Headers, v.P.T("stats.people"))
+	for _, r := range rows {
+		row := make([]any, 0, len(dims)+1)
+		for i, d := range dims {
+			if d == partnerhub.DimYear {
+				n, _ := strconv.Atoi(r.Keys[i])
+				row = append(row, n)
+				continue
+			}
+			row = append(row, s.keyLabel(v, d, r.Keys[i]))
+		}
+		t.Rows = append(t.Rows, append(row, r.Total))
+	}
+	return t, nil
+}
+
+// apiStats is GET /api/v1/stats/mobility?group_by=year,partner,direction&….
+// home=all asks for every home institution together.
+func (s *Server) apiStats(w http.ResponseWriter, r *http.Request) error {
+	if s.deps.Mobility == nil {
+		return partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
+	}
+	q := r.URL.Query()
+	f, errs := parseStatsFilter(s.snapFor(r).index, q, "group_by", "home")
+	f.Home = s.deps.Home
+	if h := single(q, errs, "home"); h == "all" {
+		f.Home = ""
+	} else if h != "" && h != s.deps.Home {
+		errs.Add("home", "one_of", s.deps.Home+", all")
+	}
+	if g := single(q, errs, "group_by"); g != "" {
+		f.GroupBy = strings.Split(g, ",")
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	rows, err := s.deps.Mobility.Stats(r.Context(), f.StatsQuery)
+	if err != nil {
+		return err
+	}
+	if rows == nil {
+		rows = []partnerhub.StatsRow{}
+	}
+	groupBy := f.GroupBy
+	if groupBy == nil {
+		groupBy = []string{}
+	}
+	return writeJSON(w, r, struct {
+		GroupBy []string              `json:"group_by"`
+		Items   []partnerhub.StatsRow `json:"items"`
+	}{groupBy, rows})
+}
+
+// apiMobility is GET /api/v1/mobility: the figures, filtered and paged.
+func (s *Server) apiMobility(w http.ResponseWriter, r *http.Request) error {
+	if s.deps.Mobility == nil {
+		return partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
+	}
+	q := r.URL.Query()
+	f, errs := parseStatsFilter(s.snapFor(r).index, q, "limit", "offset")
+	limit, offset := 100, 0
+	for k, into := range map[string]*int{"limit": &limit, "offset": &offset} {
+		if v := single(q, errs, k); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || (k == "limit" && (n < 1 || n > 10000)) {
+				errs.Add(k, "out_of_range", 0, 10000)
+			}
+			*into = n
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	items, total, err := s.deps.Mobility.ListMobility(r.Context(), s.deps.Home, store.MobilityFilter{Partner: f.Partner, Unit: f.Unit,
+		Direction: f.Direction, Category: f.Category, Programme: f.Programme, FromYear: f.FromYear, ToYear: f.ToYear}, limit, offset)
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []partnerhub.Mobility{}
+	}
+	return writeJSON(w, r, struct {
+		Items []partnerhub.Mobility `json:"items"`
+		Total int64                 `json:"total"`
+	}{items, total})
+}
+
+// apiPutMobility is PUT /api/v1/mobility: one figure, created or replaced.
+func (s *Server) apiPutMobility(w http.ResponseWriter, r *http.Request) error {
+	u := s.user(r)
+	if u == nil {
+		return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
+	}
+	if s.deps.Mobility == nil {
+		return partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
+	}
+	if err := noParams(r); err != nil {
+		return err
+	}
+	b, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	var m partnerhub.Mobility
+	if err := decodeStrict(b, &m); err != nil {
+		return err
+	}
+	if err := s.deps.Mobility.PutMobility(r.Context(), u, s.deps.Home, m); err != nil {
+		return err
+	}
+	s.afterWrite(r)
+	return writeStatusJSON(w, http.StatusOK, m)
+}

@@ -1,0 +1,255 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"partnerhub"
+	"partnerhub/store"
+	"partnerhub/transfer"
+)
+
+// Importing a mobility file in the browser: the upload is saved, read in
+// the background, and its page shows a progress bar until the file is in
+// or refused with its problems listed by row and column.
+
+// maxUpload bounds an uploaded file.
+const maxUpload = 256 << 20
+
+// importJob is one import running or done on this node.
+type importJob struct {
+	ID     string
+	Owner  int64
+	File   string
+	Format string
+	Size   int64
+	Start  time.Time
+
+	done atomic.Int64 // bytes (CSV) or rows (XLSX) read
+
+	mu       sync.Mutex
+	finished bool
+	rows     int64
+	problems []jobProblem
+	count    int
+	err      error
+}
+
+type jobProblem struct {
+	Row         int
+	Column, Key string
+	Args        []any
+}
+
+// jobs keeps this node's imports for an hour after they end.
+type jobs struct {
+	mu sync.Mutex
+	m  map[string]*importJob
+}
+
+func (j *jobs) add(job *importJob) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.m == nil {
+		j.m = map[string]*importJob{}
+	}
+	for id, old := range j.m {
+		if time.Since(old.Start) > time.Hour {
+			delete(j.m, id)
+		}
+	}
+	j.m[job.ID] = job
+}
+
+func (j *jobs) get(id string) *importJob {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.m[id]
+}
+
+func (s *Server) importForm(lang partnerhub.Lang) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, ok := s.requireUser(w, r, lang)
+		if !ok {
+			return
+		}
+		v := s.newPrivateView(r, lang, u)
+		s.privatePage(w, r, v, &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Data: map[string]any{}})
+	}
+}
+
+func (s *Server) importUpload(lang partnerhub.Lang) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, ok := s.requireUser(w, r, lang)
+		if !ok {
+			return
+		}
+		v := s.newPrivateView(r, lang, u)
+		fail := func(status int, msg string) {
+			s.privatePage(w, r, v, &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Status: status, Data: map[string]any{"Error": msg}})
+		}
+		if s.deps.Mobility == nil {
+			fail(http.StatusNotFound, v.P.T("error.not_found"))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxUpload+1<<20)
+		file, hdr, err := r.FormFile("file")
+		if err != nil {
+			fail(http.StatusBadRequest, v.P.T("import.no_file"))
+			return
+		}
+		defer file.Close()
+		format := strings.TrimPrefix(strings.ToLower(filepath.Ext(hdr.Filename)), ".")
+		if format != "csv" && format != "xlsx" {
+			fail(http.StatusBadRequest, v.P.T("import.bad_extension", hdr.Filename))
+			return
+		}
+		tmp, err := os.CreateTemp("", "partnerhub-import-*."+format)
+		if err != nil {
+			s.privatePage(w, r, v, s.errorPage(v, err))
+			return
+		}
+		size, err := io.Copy(tmp, file)
+		if err == nil {
+			_, err = tmp.Seek(0, io.SeekStart)
+		}
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			fail(http.StatusBadRequest, v.P.T("import.upload_failed"))
+			return
+		}
+		job := &importJob{ID: rand.Text()[:16], Owner: u.ID, File: filepath.Base(hdr.Filename), Format: format, Size: size, Start: time.Now()}
+		s.jobs.add(job)
+		go s.runImport(job, tmp, u)
+		http.Redirect(w, r, "/"+string(lang)+"/mobility/import/"+job.ID, http.StatusSeeOther)
+	}
+}
+
+// runImport reads a saved upload into the store, in the background: the
+// request that uploaded it has ended.
+func (s *Server) runImport(job *importJob, f *os.File, u *partnerhub.User) {
+	defer os.Remove(f.Name())
+	defer f.Close()
+	ctx := context.Background()
+	var rowErrs []jobProblem
+	failed := 0
+	var result store.ImportResult
+	var err error
+	defer func() {
+		job.mu.Lock()
+		defer job.mu.Unlock()
+		job.finished, job.rows, job.err = true, result.Rows, err
+		job.problems = rowErrs
+		job.count = failed + result.ProblemCount
+		for _, p := range result.Problems {
+			if len(job.problems) >= 200 {
+				break
+			}
+			job.problems = append(job.problems, jobProblem{Row: p.Row, Column: p.Field, Key: "field." + p.Key, Args: p.Args})
+		}
+		if err == nil {
+			if err := s.Reload(ctx); err != nil {
+				s.deps.Logger.Error("reload after import", "err", err)
+			}
+		}
+	}()
+	snap := s.full.Load()
+	res := transfer.NewResolver(snap.index)
+	rows := func(yield func(int, partnerhub.Mobility) bool) {
+		for fig, errs := range transfer.Figures(f, job.Format, res, func(n int64) { job.done.Store(n) }) {
+			if len(errs) > 0 {
+				failed += len(errs)
+				for _, e := range errs {
+					if len(rowErrs) < 200 {
+						rowErrs = append(rowErrs, jobProblem{Row: e.Row, Column: e.Column, Key: e.Key, Args: e.Args})
+					}
+				}
+				continue
+			}
+			if !yield(fig.Row, fig.Mobility) {
+				return
+			}
+		}
+	}
+	result, err = s.deps.Mobility.ImportMobility(ctx, u, s.deps.Home, rows, func() bool { return failed > 0 }, nil)
+}
+
+// jobView is a job as its page shows it.
+type jobView struct {
+	*importJob
+	Finished bool
+	Percent  int // -1 when the total is not known (a workbook's rows)
+	Done     int64
+	Rows     int64
+	Problems []string
+	Count    int
+	Message  string
+	OK       bool
+}
+
+func (s *Server) importProgress(lang partnerhub.Lang) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, ok := s.requireUser(w, r, lang)
+		if !ok {
+			return
+		}
+		v := s.newPrivateView(r, lang, u)
+		job := s.jobs.get(r.PathValue("id"))
+		if job == nil || job.Owner != u.ID {
+			s.privatePage(w, r, v, s.errorPage(v, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")))
+			return
+		}
+		jv := jobView{importJob: job, Percent: -1, Done: job.done.Load()}
+		if job.Format == "csv" && job.Size > 0 {
+			jv.Percent = int(100 * jv.Done / job.Size)
+		}
+		job.mu.Lock()
+		jv.Finished, jv.Rows, jv.Count = job.finished, job.rows, job.count
+		for _, p := range job.problems {
+			line := v.P.T("import.at_row", p.Row)
+			if p.Column != "" {
+				line += " [" + p.Column + "]"
+			}
+			jv.Problems = append(jv.Problems, line+": "+v.P.T(p.Key, p.Args...))
+		}
+		err := job.err
+		job.mu.Unlock()
+		if jv.Finished {
+			jv.Percent = 100
+			var e *partnerhub.Error
+			switch {
+			case err == nil:
+				jv.OK = true
+			case errors.As(err, &e) && e.Code != partnerhub.EInternal:
+				jv.Message = v.P.Error(e)
+			default:
+				s.deps.Logger.Error("import", "file", job.File, "err", err)
+				jv.Message = v.P.T("error.internal")
+			}
+		}
+		s.privatePage(w, r, v, &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Data: map[string]any{"Job": jv}})
+	}
+}
+
+// mobilityTemplate downloads the XLSX template in the reader's language.
+func (s *Server) mobilityTemplate(lang partnerhub.Lang) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		name := fmt.Sprintf("partnerhub-mobility-%s.xlsx", lang)
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+		if err := transfer.WriteTemplate(w, s.snap.Load().index, lang); err != nil {
+			s.deps.Logger.Error("template", "err", err)
+		}
+	}
+}
