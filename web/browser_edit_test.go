@@ -69,7 +69,8 @@ func TestBrowserEditing(t *testing.T) {
 	}
 	for _, path := range []string{"/en/edit/activity/ntu-joint-conference-2019", "/ja/edit/activity/new", "/ja/edit/partner/ntu",
 		"/en/edit/team/ntu/3", "/ja/edit/agreement/snu-mou", "/en/edit/institution/tohoku", "/ja/edit/unit/iog",
-		"/en/history/activity/ntu-joint-conference-2019", "/ja/admin/bin", "/en/admin/audit", "/ja/activities/ntu-joint-conference-2019"} {
+		"/en/history/activity/ntu-joint-conference-2019", "/ja/admin/bin", "/en/admin/audit", "/ja/activities/ntu-joint-conference-2019",
+		"/ja/mobility/import", "/en/edit/mobility/new"} {
 		do(t, ctx, chromedp.Navigate(ed.URL+path), chromedp.WaitReady(chromedp.CSS("footer")))
 		for _, v := range runAxe(t, ctx, axe).serious() {
 			t.Errorf("%s: %s", path, v)

@@ -164,6 +164,20 @@ func (s *Server) editSave(lang partnerhub.Lang, entity string) http.HandlerFunc 
 			s.formFailed(w, r, v, fp, err)
 			return
 		}
+		if m, ok := rec.(*partnerhub.Mobility); ok {
+			// A figure has no version: putting it again replaces its count.
+			if s.deps.Mobility == nil {
+				s.privatePage(w, r, v, s.errorPage(v, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")))
+				return
+			}
+			if err := s.deps.Mobility.PutMobility(r.Context(), u, s.deps.Home, *m); err != nil {
+				s.formFailed(w, r, v, fp, err)
+				return
+			}
+			s.afterWrite(r)
+			http.Redirect(w, r, "/"+string(lang)+"/stats/partners/"+m.Partner+"?saved=1", http.StatusSeeOther)
+			return
+		}
 		ch := partnerhub.Change{Actor: u, Home: s.deps.Home, Entity: entity, Action: partnerhub.ActionCreate, Record: rec}
 		if key != "" {
 			ch.Action, ch.Key, ch.Version = partnerhub.ActionUpdate, key, fp.Version

@@ -127,6 +127,31 @@ func institutionOptions(v *view, blank bool) []option {
 }
 
 var forms = map[string]*formSpec{
+	partnerhub.EntityMobility: {
+		entity: partnerhub.EntityMobility,
+		fields: func(v *view) []field {
+			return []field{
+				{Name: "partner", Label: "label.partner", Kind: "select", Options: partnerOptions(v), Required: true},
+				{Name: "institution", Label: "form.member_institution", Kind: "select", Options: institutionOptions(v, true)},
+				{Name: "unit", Label: "label.unit", Kind: "select", Options: append([]option{{"", v.P.T("stats.university_wide")}}, unitOptions(v)...)},
+				{Name: "year", Label: "dim.year", Kind: "number", Required: true, Hint: "form.year_hint"},
+				{Name: "direction", Label: "dim.direction", Kind: "select", Options: enumOptions(v, "direction.", partnerhub.Directions, false), Required: true},
+				{Name: "category", Label: "dim.category", Kind: "select", Options: enumOptions(v, "category.", partnerhub.Categories, false), Required: true},
+				{Name: "programme", Label: "dim.programme", Kind: "select", Options: enumOptions(v, "programme.", partnerhub.MobilityProgrammes, false), Required: true},
+				{Name: "count", Label: "stats.people", Kind: "number", Required: true, Hint: "form.count_hint"},
+			}
+		},
+		values: func(rec any) url.Values {
+			m := rec.(*partnerhub.Mobility)
+			return url.Values{"partner": {m.Partner}, "institution": {m.Institution}, "unit": {m.Unit}, "year": {strconv.Itoa(m.Year)},
+				"direction": {string(m.Direction)}, "category": {string(m.Category)}, "programme": {string(m.Programme)}, "count": {strconv.Itoa(m.Count)}}
+		},
+		record: func(vals url.Values, errs partnerhub.FieldErrors) any {
+			return &partnerhub.Mobility{Partner: vals.Get("partner"), Institution: vals.Get("institution"), Unit: vals.Get("unit"),
+				Year: readInt(vals, errs, "year"), Direction: partnerhub.Direction(vals.Get("direction")), Category: partnerhub.Category(vals.Get("category")),
+				Programme: partnerhub.MobilityProgramme(vals.Get("programme")), Count: readInt(vals, errs, "count")}
+		},
+	},
 	partnerhub.EntityActivity: {
 		entity: partnerhub.EntityActivity,
 		fields: func(v *view) []field {

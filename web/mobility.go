@@ -141,6 +141,7 @@ func (s *Server) statsPage(scope string) pageHandler {
 			q.Set("unit", u.Code)
 			title = v.P.T("stats.title_of", mustText(v, u.Name))
 		}
+		q.Del("saved") // the notice after recording a figure
 		f, errs := parseStatsFilter(v.X, q)
 		d.Heading, d.Filter = title, f.raw
 		p := &page{Template: "stats", Title: title, Description: v.P.T("stats.description"), Data: d}
@@ -149,7 +150,9 @@ func (s *Server) statsPage(scope string) pageHandler {
 			p.Status = http.StatusBadRequest
 			return p, nil
 		}
-		d.Query = r.URL.RawQuery
+		clean := r.URL.Query()
+		clean.Del("saved")
+		d.Query = clean.Encode()
 		charts, total, err := s.statsCharts(r.Context(), v, f)
 		if err != nil {
 			return nil, err
@@ -436,4 +439,85 @@ func (s *Server) apiPutMobility(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.afterWrite(r)
 	return writeStatusJSON(w, http.StatusOK, m)
+}
+
+// mobilitySummary is the few lines of figures a home or partner page shows:
+// the latest years, people each way.
+type mobilitySummary struct {
+	Years []summaryYear
+	Link  string
+}
+
+type summaryYear struct {
+	Year              string
+	Outbound, Inbound int64
+}
+
+// summary reads the latest five academic years of figures, for a partner
+// or (partner "") the whole programme; nil when there are none.
+func (s *Server) summary(ctx context.Context, v *view, partner string) *mobilitySummary {
+	if s.deps.Mobility == nil {
+		return nil
+	}
+	rows, err := s.deps.Mobility.Stats(ctx, partnerhub.StatsQuery{Home: s.deps.Home, Partner: partner,
+		GroupBy: []string{partnerhub.DimYear, partnerhub.DimDirection}})
+	if err != nil {
+		s.deps.Logger.Error("mobility summary", "err", err)
+		return nil
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	sum := &mobilitySummary{Link: "/" + string(v.Lang) + "/stats"}
+	if partner != "" {
+		sum.Link += "/partners/" + partner
+	}
+	for _, r := range rows {
+		if len(sum.Years) == 0 || sum.Years[len(sum.Years)-1].Year != r.Keys[0] {
+			sum.Years = append(sum.Years, summaryYear{Year: r.Keys[0]})
+		}
+		y := &sum.Years[len(sum.Years)-1]
+		if r.Keys[1] == string(partnerhub.Outbound) {
+			y.Outbound += r.Total
+		} else {
+			y.Inbound += r.Total
+		}
+	}
+	slices.Reverse(sum.Years)
+	sum.Years = sum.Years[:min(5, len(sum.Years))]
+	return sum
+}
+
+// exportMobility downloads the figures themselves, with the filters in use.
+func (s *Server) exportMobility(v *view, q url.Values) (transfer.Table, error) {
+	f, errs := parseStatsFilter(v.X, q)
+	if err := errs.Err(); err != nil {
+		return transfer.Table{}, err
+	}
+	if s.deps.Mobility == nil {
+		return transfer.Table{}, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
+	}
+	t := transfer.Table{Name: v.P.T("stats.export_name"), Headers: []string{v.P.T("dim.partner"), v.P.T("form.member_institution"),
+		v.P.T("dim.unit"), v.P.T("dim.year"), v.P.T("dim.direction"), v.P.T("dim.category"), v.P.T("dim.programme"), v.P.T("stats.people")}}
+	filter := store.MobilityFilter{Partner: f.Partner, Unit: f.Unit, Direction: f.Direction, Category: f.Category,
+		Programme: f.Programme, FromYear: f.FromYear, ToYear: f.ToYear}
+	for offset := 0; ; {
+		items, _, err := s.deps.Mobility.ListMobility(context.Background(), s.deps.Home, filter, 1000, offset)
+		if err != nil {
+			return transfer.Table{}, err
+		}
+		for _, m := range items {
+			inst := ""
+			if in, ok := v.X.Institution(m.Institution); ok {
+				inst = mustText(v, in.Name)
+			}
+			t.Rows = append(t.Rows, []any{s.keyLabel(v, partnerhub.DimPartner, m.Partner), inst, s.keyLabel(v, partnerhub.DimUnit, m.Unit),
+				m.Year, v.P.T("direction." + string(m.Direction)), v.P.T("category." + string(m.Category)),
+				v.P.T("programme." + string(m.Programme)), m.Count})
+		}
+		if len(items) < 1000 {
+			return t, nil
+		}
+		offset += len(items)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -158,6 +159,7 @@ func (s *Server) runImport(job *importJob, f *os.File, u *partnerhub.User) {
 			}
 			job.problems = append(job.problems, jobProblem{Row: p.Row, Column: p.Field, Key: "field." + p.Key, Args: p.Args})
 		}
+		slices.SortStableFunc(job.problems, func(a, b jobProblem) int { return a.Row - b.Row })
 		if err == nil {
 			if err := s.Reload(ctx); err != nil {
 				s.deps.Logger.Error("reload after import", "err", err)

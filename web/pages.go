@@ -73,12 +73,13 @@ func (s *Server) homePage(r *http.Request, v *view) (*page, error) {
 		Title:       v.P.T("page.home.title"),
 		Description: v.P.T("page.home.description"),
 		Data: map[string]any{
-			"Phases":  x.Phases(),
-			"Current": cur,
-			"Groups":  groupByTier(x.Partners(partnerhub.PartnerFilter{}), cur),
-			"Latest":  latest,
-			"Figures": figures,
-			"Units":   len(x.Units()),
+			"Phases":   x.Phases(),
+			"Current":  cur,
+			"Groups":   groupByTier(x.Partners(partnerhub.PartnerFilter{}), cur),
+			"Latest":   latest,
+			"Figures":  figures,
+			"Units":    len(x.Units()),
+			"Mobility": s.summary(r.Context(), v, ""),
 		},
 	}, nil
 }
@@ -138,7 +139,8 @@ func (s *Server) partnerPage(r *http.Request, v *view) (*page, error) {
 		Template:    "partner",
 		Title:       mustText(v, p.Name),
 		Description: firstSentence(summary),
-		Data:        map[string]any{"P": p, "Activities": acts, "Phases": v.X.Phases(), "Current": v.X.CurrentPhase()},
+		Data: map[string]any{"P": p, "Activities": acts, "Phases": v.X.Phases(), "Current": v.X.CurrentPhase(),
+			"Mobility": s.summary(r.Context(), v, p.Slug)},
 	}, nil
 }
 

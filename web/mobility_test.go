@@ -1,0 +1,152 @@
+package web
+
+import (
+	"bytes"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
+
+	"partnerhub/store/storetest"
+)
+
+// upload posts a file to the import page as a signed-in user and follows
+// the job page until the import ends; it returns the final page.
+func (ed *editors) upload(t *testing.T, role, lang, name, content string) reply {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write([]byte(content))
+	mw.Close()
+	req, _ := http.NewRequest("POST", ed.URL+"/"+lang+"/mobility/import", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.AddCookie(ed.cookie[role])
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("upload: %d", res.StatusCode)
+	}
+	job := res.Header.Get("Location")
+	for range 200 {
+		r := ed.send(t, "GET", job, nil, ed.cookie[role])
+		if !strings.Contains(r.body, `http-equiv="refresh"`) {
+			return r
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the import did not end")
+	return reply{}
+}
+
+func TestMobilityImportAndStatistics(t *testing.T) {
+	ed := newEditors(t, storetest.Engines()[0])
+	// Nothing recorded yet: the statistics say so, in both languages.
+	wantPage200 := func(path, text string) {
+		t.Helper()
+		r := ed.send(t, "GET", path, nil)
+		if r.status != 200 || !strings.Contains(r.body, text) {
+			t.Fatalf("%s: %d, lacks %q", path, r.status, text)
+		}
+	}
+	wantPage200("/en/stats", "No mobility figures are recorded")
+	wantPage200("/ja/stats", "交流人数はまだ記録されていません")
+
+	// A coordinator of agr imports NTU figures in Japanese.
+	file := "パートナー,部局,年度,方向,区分,プログラム,人数\n国立台湾大学,農,2021,派遣,大学院生,交換留学,12\nNTU,農,2022年度,受入,学部生,短期プログラム,30\n"
+	r := ed.upload(t, "coordinator", "ja", "ntu.csv", file)
+	wantPage(t, r, 200, "2 件の数値を追加しました", `value="100"`)
+	wantPage200("/en/stats/partners/ntu", "42 people in all")
+	wantPage200("/ja/partners/ntu", "2022年度")
+
+	// A file with problems adds nothing and lists them by row and column.
+	bad := "partner,unit,year,direction,category,programme,count\nntu,agr,2023,outbound,graduate,exchange,5\ncambridge,eng,2023,outbound,graduate,exchange,5\nntu,agr,20x3,outbound,graduate,exchange,5\n"
+	r = ed.upload(t, "coordinator", "en", "bad.csv", bad)
+	wantPage(t, r, 200, "nothing was added", "Row 4 [year]", "Row 3 [unit]")
+	wantPage200("/en/stats/partners/ntu", "42 people in all")
+
+	// The statistics download, and the template is a workbook.
+	if r := ed.send(t, "GET", "/en/export/stats?format=csv&view=year_direction&partner=ntu", nil); r.status != 200 || !strings.Contains(r.body, "2022,Inbound,30") {
+		t.Fatalf("stats CSV: %d %q", r.status, r.body)
+	}
+	if r := ed.send(t, "GET", "/en/export/mobility?format=csv&unit=agr", nil); r.status != 200 || !strings.Contains(r.body, "National Taiwan University") {
+		t.Fatalf("figures CSV: %d %q", r.status, r.body)
+	}
+	tpl := ed.send(t, "GET", "/ja/mobility/template.xlsx", nil)
+	if _, err := excelize.OpenReader(strings.NewReader(tpl.body)); err != nil {
+		t.Fatalf("template: %v", err)
+	}
+	// One figure through the form.
+	form := map[string][]string{"partner": {"ntu"}, "unit": {"agr"}, "year": {"2023"}, "direction": {"inbound"}, "category": {"faculty"},
+		"programme": {"visit"}, "count": {"3"}}
+	if r := ed.send(t, "POST", "/en/edit/mobility/new", form, ed.cookie["coordinator"]); r.status != 303 {
+		t.Fatalf("form: %d %s", r.status, r.body)
+	}
+	wantPage200("/en/stats/partners/ntu", "45 people in all")
+	form["unit"] = []string{"eng"}
+	if r := ed.send(t, "POST", "/en/edit/mobility/new", form, ed.cookie["coordinator"]); r.status != 403 {
+		t.Fatalf("another unit's figure: %d", r.status)
+	}
+}
+
+// TestBrowserMobilityImport: upload a file, watch the progress bar end,
+// see the chart change.
+func TestBrowserMobilityImport(t *testing.T) {
+	ed := newEditors(t, storetest.Engines()[0])
+	ctx := browser(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "figures.csv")
+	var b strings.Builder
+	b.WriteString("partner,unit,year,direction,category,programme,count\n")
+	for y := 2015; y <= 2024; y++ {
+		for _, c := range []string{"undergraduate", "graduate", "faculty"} {
+			b.WriteString("ntu,agr," + itoa(y) + ",outbound," + c + ",exchange,7\n")
+		}
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bars := func() int {
+		do(t, ctx, chromedp.Navigate(ed.URL+"/en/stats"), chromedp.WaitReady(chromedp.CSS("footer")))
+		return get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("section.chart-block svg rect[fill], section.chart-block svg rect[style]").length`))
+	}
+	before := bars()
+	do(t, ctx,
+		chromedp.Navigate(ed.URL+"/en/signin"),
+		chromedp.SetValue(chromedp.CSS(`input[name="email"]`), "coordinator@example.ac.jp"),
+		chromedp.SetValue(chromedp.CSS(`input[name="password"]`), testPassword),
+		chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
+	)
+	arrive(t, ctx, "/en/account")
+	do(t, ctx,
+		chromedp.Navigate(ed.URL+"/en/mobility/import"),
+		chromedp.SetUploadFiles(chromedp.CSS(`input[type="file"]`), []string{path}),
+		chromedp.Click(chromedp.CSS(`form.edit-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("p.saved")),
+	)
+	if v := get(t, ctx, chromedp.Evaluate[string](`document.querySelector("progress").getAttribute("value")`)); v != "100" {
+		t.Fatalf("progress bar at %s", v)
+	}
+	if msg := get(t, ctx, chromedp.Text(chromedp.CSS("p.saved"))); msg != "30 figures were added." {
+		t.Fatalf("message %q", msg)
+	}
+	if after := bars(); after <= before {
+		t.Fatalf("the chart did not change: %d bars before, %d after", before, after)
+	}
+	if total := get(t, ctx, chromedp.Text(chromedp.CSS(`main p[role="status"]`))); total != "210 people in all" {
+		t.Fatalf("total %q", total)
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
