@@ -15,6 +15,18 @@ tmp=$(mktemp -d)
 trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 go build -o "$tmp/partnerhub" ./cmd/partnerhub
 port=18181
+# Synthetic mobility figures (made up here, for the statistics screenshots
+# only): every partner, 2014–2024, both directions, three categories.
+awk 'BEGIN {
+  srand(7); print "partner,year,direction,category,programme,count"
+  n = split("pku snu anu cambridge ucb ethz stockholm tsinghua tum chile-mexico ytu vnu ntu uchicago paris princeton", p, " ")
+  split("undergraduate graduate faculty", c, " ")
+  for (y = 2014; y <= 2024; y++) for (i = 1; i <= n; i++) for (d = 0; d < 2; d++) for (k = 1; k <= 3; k++) {
+    base = (i <= 3 ? 14 : 5); if (y == 2020 || y == 2021) base = int(base / 4)
+    printf "%s,%d,%s,%s,exchange,%d\n", p[i], y, (d ? "inbound" : "outbound"), c[k], base + int(rand() * base)
+  }
+}' > "$tmp/figures.csv"
+"$tmp/partnerhub" import mobility -q -db "sqlite:$tmp/shots.db" "$tmp/figures.csv" >/dev/null
 "$tmp/partnerhub" serve -addr "127.0.0.1:$port" -db "sqlite:$tmp/shots.db" 2>"$tmp/log" &
 pid=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
@@ -33,5 +45,7 @@ for lang in en ja; do
     shot "partner-$lang-$width" "/$lang/partners/ntu" "$width" "$height"
     shot "matrix-$lang-$width" "/$lang/matrix" "$width" "$height"
     shot "map-$lang-$width" "/$lang/map" "$width" "$height"
+    shot "stats-$lang-$width" "/$lang/stats" "$width" "$([ "$width" = 390 ] && echo 2400 || echo 2000)"
+    shot "stats-partner-$lang-$width" "/$lang/stats/partners/snu" "$width" "$([ "$width" = 390 ] && echo 2400 || echo 2000)"
   done
 done

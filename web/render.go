@@ -336,6 +336,7 @@ func templateFuncs() template.FuncMap {
 		"str":      func(v any) string { return fmt.Sprint(v) },
 		"seq":      func(vs ...any) []any { return vs },
 		"selected": Selected,
+		"num":      groupDigits,
 		"first": func(vs []string) string {
 			if len(vs) == 0 {
 				return ""
@@ -416,4 +417,22 @@ func parseTemplates() (map[string]*template.Template, error) {
 		out[name] = t
 	}
 	return out, nil
+}
+
+// groupDigits writes a whole number with thousands separators: 12,345.
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }

@@ -29,6 +29,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -72,6 +73,7 @@ func main() {
 	dbURL := flag.String("db", "", "write catalogs and figures into this database: sqlite:PATH or postgres://…")
 	out := flag.String("out", "", "write mobility CSV files into this folder")
 	home := flag.String("home", "", "with -out: one file, for this home (home-001 …)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of gen to this file")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: gen (-db URL | -out DIR [-home SLUG]) [flags]\n")
 		flag.PrintDefaults()
@@ -88,6 +90,15 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	var err error
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "gen:", err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	switch {
 	case *dbURL != "":
 		err = l.toDB(ctx, *dbURL, *homes, *rows)
@@ -106,6 +117,7 @@ func main() {
 		}
 	}
 	if err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
