@@ -494,7 +494,7 @@ const (
 // rows, and once at the end.
 func Rows(r io.Reader, format string, res Resolver, progress func(done int64)) iter.Seq2[partnerhub.Mobility, []RowError] {
 	return func(yield func(partnerhub.Mobility, []RowError) bool) {
-		for f, errs := range Figures(r, format, res, progress) {
+		for f, errs := range figures(r, format, res, progress, true) {
 			if !yield(f.Mobility, errs) {
 				return
 			}
@@ -509,10 +509,17 @@ type Figure struct {
 	Mobility partnerhub.Mobility
 }
 
-// Figures is Rows with each figure's row number.
+// Figures is Rows with each figure's row number, for a caller that stores
+// the figures: it leaves duplicate rows to the store, which finds them
+// anyway (and against the figures already stored) and names both rows, so
+// that a large file is not held twice in memory.
 func Figures(r io.Reader, format string, res Resolver, progress func(done int64)) iter.Seq2[Figure, []RowError] {
+	return figures(r, format, res, progress, false)
+}
+
+func figures(r io.Reader, format string, res Resolver, progress func(done int64), dedupe bool) iter.Seq2[Figure, []RowError] {
 	return func(yield func(Figure, []RowError) bool) {
-		p := &mobParser{res: res, progress: progress}
+		p := &mobParser{res: res, progress: progress, noDedupe: !dedupe}
 		p.yield = func(m partnerhub.Mobility, errs []RowError) bool {
 			return yield(Figure{Row: p.figureRow, Mobility: m}, errs)
 		}
@@ -534,6 +541,7 @@ type mobParser struct {
 	progress  func(int64)
 	stopped   bool // the consumer stopped ranging
 	figureRow int  // the row of the figure being yielded
+	noDedupe  bool // the caller's store finds duplicate rows
 
 	header   bool                   // the header has been read
 	index    [mobNumColumns]int     // position of each column in a row, -1 when absent
@@ -727,7 +735,7 @@ func (p *mobParser) record(cells []string, row int) {
 	if len(errs) == 0 {
 		errs = p.validate(&m, row)
 	}
-	if len(errs) == 0 {
+	if len(errs) == 0 && !p.noDedupe {
 		k := p.key(&m)
 		if first, dup := p.seen[k]; dup {
 			errs = append(errs, RowError{Row: row, Key: mobKeyDuplicateRow, Args: []any{int(first), row}})
@@ -911,5 +919,52 @@ func (p *mobParser) readCSV(r io.Reader) {
 	}
 	if p.progress != nil {
 		p.progress(br.n)
+	}
+}
+
+// Ahead reads figures on another goroutine, some thousands ahead of the
+// consumer, so that reading a file and storing its figures use two cores.
+func Ahead(seq iter.Seq2[Figure, []RowError]) iter.Seq2[Figure, []RowError] {
+	type item struct {
+		f    Figure
+		errs []RowError
+	}
+	const batch = 1024
+	return func(yield func(Figure, []RowError) bool) {
+		ch := make(chan []item, 8)
+		stop := make(chan struct{})
+		go func() {
+			defer close(ch)
+			b := make([]item, 0, batch)
+			for f, errs := range seq {
+				b = append(b, item{f, errs})
+				if len(b) == batch {
+					select {
+					case ch <- b:
+					case <-stop:
+						return
+					}
+					b = make([]item, 0, batch)
+				}
+			}
+			if len(b) > 0 {
+				select {
+				case ch <- b:
+				case <-stop:
+				}
+			}
+		}()
+		defer func() {
+			close(stop)
+			for range ch { // let the reader end
+			}
+		}()
+		for b := range ch {
+			for _, it := range b {
+				if !yield(it.f, it.errs) {
+					return
+				}
+			}
+		}
 	}
 }

@@ -169,7 +169,7 @@ func (s *Server) runImport(job *importJob, f *os.File, u *partnerhub.User) {
 	snap := s.full.Load()
 	res := transfer.NewResolver(snap.index)
 	rows := func(yield func(int, partnerhub.Mobility) bool) {
-		for fig, errs := range transfer.Figures(f, job.Format, res, func(n int64) { job.done.Store(n) }) {
+		for fig, errs := range transfer.Ahead(transfer.Figures(f, job.Format, res, func(n int64) { job.done.Store(n) })) {
 			if len(errs) > 0 {
 				failed += len(errs)
 				for _, e := range errs {

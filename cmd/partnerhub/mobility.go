@@ -73,7 +73,7 @@ func (a *app) importMobility(ctx context.Context, args []string) error {
 	var problems []transfer.RowError
 	failed := 0
 	rows := func(yield func(int, partnerhub.Mobility) bool) {
-		for fig, errs := range transfer.Figures(f, format, res, progress) {
+		for fig, errs := range transfer.Ahead(transfer.Figures(f, format, res, progress)) {
 			if len(errs) > 0 {
 				failed += len(errs)
 				if len(problems) < 200 {

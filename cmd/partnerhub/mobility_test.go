@@ -102,4 +102,3 @@ func TestImportMobilityFiles(t *testing.T) {
 		})
 	}
 }
-
