@@ -12,10 +12,10 @@
 #   IMPORT_ROWS=1000000   rows of the CSV imported
 #   HOMES=200             home institutions (each 100 partners and 100 units)
 #   ACTIVITIES=2500       activities per home
-#   IMPORT_RUNS=3         imports timed (partnerhub and sqlite3 alternately; medians reported)
+#   IMPORT_RUNS=3         imports timed (partnerhub and sqlite3 alternately; medians reported; 0: no import)
 #   REQUESTS=50 WARMUP_REQUESTS=5   requests timed per query shape, after the warm-up ones
 #   RAW_RUNS=5            runs of each raw SQL query (median reported)
-#   ENGINES="sqlite postgres"
+#   ENGINES="sqlite postgres"   engines of the statistics (none: the import only)
 #   PH_PORT=18090         partnerhub serve on 127.0.0.1 (must be free)
 #   PG_HOST=127.0.0.1 PG_PORT=5432 PG_USER=postgres PG_DB=partnerhub_bench
 #                         PostgreSQL: PG_DB is created (dropped first if it
@@ -34,6 +34,7 @@ REQUESTS=${REQUESTS:-50}
 WARMUP_REQUESTS=${WARMUP_REQUESTS:-5}
 RAW_RUNS=${RAW_RUNS:-5}
 ENGINES=${ENGINES:-sqlite postgres}
+[[ $ENGINES != none ]] || ENGINES=""
 PH_PORT=${PH_PORT:-18090}
 PG_HOST=${PG_HOST:-127.0.0.1}
 PG_PORT=${PG_PORT:-5432}
@@ -99,6 +100,24 @@ now_ns() { date +%s%N; }
 ms_since() { echo $((($(now_ns) - $1) / 1000000)); }
 holds() { awk "BEGIN {exit !($1)}"; }
 
+# Other work on the machine shows in every figure: for each import run the
+# summary gives the share of the machine's CPU that processes other than
+# the one measured used meanwhile (from /proc/stat). Above NOISY_PCT the run
+# is marked noisy.
+NOISY_PCT=5
+CLK_TCK=$(getconf CLK_TCK)
+# cpu_stat: the machine's busy and total time, in clock ticks.
+cpu_stat() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+# other_pct BEFORE AFTER CPU_SECONDS: the share of the machine other
+# processes used between two cpu_stat readings, given the CPU seconds of
+# the process measured.
+other_pct() {
+	echo "$1 $2 $3" | awk -v hz="$CLK_TCK" '{
+		o = (($3 - $1) - $5 * hz) / ($4 - $2) * 100
+		printf "%.0f", o < 0 ? 0 : o
+	}'
+}
+
 FAILED=0
 VERDICT=""
 # verdict COND: PASS or FAIL into VERDICT, remembering a failure (call it
@@ -163,73 +182,101 @@ GEN_SIZES=(-homes "$HOMES" -activities "$ACTIVITIES")
 
 # --- import ------------------------------------------------------------------
 
-# The catalog of the home whose file is imported, in a database of its own
-# (copied afresh for every run), and the file.
-log "import: catalog of $HOME_SLUG, and a CSV of $IMPORT_ROWS rows"
-"$TMP/gen" -db "sqlite:$TMP/import-template.db" -homes 1 -activities "$ACTIVITIES" -rows 0 || die "gen failed"
-"$TMP/gen" -out "$TMP/csv" -home "$HOME_SLUG" -activities "$ACTIVITIES" -rows "$IMPORT_ROWS" || die "gen failed"
-CSV=$TMP/csv/mobility-$HOME_SLUG.csv
-[[ ! -e $TMP/import-template.db-wal ]] || die "the template database was not checkpointed"
-log "$(wc -c <"$CSV") bytes: $(head -c 200 "$CSV" | head -n 2 | tr '\n' ' ')"
-
-# The same file into an equivalent table with the sqlite3 tool: the file's
-# columns, the same NOT NULL and CHECK constraints, a unique index on the
-# figure's key, WAL with synchronous=NORMAL as partnerhub opens SQLite.
-# .import runs in one transaction, as partnerhub's import does.
-cat >"$TMP/sqlite3-import.sql" <<SQL
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = NORMAL;
-CREATE TABLE mobility (
-    partner     TEXT NOT NULL,
-    institution TEXT,
-    unit        TEXT,
-    year        INTEGER NOT NULL CHECK (year BETWEEN 1900 AND 2200),
-    direction   TEXT NOT NULL CHECK (direction = 'outbound' OR direction = 'inbound'),
-    category    TEXT NOT NULL CHECK (category = 'undergraduate' OR category = 'graduate' OR category = 'faculty'
-                                     OR category = 'staff' OR category = 'researcher'),
-    programme   TEXT NOT NULL CHECK (programme = 'exchange' OR programme = 'short_programme' OR programme = 'joint_degree'
-                                     OR programme = 'visit' OR programme = 'internship' OR programme = 'other'),
-    count       INTEGER NOT NULL CHECK (count BETWEEN 0 AND 1000000)
-);
-CREATE UNIQUE INDEX mobility_key ON mobility (partner, institution, unit, year, direction, category, programme);
-.import --csv --skip 1 '$CSV' mobility
-SQL
-
-PH_MS=()
+PH_MS=()    # per run: milliseconds, CPU seconds, others' share of the machine (%)
+PH_CPU=()
+PH_OTHER=()
 SQ_MS=()
+SQ_CPU=()
+SQ_OTHER=()
 RSS_KB=()
-for ((run = 1; run <= IMPORT_RUNS; run++)); do
-	rm -f "$TMP"/import.db* "$TMP"/sqlite3.db*
-	cp "$TMP/import-template.db" "$TMP/import.db"
-	sync
-	t0=$(now_ns)
-	if ! /usr/bin/time -v -o "$TMP/time.txt" "$TMP/partnerhub" import mobility -q -db "sqlite:$TMP/import.db" "$CSV" \
-		>"$TMP/import.out" 2>"$TMP/import.err"; then
-		tail -n 20 "$TMP/import.err" >&2
-		die "partnerhub import mobility failed"
-	fi
-	PH_MS+=("$(ms_since "$t0")")
-	RSS_KB+=("$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$TMP/time.txt")")
-	n=$(sqlite3 "$TMP/import.db" 'SELECT count(*) FROM mobility')
-	[[ $n == "$IMPORT_ROWS" ]] || die "partnerhub imported $n figures, not $IMPORT_ROWS"
-	log "run $run: partnerhub import mobility: ${PH_MS[-1]} ms, peak RSS $((RSS_KB[-1] / 1024)) MB ($(cat "$TMP/import.out"))"
+# import_bench: the import runs; sets the figures of the summary.
+import_bench() {
+	# The catalog of the home whose file is imported, in a database of its own
+	# (copied afresh for every run), and the file.
+	log "import: catalog of $HOME_SLUG, and a CSV of $IMPORT_ROWS rows"
+	"$TMP/gen" -db "sqlite:$TMP/import-template.db" -homes 1 -activities "$ACTIVITIES" -rows 0 || die "gen failed"
+	"$TMP/gen" -out "$TMP/csv" -home "$HOME_SLUG" -activities "$ACTIVITIES" -rows "$IMPORT_ROWS" || die "gen failed"
+	CSV=$TMP/csv/mobility-$HOME_SLUG.csv
+	[[ ! -e $TMP/import-template.db-wal ]] || die "the template database was not checkpointed"
+	log "$(wc -c <"$CSV") bytes: $(head -c 200 "$CSV" | head -n 2 | tr '\n' ' ')"
 
-	sync
-	t0=$(now_ns)
-	sqlite3 "$TMP/sqlite3.db" <"$TMP/sqlite3-import.sql" >/dev/null || die "sqlite3 .import failed"
-	SQ_MS+=("$(ms_since "$t0")")
-	n=$(sqlite3 "$TMP/sqlite3.db" 'SELECT count(*) FROM mobility')
-	[[ $n == "$IMPORT_ROWS" ]] || die "sqlite3 imported $n rows, not $IMPORT_ROWS"
-	log "run $run: sqlite3 .import: ${SQ_MS[-1]} ms"
-done
-rm -f "$TMP"/import.db* "$TMP"/sqlite3.db*
-PH_IMPORT_MS=$(printf '%s\n' "${PH_MS[@]}" | median)
-SQ_IMPORT_MS=$(printf '%s\n' "${SQ_MS[@]}" | median)
-RSS_MAX_KB=$(printf '%s\n' "${RSS_KB[@]}" | sort -n | tail -n 1)
-PH_RPS=$(awk -v n="$IMPORT_ROWS" -v ms="$PH_IMPORT_MS" 'BEGIN {printf "%.0f", n / (ms / 1000)}')
-SQ_RPS=$(awk -v n="$IMPORT_ROWS" -v ms="$SQ_IMPORT_MS" 'BEGIN {printf "%.0f", n / (ms / 1000)}')
-IMPORT_RATIO=$(awk -v a="$PH_RPS" -v b="$SQ_RPS" 'BEGIN {printf "%.2f", a / b}')
-RSS_MB=$(awk -v k="$RSS_MAX_KB" 'BEGIN {printf "%.1f", k / 1024}')
+	# The same file into an equivalent table with the sqlite3 tool: the file's
+	# columns, the same NOT NULL and CHECK constraints, a unique index on the
+	# figure's key, WAL with synchronous=NORMAL as partnerhub opens SQLite.
+	# .import runs in one transaction, as partnerhub's import does.
+	cat >"$TMP/sqlite3-import.sql" <<-SQL
+	PRAGMA journal_mode = WAL;
+	PRAGMA synchronous = NORMAL;
+	CREATE TABLE mobility (
+	    partner     TEXT NOT NULL,
+	    institution TEXT,
+	    unit        TEXT,
+	    year        INTEGER NOT NULL CHECK (year BETWEEN 1900 AND 2200),
+	    direction   TEXT NOT NULL CHECK (direction = 'outbound' OR direction = 'inbound'),
+	    category    TEXT NOT NULL CHECK (category = 'undergraduate' OR category = 'graduate' OR category = 'faculty'
+	                                     OR category = 'staff' OR category = 'researcher'),
+	    programme   TEXT NOT NULL CHECK (programme = 'exchange' OR programme = 'short_programme' OR programme = 'joint_degree'
+	                                     OR programme = 'visit' OR programme = 'internship' OR programme = 'other'),
+	    count       INTEGER NOT NULL CHECK (count BETWEEN 0 AND 1000000)
+	);
+	CREATE UNIQUE INDEX mobility_key ON mobility (partner, institution, unit, year, direction, category, programme);
+	.import --csv --skip 1 '$CSV' mobility
+	SQL
+
+	for ((run = 1; run <= IMPORT_RUNS; run++)); do
+		rm -f "$TMP"/import.db* "$TMP"/sqlite3.db*
+		cp "$TMP/import-template.db" "$TMP/import.db"
+		sync
+		before=$(cpu_stat)
+		t0=$(now_ns)
+		if ! /usr/bin/time -v -o "$TMP/time.txt" "$TMP/partnerhub" import mobility -q -db "sqlite:$TMP/import.db" "$CSV" \
+			>"$TMP/import.out" 2>"$TMP/import.err"; then
+			tail -n 20 "$TMP/import.err" >&2
+			die "partnerhub import mobility failed"
+		fi
+		PH_MS+=("$(ms_since "$t0")")
+		after=$(cpu_stat)
+		RSS_KB+=("$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$TMP/time.txt")")
+		cpu=$(awk -F: '/(User|System) time \(seconds\)/ {s += $2} END {printf "%.2f", s}' "$TMP/time.txt")
+		PH_CPU+=("$cpu")
+		PH_OTHER+=("$(other_pct "$before" "$after" "$cpu")")
+		n=$(sqlite3 "$TMP/import.db" 'SELECT count(*) FROM mobility')
+		[[ $n == "$IMPORT_ROWS" ]] || die "partnerhub imported $n figures, not $IMPORT_ROWS"
+		log "run $run: partnerhub import mobility: ${PH_MS[-1]} ms, CPU ${PH_CPU[-1]} s, others ${PH_OTHER[-1]}% of the machine," \
+			"peak RSS $((RSS_KB[-1] / 1024)) MB ($(cat "$TMP/import.out"))"
+
+		sync
+		before=$(cpu_stat)
+		t0=$(now_ns)
+		/usr/bin/time -f '%U %S' -o "$TMP/time.txt" sqlite3 "$TMP/sqlite3.db" <"$TMP/sqlite3-import.sql" >/dev/null ||
+			die "sqlite3 .import failed"
+		SQ_MS+=("$(ms_since "$t0")")
+		after=$(cpu_stat)
+		cpu=$(awk '{printf "%.2f", $1 + $2}' "$TMP/time.txt")
+		SQ_CPU+=("$cpu")
+		SQ_OTHER+=("$(other_pct "$before" "$after" "$cpu")")
+		n=$(sqlite3 "$TMP/sqlite3.db" 'SELECT count(*) FROM mobility')
+		[[ $n == "$IMPORT_ROWS" ]] || die "sqlite3 imported $n rows, not $IMPORT_ROWS"
+		log "run $run: sqlite3 .import: ${SQ_MS[-1]} ms, CPU ${SQ_CPU[-1]} s, others ${SQ_OTHER[-1]}% of the machine"
+	done
+	rm -f "$TMP"/import.db* "$TMP"/sqlite3.db*
+	PH_IMPORT_MS=$(printf '%s\n' "${PH_MS[@]}" | median)
+	SQ_IMPORT_MS=$(printf '%s\n' "${SQ_MS[@]}" | median)
+	RSS_MAX_KB=$(printf '%s\n' "${RSS_KB[@]}" | sort -n | tail -n 1)
+	PH_RPS=$(awk -v n="$IMPORT_ROWS" -v ms="$PH_IMPORT_MS" 'BEGIN {printf "%.0f", n / (ms / 1000)}')
+	SQ_RPS=$(awk -v n="$IMPORT_ROWS" -v ms="$SQ_IMPORT_MS" 'BEGIN {printf "%.0f", n / (ms / 1000)}')
+	IMPORT_RATIO=$(awk -v a="$PH_RPS" -v b="$SQ_RPS" 'BEGIN {printf "%.2f", a / b}')
+	RSS_MB=$(awk -v k="$RSS_MAX_KB" 'BEGIN {printf "%.1f", k / 1024}')
+	PH_IMPORT_CPU=$(printf '%s\n' "${PH_CPU[@]}" | median)
+	SQ_IMPORT_CPU=$(printf '%s\n' "${SQ_CPU[@]}" | median)
+	IMPORT_NOISY=""
+	for o in "${PH_OTHER[@]}" "${SQ_OTHER[@]}"; do
+		((o <= NOISY_PCT)) || IMPORT_NOISY="noisy: other processes used up to $(printf '%s\n' "${PH_OTHER[@]}" "${SQ_OTHER[@]}" | sort -n | tail -n 1)% of the machine"
+	done
+}
+if ((IMPORT_RUNS > 0)); then
+	import_bench
+fi
 
 # --- statistics --------------------------------------------------------------
 
@@ -373,26 +420,34 @@ done
 
 # --- summary -----------------------------------------------------------------
 
-verdict "$PH_RPS >= $BAR_IMPORT_RPS"
-V_IMPORT=$VERDICT
-verdict "$RSS_MB < $BAR_RSS_MB"
-V_RSS=$VERDICT
+if ((IMPORT_RUNS > 0)); then
+	verdict "$PH_RPS >= $BAR_IMPORT_RPS"
+	V_IMPORT=$VERDICT
+	verdict "$RSS_MB < $BAR_RSS_MB"
+	V_RSS=$VERDICT
+fi
 {
 	echo
 	echo "partnerhub mobility at scale — $HOMES homes, $((HOMES * 100)) partners, $((HOMES * ACTIVITIES)) activities, $ROWS figures; $(nproc) CPUs"
 	echo "load average at the start: $LOADAVG_START"
 	echo
-	echo "generation (bench/gen -db: catalogs through ImportCatalog, figures through ImportMobility)"
-	printf '%s\n' "${GEN_ROWS[@]}"
-	echo
-	echo "import of a $IMPORT_ROWS-row CSV into SQLite, process start to exit, median of $IMPORT_RUNS runs"
-	printf '%-40s %9s %10s  %s\n' "" "seconds" "rows/s" "bar"
-	printf '%-40s %9.2f %10s  %s (>= %s rows/s)   runs: %s ms\n' "partnerhub import mobility -q" \
-		"$(awk -v ms="$PH_IMPORT_MS" 'BEGIN {print ms / 1000}')" "$PH_RPS" "$V_IMPORT" "$BAR_IMPORT_RPS" "${PH_MS[*]}"
-	printf '%-40s %9.2f %10s         runs: %s ms\n' "sqlite3 .import, equivalent table" \
-		"$(awk -v ms="$SQ_IMPORT_MS" 'BEGIN {print ms / 1000}')" "$SQ_RPS" "${SQ_MS[*]}"
-	printf '%-40s %9s %10s\n' "ratio partnerhub ÷ sqlite3 (rows/s)" "" "$IMPORT_RATIO"
-	printf '%-40s %9s MB         %s (< %s MB)   runs: %s kB\n' "peak RSS of partnerhub import (max)" "$RSS_MB" "$V_RSS" "$BAR_RSS_MB" "${RSS_KB[*]}"
+	if ((${#GEN_ROWS[@]})); then
+		echo "generation (bench/gen -db: catalogs through ImportCatalog, figures through ImportMobility)"
+		printf '%s\n' "${GEN_ROWS[@]}"
+		echo
+	fi
+	if ((IMPORT_RUNS > 0)); then
+		echo "import of a $IMPORT_ROWS-row CSV into SQLite, process start to exit, median of $IMPORT_RUNS runs"
+		printf '%-40s %9s %10s %8s  %s\n' "" "seconds" "rows/s" "CPU s" "bar"
+		printf '%-40s %9.2f %10s %8s  %s (>= %s rows/s)\n' "partnerhub import mobility -q" \
+			"$(awk -v ms="$PH_IMPORT_MS" 'BEGIN {print ms / 1000}')" "$PH_RPS" "$PH_IMPORT_CPU" "$V_IMPORT" "$BAR_IMPORT_RPS"
+		printf '%-40s %9.2f %10s %8s\n' "sqlite3 .import, equivalent table" \
+			"$(awk -v ms="$SQ_IMPORT_MS" 'BEGIN {print ms / 1000}')" "$SQ_RPS" "$SQ_IMPORT_CPU"
+		printf '%-40s %9s %10s\n' "ratio partnerhub ÷ sqlite3 (rows/s)" "" "$IMPORT_RATIO"
+		printf '%-40s %6s MB %10s %8s  %s (< %s MB)\n' "peak RSS of partnerhub import (max)" "$RSS_MB" "" "" "$V_RSS" "$BAR_RSS_MB"
+		echo "runs: partnerhub ${PH_MS[*]} ms (others ${PH_OTHER[*]} %); sqlite3 ${SQ_MS[*]} ms (others ${SQ_OTHER[*]} %);"
+		echo "      peak RSS ${RSS_KB[*]} kB${IMPORT_NOISY:+; $IMPORT_NOISY}"
+	fi
 	if ((${#STATS_ROWS[@]})); then
 		echo
 		echo "statistics endpoint over HTTP: $REQUESTS requests (after $WARMUP_REQUESTS) per shape, curl time_total;"
