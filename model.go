@@ -6,10 +6,23 @@ import (
 	"strings"
 )
 
-var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-
-// validSlug accepts lower-case ASCII words joined by hyphens, at most 64 bytes.
-func validSlug(s string) bool { return len(s) <= 64 && slugRE.MatchString(s) }
+// validSlug accepts lower-case ASCII words joined by hyphens, at most 64
+// bytes: ^[a-z0-9]+(-[a-z0-9]+)*$. A loop, not a regexp: an import checks
+// a slug on every row, and the regexp took a tenth of its time.
+func validSlug(s string) bool {
+	if s == "" || len(s) > 64 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case c == '-' && s[i-1] != '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 func validateSlug(errs FieldErrors, field, s string) {
 	switch {

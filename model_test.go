@@ -3,6 +3,7 @@ package partnerhub
 import (
 	"errors"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -142,4 +143,29 @@ func TestMobilityValidateAndAuthorize(t *testing.T) {
 			t.Errorf("%+v on %+v: %q, want %q", tc.u, tc.m, got, tc.code)
 		}
 	}
+}
+
+// slugPattern is the rule validSlug implements by hand.
+var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+func checkSlug(t *testing.T, s string) {
+	t.Helper()
+	want := len(s) <= 64 && slugPattern.MatchString(s)
+	if got := validSlug(s); got != want {
+		t.Errorf("validSlug(%q) = %v, the pattern says %v", s, got, want)
+	}
+}
+
+func TestValidSlug(t *testing.T) {
+	for _, s := range []string{"", "a", "pku", "seoul-national", "a-b-c", "0-9", "-a", "a-", "a--b", "A", "a_b", "a b",
+		"ü", "a\n", "\na", strings.Repeat("a", 64), strings.Repeat("a", 65), strings.Repeat("a-", 32) + "a", "-", "--"} {
+		checkSlug(t, s)
+	}
+}
+
+func FuzzValidSlug(f *testing.F) {
+	for _, s := range []string{"", "pku", "a-b", "a--b", "-a", "a-", "Z"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkSlug)
 }

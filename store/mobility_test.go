@@ -596,12 +596,18 @@ func TestMobilityImportCancelled(t *testing.T) {
 	})
 }
 
-// mobChecksKeys checks that the write connection checks foreign keys
-// again after an import (which turns the checks off in SQLite while it runs).
+// mobChecksKeys checks that the write connection checks foreign keys and
+// CHECK constraints again after an import (which turns both off in SQLite
+// while it runs).
 func mobChecksKeys(t *testing.T, db *store.DB) {
 	t.Helper()
-	if err := db.ExecForTest(context.Background(), `INSERT INTO user_units (user_id, unit_id) VALUES (987654, 987654)`); err == nil {
+	ctx := context.Background()
+	if err := db.ExecForTest(ctx, `INSERT INTO user_units (user_id, unit_id) VALUES (987654, 987654)`); err == nil {
 		t.Fatal("a row that refers to nothing was stored: foreign keys are not checked")
+	}
+	if err := db.ExecForTest(ctx, `INSERT INTO mobility (home_id, partner_id, year, direction, category, programme, count, created_at)
+		SELECT home_id, id, 2020, 'outbound', 'faculty', 'exchange', -1, CURRENT_TIMESTAMP FROM partners LIMIT 1`); err == nil {
+		t.Fatal("a negative count was stored: CHECK constraints are not checked")
 	}
 }
 
