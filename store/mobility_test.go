@@ -480,6 +480,33 @@ func TestMobilityImportRefused(t *testing.T) {
 				t.Fatalf("%+v: want the row of fresh[5], 7", p)
 			}
 		})
+		t.Run("duplicates and stored figures far apart in a large file", func(t *testing.T) {
+			// The repeats come up to 30,000 rows after what they repeat.
+			big := w.figures(rand.New(rand.NewPCG(7, 8)), 30000, 2023, 18) // years 2023–2040: none stored
+			figs := append(slices.Clone(big), big[1], big[1], big[20000], stored[3])
+			n := len(big)
+			res, err := db.ImportMobility(ctx, admin, mobHome, mobRows(figs), noFailures, nil)
+			if partnerhub.ErrorCode(err) != partnerhub.EInvalid || res.ProblemCount != 4 {
+				t.Fatalf("%d problems, %v", res.ProblemCount, err)
+			}
+			type got struct {
+				row  int
+				key  string
+				args string
+			}
+			var problems []got
+			for _, p := range res.Problems {
+				problems = append(problems, got{p.Row, p.Key, fmt.Sprint(p.Args...)})
+			}
+			want := []got{ // big[i] is at row i+2
+				{n + 2, "duplicate_figure", "3"}, {n + 3, "duplicate_figure", "3"},
+				{n + 4, "duplicate_figure", strconv.Itoa(20002)}, {n + 5, "figure_exists", ""},
+			}
+			if !slices.Equal(problems, want) {
+				t.Fatalf("problems %+v, want %+v", problems, want)
+			}
+			mobSame(t, db, before)
+		})
 		t.Run("the caller's rows failed", func(t *testing.T) {
 			res, err := db.ImportMobility(ctx, admin, mobHome, mobRows(fresh), func() bool { return true }, nil)
 			if partnerhub.ErrorCode(err) != partnerhub.EInvalid || res.ProblemCount != 0 || res.Rows != int64(len(fresh)) {
