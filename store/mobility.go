@@ -174,24 +174,14 @@ var (
 	directionNames = sortedNames(partnerhub.Directions)
 	categoryNames  = sortedNames(partnerhub.Categories)
 	programmeNames = sortedNames(partnerhub.MobilityProgrammes)
-	// the same, boxed once, so that filling the arguments of an INSERT
-	// does not allocate
+	// the same, boxed once, so that filling the arguments of the rollups'
+	// INSERT does not allocate
 	dirArgs, catArgs = boxed(directionNames), boxed(categoryNames)
-	smallArgs        = func() []any { // the indexes of the enums
-		out := make([]any, 16)
-		for i := range out {
-			out[i] = int64(i)
-		}
-		return out
-	}()
-	yearArgs = func() []any {
-		out := make([]any, partnerhub.MaxAcademicYear-partnerhub.MinAcademicYear+1)
-		for i := range out {
-			out[i] = int64(partnerhub.MinAcademicYear + i)
-		}
-		return out
-	}()
 )
+
+// packFigureValues keeps a count in 20 bits: this fails to compile when
+// the largest count no longer fits.
+const _ = uint(1<<20 - 1 - partnerhub.MaxMobilityCount)
 
 func sortedNames[T ~string](vs []T) []string {
 	out := make([]string, len(vs))
@@ -320,35 +310,51 @@ func (d *rollupDeltas) add(f *figure, delta int64) {
 	d.home[k] += delta
 }
 
-// write adds the deltas to the rollups, many rows a statement.
+// write adds the deltas to the rollups, many rows a statement; the
+// statement of a full batch is prepared once a table (an import can have
+// tens of thousands of rollup rows, and parsing the statement anew each
+// time took most of their time).
 func (d *rollupDeltas) write(e *editTx) error {
 	upsert := func(table, refCol string, deltas map[uint64]int64) error {
 		cols := []string{"home_id", "year", "direction", "category", "total"}
 		if refCol != "" {
 			cols = slices.Insert(cols, 2, refCol)
 		}
+		statement := func(n int) string {
+			row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+			return e.db.q("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
+				strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") +
+				" ON CONFLICT (" + strings.Join(cols[:len(cols)-1], ", ") + ") DO UPDATE SET total = " + table + ".total + excluded.total")
+		}
 		keys := slices.Sorted(maps.Keys(deltas)) // the same order every time: no deadlocks
 		keys = slices.DeleteFunc(keys, func(k uint64) bool { return deltas[k] == 0 })
+		var full *sql.Stmt
+		if len(keys) >= mobilityBatch {
+			var err error
+			if full, err = e.tx.PrepareContext(e.ctx, statement(mobilityBatch)); err != nil {
+				return fmt.Errorf("%s: %w", table, err)
+			}
+			defer full.Close()
+		}
+		args := make([]any, 0, mobilityBatch*len(cols))
 		for len(keys) > 0 {
 			n := min(len(keys), mobilityBatch)
-			var b strings.Builder
-			b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-			args := make([]any, 0, n*len(cols))
-			for i, k := range keys[:n] {
-				if i > 0 {
-					b.WriteString(", ")
-				}
+			args = args[:0]
+			for _, k := range keys[:n] {
 				dc := k & 15
 				args = append(args, e.homeID, int64(k>>4&511)+partnerhub.MinAcademicYear)
 				if refCol != "" {
 					args = append(args, int64(k>>13))
 				}
 				args = append(args, dirArgs[dc/uint64(len(categoryNames))], catArgs[dc%uint64(len(categoryNames))], deltas[k])
-				b.WriteString("(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")")
 			}
-			conflict := strings.Join(cols[:len(cols)-1], ", ")
-			b.WriteString(" ON CONFLICT (" + conflict + ") DO UPDATE SET total = " + table + ".total + excluded.total")
-			if _, err := e.exec(b.String(), args...); err != nil {
+			var err error
+			if n == mobilityBatch {
+				_, err = full.ExecContext(e.ctx, args...)
+			} else {
+				_, err = e.tx.ExecContext(e.ctx, statement(n), args...)
+			}
+			if err != nil {
 				return fmt.Errorf("%s: %w", table, err)
 			}
 			keys = keys[n:]
@@ -552,7 +558,7 @@ func newMobilityImport(e *editTx, actor *partnerhub.User, res *ImportResult) (*m
 		im.full.Close()
 		return nil, err
 	}
-	im.args = make([]any, 2+8*mobilityBatch)
+	im.args = make([]any, 2+4*mobilityBatch)
 	return im, nil
 }
 
@@ -561,52 +567,58 @@ func (im *mobilityImport) close() {
 	im.lookup.Close()
 }
 
-// mobilityInsertSQL inserts n figures: the home and the time are the first
-// two parameters, shared by every row; the others are not numbered (SQLite
-// looks a numbered parameter's name up in a list, so binding hundreds of
-// them takes time that grows with the square of their number). Direction,
-// category and programme are passed as their indexes and written as text
-// by a CASE: binding text costs SQLite an allocation and a copy, and the
-// import a fifth of its time. A figure whose key is stored already is left
-// out, and found afterwards: in PostgreSQL a unique violation would abort
-// the transaction.
+// mobilityInsertSQL inserts n figures. The home and the time are the
+// first two parameters, shared by every row; each figure then has four:
+// partner, institution and unit ids (NULL for none) and packFigureValues.
+// Every parameter costs the SQLite driver three calls into the library,
+// so the fewer the faster: packing the values took a tenth off an import.
+// The later parameters are not numbered (SQLite looks a numbered
+// parameter's name up in a list, so binding hundreds of them takes time
+// that grows with the square of their number). A figure whose key is
+// stored already is left out, and found afterwards: in PostgreSQL a unique
+// violation would abort the transaction.
 func (db *DB) mobilityInsertSQL(n int) string {
 	p := 2
 	param := func() string {
 		p++
 		if db.dialect.numbered {
-			return "$" + strconv.Itoa(p)
+			return "$" + strconv.Itoa(p) + "::bigint" // else PostgreSQL takes it for text
 		}
 		return "?"
 	}
-	text := func(names []string) string {
+	text := func(shift int, names []string) string {
 		var b strings.Builder
-		if db.dialect.numbered {
-			b.WriteString("CASE CAST(" + param() + " AS INTEGER)") // else PostgreSQL takes it for text
-		} else {
-			b.WriteString("CASE " + param())
-		}
+		b.WriteString("CASE column4 >> " + strconv.Itoa(shift) + " & 15")
 		for i, name := range names {
 			b.WriteString(" WHEN " + strconv.Itoa(i) + " THEN '" + name + "'")
 		}
 		b.WriteString(" END")
 		return b.String()
 	}
-	first := "(?1, ?2, "
-	if db.dialect.numbered {
-		first = "($1, $2, "
-	}
 	var b strings.Builder
-	b.WriteString(`INSERT INTO mobility (home_id, created_at, partner_id, institution_id, unit_id, year, direction, category, programme, count) VALUES `)
+	home, now := "?1", "?2"
+	if db.dialect.numbered {
+		home, now = "$1::bigint", "$2::timestamptz"
+	}
+	b.WriteString(`INSERT INTO mobility (home_id, created_at, partner_id, institution_id, unit_id, year, direction, category, programme, count) SELECT ` +
+		home + ", " + now + ", column1, column2, column3, column4 >> 32, " +
+		text(28, directionNames) + ", " + text(24, categoryNames) + ", " + text(20, programmeNames) + ", column4 & 1048575 FROM (VALUES ")
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(first + param() + ", " + param() + ", " + param() + ", " + param() + ", " +
-			text(directionNames) + ", " + text(categoryNames) + ", " + text(programmeNames) + ", " + param() + ")")
+		b.WriteString("(" + param() + ", " + param() + ", " + param() + ", " + param() + ")")
 	}
-	b.WriteString(" ON CONFLICT DO NOTHING")
+	// WHERE true: else SQLite would read ON as the start of a join's ON.
+	b.WriteString(") AS v WHERE true ON CONFLICT DO NOTHING")
 	return b.String()
+}
+
+// packFigureValues packs a figure's year, direction, category, programme
+// (as indexes into directionNames, categoryNames and programmeNames) and
+// count into one integer, as mobilityInsertSQL takes them apart.
+func packFigureValues(f *figure) int64 {
+	return int64(f.year)<<32 | int64(f.dir)<<28 | int64(f.cat)<<24 | int64(f.prog)<<20 | f.count
 }
 
 // problem counts a problem and lists it.
@@ -803,15 +815,13 @@ func (im *mobilityImport) flush(batch []packedFigure) error {
 		return err
 	}
 	n := len(batch)
-	args := im.args[:2+8*n]
+	args := im.args[:2+4*n]
 	args[0], args[1] = e.homeID, e.now
 	var f figure
 	for i := range batch {
 		im.refs.unpack(&batch[i], &f)
-		a := args[2+8*i : 10+8*i]
-		a[0], a[1], a[2] = f.partner.id, f.inst.nullID(), f.unit.nullID()
-		a[3], a[4], a[5], a[6] = yearArgs[f.year-partnerhub.MinAcademicYear], smallArgs[f.dir], smallArgs[f.cat], smallArgs[f.prog]
-		a[7] = f.count
+		a := args[2+4*i : 6+4*i]
+		a[0], a[1], a[2], a[3] = f.partner.id, f.inst.nullID(), f.unit.nullID(), packFigureValues(&f)
 	}
 	var res sql.Result
 	var err error
