@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Takes the README's screenshots: home, partners, a partner, the matrix and
-# the map, in Japanese and English, at 390 px and 1280 px wide, into
+# Takes the README's screenshots: home, partners, a partner, the matrix, the
+# map, the statistics and the mobility import page, in Japanese and English, at 390 px and 1280 px wide, into
 # docs/screenshots/. Needs Debian's chromium and fonts-noto-cjk (without the
 # font every Japanese character renders as an empty box).
 set -euo pipefail
@@ -49,3 +49,7 @@ for lang in en ja; do
     shot "stats-partner-$lang-$width" "/$lang/stats/partners/snu" "$width" "$([ "$width" = 390 ] && echo 2400 || echo 2000)"
   done
 done
+# The mobility import page needs a signed-in user: the browser test signs in
+# and takes its pictures.
+PARTNERHUB_SCREENSHOTS="$PWD/docs/screenshots" go test -count=1 -run 'TestBrowserEditing$' ./web/ >/dev/null
+ls docs/screenshots/mobility-import-*.png

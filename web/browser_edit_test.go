@@ -1,7 +1,9 @@
 package web
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -67,15 +69,36 @@ func TestBrowserEditing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{"/en/edit/activity/ntu-joint-conference-2019", "/ja/edit/activity/new", "/ja/edit/partner/ntu",
+	signedIn := []string{"/en/edit/activity/ntu-joint-conference-2019", "/ja/edit/activity/new", "/ja/edit/partner/ntu",
 		"/en/edit/team/ntu/3", "/ja/edit/agreement/snu-mou", "/en/edit/institution/tohoku", "/ja/edit/unit/iog",
 		"/en/history/activity/ntu-joint-conference-2019", "/ja/admin/bin", "/en/admin/audit", "/ja/activities/ntu-joint-conference-2019",
-		"/ja/mobility/import", "/en/edit/mobility/new"} {
-		do(t, ctx, chromedp.Navigate(ed.URL+path), chromedp.WaitReady(chromedp.CSS("footer")))
+		"/ja/mobility/import", "/en/mobility/import", "/en/edit/mobility/new", "/ja/edit/mobility/new"}
+	for _, path := range signedIn {
+		do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(ed.URL+path), chromedp.WaitReady(chromedp.CSS("footer")))
 		for _, v := range runAxe(t, ctx, axe).serious() {
 			t.Errorf("%s: %s", path, v)
 		}
+		// Nor do they scroll sideways on a phone.
+		do(t, ctx, chromedp.EmulateViewport(360, 800), chromedp.Navigate(ed.URL+path), chromedp.WaitReady(chromedp.CSS("footer")))
+		if overflow := get(t, ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`)); overflow > 0 {
+			t.Errorf("%s scrolls sideways by %dpx at 360px", path, overflow)
+		}
 	}
+	// PARTNERHUB_SCREENSHOTS=dir keeps pictures of the signed-in pages
+	// (docs/screenshots.sh sets it): a headless browser alone cannot sign in.
+	if dir := os.Getenv("PARTNERHUB_SCREENSHOTS"); dir != "" {
+		for _, lang := range []string{"en", "ja"} {
+			for _, width := range []int64{1280, 390} {
+				do(t, ctx, chromedp.EmulateViewport(width, 900), chromedp.Navigate(ed.URL+"/"+lang+"/mobility/import"),
+					chromedp.WaitReady(chromedp.CSS("footer")))
+				png := get(t, ctx, chromedp.FullScreenshot(100))
+				if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("mobility-import-%s-%d.png", lang, width)), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	do(t, ctx, chromedp.EmulateViewport(1280, 900))
 	do(t, ctx, chromedp.Navigate(ed.URL+"/en/edit/partner/ytu"),
 		chromedp.Click(chromedp.CSS(`form.delete-form button`)))
 	arrive(t, ctx, "/en/admin/bin?deleted=ytu")
