@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Takes the README's screenshots: home, partners, a partner, the matrix, the
-# map, the statistics and the mobility import page, in Japanese and English, at 390 px and 1280 px wide, into
-# docs/screenshots/. Needs Debian's chromium and fonts-noto-cjk (without the
-# font every Japanese character renders as an empty box).
+# map, the statistics and the mobility import page, in Japanese and English,
+# at 390 px and 1280 px wide, into docs/screenshots/. Needs Debian's
+# chromium and fonts-noto-cjk (without the font every Japanese character
+# renders as an empty box).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
