@@ -39,24 +39,9 @@ DB=$TMP/partnerhub.db
 PH_PID=""
 STATIC_PID=""
 
-log() { printf '== %s\n' "$*" >&2; }
-die() {
-	printf 'http.sh: %s\n' "$*" >&2
-	exit 2
-}
-
-# stop PID: SIGTERM, wait for it to exit (SIGKILL after 10 s).
-stop() {
-	local pid=$1 i
-	[[ -n $pid ]] || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 1000; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.01
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
+NAME=http.sh
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 cleanup() {
 	local rc=$?
@@ -67,23 +52,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# port_free PORT: nothing accepts connections on 127.0.0.1:PORT.
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-now_ns() { date +%s%N; }
-
-# wait_ok URL PID [SECONDS]: polls URL until it answers 200; fails when PID
-# exits or the time is up.
-wait_ok() {
-	local url=$1 pid=$2 secs=${3:-30} deadline
-	deadline=$(($(now_ns) + secs * 1000000000))
-	until [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" || true) == 200 ]]; do
-		kill -0 "$pid" 2>/dev/null || return 1
-		(($(now_ns) < deadline)) || return 1
-		sleep 0.05
-	done
-}
 
 # start_partnerhub: starts partnerhub serve on $DB at $PH_ADDR; sets PH_PID.
 # Its log (JSON lines) goes to $TMP/partnerhub.log.
@@ -100,15 +68,7 @@ stop_partnerhub() {
 # --- setup -------------------------------------------------------------------
 
 command -v curl >/dev/null || die "curl is required"
-if ! command -v wrk >/dev/null; then
-	log "installing wrk"
-	SUDO=""
-	[[ $(id -u) == 0 ]] || SUDO=sudo
-	if ! $SUDO apt-get install -y wrk >&2; then
-		$SUDO apt-get update >&2
-		$SUDO apt-get install -y wrk >&2
-	fi
-fi
+ensure wrk wrk
 
 log "building into $TMP"
 (cd "$ROOT" && go build -o "$TMP/partnerhub" ./cmd/partnerhub && go build -o "$TMP/static" ./bench/static) ||
@@ -177,23 +137,7 @@ wrk_run() {
 	[[ -n $REQS && -n $P99_MS ]] || die "could not parse wrk output of $url"
 }
 
-ROWS=()       # one formatted line per compared path
-FAILED=0
-
-# holds COND: the awk condition COND is true.
-holds() { awk "BEGIN {exit !($1)}"; }
-
-# verdict COND: prints PASS or FAIL, and remembers a failure.
-# (Call it directly, not in $(...), so that FAILED is kept.)
-VERDICT=""
-verdict() {
-	if holds "$1"; then
-		VERDICT=PASS
-	else
-		VERDICT=FAIL
-		FAILED=1
-	fi
-}
+ROWS=() # one formatted line per compared path
 
 # compare PATH: loads PATH on partnerhub, then on a static server holding
 # the bytes partnerhub answered for PATH (same Content-Type), and records a
@@ -274,7 +218,7 @@ for ((run = 1; run <= COLD_RUNS; run++)); do
 	COLD+=($(((t1 - t0) / 1000000)))
 	stop_partnerhub
 done
-COLD_MEDIAN=$(printf '%s\n' "${COLD[@]}" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
+COLD_MEDIAN=$(printf '%s\n' "${COLD[@]}" | median)
 
 # --- summary -----------------------------------------------------------------
 

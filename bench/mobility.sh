@@ -59,24 +59,9 @@ PG_CREATED=0
 PG_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB?sslmode=disable"
 PG_ARGS=(-h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER")
 
-log() { printf '== %s\n' "$*" >&2; }
-die() {
-	printf 'mobility.sh: %s\n' "$*" >&2
-	exit 2
-}
-
-# stop PID: SIGTERM, wait for it to exit (SIGKILL after 10 s).
-stop() {
-	local pid=$1 i
-	[[ -n $pid ]] || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 1000; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.01
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
+NAME=mobility.sh
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 cleanup() {
 	local rc=$?
@@ -94,12 +79,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-now_ns() { date +%s%N; }
-# ms_since T0: milliseconds from T0 (ns) to now.
-ms_since() { echo $((($(now_ns) - $1) / 1000000)); }
-holds() { awk "BEGIN {exit !($1)}"; }
-
 # Other work on the machine shows in every figure: for each import run the
 # summary gives the share of the machine's CPU that processes other than
 # the one measured used meanwhile (from /proc/stat). Above NOISY_PCT the run
@@ -116,47 +95,6 @@ other_pct() {
 		o = (($3 - $1) - $5 * hz) / ($4 - $2) * 100
 		printf "%.0f", o < 0 ? 0 : o
 	}'
-}
-
-FAILED=0
-VERDICT=""
-# verdict COND: PASS or FAIL into VERDICT, remembering a failure (call it
-# directly, not in $(...), so that FAILED is kept).
-verdict() {
-	if holds "$1"; then
-		VERDICT=PASS
-	else
-		VERDICT=FAIL
-		FAILED=1
-	fi
-}
-
-# median / p95 of the numbers on stdin (nearest rank).
-median() { sort -g | awk '{v[NR] = $1} END {if (NR) print v[int((NR + 1) / 2)]}'; }
-p95() { sort -g | awk '{v[NR] = $1} END {if (NR) {i = int(NR * 0.95); if (i < NR * 0.95) i++; print v[i]}}'; }
-
-# wait_ok URL PID SECONDS: polls URL until it answers 200; fails when PID
-# exits or the time is up.
-wait_ok() {
-	local url=$1 pid=$2 secs=$3 deadline
-	deadline=$(($(now_ns) + secs * 1000000000))
-	until [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" || true) == 200 ]]; do
-		kill -0 "$pid" 2>/dev/null || return 1
-		(($(now_ns) < deadline)) || return 1
-		sleep 0.05
-	done
-}
-
-# ensure PACKAGE COMMAND: apt-get install PACKAGE when COMMAND is missing.
-ensure() {
-	[[ -x $2 ]] || command -v "$2" >/dev/null && return 0
-	log "installing $1"
-	local sudo=""
-	[[ $(id -u) == 0 ]] || sudo=sudo
-	if ! $sudo apt-get install -y "$1" >&2; then
-		$sudo apt-get update >&2
-		$sudo apt-get install -y "$1" >&2
-	fi
 }
 
 # --- setup -------------------------------------------------------------------
