@@ -1090,10 +1090,8 @@ func (db *DB) ListMobility(ctx context.Context, home string, f MobilityFilter, l
 		return nil, 0, err
 	}
 	defer tx.Rollback()
-	var homeID int64
-	if err := tx.QueryRowContext(ctx, db.q(`SELECT id FROM home_institutions WHERE slug = ?`), home).Scan(&homeID); err == sql.ErrNoRows {
-		return nil, 0, notFound("error.home_not_found", home)
-	} else if err != nil {
+	homeID, err := db.homeID(ctx, tx, home)
+	if err != nil {
 		return nil, 0, err
 	}
 	where := ` WHERE m.home_id = ?`
@@ -1256,9 +1254,7 @@ func (db *DB) Stats(ctx context.Context, q partnerhub.StatsQuery) ([]partnerhub.
 	}
 	var homeID int64
 	if q.Home != "" {
-		if err := tx.QueryRowContext(ctx, db.q(`SELECT id FROM home_institutions WHERE slug = ?`), q.Home).Scan(&homeID); err == sql.ErrNoRows {
-			return nil, notFound("error.home_not_found", q.Home)
-		} else if err != nil {
+		if homeID, err = db.homeID(ctx, tx, q.Home); err != nil {
 			return nil, err
 		}
 		add("r.home_id = ?", homeID)
