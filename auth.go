@@ -157,6 +157,19 @@ func AuthorizeMobility(u *User, m *Mobility, team func(partner string) []string)
 	return Errorf(EForbidden, "error.forbidden_role")
 }
 
+// AuthorizeHome refuses a user of another home institution. The web
+// server of a home signs in only that home's users; the store checks
+// again, whatever the caller.
+func AuthorizeHome(u *User, home string) error {
+	if u == nil || u.Disabled {
+		return Errorf(EUnauthorized, "error.unauthorized")
+	}
+	if u.Home != home {
+		return Errorf(EForbidden, "error.forbidden_home", home)
+	}
+	return nil
+}
+
 // CanReadDrafts reports whether a user sees unpublished records.
 func CanReadDrafts(u *User) bool { return u != nil && !u.Disabled }
 

@@ -27,6 +27,9 @@ func (db *DB) Apply(ctx context.Context, c partnerhub.Change) (int, error) {
 		if err := e.home(c.Home); err != nil {
 			return err
 		}
+		if err := partnerhub.AuthorizeHome(c.Actor, c.Home); err != nil {
+			return err
+		}
 		var err error
 		version, err = e.apply(h, c)
 		return err

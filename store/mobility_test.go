@@ -286,7 +286,27 @@ func TestMobilityStats(t *testing.T) {
 		}
 		tr.put(mobHome, figs...)
 		other := w.figures(rng, 1000, 2018, 5)
-		mobImport(t, db, admin, mobOther, other)
+		// An administrator of one home writes nothing into another's.
+		before := mobSnapshot(t, db)
+		if _, err := db.ImportMobility(ctx, admin, mobOther, mobRows(other), noFailures, nil); partnerhub.ErrorCode(err) != partnerhub.EForbidden {
+			t.Fatalf("import into another home: %v", err)
+		}
+		if err := db.PutMobility(ctx, admin, mobOther, other[0]); partnerhub.ErrorCode(err) != partnerhub.EForbidden {
+			t.Fatalf("a figure into another home: %v", err)
+		}
+		if err := db.DeleteMobility(ctx, admin, mobOther, figs[0]); partnerhub.ErrorCode(err) != partnerhub.EForbidden {
+			t.Fatalf("a figure of another home into the bin: %v", err)
+		}
+		if _, err := db.Apply(ctx, partnerhub.Change{Actor: admin, Home: mobOther, Entity: partnerhub.EntityActivity, Action: partnerhub.ActionDelete,
+			Key: "ntu-joint-conference-2019", Version: 1}); partnerhub.ErrorCode(err) != partnerhub.EForbidden {
+			t.Fatalf("a change to another home: %v", err)
+		}
+		if c, err := db.Catalog(ctx, mobOther); err != nil || !slices.ContainsFunc(c.Activities, func(a partnerhub.Activity) bool { return a.Slug == "ntu-joint-conference-2019" }) {
+			t.Fatalf("the other home's activity is gone: %v", err)
+		}
+		mobSame(t, db, before)
+		otherAdmin := &partnerhub.User{Home: mobOther, Email: "system", Role: partnerhub.RoleAdmin}
+		mobImport(t, db, otherAdmin, mobOther, other)
 		tr.put(mobOther, other...)
 		mobCompare(t, db, tr, w, 5)
 
