@@ -169,3 +169,22 @@ func FuzzValidSlug(f *testing.F) {
 	}
 	f.Fuzz(checkSlug)
 }
+
+func TestAuthorizeHome(t *testing.T) {
+	for _, tc := range []struct {
+		u    *User
+		want string
+	}{
+		{nil, EUnauthorized},
+		{&User{Home: "utokyo", Role: RoleAdmin, Disabled: true}, EUnauthorized},
+		{&User{Home: "kyoto", Role: RoleAdmin}, EForbidden},
+		{&User{Role: RoleAdmin}, EForbidden},
+	} {
+		if got := ErrorCode(AuthorizeHome(tc.u, "utokyo")); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.u, got, tc.want)
+		}
+	}
+	if err := AuthorizeHome(&User{Home: "utokyo", Role: RoleViewer}, "utokyo"); err != nil {
+		t.Errorf("a user of the home: %v", err)
+	}
+}
