@@ -30,3 +30,14 @@ func (db *DB) ExecForTest(ctx context.Context, q string) error {
 	_, err := db.write.ExecContext(ctx, q)
 	return err
 }
+
+// MigrateToForTest brings the schema up to version, not further: for tests
+// of a migration on data stored before it.
+func (db *DB) MigrateToForTest(ctx context.Context, version int64) error {
+	p, err := db.provider()
+	if err != nil {
+		return err
+	}
+	_, err = p.UpTo(ctx, version)
+	return err
+}

@@ -176,7 +176,7 @@ var (
 	programmeNames = sortedNames(partnerhub.MobilityProgrammes)
 	// the same, boxed once, so that filling the arguments of the rollups'
 	// INSERT does not allocate
-	dirArgs, catArgs = boxed(directionNames), boxed(categoryNames)
+	dirArgs, catArgs, progArgs = boxed(directionNames), boxed(categoryNames), boxed(programmeNames)
 )
 
 // packFigureValues keeps a count in 20 bits: this fails to compile when
@@ -294,19 +294,21 @@ func (e *editTx) lockMobility() error {
 
 // rollupDeltas are changes to the rollups, summed in memory and written
 // once. The keys pack a year (offset from MinAcademicYear, 9 bits), a
-// direction and a category (4 bits), and a partner's or unit's id above.
+// direction and a category (4 bits), and a partner's or unit's id or a
+// programme's index above.
 type rollupDeltas struct {
-	partner, unit, home map[uint64]int64
+	partner, unit, programme, home map[uint64]int64
 }
 
 func newRollupDeltas() *rollupDeltas {
-	return &rollupDeltas{partner: map[uint64]int64{}, unit: map[uint64]int64{}, home: map[uint64]int64{}}
+	return &rollupDeltas{partner: map[uint64]int64{}, unit: map[uint64]int64{}, programme: map[uint64]int64{}, home: map[uint64]int64{}}
 }
 
 func (d *rollupDeltas) add(f *figure, delta int64) {
 	k := uint64(f.year-partnerhub.MinAcademicYear)<<4 | uint64(f.dir)*uint64(len(categoryNames)) + uint64(f.cat)
 	d.partner[uint64(f.partner.id)<<13|k] += delta
 	d.unit[uint64(f.unit.id)<<13|k] += delta // unit.id is 0 for none
+	d.programme[uint64(f.prog)<<13|k] += delta
 	d.home[k] += delta
 }
 
@@ -315,7 +317,9 @@ func (d *rollupDeltas) add(f *figure, delta int64) {
 // tens of thousands of rollup rows, and parsing the statement anew each
 // time took most of their time).
 func (d *rollupDeltas) write(e *editTx) error {
-	upsert := func(table, refCol string, deltas map[uint64]int64) error {
+	// upsert writes the deltas of a table; ref gives the value of its
+	// refCol (if any) from a key.
+	upsert := func(table, refCol string, ref func(uint64) any, deltas map[uint64]int64) error {
 		cols := []string{"home_id", "year", "direction", "category", "total"}
 		if refCol != "" {
 			cols = slices.Insert(cols, 2, refCol)
@@ -344,7 +348,7 @@ func (d *rollupDeltas) write(e *editTx) error {
 				dc := k & 15
 				args = append(args, e.homeID, int64(k>>4&511)+partnerhub.MinAcademicYear)
 				if refCol != "" {
-					args = append(args, int64(k>>13))
+					args = append(args, ref(k>>13))
 				}
 				args = append(args, dirArgs[dc/uint64(len(categoryNames))], catArgs[dc%uint64(len(categoryNames))], deltas[k])
 			}
@@ -361,13 +365,17 @@ func (d *rollupDeltas) write(e *editTx) error {
 		}
 		return nil
 	}
-	if err := upsert("mobility_by_partner", "partner_id", d.partner); err != nil {
+	id := func(v uint64) any { return int64(v) }
+	if err := upsert("mobility_by_partner", "partner_id", id, d.partner); err != nil {
 		return err
 	}
-	if err := upsert("mobility_by_unit", "unit_id", d.unit); err != nil {
+	if err := upsert("mobility_by_unit", "unit_id", id, d.unit); err != nil {
 		return err
 	}
-	return upsert("mobility_by_home", "", d.home)
+	if err := upsert("mobility_by_programme", "programme", func(v uint64) any { return progArgs[v] }, d.programme); err != nil {
+		return err
+	}
+	return upsert("mobility_by_home", "", nil, d.home)
 }
 
 // ---- import ----------------------------------------------------------------
@@ -1205,9 +1213,24 @@ type statsSource struct {
 // that holds every dimension grouped or filtered by answers.
 var statsSources = []statsSource{
 	{table: "mobility_by_home", total: "total", dims: []string{partnerhub.DimHome, partnerhub.DimYear, partnerhub.DimDirection, partnerhub.DimCategory}},
+	{table: "mobility_by_programme", total: "total", dims: []string{partnerhub.DimHome, partnerhub.DimYear, partnerhub.DimProgramme, partnerhub.DimDirection, partnerhub.DimCategory}},
 	{table: "mobility_by_partner", total: "total", dims: []string{partnerhub.DimHome, partnerhub.DimYear, partnerhub.DimPartner, partnerhub.DimDirection, partnerhub.DimCategory}},
 	{table: "mobility_by_unit", total: "total", dims: []string{partnerhub.DimHome, partnerhub.DimYear, partnerhub.DimUnit, partnerhub.DimDirection, partnerhub.DimCategory}},
 	{table: "mobility", total: "count", dims: partnerhub.Dimensions, live: true},
+}
+
+// statsSourceFor is the first source that holds every dimension needed.
+func statsSourceFor(need map[string]bool) statsSource {
+	for _, s := range statsSources {
+		covers := true
+		for d := range need {
+			covers = covers && slices.Contains(s.dims, d)
+		}
+		if covers {
+			return s
+		}
+	}
+	return statsSources[len(statsSources)-1]
 }
 
 // statsColumn is the column of a dimension, in every source (the table is
@@ -1231,7 +1254,8 @@ var statsColumn = map[string]string{
 // institutions (q.Home ""), partners and units with the same slug or code
 // are one group. Stats answers from the smallest rollup that holds every
 // dimension grouped or filtered by, and reads the figures themselves only
-// for the programme.
+// for the programme together with a partner or a unit (then the unique
+// index narrows the scan to the home's figures, or the partner's).
 func (db *DB) Stats(ctx context.Context, q partnerhub.StatsQuery) ([]partnerhub.StatsRow, error) {
 	errs := partnerhub.FieldErrors{}
 	need := map[string]bool{}
@@ -1349,17 +1373,7 @@ func (db *DB) Stats(ctx context.Context, q partnerhub.StatsQuery) ([]partnerhub.
 	if q.ToYear != 0 {
 		add("r.year <= ?", q.ToYear)
 	}
-	src := statsSources[len(statsSources)-1]
-	for _, s := range statsSources {
-		covers := true
-		for d := range need {
-			covers = covers && slices.Contains(s.dims, d)
-		}
-		if covers {
-			src = s
-			break
-		}
-	}
+	src := statsSourceFor(need)
 	if src.live {
 		where = append(where, "r.deleted_at IS NULL")
 	}
@@ -1443,6 +1457,9 @@ var rollupSQL = []struct{ table, cols, query string }{
 	{"mobility_by_unit", "home_id, year, unit_id, direction, category, total",
 		`SELECT home_id, year, COALESCE(unit_id, 0), direction, category, sum(count) FROM mobility WHERE deleted_at IS NULL
 		GROUP BY home_id, year, COALESCE(unit_id, 0), direction, category`},
+	{"mobility_by_programme", "home_id, year, programme, direction, category, total",
+		`SELECT home_id, year, programme, direction, category, sum(count) FROM mobility WHERE deleted_at IS NULL
+		GROUP BY home_id, year, programme, direction, category`},
 	{"mobility_by_home", "home_id, year, direction, category, total",
 		`SELECT home_id, year, direction, category, sum(count) FROM mobility WHERE deleted_at IS NULL
 		GROUP BY home_id, year, direction, category`},
@@ -1522,7 +1539,7 @@ func (db *DB) RebuildMobilityRollups(ctx context.Context) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if db.dialect.name == "postgres" {
 			// Writers of figures wait until the rollups are whole again.
-			if _, err := tx.ExecContext(ctx, `LOCK TABLE mobility, mobility_by_partner, mobility_by_unit, mobility_by_home IN EXCLUSIVE MODE`); err != nil {
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE mobility, mobility_by_partner, mobility_by_unit, mobility_by_programme, mobility_by_home IN EXCLUSIVE MODE`); err != nil {
 				return err
 			}
 		}

@@ -185,6 +185,10 @@ var dumpTables = []dumpTable{
 		refs: []dumpRef{dumpHomeRef}, cols: dumpCols(
 			dcol("home_id", dumpInt), dcol("year", dumpInt), dcol("unit_id", dumpInt), dcol("direction", dumpText),
 			dcol("category", dumpText), dcol("total", dumpInt))},
+	{name: "mobility_by_programme", pk: []string{"home_id", "year", "programme", "direction", "category"},
+		refs: []dumpRef{dumpHomeRef}, cols: dumpCols(
+			dcol("home_id", dumpInt), dcol("year", dumpInt), dcol("programme", dumpText), dcol("direction", dumpText),
+			dcol("category", dumpText), dcol("total", dumpInt))},
 	{name: "mobility_by_home", pk: []string{"home_id", "year", "direction", "category"},
 		refs: []dumpRef{dumpHomeRef}, cols: dumpCols(
 			dcol("home_id", dumpInt), dcol("year", dumpInt), dcol("direction", dumpText), dcol("category", dumpText),
