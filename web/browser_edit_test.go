@@ -84,7 +84,7 @@ func TestBrowserEditing(t *testing.T) {
 			t.Errorf("%s scrolls sideways by %dpx at 360px", path, overflow)
 		}
 	}
-	// PARTNERHUB_SCREENSHOTS=dir keeps pictures of the signed-in pages
+	// PARTNERHUB_SCREENSHOTS=dir keeps pictures of the mobility import page
 	// (docs/screenshots.sh sets it): a headless browser alone cannot sign in.
 	if dir := os.Getenv("PARTNERHUB_SCREENSHOTS"); dir != "" {
 		for _, lang := range []string{"en", "ja"} {
