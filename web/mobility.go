@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"html/template"
 	"iter"
@@ -167,6 +168,7 @@ var statsViews = map[string][]string{
 	"year_direction": {partnerhub.DimYear, partnerhub.DimDirection},
 	"year_category":  {partnerhub.DimYear, partnerhub.DimCategory},
 	"phase":          {partnerhub.DimYear, partnerhub.DimDirection},
+	"programmes":     {partnerhub.DimProgramme},
 	"partners":       {partnerhub.DimPartner},
 	"units":          {partnerhub.DimUnit},
 }
@@ -253,6 +255,14 @@ func (s *Server) statsCharts(ctx context.Context, v *view, f statsFilter) ([]sta
 	}
 	charts = append(charts, statsChart{View: "phase", SVG: phaseBar.SVG(), Table: phaseBar.Table()})
 
+	// Which kinds of programme the people moved in: exchange, short
+	// programmes, joint degrees...
+	byProg, err := m.Stats(ctx, s.query(f, partnerhub.DimProgramme))
+	if err != nil {
+		return nil, 0, err
+	}
+	charts = append(charts, s.ranked(v, "programmes", v.P.T("stats.chart.programmes"), partnerhub.DimProgramme, byProg, len(byProg)))
+
 	// The top ten partners, or, on a partner's page, its units.
 	dim, view, title := partnerhub.DimPartner, "partners", v.P.T("stats.chart.partners")
 	if f.Partner != "" {
@@ -262,14 +272,22 @@ func (s *Server) statsCharts(ctx context.Context, v *view, f statsFilter) ([]sta
 	if err != nil {
 		return nil, 0, err
 	}
-	slices.SortStableFunc(top, func(a, b partnerhub.StatsRow) int { return int(b.Total - a.Total) })
-	hb := chart.HBar{Title: title, Width: 720, Lang: lang, XLabel: v.P.T("stats.people"), Empty: empty, Series: chart.Series{Name: v.P.T("stats.people")}}
-	for _, r := range top[:min(10, len(top))] {
+	charts = append(charts, s.ranked(v, view, title, dim, top, 10))
+	return charts, total, nil
+}
+
+// ranked draws the n largest groups of rows (grouped by dim alone) as
+// horizontal bars, largest first.
+func (s *Server) ranked(v *view, view, title, dim string, rows []partnerhub.StatsRow, n int) statsChart {
+	rows = slices.Clone(rows)
+	slices.SortStableFunc(rows, func(a, b partnerhub.StatsRow) int { return cmp.Compare(b.Total, a.Total) })
+	hb := chart.HBar{Title: title, Width: 720, Lang: string(v.Lang), XLabel: v.P.T("stats.people"), Empty: v.P.T("stats.empty"),
+		Series: chart.Series{Name: v.P.T("stats.people")}}
+	for _, r := range rows[:min(n, len(rows))] {
 		hb.Categories = append(hb.Categories, s.keyLabel(v, dim, r.Keys[0]))
 		hb.Series.Values = append(hb.Series.Values, float64(r.Total))
 	}
-	charts = append(charts, statsChart{View: view, SVG: hb.SVG(), Table: hb.Table()})
-	return charts, total, nil
+	return statsChart{View: view, SVG: hb.SVG(), Table: hb.Table()}
 }
 
 func joinAll[T ~string](vs []T) []string {
@@ -310,7 +328,7 @@ func (s *Server) exportStats(v *view, q url.Values) (transfer.Table, error) {
 	q.Del("view")
 	dims, ok := statsViews[view]
 	if !ok {
-		return transfer.Table{}, (partnerhub.FieldErrors{"view": {Key: "one_of", Args: []any{"year_direction, year_category, phase, partners, units"}}}).Err()
+		return transfer.Table{}, (partnerhub.FieldErrors{"view": {Key: "one_of", Args: []any{"year_direction, year_category, phase, programmes, partners, units"}}}).Err()
 	}
 	f, errs := parseStatsFilter(v.X, q)
 	if err := errs.Err(); err != nil {

@@ -80,6 +80,13 @@ func TestMobilityImportAndStatistics(t *testing.T) {
 	if r := ed.send(t, "GET", "/en/export/stats?format=csv&view=year_direction&partner=ntu", nil); r.status != 200 || !strings.Contains(r.body, "2022,Inbound,30") {
 		t.Fatalf("stats CSV: %d %q", r.status, r.body)
 	}
+	// By kind of programme: 12 in exchanges, 30 in short programmes.
+	if r := ed.send(t, "GET", "/ja/export/stats?format=csv&view=programmes&partner=ntu", nil); r.status != 200 ||
+		!strings.Contains(r.body, "短期プログラム,30") || !strings.Contains(r.body, "交換留学,12") {
+		t.Fatalf("stats by programme CSV: %d %q", r.status, r.body)
+	}
+	wantPage200("/en/stats", "By kind of programme")
+	wantPage200("/ja/stats/units/agr", "プログラムの種類別")
 	if r := ed.send(t, "GET", "/en/export/mobility?format=csv&unit=agr", nil); r.status != 200 || !strings.Contains(r.body, "National Taiwan University") {
 		t.Fatalf("figures CSV: %d %q", r.status, r.body)
 	}
