@@ -223,7 +223,7 @@ func (s *Server) importProgress(lang partnerhub.Lang) http.HandlerFunc {
 			if p.Column != "" {
 				line += " [" + p.Column + "]"
 			}
-			jv.Problems = append(jv.Problems, line+": "+v.P.T(p.Key, p.Args...))
+			jv.Problems = append(jv.Problems, v.P.T("import.problem", line, v.P.T(p.Key, p.Args...)))
 		}
 		err := job.err
 		job.mu.Unlock()
@@ -233,6 +233,11 @@ func (s *Server) importProgress(lang partnerhub.Lang) http.HandlerFunc {
 			switch {
 			case err == nil:
 				jv.OK = true
+			case errors.As(err, &e) && e.Message == "error.import_rejected" && len(jv.Problems) > 0:
+				// The list says it, with the count of the file's problems
+				// and the store's together (the store's error counts its own).
+			case errors.As(err, &e) && e.Message == "error.import_rejected":
+				jv.Message = v.P.T("error.import_rejected", jv.Count)
 			case errors.As(err, &e) && e.Code != partnerhub.EInternal:
 				jv.Message = v.P.Error(e)
 			default:

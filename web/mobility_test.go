@@ -154,6 +154,52 @@ func TestBrowserMobilityImport(t *testing.T) {
 	if total := get(t, ctx, chromedp.Text(chromedp.CSS(`main p[role="status"]`))); total != "210 people in all" {
 		t.Fatalf("total %q", total)
 	}
+
+	// A file with mistakes, in Japanese: nothing is added, and each
+	// problem is listed by row and column in Japanese.
+	bad := filepath.Join(dir, "間違い.csv")
+	if err := os.WriteFile(bad, []byte("パートナー,部局,年度,方向,区分,プログラム,人数\n"+
+		"国立台湾大学,農,2023,受入,大学院生,交換留学,5\n"+
+		"存在しない大学,農,2023,派遣,大学院生,交換留学,5\n"+
+		"NTU,農,二〇二三,派遣,大学院生,交換留学,5\n"+
+		"NTU,農,2024,派遣,大学院生,交換留学,-3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx,
+		chromedp.Navigate(ed.URL+"/ja/mobility/import"),
+		chromedp.SetUploadFiles(chromedp.CSS(`input[type="file"]`), []string{bad}),
+		chromedp.Click(chromedp.CSS(`form.edit-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("ol.problems")),
+	)
+	problems := get(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("ol.problems li")].map(li => li.textContent)`))
+	if len(problems) != 3 || !strings.HasPrefix(problems[0], "3行目") || !strings.Contains(problems[0], "存在しない大学") ||
+		!strings.HasPrefix(problems[1], "4行目") || !strings.Contains(problems[1], "年度") || !strings.HasPrefix(problems[2], "5行目") {
+		t.Fatalf("problems %q", problems)
+	}
+	if msg := get(t, ctx, chromedp.Text(chromedp.CSS("main .alert"))); !strings.HasPrefix(msg, "3 件の問題があるため、何も追加していません") || strings.Contains(msg, "0 件") {
+		t.Fatalf("page %q", msg)
+	}
+	if n := bars(); n <= before {
+		t.Fatal("the statistics lost the figures imported before")
+	}
+	if total := get(t, ctx, chromedp.Text(chromedp.CSS(`main p[role="status"]`))); total != "210 people in all" {
+		t.Fatalf("total after the refused file %q", total)
+	}
+	// PARTNERHUB_SCREENSHOTS=dir keeps pictures of the refused file's page
+	// (docs/screenshots.sh sets it).
+	if dir := os.Getenv("PARTNERHUB_SCREENSHOTS"); dir != "" {
+		for _, width := range []int64{1280, 390} {
+			do(t, ctx, chromedp.EmulateViewport(width, 900),
+				chromedp.Navigate(ed.URL+"/ja/mobility/import"),
+				chromedp.SetUploadFiles(chromedp.CSS(`input[type="file"]`), []string{bad}),
+				chromedp.Click(chromedp.CSS(`form.edit-form button[type="submit"]`)),
+				chromedp.WaitVisible(chromedp.CSS("ol.problems")))
+			png := get(t, ctx, chromedp.FullScreenshot(100))
+			if err := os.WriteFile(filepath.Join(dir, "mobility-import-refused-ja-"+itoa(int(width))+".png"), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
