@@ -5,6 +5,7 @@ import (
 	"context"
 	"html/template"
 	"iter"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -328,7 +329,7 @@ func (s *Server) exportStats(v *view, q url.Values) (transfer.Table, error) {
 	q.Del("view")
 	dims, ok := statsViews[view]
 	if !ok {
-		return transfer.Table{}, (partnerhub.FieldErrors{"view": {Key: "one_of", Args: []any{"year_direction, year_category, phase, programmes, partners, units"}}}).Err()
+		return transfer.Table{}, (partnerhub.FieldErrors{"view": {Key: "one_of", Args: []any{strings.Join(slices.Sorted(maps.Keys(statsViews)), ", ")}}}).Err()
 	}
 	f, errs := parseStatsFilter(v.X, q)
 	if err := errs.Err(); err != nil {

@@ -85,6 +85,10 @@ func TestMobilityImportAndStatistics(t *testing.T) {
 		!strings.Contains(r.body, "短期プログラム,30") || !strings.Contains(r.body, "交換留学,12") {
 		t.Fatalf("stats by programme CSV: %d %q", r.status, r.body)
 	}
+	if r := ed.send(t, "GET", "/en/export/stats?format=csv&view=nope", nil); r.status != 400 ||
+		!strings.Contains(r.body, "phase, programmes, units, year_category, year_direction") {
+		t.Fatalf("unknown view: %d %q", r.status, r.body)
+	}
 	wantPage200("/en/stats", "By kind of programme")
 	wantPage200("/ja/stats/units/agr", "プログラムの種類別")
 	if r := ed.send(t, "GET", "/en/export/mobility?format=csv&unit=agr", nil); r.status != 200 || !strings.Contains(r.body, "National Taiwan University") {
