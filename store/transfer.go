@@ -26,6 +26,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -227,6 +228,15 @@ func dumpCols(parts ...any) []dumpColumn {
 		}
 	}
 	return out
+}
+
+// olderExports are the schema versions before this binary's whose exports
+// Import still reads, each with the tables added since: tables that hold
+// only what the import computes again from the others (rollups). An
+// export of any other older version is imported with the release that
+// wrote it, then migrated.
+var olderExports = map[int64][]string{
+	3: {"mobility_by_programme"},
 }
 
 // dumpTableByName indexes dumpTables.
@@ -605,12 +615,14 @@ func appendJSONString(b []byte, s string) []byte {
 // ---- import ----------------------------------------------------------------
 
 // Import reads a document written by Export into this database, which must
-// be migrated to the same schema version and hold no data (else EConflict
-// "error.import_not_empty"). The document is read and checked whole first:
-// a wrong format, a schema version other than this binary's, an unknown or
-// missing table or column, a value of the wrong type, a duplicate key or a
-// reference to a row that is not in the document is an EInvalid error whose
-// fields are keyed like "tables.partners[3].slug" (rows counted from 0).
+// be migrated to this binary's schema version and hold no data (else
+// EConflict "error.import_not_empty"). The document is read and checked
+// whole first: a wrong format, a schema version other than this binary's
+// or one of olderExports (whose missing tables are computed at the end),
+// an unknown or missing table or column, a value of the wrong type, a
+// duplicate key or a reference to a row that is not in the document is an
+// EInvalid error whose fields are keyed like "tables.partners[3].slug"
+// (rows counted from 0).
 // Then every row is inserted in one transaction, ids as they are; in
 // PostgreSQL each identity sequence is moved past the largest id. Any
 // failure rolls everything back: nothing is stored.
@@ -644,6 +656,14 @@ func (db *DB) Import(ctx context.Context, r io.Reader) error {
 		for i := range dumpTables {
 			if err := db.importTable(ctx, tx, &dumpTables[i], doc.rows[dumpTables[i].name]); err != nil {
 				return err
+			}
+		}
+		// The tables an older export lacks, computed from the others.
+		for _, r := range rollupSQL {
+			if doc.schemaSet && slices.Contains(olderExports[doc.schema], r.table) {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO `+r.table+` (`+r.cols+`) `+r.query); err != nil {
+					return fmt.Errorf("import %s: %w", r.table, err)
+				}
 			}
 		}
 		if db.dialect.name == "postgres" {
@@ -685,7 +705,7 @@ func (db *DB) checkExport(data []byte) (*importDoc, error) {
 		switch {
 		case doc.schema > binary:
 			return nil, partnerhub.Errorf(partnerhub.EInvalid, "error.import_schema_newer", doc.schema, binary)
-		case doc.schema < binary:
+		case doc.schema < binary && olderExports[doc.schema] == nil:
 			return nil, partnerhub.Errorf(partnerhub.EInvalid, "error.import_schema_older", doc.schema, binary)
 		}
 	}
@@ -834,7 +854,7 @@ func parseExport(data []byte) (*importDoc, *importProblems, error) {
 		}
 		seen[name] = true
 		t, ok := dumpTableByName[name]
-		if !ok {
+		if !ok || doc.schemaSet && slices.Contains(olderExports[doc.schema], name) {
 			p.Add(path, "import_unknown_table")
 			return
 		}
@@ -844,7 +864,7 @@ func parseExport(data []byte) (*importDoc, *importProblems, error) {
 		return doc, p, nil
 	}
 	for _, t := range dumpTables {
-		if !seen[t.name] {
+		if !seen[t.name] && !(doc.schemaSet && slices.Contains(olderExports[doc.schema], t.name)) {
 			p.Add("tables."+t.name, "import_missing_table")
 		}
 	}

@@ -324,6 +324,13 @@ func TestImportRefusesBrokenDocuments(t *testing.T) {
 			{"newer format", edit(func(d xferDoc) { d["format_version"] = 2 }), "error.import_format_version", "", ""},
 			{"newer schema", edit(func(d xferDoc) { d["schema_version"] = 999 }), "error.import_schema_newer", "", ""},
 			{"older schema", edit(func(d xferDoc) { d["schema_version"] = 1 }), "error.import_schema_older", "", ""},
+			{"schema 3 with a table it did not have", edit(func(d xferDoc) { d["schema_version"] = 3 }), "error.import_invalid",
+				"tables.mobility_by_programme", "import_unknown_table"},
+			{"schema 3 without a table it had", edit(func(d xferDoc) {
+				d["schema_version"] = 3
+				delete(d.tables(), "mobility_by_programme")
+				delete(d.tables(), "mobility_by_unit")
+			}), "error.import_invalid", "tables.mobility_by_unit", "import_missing_table"},
 			{"unknown top-level key", edit(func(d xferDoc) { d["exported_by"] = "me" }), "error.import_invalid", "exported_by", "import_unknown_key"},
 			{"unknown table", edit(func(d xferDoc) { d.tables()["planets"] = []any{} }), "error.import_invalid", "tables.planets", "import_unknown_table"},
 			{"missing table", edit(func(d xferDoc) { delete(d.tables(), "audit_events") }), "error.import_invalid", "tables.audit_events", "import_missing_table"},
