@@ -189,6 +189,20 @@ func TestBrowserMobilityImport(t *testing.T) {
 	if total := get(t, ctx, chromedp.Text(chromedp.CSS(`main p[role="status"]`))); total != "210 people in all" {
 		t.Fatalf("total after the refused file %q", total)
 	}
+	// On a phone the charts scroll sideways, and say so; on a wide screen
+	// they fit, and the hint is not shown.
+	hint := func(width int64) string {
+		do(t, ctx, chromedp.EmulateViewport(width, 900), chromedp.Navigate(ed.URL+"/ja/stats"), chromedp.WaitReady(chromedp.CSS("footer")))
+		return get(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector(".scroll-hint")).display + " " +
+			(document.querySelector(".chart-block").scrollWidth > document.querySelector(".chart-block").clientWidth)`))
+	}
+	if got := hint(360); got != "block true" {
+		t.Errorf("at 360px: hint and overflow %q", got)
+	}
+	if got := hint(1280); got != "none false" {
+		t.Errorf("at 1280px: hint and overflow %q", got)
+	}
+	do(t, ctx, chromedp.EmulateViewport(1280, 900))
 	// PARTNERHUB_SCREENSHOTS=dir keeps pictures of the refused file's page
 	// (docs/screenshots.sh sets it).
 	if dir := os.Getenv("PARTNERHUB_SCREENSHOTS"); dir != "" {
