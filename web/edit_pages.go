@@ -60,15 +60,15 @@ type conflictField struct {
 	Now   string
 }
 
-// requireUser answers for a page that needs someone signed in: it sends the
-// visitor to the sign-in page and reports false.
-func (s *Server) requireUser(w http.ResponseWriter, r *http.Request, lang partnerhub.Lang) (*partnerhub.User, bool) {
+// privateView is the view of a page that needs someone signed in; it sends
+// anyone else to the sign-in page (and back afterwards) and reports false.
+func (s *Server) privateView(w http.ResponseWriter, r *http.Request, lang partnerhub.Lang) (*view, bool) {
 	u := s.user(r)
 	if u == nil {
 		http.Redirect(w, r, "/"+string(lang)+"/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return nil, false
 	}
-	return u, true
+	return s.newPrivateView(r, lang, u), true
 }
 
 // editKey is the key of the record an edit URL names.
@@ -82,11 +82,10 @@ func editKey(r *http.Request) string {
 func (s *Server) editForm(lang partnerhub.Lang, entity string) http.HandlerFunc {
 	spec := forms[entity]
 	return func(w http.ResponseWriter, r *http.Request) {
-		u, ok := s.requireUser(w, r, lang)
+		v, ok := s.privateView(w, r, lang)
 		if !ok {
 			return
 		}
-		v := s.newPrivateView(r, lang, u)
 		key := editKey(r)
 		fp := &formPage{Entity: entity, Key: key, Fields: spec.fields(v), Values: url.Values{}}
 		if key == "" {
@@ -132,11 +131,11 @@ const maxFormBytes = 256 << 10
 func (s *Server) editSave(lang partnerhub.Lang, entity string) http.HandlerFunc {
 	spec := forms[entity]
 	return func(w http.ResponseWriter, r *http.Request) {
-		u, ok := s.requireUser(w, r, lang)
+		v, ok := s.privateView(w, r, lang)
 		if !ok {
 			return
 		}
-		v := s.newPrivateView(r, lang, u)
+		u := v.User
 		key := editKey(r)
 		fp := &formPage{Entity: entity, Key: key, Fields: spec.fields(v)}
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
@@ -308,11 +307,11 @@ func nonEmpty(vs []string) []string {
 
 func (s *Server) editDelete(lang partnerhub.Lang, entity string, action partnerhub.Action) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		u, ok := s.requireUser(w, r, lang)
+		v, ok := s.privateView(w, r, lang)
 		if !ok {
 			return
 		}
-		v := s.newPrivateView(r, lang, u)
+		u := v.User
 		key := r.PathValue("key")
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 		version, _ := strconv.Atoi(r.PostFormValue("version"))
@@ -380,11 +379,10 @@ func shorten(v any) string {
 
 func (s *Server) historyPage(lang partnerhub.Lang) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		u, ok := s.requireUser(w, r, lang)
+		v, ok := s.privateView(w, r, lang)
 		if !ok {
 			return
 		}
-		v := s.newPrivateView(r, lang, u)
 		entity, key := r.PathValue("entity"), r.PathValue("key")
 		if r.PathValue("phase") != "" {
 			key = r.PathValue("partner") + "/" + r.PathValue("phase")
@@ -405,11 +403,11 @@ func (s *Server) historyPage(lang partnerhub.Lang) http.HandlerFunc {
 
 // requireAdmin answers for a page that only admins may open.
 func (s *Server) requireAdmin(w http.ResponseWriter, r *http.Request, lang partnerhub.Lang) (*view, bool) {
-	u, ok := s.requireUser(w, r, lang)
+	v, ok := s.privateView(w, r, lang)
 	if !ok {
 		return nil, false
 	}
-	v := s.newPrivateView(r, lang, u)
+	u := v.User
 	if u.Role != partnerhub.RoleAdmin {
 		s.privatePage(w, r, v, s.errorPage(v, partnerhub.Errorf(partnerhub.EForbidden, "error.admins_only")))
 		return nil, false

@@ -80,22 +80,21 @@ func (j *jobs) get(id string) *importJob {
 
 func (s *Server) importForm(lang partnerhub.Lang) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		u, ok := s.requireUser(w, r, lang)
+		v, ok := s.privateView(w, r, lang)
 		if !ok {
 			return
 		}
-		v := s.newPrivateView(r, lang, u)
 		s.privatePage(w, r, v, &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Data: map[string]any{}})
 	}
 }
 
 func (s *Server) importUpload(lang partnerhub.Lang) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		u, ok := s.requireUser(w, r, lang)
+		v, ok := s.privateView(w, r, lang)
 		if !ok {
 			return
 		}
-		v := s.newPrivateView(r, lang, u)
+		u := v.User
 		fail := func(status int, msg string) {
 			s.privatePage(w, r, v, &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Status: status, Data: map[string]any{"Error": msg}})
 		}
@@ -202,11 +201,11 @@ type jobView struct {
 
 func (s *Server) importProgress(lang partnerhub.Lang) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		u, ok := s.requireUser(w, r, lang)
+		v, ok := s.privateView(w, r, lang)
 		if !ok {
 			return
 		}
-		v := s.newPrivateView(r, lang, u)
+		u := v.User
 		job := s.jobs.get(r.PathValue("id"))
 		if job == nil || job.Owner != u.ID {
 			s.privatePage(w, r, v, s.errorPage(v, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")))
