@@ -496,14 +496,7 @@ func (db *DB) bulkTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		}
 	}
 	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return commit(tx, err, fn)
 }
 
 // packedFigure is a figure of an import in 24 bytes. Its key is packed so
@@ -1112,9 +1105,9 @@ func (db *DB) ListMobility(ctx context.Context, home string, f MobilityFilter, l
 	}
 	where := ` WHERE m.home_id = ?`
 	args := []any{homeID}
-	add := func(cond string, v any) {
+	add := func(cond string, v ...any) {
 		where += " AND " + cond
-		args = append(args, v)
+		args = append(args, v...)
 	}
 	if f.InBin {
 		where += ` AND m.deleted_at IS NOT NULL`
@@ -1142,21 +1135,7 @@ func (db *DB) ListMobility(ctx context.Context, home string, f MobilityFilter, l
 	if err := errs.Err(); err != nil {
 		return nil, 0, err
 	}
-	if f.Direction != "" {
-		add("m.direction = ?", string(f.Direction))
-	}
-	if f.Category != "" {
-		add("m.category = ?", string(f.Category))
-	}
-	if f.Programme != "" {
-		add("m.programme = ?", string(f.Programme))
-	}
-	if f.FromYear != 0 {
-		add("m.year >= ?", f.FromYear)
-	}
-	if f.ToYear != 0 {
-		add("m.year <= ?", f.ToYear)
-	}
+	addMobilityFilters(add, "m", f.Direction, f.Category, f.Programme, f.FromYear, f.ToYear)
 	var total int64
 	if err := tx.QueryRowContext(ctx, db.q(`SELECT count(*) FROM mobility m`+where), args...).Scan(&total); err != nil {
 		return nil, 0, err
@@ -1178,6 +1157,28 @@ func (db *DB) ListMobility(ctx context.Context, home string, f MobilityFilter, l
 		out = append(out, m)
 	}
 	return out, total, rows.Err()
+}
+
+// addMobilityFilters adds to a query the conditions of the filters a list
+// and a statistics query share (checked by checkMobilityFilters), on the
+// columns of table alias t.
+func addMobilityFilters(add func(cond string, v ...any), t string, dir partnerhub.Direction, cat partnerhub.Category,
+	prog partnerhub.MobilityProgramme, from, to int) {
+	if dir != "" {
+		add(t+".direction = ?", string(dir))
+	}
+	if cat != "" {
+		add(t+".category = ?", string(cat))
+	}
+	if prog != "" {
+		add(t+".programme = ?", string(prog))
+	}
+	if from != 0 {
+		add(t+".year >= ?", from)
+	}
+	if to != 0 {
+		add(t+".year <= ?", to)
+	}
 }
 
 // checkMobilityFilters checks the filters a list and a statistics query share.
@@ -1359,20 +1360,8 @@ func (db *DB) Stats(ctx context.Context, q partnerhub.StatsQuery) ([]partnerhub.
 	}
 	if q.Programme != "" {
 		need[partnerhub.DimProgramme] = true
-		add("r.programme = ?", string(q.Programme))
 	}
-	if q.Direction != "" {
-		add("r.direction = ?", string(q.Direction))
-	}
-	if q.Category != "" {
-		add("r.category = ?", string(q.Category))
-	}
-	if q.FromYear != 0 {
-		add("r.year >= ?", q.FromYear)
-	}
-	if q.ToYear != 0 {
-		add("r.year <= ?", q.ToYear)
-	}
+	addMobilityFilters(add, "r", q.Direction, q.Category, q.Programme, q.FromYear, q.ToYear)
 	src := statsSourceFor(need)
 	if src.live {
 		where = append(where, "r.deleted_at IS NULL")

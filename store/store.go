@@ -177,6 +177,12 @@ func (db *DB) q(query string) string { return db.dialect.rebind(query) }
 // tx runs fn in a write transaction, rolled back unless fn returns nil.
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
+	return commit(tx, err, fn)
+}
+
+// commit runs fn in tx, just begun (unless err says it could not be), and
+// commits it, or rolls it back when fn fails.
+func commit(tx *sql.Tx, err error, fn func(*sql.Tx) error) error {
 	if err != nil {
 		return err
 	}
