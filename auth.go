@@ -79,18 +79,6 @@ func ValidatePassword(pw string) error {
 	return errs.Err()
 }
 
-// Entities that can be edited, by the names the audit log and the API use.
-const (
-	EntityInstitution = "institution"
-	EntityUnit        = "unit"
-	EntityPartner     = "partner"
-	EntityTeam        = "team" // a partner's team and tier in one phase
-	EntityAgreement   = "agreement"
-	EntityActivity    = "activity"
-	EntityUser        = "user"
-	EntityMobility    = "mobility" // a mobility figure, or an import of many
-)
-
 // Action is a kind of write.
 type Action string
 
@@ -99,6 +87,8 @@ const (
 	ActionUpdate  Action = "update"
 	ActionDelete  Action = "delete"
 	ActionRestore Action = "restore"
+	// ActionTransition moves a workflow's record by a verb.
+	ActionTransition Action = "transition"
 )
 
 // Authorize answers who may do what. It is the one place where roles are
@@ -108,7 +98,7 @@ const (
 // partners are the partners the record concerns, before and after the
 // change; team returns the unit codes of a partner's team in the current
 // phase.
-func Authorize(u *User, action Action, entity string, partners []string, team func(partner string) []string) error {
+func Authorize(u *User, action Action, entity Entity, partners []string, team func(partner string) []string) error {
 	if u == nil {
 		return Errorf(EUnauthorized, "error.unauthorized")
 	}
@@ -180,20 +170,24 @@ type AuditEvent struct {
 	UserID  int64     `json:"user_id"` // 0 for the system (built-in data, imports)
 	Actor   string    `json:"actor"`
 	Action  Action    `json:"action"`
-	Entity  string    `json:"entity"`
+	Entity  Entity    `json:"entity"`
 	Key     string    `json:"key"`
 	Version int       `json:"version"` // of the record after the write
 	Before  []byte    `json:"before"`  // JSON of the record, nil on create
 	After   []byte    `json:"after"`   // JSON of the record, nil on delete
+	// Verb and Comment are a transition's, empty for other actions.
+	Verb    Verb   `json:"verb,omitempty"`
+	Comment string `json:"comment,omitempty"`
 }
 
 // AuditFilter selects audit events; zero fields select all.
 type AuditFilter struct {
-	Entity, Key, Actor string
-	Action             Action
-	Since, Until       time.Time
-	Limit              int
-	Before             int64 // events with a smaller ID, for paging
+	Entity       Entity
+	Key, Actor   string
+	Action       Action
+	Since, Until time.Time
+	Limit        int
+	Before       int64 // events with a smaller ID, for paging
 }
 
 // TeamDoc is a partner's team and tier in one phase, edited as one record.

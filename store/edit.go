@@ -17,9 +17,12 @@ import (
 // conflict that carries the current record), writes, and appends the audit
 // event. It returns the record's new version.
 func (db *DB) Apply(ctx context.Context, c partnerhub.Change) (int, error) {
-	h, ok := entities[c.Entity]
+	k, ok := kinds[c.Entity]
 	if !ok {
 		return 0, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
+	}
+	if err := c.Check(); err != nil {
+		return 0, err
 	}
 	var version int
 	err := db.tx(ctx, func(tx *sql.Tx) error {
@@ -31,7 +34,7 @@ func (db *DB) Apply(ctx context.Context, c partnerhub.Change) (int, error) {
 			return err
 		}
 		var err error
-		version, err = e.apply(h, c)
+		version, err = k.apply(e, c)
 		return err
 	})
 	return version, err
@@ -109,52 +112,82 @@ func (e *editTx) team(partner string) []string {
 
 // state is a record as stored: the record, its version, and whether it is
 // in the bin.
-type state struct {
-	rec     any
+type state[R partnerhub.Record] struct {
+	rec     R
 	version int
 	deleted bool
 }
 
-// entity is how one kind of record is stored.
-type entity struct {
+// kind is how one kind of record is stored. Its functions take the record's
+// own type, so the compiler checks each against the record it stores.
+type kind[R partnerhub.Record] struct {
 	table  string // "" when the record has no row of its own (a team)
 	keyCol string
 	home   bool // the table has a home_id
 	// load returns the record with key, or nil when there is none.
-	load func(e *editTx, key string) (*state, error)
-	// key is the key of a record.
-	key func(rec any) string
-	// partners are the partners a record concerns, for authorization.
-	partners func(rec any) []string
+	load func(e *editTx, key string) (*state[R], error)
 	// save writes a record (create or update) and returns field errors for
 	// references that do not resolve.
-	save func(e *editTx, rec any, create bool, version int) (partnerhub.FieldErrors, error)
+	save func(e *editTx, rec R, create bool, version int) (partnerhub.FieldErrors, error)
+	// deletable and restorable, when set, refuse a deletion or a restore
+	// that would break what other records need.
+	deletable  func(e *editTx, key string) error
+	restorable func(e *editTx, rec R) error
 }
 
-var entities = map[string]*entity{}
+// recordKind is a kind whatever its record type: what Apply and Record
+// need of it.
+type recordKind interface {
+	apply(e *editTx, c partnerhub.Change) (int, error)
+	// record returns the record with key, or nil when there is none.
+	record(e *editTx, key string) (rec partnerhub.Record, deleted bool, err error)
+}
 
-func (e *editTx) apply(h *entity, c partnerhub.Change) (int, error) {
-	key := c.Key
-	if c.Action == partnerhub.ActionCreate {
-		if c.Record == nil {
+// kinds are the kinds the Editor writes; a test checks that every kind of
+// partnerhub.Edited is here.
+var kinds = map[partnerhub.Entity]recordKind{
+	partnerhub.EntityInstitution: &kind[*partnerhub.Institution]{table: "institutions", keyCol: "slug",
+		load: loadInstitution, save: saveInstitution, deletable: institutionUnused},
+	partnerhub.EntityUnit: &kind[*partnerhub.Unit]{table: "units", keyCol: "code", home: true,
+		load: loadUnit, save: saveUnit, deletable: unitUnused, restorable: unitMarkFree},
+	partnerhub.EntityPartner: &kind[*partnerhub.Partner]{table: "partners", keyCol: "slug", home: true,
+		load: loadPartner, save: savePartner},
+	partnerhub.EntityTeam:      &kind[*partnerhub.TeamDoc]{load: loadTeam, save: saveTeam},
+	partnerhub.EntityAgreement: &kind[*partnerhub.Agreement]{table: "agreements", keyCol: "slug", home: true, load: loadAgreement, save: saveAgreement},
+	partnerhub.EntityActivity:  &kind[*partnerhub.Activity]{table: "activities", keyCol: "slug", home: true, load: loadActivity, save: saveActivity},
+}
+
+func (k *kind[R]) record(e *editTx, key string) (partnerhub.Record, bool, error) {
+	s, err := k.load(e, key)
+	if err != nil || s == nil {
+		return nil, false, err
+	}
+	return s.rec, s.deleted, nil
+}
+
+func (k *kind[R]) apply(e *editTx, c partnerhub.Change) (int, error) {
+	var rec R
+	if c.Record != nil {
+		r, ok := c.Record.(R)
+		if !ok {
 			return 0, partnerhub.Errorf(partnerhub.EInvalid, "error.invalid")
 		}
-		key = h.key(c.Record)
+		rec = r
 	}
-	cur, err := h.load(e, key)
+	key := c.Key
+	if c.Action == partnerhub.ActionCreate {
+		key = rec.Key()
+	}
+	cur, err := k.load(e, key)
 	if err != nil {
 		return 0, err
 	}
-	var before any
-	if cur != nil {
-		before = cur.rec
-	}
 	partners := []string{}
-	if before != nil {
-		partners = append(partners, h.partners(before)...)
+	if cur != nil {
+		partners = append(partners, cur.rec.PartnerSlugs()...)
 	}
 	if c.Record != nil {
-		partners = append(partners, h.partners(c.Record)...)
+		partners = append(partners, rec.PartnerSlugs()...)
 	}
 	slices.Sort(partners)
 	partners = slices.Compact(partners)
@@ -170,45 +203,60 @@ func (e *editTx) apply(h *entity, c partnerhub.Change) (int, error) {
 			if cur.deleted {
 				key = "error.exists_in_bin"
 			}
-			return 0, &partnerhub.Error{Code: partnerhub.EConflict, Message: key, Args: []any{h.key(c.Record)}, Current: cur.rec}
+			return 0, &partnerhub.Error{Code: partnerhub.EConflict, Message: key, Args: []any{rec.Key()}, Current: cur.rec}
 		}
-		if err := validate(c.Record); err != nil {
+		if err := rec.Validate(); err != nil {
 			return 0, err
 		}
 		version = 1
 		if cur != nil { // a team "created" for a phase updates its partner
 			version = cur.version + 1
 		}
-		fields, err := h.save(e, c.Record, true, version)
-		if err != nil {
-			return 0, err
-		}
-		if err := fields.Err(); err != nil {
+		if err := k.write(e, rec, true, version); err != nil {
 			return 0, err
 		}
 	case partnerhub.ActionUpdate:
-		if cur == nil || cur.deleted {
-			return 0, partnerhub.Errorf(partnerhub.ENotFound, "error.record_not_found", key)
+		if err := live(cur, key, c.Version); err != nil {
+			return 0, err
 		}
-		if cur.version != c.Version {
-			return 0, &partnerhub.Error{Code: partnerhub.EConflict, Message: "error.stale", Args: []any{c.Version, cur.version}, Current: cur.rec}
+		if rec.Key() != key {
+			return 0, (partnerhub.FieldErrors{c.Entity.KeyField(): {Key: "cannot_change"}}).Err()
 		}
-		if h.key(c.Record) != key {
-			return 0, (partnerhub.FieldErrors{keyField(c.Entity): {Key: "cannot_change"}}).Err()
-		}
-		if err := validate(c.Record); err != nil {
+		if err := rec.Validate(); err != nil {
 			return 0, err
 		}
 		version = cur.version + 1
-		fields, err := h.save(e, c.Record, false, version)
+		if err := k.write(e, rec, false, version); err != nil {
+			return 0, err
+		}
+	case partnerhub.ActionTransition:
+		if err := live(cur, key, c.Version); err != nil {
+			return 0, err
+		}
+		// Loaded again, so that the record before stays as it was for the audit log.
+		next, err := k.load(e, key)
 		if err != nil {
 			return 0, err
 		}
-		if err := fields.Err(); err != nil {
+		w, ok := any(next.rec).(partnerhub.Workflow)
+		if !ok {
+			return 0, partnerhub.Errorf(partnerhub.EInvalid, "error.not_workflow")
+		}
+		if err := w.Transit(c.Transition.Verb); err != nil {
+			if e, ok := err.(*partnerhub.Error); ok && e.Code == partnerhub.EConflict {
+				e.Current = cur.rec // what state the record is in, to choose another verb
+			}
+			return 0, err
+		}
+		if err := next.rec.Validate(); err != nil {
+			return 0, err
+		}
+		version = cur.version + 1
+		if err := k.write(e, next.rec, false, version); err != nil {
 			return 0, err
 		}
 	case partnerhub.ActionDelete, partnerhub.ActionRestore:
-		if h.table == "" {
+		if k.table == "" {
 			return 0, partnerhub.Errorf(partnerhub.EInvalid, "error.not_deletable")
 		}
 		if cur == nil || cur.deleted == (c.Action == partnerhub.ActionDelete) {
@@ -217,19 +265,13 @@ func (e *editTx) apply(h *entity, c partnerhub.Change) (int, error) {
 		if c.Action == partnerhub.ActionDelete && cur.version != c.Version {
 			return 0, &partnerhub.Error{Code: partnerhub.EConflict, Message: "error.stale", Args: []any{c.Version, cur.version}, Current: cur.rec}
 		}
-		if c.Action == partnerhub.ActionDelete {
-			if err := e.checkUnused(c.Entity, key); err != nil {
+		if c.Action == partnerhub.ActionDelete && k.deletable != nil {
+			if err := k.deletable(e, key); err != nil {
 				return 0, err
 			}
 		}
-		if c.Action == partnerhub.ActionRestore && c.Entity == partnerhub.EntityUnit {
-			// A unit's mark must stay unique among live units.
-			var clash string
-			u := cur.rec.(*partnerhub.Unit)
-			err := e.row(`SELECT code FROM units WHERE home_id = ? AND abbr_ja = ? AND code <> ? AND deleted_at IS NULL`, e.homeID, u.Abbr.Ja, u.Code).Scan(&clash)
-			if err == nil {
-				return 0, partnerhub.Errorf(partnerhub.EConflict, "error.restore_mark_taken", u.Abbr.Ja, clash)
-			} else if err != sql.ErrNoRows {
+		if c.Action == partnerhub.ActionRestore && k.restorable != nil {
+			if err := k.restorable(e, cur.rec); err != nil {
 				return 0, err
 			}
 		}
@@ -238,9 +280,9 @@ func (e *editTx) apply(h *entity, c partnerhub.Change) (int, error) {
 		if c.Action == partnerhub.ActionDelete {
 			deletedAt = e.now
 		}
-		q := `UPDATE ` + h.table + ` SET deleted_at = ?, version = ? WHERE ` + h.keyCol + ` = ? AND version = ?`
+		q := `UPDATE ` + k.table + ` SET deleted_at = ?, version = ? WHERE ` + k.keyCol + ` = ? AND version = ?`
 		args := []any{deletedAt, version, key, cur.version}
-		if h.home {
+		if k.home {
 			q += ` AND home_id = ?`
 			args = append(args, e.homeID)
 		}
@@ -251,15 +293,14 @@ func (e *editTx) apply(h *entity, c partnerhub.Change) (int, error) {
 		return 0, partnerhub.Errorf(partnerhub.EInvalid, "error.invalid")
 	}
 
-	after, err := h.load(e, key)
+	after, err := k.load(e, key)
 	if err != nil {
 		return 0, err
 	}
-	var afterRec any
+	var afterRec, beforeRec any
 	if after != nil && !after.deleted {
 		afterRec = after.rec
 	}
-	var beforeRec any
 	if cur != nil && !cur.deleted {
 		beforeRec = cur.rec
 	}
@@ -269,18 +310,25 @@ func (e *editTx) apply(h *entity, c partnerhub.Change) (int, error) {
 	return version, nil
 }
 
-func validate(rec any) error {
-	if v, ok := rec.(interface{ Validate() error }); ok {
-		return v.Validate()
+// live refuses a change to a record that is not there or was read at
+// another version.
+func live[R partnerhub.Record](cur *state[R], key string, version int) error {
+	if cur == nil || cur.deleted {
+		return partnerhub.Errorf(partnerhub.ENotFound, "error.record_not_found", key)
+	}
+	if cur.version != version {
+		return &partnerhub.Error{Code: partnerhub.EConflict, Message: "error.stale", Args: []any{version, cur.version}, Current: cur.rec}
 	}
 	return nil
 }
 
-func keyField(entity string) string {
-	if entity == partnerhub.EntityUnit {
-		return "code"
+// write saves a record, turning references that do not resolve into field errors.
+func (k *kind[R]) write(e *editTx, rec R, create bool, version int) error {
+	fields, err := k.save(e, rec, create, version)
+	if err != nil {
+		return err
 	}
-	return "slug"
+	return fields.Err()
 }
 
 // mustChangeOne runs an update that must change exactly one row; none means
@@ -300,25 +348,39 @@ func (e *editTx) mustChangeOne(q string, args ...any) error {
 	return nil
 }
 
-// checkUnused refuses to delete what live records still need.
-func (e *editTx) checkUnused(entity, key string) error {
+// institutionUnused refuses to delete an institution that live partners have as a member.
+func institutionUnused(e *editTx, key string) error {
 	var n int
-	var err error
-	switch entity {
-	case partnerhub.EntityInstitution:
-		err = e.row(`SELECT count(*) FROM partner_members m JOIN partners p ON p.id = m.partner_id JOIN institutions i ON i.id = m.institution_id
-			WHERE i.slug = ? AND p.deleted_at IS NULL`, key).Scan(&n)
-		if err == nil && n > 0 {
-			return partnerhub.Errorf(partnerhub.EConflict, "error.institution_in_use", key, n)
-		}
-	case partnerhub.EntityUnit:
-		err = e.row(`SELECT count(*) FROM user_units uu JOIN units u ON u.id = uu.unit_id JOIN users us ON us.id = uu.user_id
-			WHERE u.home_id = ? AND u.code = ? AND NOT us.disabled`, e.homeID, key).Scan(&n)
-		if err == nil && n > 0 {
-			return partnerhub.Errorf(partnerhub.EConflict, "error.unit_in_use", key, n)
-		}
+	err := e.row(`SELECT count(*) FROM partner_members m JOIN partners p ON p.id = m.partner_id JOIN institutions i ON i.id = m.institution_id
+		WHERE i.slug = ? AND p.deleted_at IS NULL`, key).Scan(&n)
+	if err == nil && n > 0 {
+		return partnerhub.Errorf(partnerhub.EConflict, "error.institution_in_use", key, n)
 	}
 	return err
+}
+
+// unitUnused refuses to delete a unit that active coordinators are granted.
+func unitUnused(e *editTx, key string) error {
+	var n int
+	err := e.row(`SELECT count(*) FROM user_units uu JOIN units u ON u.id = uu.unit_id JOIN users us ON us.id = uu.user_id
+		WHERE u.home_id = ? AND u.code = ? AND NOT us.disabled`, e.homeID, key).Scan(&n)
+	if err == nil && n > 0 {
+		return partnerhub.Errorf(partnerhub.EConflict, "error.unit_in_use", key, n)
+	}
+	return err
+}
+
+// unitMarkFree refuses to restore a unit whose mark a live unit now has:
+// marks stay unique among live units.
+func unitMarkFree(e *editTx, u *partnerhub.Unit) error {
+	var clash string
+	err := e.row(`SELECT code FROM units WHERE home_id = ? AND abbr_ja = ? AND code <> ? AND deleted_at IS NULL`, e.homeID, u.Abbr.Ja, u.Code).Scan(&clash)
+	if err == nil {
+		return partnerhub.Errorf(partnerhub.EConflict, "error.restore_mark_taken", u.Abbr.Ja, clash)
+	} else if err != sql.ErrNoRows {
+		return err
+	}
+	return nil
 }
 
 func (e *editTx) audit(c partnerhub.Change, key string, version int, before, after any) error {
@@ -345,8 +407,9 @@ func (e *editTx) audit(c partnerhub.Change, key string, version int, before, aft
 			userID = c.Actor.ID
 		}
 	}
-	_, err = e.exec(`INSERT INTO audit_events (home_id, at, user_id, actor, action, entity, entity_key, version, before_json, after_json)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.homeID, e.now, userID, actor, c.Action, c.Entity, key, version, b, a)
+	_, err = e.exec(`INSERT INTO audit_events (home_id, at, user_id, actor, action, entity, entity_key, version, before_json, after_json, verb, comment)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.homeID, e.now, userID, actor, c.Action, c.Entity, key, version, b, a,
+		c.Transition.Verb, c.Transition.Comment)
 	return err
 }
 
@@ -421,138 +484,99 @@ func (e *editTx) upsert(create bool, table, keyCol, key string, homeScoped bool,
 	return id, err
 }
 
-func init() {
-	entities[partnerhub.EntityInstitution] = &entity{
-		table: "institutions", keyCol: "slug",
-		key:      func(r any) string { return r.(*partnerhub.Institution).Slug },
-		partners: func(any) []string { return nil },
-		load: func(e *editTx, key string) (*state, error) {
-			var in partnerhub.Institution
-			var deleted sql.NullTime
-			err := e.row(`SELECT slug, name_ja, name_en, acronym, country, city_ja, city_en, lat, lng, website, ror, established, version, deleted_at
-				FROM institutions WHERE slug = ?`, key).Scan(&in.Slug, &in.Name.Ja, &in.Name.En, &in.Acronym, &in.Country, &in.City.Ja, &in.City.En,
-				&in.Lat, &in.Lng, &in.Website, &in.ROR, &in.Established, &in.Version, &deleted)
-			if err == sql.ErrNoRows {
-				return nil, nil
-			}
-			return &state{&in, in.Version, deleted.Valid}, err
-		},
-		save: func(e *editTx, r any, create bool, version int) (partnerhub.FieldErrors, error) {
-			in := r.(*partnerhub.Institution)
-			_, err := e.upsert(create, "institutions", "slug", in.Slug, false,
-				[]string{"slug", "name_ja", "name_en", "acronym", "country", "city_ja", "city_en", "lat", "lng", "website", "ror", "established"},
-				[]any{in.Slug, in.Name.Ja, in.Name.En, in.Acronym, in.Country, in.City.Ja, in.City.En, in.Lat, in.Lng, in.Website, in.ROR, in.Established}, version)
+func loadInstitution(e *editTx, key string) (*state[*partnerhub.Institution], error) {
+	var in partnerhub.Institution
+	var deleted sql.NullTime
+	err := e.row(`SELECT slug, name_ja, name_en, acronym, country, city_ja, city_en, lat, lng, website, ror, established, version, deleted_at
+		FROM institutions WHERE slug = ?`, key).Scan(&in.Slug, &in.Name.Ja, &in.Name.En, &in.Acronym, &in.Country, &in.City.Ja, &in.City.En,
+		&in.Lat, &in.Lng, &in.Website, &in.ROR, &in.Established, &in.Version, &deleted)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	return &state[*partnerhub.Institution]{&in, in.Version, deleted.Valid}, err
+}
+
+func saveInstitution(e *editTx, in *partnerhub.Institution, create bool, version int) (partnerhub.FieldErrors, error) {
+	_, err := e.upsert(create, "institutions", "slug", in.Slug, false,
+		[]string{"slug", "name_ja", "name_en", "acronym", "country", "city_ja", "city_en", "lat", "lng", "website", "ror", "established"},
+		[]any{in.Slug, in.Name.Ja, in.Name.En, in.Acronym, in.Country, in.City.Ja, in.City.En, in.Lat, in.Lng, in.Website, in.ROR, in.Established}, version)
+	return nil, err
+}
+
+func loadUnit(e *editTx, key string) (*state[*partnerhub.Unit], error) {
+	var u partnerhub.Unit
+	var deleted sql.NullTime
+	err := e.row(`SELECT code, name_ja, name_en, abbr_ja, abbr_en, kind, version, deleted_at FROM units WHERE home_id = ? AND code = ?`, e.homeID, key).
+		Scan(&u.Code, &u.Name.Ja, &u.Name.En, &u.Abbr.Ja, &u.Abbr.En, &u.Kind, &u.Version, &deleted)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	return &state[*partnerhub.Unit]{&u, u.Version, deleted.Valid}, err
+}
+
+func saveUnit(e *editTx, u *partnerhub.Unit, create bool, version int) (partnerhub.FieldErrors, error) {
+	errs := partnerhub.FieldErrors{}
+	var clash string
+	err := e.row(`SELECT code FROM units WHERE home_id = ? AND abbr_ja = ? AND code <> ? AND deleted_at IS NULL`, e.homeID, u.Abbr.Ja, u.Code).Scan(&clash)
+	if err == nil {
+		errs.Add("abbr.ja", "duplicate_mark", u.Abbr.Ja, clash)
+		return errs, nil
+	} else if err != sql.ErrNoRows {
+		return nil, err
+	}
+	cols := []string{"code", "name_ja", "name_en", "abbr_ja", "abbr_en", "kind"}
+	vals := []any{u.Code, u.Name.Ja, u.Name.En, u.Abbr.Ja, u.Abbr.En, u.Kind}
+	if create {
+		var pos int
+		if err := e.row(`SELECT COALESCE(max(position), -1) + 1 FROM units WHERE home_id = ?`, e.homeID).Scan(&pos); err != nil {
 			return nil, err
-		},
+		}
+		cols, vals = append(cols, "position"), append(vals, pos)
 	}
-	entities[partnerhub.EntityUnit] = &entity{
-		table: "units", keyCol: "code", home: true,
-		key:      func(r any) string { return r.(*partnerhub.Unit).Code },
-		partners: func(any) []string { return nil },
-		load: func(e *editTx, key string) (*state, error) {
-			var u partnerhub.Unit
-			var deleted sql.NullTime
-			err := e.row(`SELECT code, name_ja, name_en, abbr_ja, abbr_en, kind, version, deleted_at FROM units WHERE home_id = ? AND code = ?`, e.homeID, key).
-				Scan(&u.Code, &u.Name.Ja, &u.Name.En, &u.Abbr.Ja, &u.Abbr.En, &u.Kind, &u.Version, &deleted)
-			if err == sql.ErrNoRows {
-				return nil, nil
-			}
-			return &state{&u, u.Version, deleted.Valid}, err
-		},
-		save: func(e *editTx, r any, create bool, version int) (partnerhub.FieldErrors, error) {
-			u := r.(*partnerhub.Unit)
-			errs := partnerhub.FieldErrors{}
-			var clash string
-			err := e.row(`SELECT code FROM units WHERE home_id = ? AND abbr_ja = ? AND code <> ? AND deleted_at IS NULL`, e.homeID, u.Abbr.Ja, u.Code).Scan(&clash)
-			if err == nil {
-				errs.Add("abbr.ja", "duplicate_mark", u.Abbr.Ja, clash)
-				return errs, nil
-			} else if err != sql.ErrNoRows {
-				return nil, err
-			}
-			cols := []string{"code", "name_ja", "name_en", "abbr_ja", "abbr_en", "kind"}
-			vals := []any{u.Code, u.Name.Ja, u.Name.En, u.Abbr.Ja, u.Abbr.En, u.Kind}
-			if create {
-				var pos int
-				if err := e.row(`SELECT COALESCE(max(position), -1) + 1 FROM units WHERE home_id = ?`, e.homeID).Scan(&pos); err != nil {
-					return nil, err
-				}
-				cols, vals = append(cols, "position"), append(vals, pos)
-			}
-			_, err = e.upsert(create, "units", "code", u.Code, true, cols, vals, version)
-			return errs, err
-		},
+	_, err = e.upsert(create, "units", "code", u.Code, true, cols, vals, version)
+	return errs, err
+}
+
+func loadPartner(e *editTx, key string) (*state[*partnerhub.Partner], error) {
+	var p partnerhub.Partner
+	var deleted sql.NullTime
+	var id int64
+	err := e.row(`SELECT id, slug, name_ja, name_en, short_name, kind, summary_ja, summary_en, note_ja, note_en, version, deleted_at
+		FROM partners WHERE home_id = ? AND slug = ?`, e.homeID, key).Scan(&id, &p.Slug, &p.Name.Ja, &p.Name.En, &p.ShortName, &p.Kind,
+		&p.Summary.Ja, &p.Summary.En, &p.Note.Ja, &p.Note.En, &p.Version, &deleted)
+	if err == sql.ErrNoRows {
+		return nil, nil
 	}
-	entities[partnerhub.EntityPartner] = &entity{
-		table: "partners", keyCol: "slug", home: true,
-		key:      func(r any) string { return r.(*partnerhub.Partner).Slug },
-		partners: func(r any) []string { return []string{r.(*partnerhub.Partner).Slug} },
-		load: func(e *editTx, key string) (*state, error) {
-			var p partnerhub.Partner
-			var deleted sql.NullTime
-			var id int64
-			err := e.row(`SELECT id, slug, name_ja, name_en, short_name, kind, summary_ja, summary_en, note_ja, note_en, version, deleted_at
-				FROM partners WHERE home_id = ? AND slug = ?`, e.homeID, key).Scan(&id, &p.Slug, &p.Name.Ja, &p.Name.En, &p.ShortName, &p.Kind,
-				&p.Summary.Ja, &p.Summary.En, &p.Note.Ja, &p.Note.En, &p.Version, &deleted)
-			if err == sql.ErrNoRows {
-				return nil, nil
-			}
-			if err != nil {
-				return nil, err
-			}
-			if p.Members, err = e.strings(`SELECT i.slug FROM partner_members m JOIN institutions i ON i.id = m.institution_id
-				WHERE m.partner_id = ? ORDER BY m.position`, id); err != nil {
-				return nil, err
-			}
-			return &state{&p, p.Version, deleted.Valid}, nil
-		},
-		save: func(e *editTx, r any, create bool, version int) (partnerhub.FieldErrors, error) {
-			p := r.(*partnerhub.Partner)
-			errs := partnerhub.FieldErrors{}
-			members, err := e.resolve(errs, "members", "institutions", "slug", false, p.Members, "unknown_institution")
-			if err != nil || len(errs) > 0 {
-				return errs, err
-			}
-			cols := []string{"slug", "name_ja", "name_en", "short_name", "kind", "summary_ja", "summary_en", "note_ja", "note_en"}
-			vals := []any{p.Slug, p.Name.Ja, p.Name.En, p.ShortName, p.Kind, p.Summary.Ja, p.Summary.En, p.Note.Ja, p.Note.En}
-			if create {
-				var pos int
-				if err := e.row(`SELECT COALESCE(max(position), -1) + 1 FROM partners WHERE home_id = ?`, e.homeID).Scan(&pos); err != nil {
-					return nil, err
-				}
-				cols, vals = append(cols, "position"), append(vals, pos)
-			}
-			id, err := e.upsert(create, "partners", "slug", p.Slug, true, cols, vals, version)
-			if err != nil {
-				return nil, err
-			}
-			return errs, e.replaceLinks("partner_members", "partner_id", id, "institution_id", members)
-		},
+	if err != nil {
+		return nil, err
 	}
-	entities[partnerhub.EntityTeam] = &entity{
-		keyCol: "",
-		key: func(r any) string {
-			t := r.(*partnerhub.TeamDoc)
-			return t.Partner + "/" + strconv.Itoa(t.Phase)
-		},
-		partners: func(r any) []string { return []string{r.(*partnerhub.TeamDoc).Partner} },
-		load:     loadTeam,
-		save:     saveTeam,
+	if p.Members, err = e.strings(`SELECT i.slug FROM partner_members m JOIN institutions i ON i.id = m.institution_id
+		WHERE m.partner_id = ? ORDER BY m.position`, id); err != nil {
+		return nil, err
 	}
-	entities[partnerhub.EntityAgreement] = &entity{
-		table: "agreements", keyCol: "slug", home: true,
-		key:      func(r any) string { return r.(*partnerhub.Agreement).Slug },
-		partners: func(r any) []string { return []string{r.(*partnerhub.Agreement).Partner} },
-		load:     loadAgreement,
-		save:     saveAgreement,
+	return &state[*partnerhub.Partner]{&p, p.Version, deleted.Valid}, nil
+}
+
+func savePartner(e *editTx, p *partnerhub.Partner, create bool, version int) (partnerhub.FieldErrors, error) {
+	errs := partnerhub.FieldErrors{}
+	members, err := e.resolve(errs, "members", "institutions", "slug", false, p.Members, "unknown_institution")
+	if err != nil || len(errs) > 0 {
+		return errs, err
 	}
-	entities[partnerhub.EntityActivity] = &entity{
-		table: "activities", keyCol: "slug", home: true,
-		key:      func(r any) string { return r.(*partnerhub.Activity).Slug },
-		partners: func(r any) []string { return r.(*partnerhub.Activity).Partners },
-		load:     loadActivity,
-		save:     saveActivity,
+	cols := []string{"slug", "name_ja", "name_en", "short_name", "kind", "summary_ja", "summary_en", "note_ja", "note_en"}
+	vals := []any{p.Slug, p.Name.Ja, p.Name.En, p.ShortName, p.Kind, p.Summary.Ja, p.Summary.En, p.Note.Ja, p.Note.En}
+	if create {
+		var pos int
+		if err := e.row(`SELECT COALESCE(max(position), -1) + 1 FROM partners WHERE home_id = ?`, e.homeID).Scan(&pos); err != nil {
+			return nil, err
+		}
+		cols, vals = append(cols, "position"), append(vals, pos)
 	}
+	id, err := e.upsert(create, "partners", "slug", p.Slug, true, cols, vals, version)
+	if err != nil {
+		return nil, err
+	}
+	return errs, e.replaceLinks("partner_members", "partner_id", id, "institution_id", members)
 }
 
 func splitTeamKey(key string) (string, int, bool) {
@@ -562,7 +586,7 @@ func splitTeamKey(key string) (string, int, bool) {
 }
 
 // A team's record exists while its partner does; its version is the partner's.
-func loadTeam(e *editTx, key string) (*state, error) {
+func loadTeam(e *editTx, key string) (*state[*partnerhub.TeamDoc], error) {
 	slug, phase, ok := splitTeamKey(key)
 	if !ok {
 		return nil, nil
@@ -601,11 +625,10 @@ func loadTeam(e *editTx, key string) (*state, error) {
 			t.Lead = code
 		}
 	}
-	return &state{t, version, deleted.Valid}, rows.Err()
+	return &state[*partnerhub.TeamDoc]{t, version, deleted.Valid}, rows.Err()
 }
 
-func saveTeam(e *editTx, r any, create bool, version int) (partnerhub.FieldErrors, error) {
-	t := r.(*partnerhub.TeamDoc)
+func saveTeam(e *editTx, t *partnerhub.TeamDoc, create bool, version int) (partnerhub.FieldErrors, error) {
 	errs := partnerhub.FieldErrors{}
 	var n int
 	if err := e.row(`SELECT count(*) FROM phases WHERE home_id = ? AND number = ?`, e.homeID, t.Phase).Scan(&n); err != nil {
@@ -649,7 +672,7 @@ func saveTeam(e *editTx, r any, create bool, version int) (partnerhub.FieldError
 	return errs, nil
 }
 
-func loadAgreement(e *editTx, key string) (*state, error) {
+func loadAgreement(e *editTx, key string) (*state[*partnerhub.Agreement], error) {
 	var a partnerhub.Agreement
 	var deleted sql.NullTime
 	var id int64
@@ -674,11 +697,10 @@ func loadAgreement(e *editTx, key string) (*state, error) {
 	if a.Units, err = e.strings(`SELECT u.code FROM agreement_units x JOIN units u ON u.id = x.unit_id WHERE x.agreement_id = ? ORDER BY x.position`, id); err != nil {
 		return nil, err
 	}
-	return &state{&a, a.Version, deleted.Valid}, nil
+	return &state[*partnerhub.Agreement]{&a, a.Version, deleted.Valid}, nil
 }
 
-func saveAgreement(e *editTx, r any, create bool, version int) (partnerhub.FieldErrors, error) {
-	a := r.(*partnerhub.Agreement)
+func saveAgreement(e *editTx, a *partnerhub.Agreement, create bool, version int) (partnerhub.FieldErrors, error) {
 	errs := partnerhub.FieldErrors{}
 	partnerID, err := e.id("partners", "slug", a.Partner, true)
 	if err != nil {
@@ -711,7 +733,7 @@ func saveAgreement(e *editTx, r any, create bool, version int) (partnerhub.Field
 	return errs, e.replaceLinks("agreement_units", "agreement_id", id, "unit_id", units)
 }
 
-func loadActivity(e *editTx, key string) (*state, error) {
+func loadActivity(e *editTx, key string) (*state[*partnerhub.Activity], error) {
 	var a partnerhub.Activity
 	var deleted sql.NullTime
 	var id int64
@@ -749,11 +771,10 @@ func loadActivity(e *editTx, key string) (*state, error) {
 	if a.Institutions, err = e.strings(`SELECT i.slug FROM activity_institutions x JOIN institutions i ON i.id = x.institution_id WHERE x.activity_id = ? ORDER BY x.position`, id); err != nil {
 		return nil, err
 	}
-	return &state{&a, a.Version, deleted.Valid}, nil
+	return &state[*partnerhub.Activity]{&a, a.Version, deleted.Valid}, nil
 }
 
-func saveActivity(e *editTx, r any, create bool, version int) (partnerhub.FieldErrors, error) {
-	a := r.(*partnerhub.Activity)
+func saveActivity(e *editTx, a *partnerhub.Activity, create bool, version int) (partnerhub.FieldErrors, error) {
 	errs := partnerhub.FieldErrors{}
 	partners, err := e.resolve(errs, "partners", "partners", "slug", true, a.Partners, "unknown_partner")
 	if err != nil {
@@ -814,27 +835,25 @@ func saveActivity(e *editTx, r any, create bool, version int) (partnerhub.FieldE
 
 // Record returns one record as stored, with its version, for an edit form
 // or an API read of a record that may be a draft or in the bin.
-func (db *DB) Record(ctx context.Context, home, entityName, key string) (rec any, version int, deleted bool, err error) {
-	h, ok := entities[entityName]
+func (db *DB) Record(ctx context.Context, home string, entity partnerhub.Entity, key string) (rec partnerhub.Record, deleted bool, err error) {
+	k, ok := kinds[entity]
 	if !ok {
-		return nil, 0, false, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
+		return nil, false, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
 	}
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		e := &editTx{db: db, tx: tx, ctx: ctx}
 		if err := e.home(home); err != nil {
 			return err
 		}
-		s, err := h.load(e, key)
-		if err != nil {
+		if rec, deleted, err = k.record(e, key); err != nil {
 			return err
 		}
-		if s == nil {
+		if rec == nil {
 			return partnerhub.Errorf(partnerhub.ENotFound, "error.record_not_found", key)
 		}
-		rec, version, deleted = s.rec, s.version, s.deleted
 		return nil
 	})
-	return rec, version, deleted, err
+	return rec, deleted, err
 }
 
 // Bin lists the deleted records of a home institution, newest first.
@@ -845,7 +864,10 @@ func (db *DB) Bin(ctx context.Context, home string) ([]partnerhub.BinItem, error
 		if err := e.home(home); err != nil {
 			return err
 		}
-		for _, q := range []struct{ entity, sql string }{
+		for _, q := range []struct {
+			entity partnerhub.Entity
+			sql    string
+		}{
 			{partnerhub.EntityPartner, `SELECT slug, name_ja, name_en, deleted_at, version FROM partners WHERE home_id = ? AND deleted_at IS NOT NULL`},
 			{partnerhub.EntityActivity, `SELECT slug, title_ja, title_en, deleted_at, version FROM activities WHERE home_id = ? AND deleted_at IS NOT NULL`},
 			{partnerhub.EntityAgreement, `SELECT slug, title_ja, title_en, deleted_at, version FROM agreements WHERE home_id = ? AND deleted_at IS NOT NULL`},
@@ -885,7 +907,8 @@ func (db *DB) Audit(ctx context.Context, home string, f partnerhub.AuditFilter) 
 		if err := e.home(home); err != nil {
 			return err
 		}
-		q := `SELECT id, at, COALESCE(user_id, 0), actor, action, entity, entity_key, version, before_json, after_json FROM audit_events WHERE home_id = ?`
+		q := `SELECT id, at, COALESCE(user_id, 0), actor, action, entity, entity_key, version, before_json, after_json, verb, comment
+			FROM audit_events WHERE home_id = ?`
 		args := []any{e.homeID}
 		add := func(cond string, v any) {
 			q += " AND " + cond
@@ -925,7 +948,7 @@ func (db *DB) Audit(ctx context.Context, home string, f partnerhub.AuditFilter) 
 		for rows.Next() {
 			var ev partnerhub.AuditEvent
 			var before, after sql.NullString
-			if err := rows.Scan(&ev.ID, &ev.At, &ev.UserID, &ev.Actor, &ev.Action, &ev.Entity, &ev.Key, &ev.Version, &before, &after); err != nil {
+			if err := rows.Scan(&ev.ID, &ev.At, &ev.UserID, &ev.Actor, &ev.Action, &ev.Entity, &ev.Key, &ev.Version, &before, &after, &ev.Verb, &ev.Comment); err != nil {
 				return err
 			}
 			ev.At = ev.At.UTC()

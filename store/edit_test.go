@@ -35,11 +35,11 @@ func loaded(t *testing.T, e storetest.Engine) *store.DB {
 
 func activity(t *testing.T, db *store.DB, slug string) (*partnerhub.Activity, int) {
 	t.Helper()
-	rec, v, _, err := db.Record(context.Background(), "utokyo", partnerhub.EntityActivity, slug)
+	rec, _, err := db.Record(context.Background(), "utokyo", partnerhub.EntityActivity, slug)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return rec.(*partnerhub.Activity), v
+	return rec.(*partnerhub.Activity), rec.RecordVersion()
 }
 
 func TestEditing(t *testing.T) {
@@ -91,7 +91,8 @@ func TestEditing(t *testing.T) {
 			viewer := addUser(t, db, "viewer@example.ac.jp", partnerhub.RoleViewer)
 			ntu, v := activity(t, db, "ntu-joint-conference-2019")
 			cam, cv := activity(t, db, "cambridge-voices-education-covid-2020")
-			p, pv, _, _ := db.Record(ctx, "utokyo", partnerhub.EntityPartner, "ntu")
+			p, _, _ := db.Record(ctx, "utokyo", partnerhub.EntityPartner, "ntu")
+			pv := p.RecordVersion()
 			for _, tc := range []struct {
 				name  string
 				actor *partnerhub.User
@@ -121,10 +122,11 @@ func TestEditing(t *testing.T) {
 		t.Run("team of a phase", func(t *testing.T) {
 			db := loaded(t, e)
 			agr := addUser(t, db, "agr@example.ac.jp", partnerhub.RoleCoordinator, "agr")
-			rec, v, _, err := db.Record(ctx, "utokyo", partnerhub.EntityTeam, "ntu/3")
+			rec, _, err := db.Record(ctx, "utokyo", partnerhub.EntityTeam, "ntu/3")
 			if err != nil {
 				t.Fatal(err)
 			}
+			v := rec.RecordVersion()
 			team := rec.(*partnerhub.TeamDoc)
 			if team.Tier != partnerhub.Prospective || team.Lead != "agr" || len(team.Units) != 8 {
 				t.Fatalf("team %+v", team)
@@ -201,7 +203,7 @@ func TestEditing(t *testing.T) {
 			if !errors.As(err, &pe) || pe.Fields["partners[1]"].Key != "unknown_partner" || pe.Fields["host"].Key != "unknown_institution" {
 				t.Fatalf("bad references: %v", err)
 			}
-			if _, _, _, err := db.Record(ctx, "utokyo", partnerhub.EntityActivity, "new-one"); partnerhub.ErrorCode(err) != partnerhub.ENotFound {
+			if _, _, err := db.Record(ctx, "utokyo", partnerhub.EntityActivity, "new-one"); partnerhub.ErrorCode(err) != partnerhub.ENotFound {
 				t.Fatalf("half-created record: %v", err)
 			}
 			a.Partners, a.Host = []string{"ntu"}, "ntu"

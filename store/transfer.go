@@ -73,6 +73,10 @@ type dumpColumn struct {
 	name string
 	typ  dumpType
 	null bool
+	// since is the schema version that added the column, and def its value
+	// in the rows of an older export; 0 for columns as old as the format.
+	since int64
+	def   any
 }
 
 // dumpRef is a foreign key: cols of the table refer to refs of table.
@@ -91,6 +95,12 @@ type dumpTable struct {
 
 func dcol(name string, t dumpType) dumpColumn { return dumpColumn{name: name, typ: t} }
 func dopt(name string, t dumpType) dumpColumn { return dumpColumn{name: name, typ: t, null: true} }
+
+// dnew is a column added by schema version since, def in older exports.
+func dnew(name string, t dumpType, since int64, def any) dumpColumn {
+	return dumpColumn{name: name, typ: t, since: since, def: def}
+}
+
 func dref(col, table string) dumpRef {
 	return dumpRef{cols: []string{col}, table: table, refs: []string{"id"}}
 }
@@ -211,7 +221,8 @@ var dumpTables = []dumpTable{
 	{name: "audit_events", pk: dumpByID, refs: []dumpRef{dumpHomeRef, dref("user_id", "users")}, cols: dumpCols(
 		dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("at", dumpTime), dopt("user_id", dumpInt),
 		dcol("actor", dumpText), dcol("action", dumpText), dcol("entity", dumpText), dcol("entity_key", dumpText),
-		dcol("version", dumpInt), dopt("before_json", dumpText), dopt("after_json", dumpText))},
+		dcol("version", dumpInt), dopt("before_json", dumpText), dopt("after_json", dumpText),
+		dnew("verb", dumpText, 5, ""), dnew("comment", dumpText, 5, ""))},
 }
 
 // dumpCols flattens columns and groups of columns.
@@ -237,6 +248,7 @@ func dumpCols(parts ...any) []dumpColumn {
 // wrote it, then migrated.
 var olderExports = map[int64][]string{
 	3: {"mobility_by_programme"},
+	4: {},
 }
 
 // dumpTableByName indexes dumpTables.
@@ -858,7 +870,7 @@ func parseExport(data []byte) (*importDoc, *importProblems, error) {
 			p.Add(path, "import_unknown_table")
 			return
 		}
-		doc.rows[name] = parseRows(p, t, raw)
+		doc.rows[name] = parseRows(p, t, raw, doc.schema)
 	}) {
 		p.Add("tables", "import_want_object")
 		return doc, p, nil
@@ -904,7 +916,7 @@ func jsonInt(raw json.RawMessage) (int64, bool) {
 
 // parseRows reads the rows of one table; a row with problems is kept with
 // nil in place of its bad values, so that later checks do not repeat them.
-func parseRows(p *importProblems, t *dumpTable, raw json.RawMessage) [][]any {
+func parseRows(p *importProblems, t *dumpTable, raw json.RawMessage, schema int64) [][]any {
 	path := "tables." + t.name
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
@@ -918,12 +930,12 @@ func parseRows(p *importProblems, t *dumpTable, raw json.RawMessage) [][]any {
 			p.Add(rowPath(t.name, i), "import_want_object")
 			return rows
 		}
-		rows = append(rows, parseRow(p, t, i, rowRaw))
+		rows = append(rows, parseRow(p, t, i, rowRaw, schema))
 	}
 	return rows
 }
 
-func parseRow(p *importProblems, t *dumpTable, i int, raw json.RawMessage) []any {
+func parseRow(p *importProblems, t *dumpTable, i int, raw json.RawMessage, schema int64) []any {
 	path := rowPath(t.name, i)
 	vals := make([]any, len(t.cols))
 	have := make([]bool, len(t.cols))
@@ -949,7 +961,9 @@ func parseRow(p *importProblems, t *dumpTable, i int, raw json.RawMessage) []any
 		return vals
 	}
 	for j, c := range t.cols {
-		if !have[j] {
+		if !have[j] && schema < c.since {
+			vals[j] = c.def
+		} else if !have[j] {
 			p.Add(path+"."+c.name, "import_missing_column")
 		}
 	}

@@ -131,11 +131,11 @@ func transferUser(t *testing.T, db *store.DB, email string, role partnerhub.Role
 
 func transferActivity(t *testing.T, db *store.DB, slug string) (*partnerhub.Activity, int) {
 	t.Helper()
-	rec, v, _, err := db.Record(context.Background(), "utokyo", partnerhub.EntityActivity, slug)
+	rec, _, err := db.Record(context.Background(), "utokyo", partnerhub.EntityActivity, slug)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return rec.(*partnerhub.Activity), v
+	return rec.(*partnerhub.Activity), rec.RecordVersion()
 }
 
 func xferExport(t *testing.T, db *store.DB) []byte {
@@ -478,11 +478,12 @@ func xferWriter(t *testing.T, db *store.DB, admin *partnerhub.User, slug string,
 				return
 			default:
 			}
-			rec, v, _, err := db.Record(ctx, "utokyo", partnerhub.EntityActivity, slug)
+			rec, _, err := db.Record(ctx, "utokyo", partnerhub.EntityActivity, slug)
 			if err != nil {
 				t.Error(err)
 				return
 			}
+			v := rec.RecordVersion()
 			a := rec.(*partnerhub.Activity)
 			a.Summary.En = strings.Repeat("x", n%50)
 			if _, err := db.Apply(ctx, partnerhub.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityActivity,

@@ -24,10 +24,9 @@ var (
 	hdrNosniff = []string{"nosniff"}
 )
 
-// printer returns the printer of the request's language: ?lang= when it
-// names a supported language, else Accept-Language.
+// printer returns the printer of the request's language (see langFor).
 func (s *Server) printer(r *http.Request) *i18n.Printer {
-	return s.deps.Messages.Printer(s.deps.Messages.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language")))
+	return s.deps.Messages.Printer(s.info(r).lang)
 }
 
 // writeBody writes an encoded body, or 304 when the client holds it already.

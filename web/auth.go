@@ -40,57 +40,6 @@ const (
 	maxAccountForm = 16 << 10
 )
 
-// user returns who makes a request, or nil for nobody:
-//
-//  1. with "Authorization: Bearer ph_…", the owner of that API token — and
-//     only that: a request that presents a token is judged by it alone,
-//     never by a cookie it may also carry;
-//  2. else the holder of the session cookie ph_session.
-//
-// A disabled user, an expired session, a revoked token and a user of
-// another home institution than the one served are all nobody.
-func (s *Server) user(r *http.Request) *partnerhub.User {
-	if s.deps.Accounts == nil {
-		return nil
-	}
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, tok, _ := strings.Cut(h, " ")
-		if !strings.EqualFold(scheme, "Bearer") {
-			return nil
-		}
-		u, err := s.deps.Accounts.TokenUser(r.Context(), strings.TrimSpace(tok), time.Now())
-		return s.ofHome(r, u, err)
-	}
-	return s.sessionUser(r)
-}
-
-// sessionUser returns the holder of the request's session cookie, or nil.
-// The account pages use it alone: an API token cannot make more tokens.
-func (s *Server) sessionUser(r *http.Request) *partnerhub.User {
-	if s.deps.Accounts == nil {
-		return nil
-	}
-	ck, err := r.Cookie(sessionCookie)
-	if err != nil || ck.Value == "" {
-		return nil
-	}
-	u, err := s.deps.Accounts.SessionUser(r.Context(), ck.Value, time.Now())
-	return s.ofHome(r, u, err)
-}
-
-func (s *Server) ofHome(r *http.Request, u *partnerhub.User, err error) *partnerhub.User {
-	if err != nil {
-		if partnerhub.ErrorCode(err) != partnerhub.EUnauthorized {
-			s.deps.Logger.Error("authenticate", "path", r.URL.Path, "err", err)
-		}
-		return nil
-	}
-	if u.Disabled || u.Home != s.deps.Home {
-		return nil
-	}
-	return u
-}
-
 // secureRequest reports a request that reached us over HTTPS, directly or
 // through a proxy that says so.
 func secureRequest(r *http.Request) bool {
@@ -265,7 +214,7 @@ func (s *Server) signin(lang partnerhub.Lang) http.HandlerFunc {
 		now := time.Now()
 		ip := clientIP(r)
 		u, err := s.deps.Accounts.Authenticate(r.Context(), email, password, ip, now)
-		if err == nil && u.Home != s.deps.Home {
+		if err == nil && u.Home != s.home(r) {
 			// A user of another programme has no account here; say no more.
 			err = partnerhub.Errorf(partnerhub.EUnauthorized, "error.signin_failed")
 		}

@@ -371,7 +371,9 @@ func TestAPITokenForms(t *testing.T) {
 		bearer := func(h string) *partnerhub.User {
 			req := httptest.NewRequest("POST", "/api/v1/anything", nil)
 			req.Header.Set("Authorization", h)
-			return ts.srv.user(req)
+			var u *partnerhub.User
+			ts.srv.identify(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { u = ts.srv.user(r) })).ServeHTTP(httptest.NewRecorder(), req)
+			return u
 		}
 		if got := bearer("Bearer " + raw); got == nil || got.ID != u.ID || got.Role != partnerhub.RoleCoordinator || strings.Join(got.Units, ",") != "sci,agr" {
 			t.Fatalf("user(Bearer) = %+v", got)

@@ -18,12 +18,12 @@ import (
 // who is signed in, so none is cached.
 
 // editPath is where a record is edited.
-func editPath(lang partnerhub.Lang, entity, key string) string {
-	return "/" + string(lang) + "/edit/" + entity + "/" + key
+func editPath(lang partnerhub.Lang, entity partnerhub.Entity, key string) string {
+	return "/" + string(lang) + "/edit/" + string(entity) + "/" + key
 }
 
 // publicPath is where a record is read, or "" when it has no page of its own.
-func publicPath(lang partnerhub.Lang, entity, key string) string {
+func publicPath(lang partnerhub.Lang, entity partnerhub.Entity, key string) string {
 	l := "/" + string(lang)
 	switch entity {
 	case partnerhub.EntityActivity:
@@ -42,7 +42,7 @@ func publicPath(lang partnerhub.Lang, entity, key string) string {
 }
 
 type formPage struct {
-	Entity   string
+	Entity   partnerhub.Entity
 	Key      string // "" for a new record
 	Version  int
 	Fields   []field
@@ -53,6 +53,7 @@ type formPage struct {
 	Deleted  bool
 	Action   string
 	Public   string
+	Verbs    []partnerhub.Verb // a workflow's verbs in the record's present state
 }
 
 type conflictField struct {
@@ -60,15 +61,40 @@ type conflictField struct {
 	Now   string
 }
 
-// privateView is the view of a page that needs someone signed in; it sends
-// anyone else to the sign-in page (and back afterwards) and reports false.
-func (s *Server) privateView(w http.ResponseWriter, r *http.Request, lang partnerhub.Lang) (*view, bool) {
-	u := s.user(r)
-	if u == nil {
-		http.Redirect(w, r, "/"+string(lang)+"/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-		return nil, false
+// privateHandler builds a page for a signed-in reader. It may answer
+// itself instead (a redirect after a write) and return no page.
+type privateHandler func(w http.ResponseWriter, r *http.Request, v *view) (*page, error)
+
+// private serves a page that needs someone signed in: it sends anyone else
+// to the sign-in page (and back afterwards), and renders the handler's
+// error as a page, in one place.
+func (s *Server) private(lang partnerhub.Lang, nav string, h privateHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u := s.user(r)
+		if u == nil {
+			http.Redirect(w, r, "/"+string(lang)+"/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		v := s.newPrivateView(r, lang, u)
+		v.Nav = nav
+		p, err := h(w, r, v)
+		if err != nil {
+			p = s.errorPage(v, err)
+		}
+		if p != nil {
+			s.privatePage(w, r, v, p)
+		}
+	})
+}
+
+// adminOnly lets only administrators through to h.
+func adminOnly(h privateHandler) privateHandler {
+	return func(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+		if v.User.Role != partnerhub.RoleAdmin {
+			return nil, partnerhub.Errorf(partnerhub.EForbidden, "error.admins_only")
+		}
+		return h(w, r, v)
 	}
-	return s.newPrivateView(r, lang, u), true
 }
 
 // editKey is the key of the record an edit URL names.
@@ -79,13 +105,9 @@ func editKey(r *http.Request) string {
 	return r.PathValue("key")
 }
 
-func (s *Server) editForm(lang partnerhub.Lang, entity string) http.HandlerFunc {
+func (s *Server) editForm(entity partnerhub.Entity) privateHandler {
 	spec := forms[entity]
-	return func(w http.ResponseWriter, r *http.Request) {
-		v, ok := s.privateView(w, r, lang)
-		if !ok {
-			return
-		}
+	return func(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
 		key := editKey(r)
 		fp := &formPage{Entity: entity, Key: key, Fields: spec.fields(v), Values: url.Values{}}
 		if key == "" {
@@ -95,32 +117,34 @@ func (s *Server) editForm(lang partnerhub.Lang, entity string) http.HandlerFunc 
 					fp.Values[k] = vs
 				}
 			}
-		} else {
-			rec, version, deleted, err := s.deps.Editor.Record(r.Context(), s.deps.Home, entity, key)
-			if err != nil {
-				s.privatePage(w, r, v, s.errorPage(v, err))
-				return
-			}
-			fp.Values, fp.Version, fp.Deleted = spec.values(rec), version, deleted
+			return s.formPage(v, fp), nil
 		}
-		s.privatePage(w, r, v, s.formPage(v, fp))
+		rec, deleted, err := s.deps.Editor.Record(r.Context(), s.home(r), entity, key)
+		if err != nil {
+			return nil, err
+		}
+		fp.Values, fp.Version, fp.Deleted = spec.values(rec), rec.RecordVersion(), deleted
+		if wf, ok := rec.(partnerhub.Workflow); ok && !deleted {
+			fp.Verbs = wf.Verbs()
+		}
+		return s.formPage(v, fp), nil
 	}
 }
 
 func (s *Server) formPage(v *view, fp *formPage) *page {
 	fp.Public = publicPath(v.Lang, fp.Entity, fp.Key)
 	fp.Action = r2path(v.Lang, fp.Entity, fp.Key)
-	title := v.P.T("edit.new." + fp.Entity)
+	title := v.P.T("edit.new." + string(fp.Entity))
 	if fp.Key != "" {
-		title = v.P.T("edit.edit."+fp.Entity, fp.Key)
+		title = v.P.T("edit.edit."+string(fp.Entity), fp.Key)
 	}
 	return &page{Template: "edit", Title: title, Data: fp}
 }
 
 // r2path is the form's action: the same URL for an existing record, /new for a new one.
-func r2path(lang partnerhub.Lang, entity, key string) string {
+func r2path(lang partnerhub.Lang, entity partnerhub.Entity, key string) string {
 	if key == "" {
-		return "/" + string(lang) + "/edit/" + entity + "/new"
+		return "/" + string(lang) + "/edit/" + string(entity) + "/new"
 	}
 	return editPath(lang, entity, key)
 }
@@ -128,21 +152,14 @@ func r2path(lang partnerhub.Lang, entity, key string) string {
 // maxFormBytes bounds a form's body.
 const maxFormBytes = 256 << 10
 
-func (s *Server) editSave(lang partnerhub.Lang, entity string) http.HandlerFunc {
+func (s *Server) editSave(entity partnerhub.Entity) privateHandler {
 	spec := forms[entity]
-	return func(w http.ResponseWriter, r *http.Request) {
-		v, ok := s.privateView(w, r, lang)
-		if !ok {
-			return
-		}
-		u := v.User
+	return func(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
 		key := editKey(r)
 		fp := &formPage{Entity: entity, Key: key, Fields: spec.fields(v)}
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 		if err := r.ParseForm(); err != nil {
-			p := s.errorPage(v, partnerhub.Errorf(partnerhub.EInvalid, "error.bad_form"))
-			s.privatePage(w, r, v, p)
-			return
+			return nil, partnerhub.Errorf(partnerhub.EInvalid, "error.bad_form")
 		}
 		fp.Values = r.PostForm
 		if bad := invalidUTF8(r.PostForm); bad != "" {
@@ -150,8 +167,7 @@ func (s *Server) editSave(lang partnerhub.Lang, entity string) http.HandlerFunc 
 			fp.Message = v.P.T("error.invalid")
 			p := s.formPage(v, fp)
 			p.Status = http.StatusBadRequest
-			s.privatePage(w, r, v, p)
-			return
+			return p, nil
 		}
 		if key != "" {
 			fp.Values.Set(keyName(entity), keyOf(entity, key, fp.Values))
@@ -160,80 +176,75 @@ func (s *Server) editSave(lang partnerhub.Lang, entity string) http.HandlerFunc 
 		errs := partnerhub.FieldErrors{}
 		rec := spec.record(fp.Values, errs)
 		if err := errs.Err(); err != nil {
-			s.formFailed(w, r, v, fp, err)
-			return
+			return s.formFailed(v, fp, err)
 		}
 		if m, ok := rec.(*partnerhub.Mobility); ok {
 			// A figure has no version: putting it again replaces its count.
 			if s.deps.Mobility == nil {
-				s.privatePage(w, r, v, s.errorPage(v, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")))
-				return
+				return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
 			}
-			if err := s.deps.Mobility.PutMobility(r.Context(), u, s.deps.Home, *m); err != nil {
-				s.formFailed(w, r, v, fp, err)
-				return
+			if err := s.deps.Mobility.PutMobility(r.Context(), v.User, s.home(r), *m); err != nil {
+				return s.formFailed(v, fp, err)
 			}
 			s.afterWrite(r)
-			http.Redirect(w, r, "/"+string(lang)+"/stats/partners/"+m.Partner+"?saved=1", http.StatusSeeOther)
-			return
+			http.Redirect(w, r, "/"+string(v.Lang)+"/stats/partners/"+m.Partner+"?saved=1", http.StatusSeeOther)
+			return nil, nil
 		}
-		ch := partnerhub.Change{Actor: u, Home: s.deps.Home, Entity: entity, Action: partnerhub.ActionCreate, Record: rec}
+		ch := partnerhub.Create(v.User, s.home(r), rec)
 		if key != "" {
-			ch.Action, ch.Key, ch.Version = partnerhub.ActionUpdate, key, fp.Version
+			ch = partnerhub.Change{Actor: v.User, Home: s.home(r), Entity: entity, Action: partnerhub.ActionUpdate, Key: key, Version: fp.Version, Record: rec}
 		}
 		if _, err := s.deps.Editor.Apply(r.Context(), ch); err != nil {
-			s.formFailed(w, r, v, fp, err)
-			return
+			return s.formFailed(v, fp, err)
 		}
 		s.afterWrite(r)
 		if fp.Key == "" {
-			fp.Key = keyOfRecord(entity, rec)
+			fp.Key = rec.Key()
 		}
-		next := publicPath(lang, entity, fp.Key)
+		next := publicPath(v.Lang, entity, fp.Key)
 		if next == "" {
-			next = editPath(lang, entity, fp.Key)
+			next = editPath(v.Lang, entity, fp.Key)
 		}
 		http.Redirect(w, r, next+"?saved=1", http.StatusSeeOther)
+		return nil, nil
 	}
 }
 
-func keyName(entity string) string {
-	switch entity {
-	case partnerhub.EntityUnit:
-		return "code"
-	case partnerhub.EntityTeam:
+// editTransit moves a workflow's record by the verb the form names.
+func (s *Server) editTransit(entity partnerhub.Entity) privateHandler {
+	return func(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+		key := r.PathValue("key")
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if err := r.ParseForm(); err != nil {
+			return nil, partnerhub.Errorf(partnerhub.EInvalid, "error.bad_form")
+		}
+		version, _ := strconv.Atoi(r.PostForm.Get("version"))
+		t := partnerhub.Transition{Verb: partnerhub.Verb(r.PostForm.Get("verb")), Comment: strings.TrimSpace(r.PostForm.Get("comment"))}
+		if _, err := s.deps.Editor.Apply(r.Context(), partnerhub.Transit(v.User, s.home(r), entity, key, version, t)); err != nil {
+			return nil, err
+		}
+		s.afterWrite(r)
+		http.Redirect(w, r, editPath(v.Lang, entity, key)+"?saved=1", http.StatusSeeOther)
+		return nil, nil
+	}
+}
+
+func keyName(entity partnerhub.Entity) string {
+	if entity == partnerhub.EntityTeam {
 		return "partner"
 	}
-	return "slug"
+	return entity.KeyField()
 }
 
 // keyOf is the value of the key field for an existing record: the URL's,
 // whatever the form sent, since a key does not change.
-func keyOf(entity, key string, vals url.Values) string {
+func keyOf(entity partnerhub.Entity, key string, vals url.Values) string {
 	if entity == partnerhub.EntityTeam {
 		partner, phase, _ := strings.Cut(key, "/")
 		vals.Set("phase", phase)
 		return partner
 	}
 	return key
-}
-
-func keyOfRecord(entity string, rec any) string {
-	switch r := rec.(type) {
-	case *partnerhub.Activity:
-		return r.Slug
-	case *partnerhub.Agreement:
-		return r.Slug
-	case *partnerhub.Partner:
-		return r.Slug
-	case *partnerhub.Institution:
-		return r.Slug
-	case *partnerhub.Unit:
-		return r.Code
-	case *partnerhub.TeamDoc:
-		return r.Partner + "/" + strconv.Itoa(r.Phase)
-	}
-	return ""
 }
 
 func invalidUTF8(vals url.Values) string {
@@ -249,19 +260,18 @@ func invalidUTF8(vals url.Values) string {
 
 // formFailed shows the form again with what was typed, the field errors in
 // the reader's language, and, after a conflict, what changed meanwhile.
-func (s *Server) formFailed(w http.ResponseWriter, r *http.Request, v *view, fp *formPage, err error) {
+func (s *Server) formFailed(v *view, fp *formPage, err error) (*page, error) {
 	var e *partnerhub.Error
 	if !errors.As(err, &e) || e.Code == partnerhub.EInternal {
-		s.privatePage(w, r, v, s.errorPage(v, err))
-		return
+		return nil, err
 	}
 	fp.Message = v.P.Error(e)
 	fp.Errors = map[string]string{}
 	for f, fe := range e.Fields {
 		fp.Errors[f] = v.P.Field(fe)
 	}
-	if e.Code == partnerhub.EConflict && e.Current != nil {
-		now := forms[fp.Entity].values(e.Current)
+	if cur, ok := e.Current.(partnerhub.Record); ok && e.Code == partnerhub.EConflict {
+		now := forms[fp.Entity].values(cur)
 		for _, f := range fp.Fields {
 			for _, name := range fieldNames(f) {
 				if !slices.Equal(nonEmpty(now[name]), nonEmpty(fp.Values[name])) {
@@ -271,11 +281,11 @@ func (s *Server) formFailed(w http.ResponseWriter, r *http.Request, v *view, fp 
 		}
 		// The form now edits the current version: sending it again keeps
 		// what the reader typed, knowingly.
-		fp.Version = partnerhub.RecordVersion(e.Current)
+		fp.Version = cur.RecordVersion()
 	}
 	p := s.formPage(v, fp)
 	p.Status = statusOf(e.Code)
-	s.privatePage(w, r, v, p)
+	return p, nil
 }
 
 func fieldNames(f field) []string {
@@ -305,27 +315,25 @@ func nonEmpty(vs []string) []string {
 	return out
 }
 
-func (s *Server) editDelete(lang partnerhub.Lang, entity string, action partnerhub.Action) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		v, ok := s.privateView(w, r, lang)
-		if !ok {
-			return
-		}
-		u := v.User
+func (s *Server) editDelete(entity partnerhub.Entity, action partnerhub.Action) privateHandler {
+	return func(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
 		key := r.PathValue("key")
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 		version, _ := strconv.Atoi(r.PostFormValue("version"))
-		_, err := s.deps.Editor.Apply(r.Context(), partnerhub.Change{Actor: u, Home: s.deps.Home, Entity: entity, Action: action, Key: key, Version: version})
-		if err != nil {
-			s.privatePage(w, r, v, s.errorPage(v, err))
-			return
+		ch := partnerhub.Delete(v.User, s.home(r), entity, key, version)
+		if action == partnerhub.ActionRestore {
+			ch = partnerhub.Restore(v.User, s.home(r), entity, key)
+		}
+		if _, err := s.deps.Editor.Apply(r.Context(), ch); err != nil {
+			return nil, err
 		}
 		s.afterWrite(r)
+		done := "deleted"
 		if action == partnerhub.ActionRestore {
-			http.Redirect(w, r, "/"+string(lang)+"/admin/bin?restored="+url.QueryEscape(key), http.StatusSeeOther)
-			return
+			done = "restored"
 		}
-		http.Redirect(w, r, "/"+string(lang)+"/admin/bin?deleted="+url.QueryEscape(key), http.StatusSeeOther)
+		http.Redirect(w, r, "/"+string(v.Lang)+"/admin/bin?"+done+"="+url.QueryEscape(key), http.StatusSeeOther)
+		return nil, nil
 	}
 }
 
@@ -377,69 +385,61 @@ func shorten(v any) string {
 	return s
 }
 
-func (s *Server) historyPage(lang partnerhub.Lang) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		v, ok := s.privateView(w, r, lang)
-		if !ok {
-			return
-		}
-		entity, key := r.PathValue("entity"), r.PathValue("key")
-		if r.PathValue("phase") != "" {
-			key = r.PathValue("partner") + "/" + r.PathValue("phase")
-		}
-		events, err := s.deps.Editor.Audit(r.Context(), s.deps.Home, partnerhub.AuditFilter{Entity: entity, Key: key, Limit: 500})
-		if err != nil {
-			s.privatePage(w, r, v, s.errorPage(v, err))
-			return
-		}
-		entries := make([]historyEntry, len(events))
-		for i, ev := range events {
-			entries[i] = historyEntry{AuditEvent: ev, Changes: diff(ev.Before, ev.After)}
-		}
-		s.privatePage(w, r, v, &page{Template: "history", Title: v.P.T("history.title", key),
-			Data: map[string]any{"Entity": entity, "Key": key, "Entries": entries, "Edit": editPath(lang, entity, key)}})
-	}
+// historyData is what the history page shows.
+type historyData struct {
+	Entity  partnerhub.Entity
+	Key     string
+	Entries []historyEntry
+	Edit    string
 }
 
-// requireAdmin answers for a page that only admins may open.
-func (s *Server) requireAdmin(w http.ResponseWriter, r *http.Request, lang partnerhub.Lang) (*view, bool) {
-	v, ok := s.privateView(w, r, lang)
-	if !ok {
-		return nil, false
+func (s *Server) historyPage(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	entity, key := partnerhub.Entity(r.PathValue("entity")), r.PathValue("key")
+	if r.PathValue("phase") != "" {
+		entity, key = partnerhub.EntityTeam, r.PathValue("partner")+"/"+r.PathValue("phase")
 	}
-	u := v.User
-	if u.Role != partnerhub.RoleAdmin {
-		s.privatePage(w, r, v, s.errorPage(v, partnerhub.Errorf(partnerhub.EForbidden, "error.admins_only")))
-		return nil, false
+	events, err := s.deps.Editor.Audit(r.Context(), s.home(r), partnerhub.AuditFilter{Entity: entity, Key: key, Limit: 500})
+	if err != nil {
+		return nil, err
 	}
-	return v, true
+	entries := make([]historyEntry, len(events))
+	for i, ev := range events {
+		entries[i] = historyEntry{AuditEvent: ev, Changes: diff(ev.Before, ev.After)}
+	}
+	return &page{Template: "history", Title: v.P.T("history.title", key),
+		Data: &historyData{Entity: entity, Key: key, Entries: entries, Edit: editPath(v.Lang, entity, key)}}, nil
 }
 
-func (s *Server) binPage(lang partnerhub.Lang) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		v, ok := s.requireAdmin(w, r, lang)
-		if !ok {
-			return
-		}
-		items, err := s.deps.Editor.Bin(r.Context(), s.deps.Home)
-		if err != nil {
-			s.privatePage(w, r, v, s.errorPage(v, err))
-			return
-		}
-		s.privatePage(w, r, v, &page{Template: "bin", Title: v.P.T("bin.title"),
-			Data: map[string]any{"Items": items, "Restored": r.URL.Query().Get("restored"), "Deleted": r.URL.Query().Get("deleted")}})
-	}
+// binData is what the bin page shows.
+type binData struct {
+	Items             []partnerhub.BinItem
+	Restored, Deleted string
 }
 
-func (s *Server) auditPage(lang partnerhub.Lang) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		v, ok := s.requireAdmin(w, r, lang)
-		if !ok {
-			return
-		}
+func (s *Server) binPage(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	items, err := s.deps.Editor.Bin(r.Context(), s.home(r))
+	if err != nil {
+		return nil, err
+	}
+	return &page{Template: "bin", Title: v.P.T("bin.title"),
+		Data: &binData{Items: items, Restored: r.URL.Query().Get("restored"), Deleted: r.URL.Query().Get("deleted")}}, nil
+}
+
+// auditData is what the audit log page shows.
+type auditData struct {
+	Entries  []historyEntry
+	Errors   map[string]string
+	Filter   map[string]string
+	Entities []partnerhub.Entity
+	Actions  []partnerhub.Action
+	More     string
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	{
 		q := r.URL.Query()
 		errs := params(q, "entity", "actor", "action", "since", "until", "before")
-		f := partnerhub.AuditFilter{Entity: single(q, errs, "entity"), Actor: single(q, errs, "actor"), Action: partnerhub.Action(single(q, errs, "action")), Limit: 100}
+		f := partnerhub.AuditFilter{Entity: partnerhub.Entity(single(q, errs, "entity")), Actor: single(q, errs, "actor"), Action: partnerhub.Action(single(q, errs, "action")), Limit: 100}
 		for _, k := range []string{"since", "until"} {
 			if s := single(q, errs, k); s != "" {
 				d, err := partnerhub.ParsePartialDate(s)
@@ -465,9 +465,8 @@ func (s *Server) auditPage(lang partnerhub.Lang) http.HandlerFunc {
 		var fieldErrs map[string]string
 		if err := errs.Err(); err != nil {
 			fieldErrs, _ = fieldErrors(v, err)
-		} else if events, err = s.deps.Editor.Audit(r.Context(), s.deps.Home, f); err != nil {
-			s.privatePage(w, r, v, s.errorPage(v, err))
-			return
+		} else if events, err = s.deps.Editor.Audit(r.Context(), s.home(r), f); err != nil {
+			return nil, err
 		}
 		entries := make([]historyEntry, len(events))
 		for i, ev := range events {
@@ -477,14 +476,14 @@ func (s *Server) auditPage(lang partnerhub.Lang) http.HandlerFunc {
 		if len(events) == f.Limit {
 			more = v.With("before", strconv.FormatInt(events[len(events)-1].ID, 10))
 		}
-		p := &page{Template: "audit", Title: v.P.T("audit.title"), Data: map[string]any{"Entries": entries, "Errors": fieldErrs,
-			"Filter":   map[string]string{"entity": q.Get("entity"), "actor": q.Get("actor"), "action": q.Get("action"), "since": q.Get("since"), "until": q.Get("until")},
-			"Entities": []string{partnerhub.EntityPartner, partnerhub.EntityTeam, partnerhub.EntityActivity, partnerhub.EntityAgreement, partnerhub.EntityInstitution, partnerhub.EntityUnit, partnerhub.EntityUser},
-			"Actions":  []partnerhub.Action{partnerhub.ActionCreate, partnerhub.ActionUpdate, partnerhub.ActionDelete, partnerhub.ActionRestore},
-			"More":     more}}
+		p := &page{Template: "audit", Title: v.P.T("audit.title"), Data: &auditData{Entries: entries, Errors: fieldErrs,
+			Filter:   map[string]string{"entity": q.Get("entity"), "actor": q.Get("actor"), "action": q.Get("action"), "since": q.Get("since"), "until": q.Get("until")},
+			Entities: append(slices.Clone(partnerhub.Edited), partnerhub.EntityUser, partnerhub.EntityMobility),
+			Actions:  []partnerhub.Action{partnerhub.ActionCreate, partnerhub.ActionUpdate, partnerhub.ActionDelete, partnerhub.ActionRestore, partnerhub.ActionTransition},
+			More:     more}}
 		if fieldErrs != nil {
 			p.Status = http.StatusBadRequest
 		}
-		s.privatePage(w, r, v, p)
+		return p, nil
 	}
 }

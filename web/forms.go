@@ -29,10 +29,27 @@ type option struct {
 
 // formSpec is how one entity is edited in the browser.
 type formSpec struct {
-	entity string
+	entity partnerhub.Entity
 	fields func(v *view) []field
-	values func(rec any) url.Values
-	record func(vals url.Values, errs partnerhub.FieldErrors) any
+	values func(rec partnerhub.Record) url.Values
+	record func(vals url.Values, errs partnerhub.FieldErrors) partnerhub.Record
+}
+
+// formOf builds the form of a record type: the compiler checks that its
+// functions read and make that type.
+func formOf[R partnerhub.Record](entity partnerhub.Entity, fields func(v *view) []field,
+	values func(rec R) url.Values, record func(vals url.Values, errs partnerhub.FieldErrors) R) *formSpec {
+	return &formSpec{
+		entity: entity,
+		fields: fields,
+		values: func(rec partnerhub.Record) url.Values {
+			if r, ok := rec.(R); ok {
+				return values(r)
+			}
+			return url.Values{}
+		},
+		record: func(vals url.Values, errs partnerhub.FieldErrors) partnerhub.Record { return record(vals, errs) },
+	}
 }
 
 func putText(t partnerhub.Text, name string, vals url.Values) {
@@ -126,10 +143,9 @@ func institutionOptions(v *view, blank bool) []option {
 	return out
 }
 
-var forms = map[string]*formSpec{
-	partnerhub.EntityMobility: {
-		entity: partnerhub.EntityMobility,
-		fields: func(v *view) []field {
+var forms = map[partnerhub.Entity]*formSpec{
+	partnerhub.EntityMobility: formOf(partnerhub.EntityMobility,
+		func(v *view) []field {
 			return []field{
 				{Name: "partner", Label: "label.partner", Kind: "select", Options: partnerOptions(v), Required: true},
 				{Name: "institution", Label: "form.member_institution", Kind: "select", Options: institutionOptions(v, true)},
@@ -141,20 +157,18 @@ var forms = map[string]*formSpec{
 				{Name: "count", Label: "stats.people", Kind: "number", Required: true, Hint: "form.count_hint"},
 			}
 		},
-		values: func(rec any) url.Values {
-			m := rec.(*partnerhub.Mobility)
+		func(m *partnerhub.Mobility) url.Values {
 			return url.Values{"partner": {m.Partner}, "institution": {m.Institution}, "unit": {m.Unit}, "year": {strconv.Itoa(m.Year)},
 				"direction": {string(m.Direction)}, "category": {string(m.Category)}, "programme": {string(m.Programme)}, "count": {strconv.Itoa(m.Count)}}
 		},
-		record: func(vals url.Values, errs partnerhub.FieldErrors) any {
+		func(vals url.Values, errs partnerhub.FieldErrors) *partnerhub.Mobility {
 			return &partnerhub.Mobility{Partner: vals.Get("partner"), Institution: vals.Get("institution"), Unit: vals.Get("unit"),
 				Year: readInt(vals, errs, "year"), Direction: partnerhub.Direction(vals.Get("direction")), Category: partnerhub.Category(vals.Get("category")),
 				Programme: partnerhub.MobilityProgramme(vals.Get("programme")), Count: readInt(vals, errs, "count")}
 		},
-	},
-	partnerhub.EntityActivity: {
-		entity: partnerhub.EntityActivity,
-		fields: func(v *view) []field {
+	),
+	partnerhub.EntityActivity: formOf(partnerhub.EntityActivity,
+		func(v *view) []field {
 			series := []option{{"", v.P.T("label.none")}}
 			for _, s := range v.X.Catalog().Series {
 				series = append(series, option{s.Slug, mustText(v, s.Name)})
@@ -181,8 +195,7 @@ var forms = map[string]*formSpec{
 				{Name: "published", Label: "form.published", Kind: "check", Hint: "form.published_hint"},
 			}
 		},
-		values: func(rec any) url.Values {
-			a := rec.(*partnerhub.Activity)
+		func(a *partnerhub.Activity) url.Values {
 			vals := url.Values{"slug": {a.Slug}, "kind": {string(a.Kind)}, "start": {a.Start.String()}, "end": {a.End.String()},
 				"format": {string(a.Format)}, "host": {a.Host}, "partners": a.Partners, "units": a.Units, "institutions": a.Institutions, "series": {a.Series}}
 			putText(a.Title, "title", vals)
@@ -206,7 +219,7 @@ var forms = map[string]*formSpec{
 			}
 			return vals
 		},
-		record: func(vals url.Values, errs partnerhub.FieldErrors) any {
+		func(vals url.Values, errs partnerhub.FieldErrors) *partnerhub.Activity {
 			a := &partnerhub.Activity{
 				Slug: strings.TrimSpace(vals.Get("slug")), Kind: partnerhub.ActivityKind(vals.Get("kind")),
 				Title: readText(vals, "title"), Summary: readText(vals, "summary"), Venue: readText(vals, "venue"),
@@ -221,10 +234,9 @@ var forms = map[string]*formSpec{
 			}
 			return a
 		},
-	},
-	partnerhub.EntityAgreement: {
-		entity: partnerhub.EntityAgreement,
-		fields: func(v *view) []field {
+	),
+	partnerhub.EntityAgreement: formOf(partnerhub.EntityAgreement,
+		func(v *view) []field {
 			return []field{
 				{Name: "slug", Label: "form.slug", Kind: "text", Required: true, Hint: "form.slug_hint"},
 				{Name: "partner", Label: "label.partner", Kind: "select", Options: partnerOptions(v), Required: true},
@@ -240,8 +252,7 @@ var forms = map[string]*formSpec{
 				{Name: "published", Label: "form.published", Kind: "check", Hint: "form.published_hint"},
 			}
 		},
-		values: func(rec any) url.Values {
-			a := rec.(*partnerhub.Agreement)
+		func(a *partnerhub.Agreement) url.Values {
 			vals := url.Values{"slug": {a.Slug}, "partner": {a.Partner}, "institution": {a.Institution}, "kind": {string(a.Kind)},
 				"level": {string(a.Level)}, "units": a.Units, "signed": {a.Signed.String()}, "expires": {a.Expires.String()}, "status": {string(a.Status)}}
 			putText(a.Title, "title", vals)
@@ -251,7 +262,7 @@ var forms = map[string]*formSpec{
 			}
 			return vals
 		},
-		record: func(vals url.Values, errs partnerhub.FieldErrors) any {
+		func(vals url.Values, errs partnerhub.FieldErrors) *partnerhub.Agreement {
 			return &partnerhub.Agreement{
 				Slug: strings.TrimSpace(vals.Get("slug")), Partner: vals.Get("partner"), Institution: vals.Get("institution"),
 				Kind: partnerhub.AgreementKind(vals.Get("kind")), Level: partnerhub.AgreementLevel(vals.Get("level")),
@@ -260,10 +271,9 @@ var forms = map[string]*formSpec{
 				Note: readText(vals, "note"), Published: vals.Get("published") != "",
 			}
 		},
-	},
-	partnerhub.EntityPartner: {
-		entity: partnerhub.EntityPartner,
-		fields: func(v *view) []field {
+	),
+	partnerhub.EntityPartner: formOf(partnerhub.EntityPartner,
+		func(v *view) []field {
 			return []field{
 				{Name: "slug", Label: "form.slug", Kind: "text", Required: true, Hint: "form.slug_hint"},
 				{Name: "name", Label: "form.name", Kind: "bitext", Required: true},
@@ -274,25 +284,23 @@ var forms = map[string]*formSpec{
 				{Name: "note", Label: "form.note", Kind: "bitextarea"},
 			}
 		},
-		values: func(rec any) url.Values {
-			p := rec.(*partnerhub.Partner)
+		func(p *partnerhub.Partner) url.Values {
 			vals := url.Values{"slug": {p.Slug}, "short_name": {p.ShortName}, "kind": {string(p.Kind)}, "members": p.Members}
 			putText(p.Name, "name", vals)
 			putText(p.Summary, "summary", vals)
 			putText(p.Note, "note", vals)
 			return vals
 		},
-		record: func(vals url.Values, errs partnerhub.FieldErrors) any {
+		func(vals url.Values, errs partnerhub.FieldErrors) *partnerhub.Partner {
 			return &partnerhub.Partner{
 				Slug: strings.TrimSpace(vals.Get("slug")), Name: readText(vals, "name"), ShortName: strings.TrimSpace(vals.Get("short_name")),
 				Kind: partnerhub.PartnerKind(vals.Get("kind")), Members: formList(vals, "members"),
 				Summary: readText(vals, "summary"), Note: readText(vals, "note"),
 			}
 		},
-	},
-	partnerhub.EntityTeam: {
-		entity: partnerhub.EntityTeam,
-		fields: func(v *view) []field {
+	),
+	partnerhub.EntityTeam: formOf(partnerhub.EntityTeam,
+		func(v *view) []field {
 			return []field{
 				{Name: "partner", Label: "label.partner", Kind: "readonly"},
 				{Name: "phase", Label: "label.phase", Kind: "readonly"},
@@ -301,18 +309,16 @@ var forms = map[string]*formSpec{
 				{Name: "lead", Label: "label.lead", Kind: "select", Options: append([]option{{"", v.P.T("label.none")}}, unitOptions(v)...)},
 			}
 		},
-		values: func(rec any) url.Values {
-			t := rec.(*partnerhub.TeamDoc)
+		func(t *partnerhub.TeamDoc) url.Values {
 			return url.Values{"partner": {t.Partner}, "phase": {strconv.Itoa(t.Phase)}, "tier": {string(t.Tier)}, "units": t.Units, "lead": {t.Lead}}
 		},
-		record: func(vals url.Values, errs partnerhub.FieldErrors) any {
+		func(vals url.Values, errs partnerhub.FieldErrors) *partnerhub.TeamDoc {
 			return &partnerhub.TeamDoc{Partner: vals.Get("partner"), Phase: readInt(vals, errs, "phase"),
 				Tier: partnerhub.Tier(vals.Get("tier")), Units: formList(vals, "units"), Lead: vals.Get("lead")}
 		},
-	},
-	partnerhub.EntityInstitution: {
-		entity: partnerhub.EntityInstitution,
-		fields: func(v *view) []field {
+	),
+	partnerhub.EntityInstitution: formOf(partnerhub.EntityInstitution,
+		func(v *view) []field {
 			return []field{
 				{Name: "slug", Label: "form.slug", Kind: "text", Required: true, Hint: "form.slug_hint"},
 				{Name: "name", Label: "form.name", Kind: "bitext", Required: true},
@@ -326,8 +332,7 @@ var forms = map[string]*formSpec{
 				{Name: "established", Label: "form.established", Kind: "number"},
 			}
 		},
-		values: func(rec any) url.Values {
-			in := rec.(*partnerhub.Institution)
+		func(in *partnerhub.Institution) url.Values {
 			vals := url.Values{"slug": {in.Slug}, "acronym": {in.Acronym}, "country": {in.Country}, "website": {in.Website}, "ror": {in.ROR}}
 			putText(in.Name, "name", vals)
 			putText(in.City, "city", vals)
@@ -340,7 +345,7 @@ var forms = map[string]*formSpec{
 			}
 			return vals
 		},
-		record: func(vals url.Values, errs partnerhub.FieldErrors) any {
+		func(vals url.Values, errs partnerhub.FieldErrors) *partnerhub.Institution {
 			return &partnerhub.Institution{
 				Slug: strings.TrimSpace(vals.Get("slug")), Name: readText(vals, "name"), Acronym: strings.TrimSpace(vals.Get("acronym")),
 				Country: strings.ToUpper(strings.TrimSpace(vals.Get("country"))), City: readText(vals, "city"),
@@ -348,10 +353,9 @@ var forms = map[string]*formSpec{
 				ROR: strings.TrimSpace(vals.Get("ror")), Established: readInt(vals, errs, "established"),
 			}
 		},
-	},
-	partnerhub.EntityUnit: {
-		entity: partnerhub.EntityUnit,
-		fields: func(v *view) []field {
+	),
+	partnerhub.EntityUnit: formOf(partnerhub.EntityUnit,
+		func(v *view) []field {
 			return []field{
 				{Name: "code", Label: "form.code", Kind: "text", Required: true, Hint: "form.slug_hint"},
 				{Name: "name", Label: "form.name", Kind: "bitext", Required: true},
@@ -359,16 +363,15 @@ var forms = map[string]*formSpec{
 				{Name: "kind", Label: "label.kind", Kind: "select", Options: enumOptions(v, "unit_kind.", partnerhub.UnitKinds, false), Required: true},
 			}
 		},
-		values: func(rec any) url.Values {
-			u := rec.(*partnerhub.Unit)
+		func(u *partnerhub.Unit) url.Values {
 			vals := url.Values{"code": {u.Code}, "kind": {string(u.Kind)}}
 			putText(u.Name, "name", vals)
 			putText(u.Abbr, "abbr", vals)
 			return vals
 		},
-		record: func(vals url.Values, errs partnerhub.FieldErrors) any {
+		func(vals url.Values, errs partnerhub.FieldErrors) *partnerhub.Unit {
 			return &partnerhub.Unit{Code: strings.TrimSpace(vals.Get("code")), Name: readText(vals, "name"), Abbr: readText(vals, "abbr"),
 				Kind: partnerhub.UnitKind(vals.Get("kind"))}
 		},
-	},
+	),
 }

@@ -17,7 +17,7 @@ func TestFormsRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check := func(entity string, rec any) {
+	check := func(entity partnerhub.Entity, rec partnerhub.Record) {
 		t.Helper()
 		spec := forms[entity]
 		vals := spec.values(rec)
@@ -31,7 +31,7 @@ func TestFormsRoundTrip(t *testing.T) {
 		if len(errs) > 0 {
 			t.Fatalf("%s: %v", entity, errs)
 		}
-		setVersion(back, partnerhub.RecordVersion(rec))
+		setVersion(back, rec.RecordVersion())
 		a, _ := json.Marshal(rec)
 		b, _ := json.Marshal(back)
 		if string(a) != string(b) {
@@ -56,7 +56,7 @@ func TestFormsRoundTrip(t *testing.T) {
 	check(partnerhub.EntityTeam, &partnerhub.TeamDoc{Partner: "ntu", Phase: 3, Tier: partnerhub.Prospective, Units: []string{"med", "agr"}, Lead: "agr"})
 }
 
-func setVersion(rec any, v int) {
+func setVersion(rec partnerhub.Record, v int) {
 	switch r := rec.(type) {
 	case *partnerhub.Institution:
 		r.Version = v

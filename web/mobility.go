@@ -174,9 +174,9 @@ var statsViews = map[string][]string{
 	"units":          {partnerhub.DimUnit},
 }
 
-func (s *Server) query(f statsFilter, groupBy ...string) partnerhub.StatsQuery {
+func (s *Server) query(v *view, f statsFilter, groupBy ...string) partnerhub.StatsQuery {
 	q := f.StatsQuery
-	q.Home = s.deps.Home
+	q.Home = v.Home
 	q.GroupBy = groupBy
 	return q
 }
@@ -187,7 +187,7 @@ func (s *Server) statsCharts(ctx context.Context, v *view, f statsFilter) ([]sta
 	if m == nil {
 		return nil, 0, nil
 	}
-	byYD, err := m.Stats(ctx, s.query(f, partnerhub.DimYear, partnerhub.DimDirection))
+	byYD, err := m.Stats(ctx, s.query(v, f, partnerhub.DimYear, partnerhub.DimDirection))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -222,7 +222,7 @@ func (s *Server) statsCharts(ctx context.Context, v *view, f statsFilter) ([]sta
 		YLabel: v.P.T("stats.people"), Empty: empty, Series: series(byYD, years, dirs, func(d string) string { return v.P.T("direction." + d) })}
 	charts := []statsChart{{View: "year_direction", SVG: bar.SVG(), Table: bar.Table()}}
 
-	byYC, err := m.Stats(ctx, s.query(f, partnerhub.DimYear, partnerhub.DimCategory))
+	byYC, err := m.Stats(ctx, s.query(v, f, partnerhub.DimYear, partnerhub.DimCategory))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -258,7 +258,7 @@ func (s *Server) statsCharts(ctx context.Context, v *view, f statsFilter) ([]sta
 
 	// Which kinds of programme the people moved in: exchange, short
 	// programmes, joint degrees...
-	byProg, err := m.Stats(ctx, s.query(f, partnerhub.DimProgramme))
+	byProg, err := m.Stats(ctx, s.query(v, f, partnerhub.DimProgramme))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -269,7 +269,7 @@ func (s *Server) statsCharts(ctx context.Context, v *view, f statsFilter) ([]sta
 	if f.Partner != "" {
 		dim, view, title = partnerhub.DimUnit, "units", v.P.T("stats.chart.units")
 	}
-	top, err := m.Stats(ctx, s.query(f, dim))
+	top, err := m.Stats(ctx, s.query(v, f, dim))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -338,7 +338,7 @@ func (s *Server) exportStats(v *view, q url.Values) (transfer.Table, error) {
 	if s.deps.Mobility == nil {
 		return transfer.Table{}, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
 	}
-	rows, err := s.deps.Mobility.Stats(context.Background(), s.query(f, dims...))
+	rows, err := s.deps.Mobility.Stats(context.Background(), s.query(v, f, dims...))
 	if err != nil {
 		return transfer.Table{}, err
 	}
@@ -370,11 +370,11 @@ func (s *Server) apiStats(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	f, errs := parseStatsFilter(s.snapFor(r).index, q, "group_by", "home")
-	f.Home = s.deps.Home
+	f.Home = s.home(r)
 	if h := single(q, errs, "home"); h == "all" {
 		f.Home = ""
-	} else if h != "" && h != s.deps.Home {
-		errs.Add("home", "one_of", s.deps.Home+", all")
+	} else if h != "" && h != s.home(r) {
+		errs.Add("home", "one_of", s.home(r)+", all")
 	}
 	if g := single(q, errs, "group_by"); g != "" {
 		f.GroupBy = strings.Split(g, ",")
@@ -419,7 +419,7 @@ func (s *Server) apiMobility(w http.ResponseWriter, r *http.Request) error {
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	items, total, err := s.deps.Mobility.ListMobility(r.Context(), s.deps.Home, store.MobilityFilter{Partner: f.Partner, Unit: f.Unit,
+	items, total, err := s.deps.Mobility.ListMobility(r.Context(), s.home(r), store.MobilityFilter{Partner: f.Partner, Unit: f.Unit,
 		Direction: f.Direction, Category: f.Category, Programme: f.Programme, FromYear: f.FromYear, ToYear: f.ToYear}, limit, offset)
 	if err != nil {
 		return err
@@ -453,7 +453,7 @@ func (s *Server) apiPutMobility(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeStrict(b, &m); err != nil {
 		return err
 	}
-	if err := s.deps.Mobility.PutMobility(r.Context(), u, s.deps.Home, m); err != nil {
+	if err := s.deps.Mobility.PutMobility(r.Context(), u, s.home(r), m); err != nil {
 		return err
 	}
 	s.afterWrite(r)
@@ -478,7 +478,7 @@ func (s *Server) summary(ctx context.Context, v *view, partner string) *mobility
 	if s.deps.Mobility == nil {
 		return nil
 	}
-	rows, err := s.deps.Mobility.Stats(ctx, partnerhub.StatsQuery{Home: s.deps.Home, Partner: partner,
+	rows, err := s.deps.Mobility.Stats(ctx, partnerhub.StatsQuery{Home: v.Home, Partner: partner,
 		GroupBy: []string{partnerhub.DimYear, partnerhub.DimDirection}})
 	if err != nil {
 		s.deps.Logger.Error("mobility summary", "err", err)
@@ -521,7 +521,7 @@ func (s *Server) exportMobility(v *view, q url.Values) (transfer.Table, error) {
 	filter := store.MobilityFilter{Partner: f.Partner, Unit: f.Unit, Direction: f.Direction, Category: f.Category,
 		Programme: f.Programme, FromYear: f.FromYear, ToYear: f.ToYear}
 	for offset := 0; ; {
-		items, _, err := s.deps.Mobility.ListMobility(context.Background(), s.deps.Home, filter, 1000, offset)
+		items, _, err := s.deps.Mobility.ListMobility(context.Background(), v.Home, filter, 1000, offset)
 		if err != nil {
 			return transfer.Table{}, err
 		}

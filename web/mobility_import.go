@@ -78,46 +78,38 @@ func (j *jobs) get(id string) *importJob {
 	return j.m[id]
 }
 
-func (s *Server) importForm(lang partnerhub.Lang) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		v, ok := s.privateView(w, r, lang)
-		if !ok {
-			return
-		}
-		s.privatePage(w, r, v, &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Data: map[string]any{}})
-	}
+// importData is what the import page shows: the form, a refusal, or a job's progress.
+type importData struct {
+	Error string
+	Job   *jobView
 }
 
-func (s *Server) importUpload(lang partnerhub.Lang) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		v, ok := s.privateView(w, r, lang)
-		if !ok {
-			return
-		}
+func (s *Server) importForm(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	return &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Data: &importData{}}, nil
+}
+
+func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	{
 		u := v.User
-		fail := func(status int, msg string) {
-			s.privatePage(w, r, v, &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Status: status, Data: map[string]any{"Error": msg}})
+		fail := func(status int, msg string) (*page, error) {
+			return &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Status: status, Data: &importData{Error: msg}}, nil
 		}
 		if s.deps.Mobility == nil {
-			fail(http.StatusNotFound, v.P.T("error.not_found"))
-			return
+			return fail(http.StatusNotFound, v.P.T("error.not_found"))
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxUpload+1<<20)
 		file, hdr, err := r.FormFile("file")
 		if err != nil {
-			fail(http.StatusBadRequest, v.P.T("import.no_file"))
-			return
+			return fail(http.StatusBadRequest, v.P.T("import.no_file"))
 		}
 		defer file.Close()
 		format := strings.TrimPrefix(strings.ToLower(filepath.Ext(hdr.Filename)), ".")
 		if format != "csv" && format != "xlsx" {
-			fail(http.StatusBadRequest, v.P.T("import.bad_extension", hdr.Filename))
-			return
+			return fail(http.StatusBadRequest, v.P.T("import.bad_extension", hdr.Filename))
 		}
 		tmp, err := os.CreateTemp("", "partnerhub-import-*."+format)
 		if err != nil {
-			s.privatePage(w, r, v, s.errorPage(v, err))
-			return
+			return nil, err
 		}
 		size, err := io.Copy(tmp, file)
 		if err == nil {
@@ -126,19 +118,19 @@ func (s *Server) importUpload(lang partnerhub.Lang) http.HandlerFunc {
 		if err != nil {
 			tmp.Close()
 			os.Remove(tmp.Name())
-			fail(http.StatusBadRequest, v.P.T("import.upload_failed"))
-			return
+			return fail(http.StatusBadRequest, v.P.T("import.upload_failed"))
 		}
 		job := &importJob{ID: rand.Text()[:16], Owner: u.ID, File: filepath.Base(hdr.Filename), Format: format, Size: size, Start: time.Now()}
 		s.jobs.add(job)
-		go s.runImport(job, tmp, u)
-		http.Redirect(w, r, "/"+string(lang)+"/mobility/import/"+job.ID, http.StatusSeeOther)
+		go s.runImport(job, tmp, u, v.Home)
+		http.Redirect(w, r, "/"+string(v.Lang)+"/mobility/import/"+job.ID, http.StatusSeeOther)
+		return nil, nil
 	}
 }
 
 // runImport reads a saved upload into the store, in the background: the
 // request that uploaded it has ended.
-func (s *Server) runImport(job *importJob, f *os.File, u *partnerhub.User) {
+func (s *Server) runImport(job *importJob, f *os.File, u *partnerhub.User, home string) {
 	defer os.Remove(f.Name())
 	defer f.Close()
 	ctx := context.Background()
@@ -183,7 +175,7 @@ func (s *Server) runImport(job *importJob, f *os.File, u *partnerhub.User) {
 			}
 		}
 	}
-	result, err = s.deps.Mobility.ImportMobility(ctx, u, s.deps.Home, rows, func() bool { return failed > 0 }, nil)
+	result, err = s.deps.Mobility.ImportMobility(ctx, u, home, rows, func() bool { return failed > 0 }, nil)
 }
 
 // jobView is a job as its page shows it.
@@ -199,17 +191,12 @@ type jobView struct {
 	OK       bool
 }
 
-func (s *Server) importProgress(lang partnerhub.Lang) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		v, ok := s.privateView(w, r, lang)
-		if !ok {
-			return
-		}
+func (s *Server) importProgress(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	{
 		u := v.User
 		job := s.jobs.get(r.PathValue("id"))
 		if job == nil || job.Owner != u.ID {
-			s.privatePage(w, r, v, s.errorPage(v, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")))
-			return
+			return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
 		}
 		jv := jobView{importJob: job, Percent: -1, Done: job.done.Load()}
 		if job.Format == "csv" && job.Size > 0 {
@@ -244,7 +231,7 @@ func (s *Server) importProgress(lang partnerhub.Lang) http.HandlerFunc {
 				jv.Message = v.P.T("error.internal")
 			}
 		}
-		s.privatePage(w, r, v, &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Data: map[string]any{"Job": jv}})
+		return &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Data: &importData{Job: &jv}}, nil
 	}
 }
 

@@ -1657,9 +1657,9 @@ func (w *oaWriter) current(r oaResponse, schema string, version int, what string
 }
 
 // stored is a record as the store holds it, as JSON.
-func (w *oaWriter) stored(entity, key string) map[string]any {
+func (w *oaWriter) stored(entity partnerhub.Entity, key string) map[string]any {
 	w.t.Helper()
-	rec, _, _, err := w.ts.db.Record(context.Background(), "utokyo", entity, key)
+	rec, _, err := w.ts.db.Record(context.Background(), "utokyo", entity, key)
 	if err != nil {
 		w.t.Fatalf("record %s %s: %v", entity, key, err)
 	}
@@ -2002,13 +2002,13 @@ func TestOpenAPIWrites(t *testing.T) {
 		var old map[string]any
 		switch c.entity {
 		case "institution":
-			old = w.stored(c.entity, "ntu")
+			old = w.stored(partnerhub.Entity(c.entity), "ntu")
 		case "unit":
-			old = w.stored(c.entity, "agr")
+			old = w.stored(partnerhub.Entity(c.entity), "agr")
 		case "partner":
-			old = w.stored(c.entity, "cambridge")
+			old = w.stored(partnerhub.Entity(c.entity), "cambridge")
 		case "agreement":
-			old = w.stored(c.entity, "princeton-mou")
+			old = w.stored(partnerhub.Entity(c.entity), "princeton-mou")
 		}
 		oldKey := old["slug"]
 		if oldKey == nil {
@@ -2047,6 +2047,18 @@ func TestOpenAPIWrites(t *testing.T) {
 		w.want(w.call("admin", "POST", c.item+"/restore", c.u+"/restore", nil), http.StatusOK, "restore "+c.u)
 		w.history(c.item+"/history", c.u+"/history", c.entity, c.key, c.schema, "restore", "delete", "update", "update", "create")
 	}
+
+	// A workflow's verb: the restored agreement (version 5) lapses, once; the
+	// same verb again does not apply, and its history names the transition.
+	tr, mou := "/api/v1/agreements/{slug}/transitions", "/api/v1/agreements/oa-test-mou"
+	r = w.call("admin", "POST", tr, mou+"/transitions", map[string]any{"verb": "expire", "comment": "Lapsed in March.", "version": 5})
+	if got := w.want(r, http.StatusOK, "expire an agreement"); r.status == http.StatusOK && (got["status"] != "expired" || got["version"] != 6.0) {
+		t.Errorf("expired agreement: status %v, version %v", got["status"], got["version"])
+	}
+	w.want(w.call("admin", "POST", tr, mou+"/transitions", map[string]any{"verb": "expire", "version": 6}), http.StatusConflict, "expire an expired agreement")
+	w.want(w.call("admin", "POST", tr, mou+"/transitions", map[string]any{"verb": "expire", "version": 5}), http.StatusConflict, "expire at a stale version")
+	w.wantField(w.call("admin", "POST", tr, mou+"/transitions", map[string]any{"comment": "no verb", "version": 6}), "verb", "a transition without a verb")
+	w.history("/api/v1/agreements/{slug}/history", mou+"/history", "agreement", "oa-test-mou", "Agreement", "transition", "restore", "delete", "update", "update", "create")
 
 	// Requests the HTTP layer refuses.
 	good := oaWith(rec, "slug", "oa-second")

@@ -103,6 +103,7 @@ type pageHandler func(r *http.Request, v *view) (*page, error)
 // view is what every template gets: the language, the printer, the data
 // and the request's place in the site.
 type view struct {
+	Home      string // the home institution the page is of
 	Lang      partnerhub.Lang
 	Other     partnerhub.Lang
 	P         *i18n.Printer
@@ -181,7 +182,7 @@ func (s *Server) newView(r *http.Request, lang partnerhub.Lang, nav string, snap
 	if r.URL.RawQuery != "" {
 		canonical += "?" + r.URL.RawQuery
 	}
-	return &view{Lang: lang, Other: other, P: s.deps.Messages.Printer(lang), X: snap.index, Path: p, Query: r.URL.RawQuery,
+	return &view{Home: s.home(r), Lang: lang, Other: other, P: s.deps.Messages.Printer(lang), X: snap.index, Path: p, Query: r.URL.RawQuery,
 		Canonical: canonical, Base: base, Nav: nav, assets: s.assets, snap: snap}
 }
 

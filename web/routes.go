@@ -1,6 +1,10 @@
 package web
 
-import "partnerhub"
+import (
+	"net/http"
+
+	"partnerhub"
+)
 
 // routes lists every route of the server.
 func (s *Server) routes() {
@@ -70,6 +74,7 @@ func (s *Server) routes() {
 	s.mux.Handle("PUT /api/v1/partners/{partner}/teams/{phase}", s.api(s.apiWrite(partnerhub.EntityTeam, partnerhub.ActionUpdate, false)))
 	s.mux.Handle("PATCH /api/v1/partners/{partner}/teams/{phase}", s.api(s.apiWrite(partnerhub.EntityTeam, partnerhub.ActionUpdate, true)))
 	s.mux.Handle("GET /api/v1/partners/{partner}/teams/{phase}/history", s.api(s.apiHistory(partnerhub.EntityTeam)))
+	s.mux.Handle("POST /api/v1/agreements/{key}/transitions", s.api(s.apiTransit(partnerhub.EntityAgreement)))
 	s.mux.Handle("GET /api/v1/audit", s.api(s.apiAudit))
 	s.mux.Handle("GET /api/v1/stats/mobility", s.api(s.apiStats))
 	s.mux.Handle("GET /api/v1/mobility", s.api(s.apiMobility))
@@ -79,31 +84,37 @@ func (s *Server) routes() {
 	// Editing in the browser, history, bin and audit log.
 	for _, l := range partnerhub.Langs {
 		p := "/" + string(l)
-		for _, e := range []string{partnerhub.EntityActivity, partnerhub.EntityAgreement, partnerhub.EntityPartner, partnerhub.EntityInstitution, partnerhub.EntityUnit} {
-			s.mux.HandleFunc("GET "+p+"/edit/"+e+"/new", s.editForm(l, e))
-			s.mux.HandleFunc("POST "+p+"/edit/"+e+"/new", s.editSave(l, e))
-			s.mux.HandleFunc("GET "+p+"/edit/"+e+"/{key}", s.editForm(l, e))
-			s.mux.HandleFunc("POST "+p+"/edit/"+e+"/{key}", s.editSave(l, e))
-			s.mux.HandleFunc("POST "+p+"/edit/"+e+"/{key}/delete", s.editDelete(l, e, partnerhub.ActionDelete))
-			s.mux.HandleFunc("POST "+p+"/admin/bin/"+e+"/{key}/restore", s.editDelete(l, e, partnerhub.ActionRestore))
+		private := func(h privateHandler) http.Handler { return s.private(l, "", h) }
+		for _, e := range []partnerhub.Entity{partnerhub.EntityActivity, partnerhub.EntityAgreement, partnerhub.EntityPartner, partnerhub.EntityInstitution, partnerhub.EntityUnit} {
+			ep := p + "/edit/" + string(e)
+			s.mux.Handle("GET "+ep+"/new", private(s.editForm(e)))
+			s.mux.Handle("POST "+ep+"/new", private(s.editSave(e)))
+			s.mux.Handle("GET "+ep+"/{key}", private(s.editForm(e)))
+			s.mux.Handle("POST "+ep+"/{key}", private(s.editSave(e)))
+			s.mux.Handle("POST "+ep+"/{key}/delete", private(s.editDelete(e, partnerhub.ActionDelete)))
+			s.mux.Handle("POST "+p+"/admin/bin/"+string(e)+"/{key}/restore", private(s.editDelete(e, partnerhub.ActionRestore)))
 		}
-		s.mux.HandleFunc("GET "+p+"/edit/team/{partner}/{phase}", s.editForm(l, partnerhub.EntityTeam))
-		s.mux.HandleFunc("POST "+p+"/edit/team/{partner}/{phase}", s.editSave(l, partnerhub.EntityTeam))
-		s.mux.HandleFunc("GET "+p+"/history/{entity}/{key}", s.historyPage(l))
-		s.mux.HandleFunc("GET "+p+"/history/team/{partner}/{phase}", s.historyPage(l))
-		s.mux.HandleFunc("GET "+p+"/admin/bin", s.binPage(l))
-		s.mux.HandleFunc("GET "+p+"/admin/audit", s.auditPage(l))
-		s.mux.HandleFunc("GET "+p+"/edit/mobility/new", s.editForm(l, partnerhub.EntityMobility))
-		s.mux.HandleFunc("POST "+p+"/edit/mobility/new", s.editSave(l, partnerhub.EntityMobility))
-		s.mux.HandleFunc("GET "+p+"/mobility/import", s.importForm(l))
-		s.mux.HandleFunc("POST "+p+"/mobility/import", s.importUpload(l))
-		s.mux.HandleFunc("GET "+p+"/mobility/import/{id}", s.importProgress(l))
+		s.mux.Handle("POST "+p+"/edit/agreement/{key}/transition", private(s.editTransit(partnerhub.EntityAgreement)))
+		s.mux.Handle("GET "+p+"/edit/team/{partner}/{phase}", private(s.editForm(partnerhub.EntityTeam)))
+		s.mux.Handle("POST "+p+"/edit/team/{partner}/{phase}", private(s.editSave(partnerhub.EntityTeam)))
+		s.mux.Handle("GET "+p+"/history/{entity}/{key}", private(s.historyPage))
+		s.mux.Handle("GET "+p+"/history/team/{partner}/{phase}", private(s.historyPage))
+		s.mux.Handle("GET "+p+"/admin/bin", private(adminOnly(s.binPage)))
+		s.mux.Handle("GET "+p+"/admin/audit", private(adminOnly(s.auditPage)))
+		s.mux.Handle("GET "+p+"/edit/mobility/new", private(s.editForm(partnerhub.EntityMobility)))
+		s.mux.Handle("POST "+p+"/edit/mobility/new", private(s.editSave(partnerhub.EntityMobility)))
+		s.mux.Handle("GET "+p+"/mobility/import", private(s.importForm))
+		s.mux.Handle("POST "+p+"/mobility/import", private(s.importUpload))
+		s.mux.Handle("GET "+p+"/mobility/import/{id}", private(s.importProgress))
 		s.mux.HandleFunc("GET "+p+"/mobility/template.xlsx", s.mobilityTemplate(l))
 	}
 }
 
 // writeAPI lists the records the write API serves, and where.
-var writeAPI = []struct{ entity, path string }{
+var writeAPI = []struct {
+	entity partnerhub.Entity
+	path   string
+}{
 	{partnerhub.EntityInstitution, "/api/v1/institutions"},
 	{partnerhub.EntityUnit, "/api/v1/units"},
 	{partnerhub.EntityPartner, "/api/v1/partners"},

@@ -112,7 +112,7 @@ func NewServer(ctx context.Context, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.routes()
-	s.handler = s.protect(s.mux)
+	s.handler = s.protect(s.identify(s.mux))
 	return s, nil
 }
 

@@ -88,7 +88,7 @@ const (
 )
 
 // apiWrite handles create, update, patch, delete and restore of an entity.
-func (s *Server) apiWrite(entity string, action partnerhub.Action, patch bool) handlerFunc {
+func (s *Server) apiWrite(entity partnerhub.Entity, action partnerhub.Action, patch bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		u := s.user(r)
 		if u == nil {
@@ -102,7 +102,7 @@ func (s *Server) apiWrite(entity string, action partnerhub.Action, patch bool) h
 			return err
 		}
 		key := editKey(r)
-		ch := partnerhub.Change{Actor: u, Home: s.deps.Home, Entity: entity, Action: action, Key: key}
+		ch := partnerhub.Change{Actor: u, Home: s.home(r), Entity: entity, Action: action, Key: key}
 		switch action {
 		case partnerhub.ActionCreate, partnerhub.ActionUpdate:
 			b, err := readBody(w, r)
@@ -114,7 +114,10 @@ func (s *Server) apiWrite(entity string, action partnerhub.Action, patch bool) h
 					return err
 				}
 			}
-			rec := partnerhub.NewRecord(entity)
+			rec, ok := partnerhub.NewRecord(entity)
+			if !ok {
+				return partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
+			}
 			if err := decodeStrict(b, rec); err != nil {
 				return err
 			}
@@ -123,7 +126,7 @@ func (s *Server) apiWrite(entity string, action partnerhub.Action, patch bool) h
 				t.Partner = r.PathValue("partner")
 				t.Phase, _ = strconv.Atoi(r.PathValue("phase"))
 			}
-			ch.Record, ch.Version = rec, partnerhub.RecordVersion(rec)
+			ch.Record, ch.Version = rec, rec.RecordVersion()
 			if action == partnerhub.ActionUpdate && ch.Version == 0 {
 				return (partnerhub.FieldErrors{"version": {Key: "required"}}).Err()
 			}
@@ -141,9 +144,9 @@ func (s *Server) apiWrite(entity string, action partnerhub.Action, patch bool) h
 		}
 		s.afterWrite(r)
 		if ch.Key == "" {
-			ch.Key = keyOfRecord(entity, ch.Record)
+			ch.Key = ch.Record.Key()
 		}
-		rec, _, _, err := s.deps.Editor.Record(r.Context(), s.deps.Home, entity, ch.Key)
+		rec, _, err := s.deps.Editor.Record(r.Context(), s.home(r), entity, ch.Key)
 		if err != nil {
 			return err
 		}
@@ -157,8 +160,59 @@ func (s *Server) apiWrite(entity string, action partnerhub.Action, patch bool) h
 	}
 }
 
+// transitionBody is the body of POST …/{key}/transitions.
+type transitionBody struct {
+	Verb    partnerhub.Verb `json:"verb"`
+	Comment string          `json:"comment"`
+	Version int             `json:"version"`
+}
+
+// apiTransit moves a workflow's record by a verb, at the version read.
+func (s *Server) apiTransit(entity partnerhub.Entity) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		u := s.user(r)
+		if u == nil {
+			return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
+		}
+		if err := noParams(r); err != nil {
+			return err
+		}
+		b, err := readBody(w, r)
+		if err != nil {
+			return err
+		}
+		var t transitionBody
+		if err := decodeStrict(b, &t); err != nil {
+			return err
+		}
+		errs := partnerhub.FieldErrors{}
+		if t.Verb == "" {
+			errs.Add("verb", "required")
+		}
+		if t.Version < 1 {
+			errs.Add("version", "required")
+		}
+		if err := errs.Err(); err != nil {
+			return err
+		}
+		key := r.PathValue("key")
+		version, err := s.deps.Editor.Apply(r.Context(), partnerhub.Transit(u, s.home(r), entity, key, t.Version,
+			partnerhub.Transition{Verb: t.Verb, Comment: t.Comment}))
+		if err != nil {
+			return err
+		}
+		s.afterWrite(r)
+		rec, _, err := s.deps.Editor.Record(r.Context(), s.home(r), entity, key)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("ETag", `"v`+strconv.Itoa(version)+`"`)
+		return writeStatusJSON(w, http.StatusOK, rec)
+	}
+}
+
 // mergePatch applies an RFC 7386 merge patch to the stored record.
-func (s *Server) mergePatch(r *http.Request, entity, key string, patch []byte) ([]byte, error) {
+func (s *Server) mergePatch(r *http.Request, entity partnerhub.Entity, key string, patch []byte) ([]byte, error) {
 	var p map[string]any
 	if err := decodeStrict(patch, &p); err != nil {
 		return nil, err
@@ -166,7 +220,7 @@ func (s *Server) mergePatch(r *http.Request, entity, key string, patch []byte) (
 	if _, ok := p["version"]; !ok {
 		return nil, (partnerhub.FieldErrors{"version": {Key: "required"}}).Err()
 	}
-	cur, _, _, err := s.deps.Editor.Record(r.Context(), s.deps.Home, entity, key)
+	cur, _, err := s.deps.Editor.Record(r.Context(), s.home(r), entity, key)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +270,7 @@ func writeStatusJSON(w http.ResponseWriter, status int, v any) error {
 }
 
 // apiHistory is the audit trail of one record, for signed-in users.
-func (s *Server) apiHistory(entity string) handlerFunc {
+func (s *Server) apiHistory(entity partnerhub.Entity) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if s.user(r) == nil {
 			return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
@@ -224,7 +278,7 @@ func (s *Server) apiHistory(entity string) handlerFunc {
 		if err := noParams(r); err != nil {
 			return err
 		}
-		events, err := s.deps.Editor.Audit(r.Context(), s.deps.Home, partnerhub.AuditFilter{Entity: entity, Key: editKey(r), Limit: 1000})
+		events, err := s.deps.Editor.Audit(r.Context(), s.home(r), partnerhub.AuditFilter{Entity: entity, Key: editKey(r), Limit: 1000})
 		if err != nil {
 			return err
 		}
@@ -265,7 +319,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	errs := params(q, "entity", "key", "actor", "action", "before", "limit")
-	f := partnerhub.AuditFilter{Entity: single(q, errs, "entity"), Key: single(q, errs, "key"), Actor: single(q, errs, "actor"), Action: partnerhub.Action(single(q, errs, "action"))}
+	f := partnerhub.AuditFilter{Entity: partnerhub.Entity(single(q, errs, "entity")), Key: single(q, errs, "key"), Actor: single(q, errs, "actor"), Action: partnerhub.Action(single(q, errs, "action"))}
 	for k, into := range map[string]*int64{"before": &f.Before} {
 		if v := single(q, errs, k); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -285,7 +339,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	events, err := s.deps.Editor.Audit(r.Context(), s.deps.Home, f)
+	events, err := s.deps.Editor.Audit(r.Context(), s.home(r), f)
 	if err != nil {
 		return err
 	}
@@ -304,7 +358,7 @@ func (s *Server) apiBin(w http.ResponseWriter, r *http.Request) error {
 	if err := noParams(r); err != nil {
 		return err
 	}
-	items, err := s.deps.Editor.Bin(r.Context(), s.deps.Home)
+	items, err := s.deps.Editor.Bin(r.Context(), s.home(r))
 	if err != nil {
 		return err
 	}

@@ -86,9 +86,9 @@ func (ed *editors) call(t *testing.T, role, method, path string, body any) reply
 }
 
 // record fetches a record as stored, for its version.
-func (ed *editors) record(t *testing.T, entity, key string) map[string]any {
+func (ed *editors) record(t *testing.T, entity partnerhub.Entity, key string) map[string]any {
 	t.Helper()
-	rec, _, _, err := ed.db.Record(context.Background(), "utokyo", entity, key)
+	rec, _, err := ed.db.Record(context.Background(), "utokyo", entity, key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 // records outside their units: none gets through, and none changes anything.
 func TestEveryWriteRouteIsGuarded(t *testing.T) {
 	ed := newEditors(t, storetest.Engines()[0])
-	keys := map[string]string{
+	keys := map[partnerhub.Entity]string{
 		partnerhub.EntityInstitution: "tohoku", partnerhub.EntityUnit: "iog", partnerhub.EntityPartner: "cambridge",
 		partnerhub.EntityAgreement: "princeton-mou", partnerhub.EntityActivity: "cambridge-voices-education-covid-2020",
 	}
@@ -392,7 +392,7 @@ func TestHostileInput(t *testing.T) {
 	if after := countAudit(); after != before {
 		t.Fatalf("hostile requests stored %d changes", after-before)
 	}
-	if _, _, _, err := ed.db.Record(ctx, "utokyo", partnerhub.EntityActivity, "hostile"); partnerhub.ErrorCode(err) != partnerhub.ENotFound {
+	if _, _, err := ed.db.Record(ctx, "utokyo", partnerhub.EntityActivity, "hostile"); partnerhub.ErrorCode(err) != partnerhub.ENotFound {
 		t.Fatalf("a hostile record was stored: %v", err)
 	}
 

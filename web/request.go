@@ -1,0 +1,113 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"partnerhub"
+)
+
+// requestInfo is what the server learns of a request once, before any
+// handler runs: the home institution it addresses, the reader's language,
+// and who makes it.
+type requestInfo struct {
+	home string
+	lang partnerhub.Lang
+	// user is who makes the request, by API token or session cookie; nil
+	// for nobody. session is the holder of the session cookie alone: the
+	// account pages use it, so that an API token cannot make more tokens.
+	user, session *partnerhub.User
+}
+
+type requestKey struct{}
+
+// identify resolves the request's home institution, language and user
+// and hands them to the handlers in the request's context.
+func (s *Server) identify(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info := &requestInfo{home: s.homeFor(r), lang: s.langFor(r)}
+		if hasCredentials(r) {
+			info.user, info.session = s.authenticate(r, info.home)
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, info)))
+	})
+}
+
+// info returns what identify learnt of r; a request that did not pass
+// through it (a handler called directly) is nobody's, in the served home.
+func (s *Server) info(r *http.Request) *requestInfo {
+	if info, ok := r.Context().Value(requestKey{}).(*requestInfo); ok {
+		return info
+	}
+	return &requestInfo{home: s.deps.Home, lang: s.langFor(r)}
+}
+
+// home is the home institution a request addresses.
+func (s *Server) home(r *http.Request) string { return s.info(r).home }
+
+// user returns who makes a request, or nil for nobody:
+//
+//  1. with "Authorization: Bearer ph_…", the owner of that API token — and
+//     only that: a request that presents a token is judged by it alone,
+//     never by a cookie it may also carry;
+//  2. else the holder of the session cookie ph_session.
+//
+// A disabled user, an expired session, a revoked token and a user of
+// another home institution than the one addressed are all nobody.
+func (s *Server) user(r *http.Request) *partnerhub.User { return s.info(r).user }
+
+// sessionUser returns the holder of the request's session cookie, or nil.
+func (s *Server) sessionUser(r *http.Request) *partnerhub.User { return s.info(r).session }
+
+// homeFor is the home institution a request addresses. A deployment serves
+// one home today; the network of several members will choose it here, from
+// the request's path or host name, and nowhere else.
+func (s *Server) homeFor(r *http.Request) string { return s.deps.Home }
+
+// langFor is the reader's language: the path's (/ja/…, /en/…), else ?lang=
+// when it names a supported language, else Accept-Language.
+func (s *Server) langFor(r *http.Request) partnerhub.Lang {
+	first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	for _, l := range partnerhub.Langs {
+		if first == string(l) {
+			return l
+		}
+	}
+	return s.deps.Messages.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
+}
+
+// authenticate finds who makes a request that carries credentials.
+func (s *Server) authenticate(r *http.Request, home string) (user, session *partnerhub.User) {
+	if s.deps.Accounts == nil {
+		return nil, nil
+	}
+	now := time.Now()
+	if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" {
+		u, err := s.deps.Accounts.SessionUser(r.Context(), ck.Value, now)
+		session = s.ofHome(r, home, u, err)
+	}
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, tok, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			return nil, session
+		}
+		u, err := s.deps.Accounts.TokenUser(r.Context(), strings.TrimSpace(tok), now)
+		return s.ofHome(r, home, u, err), session
+	}
+	return session, session
+}
+
+func (s *Server) ofHome(r *http.Request, home string, u *partnerhub.User, err error) *partnerhub.User {
+	if err != nil {
+		if partnerhub.ErrorCode(err) != partnerhub.EUnauthorized {
+			s.deps.Logger.Error("authenticate", "path", r.URL.Path, "err", err)
+		}
+		return nil
+	}
+	if u.Disabled || u.Home != home {
+		return nil
+	}
+	return u
+}
