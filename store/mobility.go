@@ -43,39 +43,12 @@ const (
 	mobilityLockClass = 0x6d6f62 // "mob"
 )
 
-// ImportResult is what an import read, and what it refused.
-type ImportResult struct {
-	// Rows is the number of figures read; all of them were stored when
-	// ImportMobility returns no error.
-	Rows int64
-	// Problems are the store's reasons for refusing figures, the first 200
-	// by row (a row can have several), ordered by row; ProblemCount counts
-	// all of them.
-	Problems     []MobilityProblem
-	ProblemCount int
-}
-
-// MobilityProblem is a figure the store refused: Row is the row number the
-// caller's iterator gave, Field the figure's field at fault ("" for the
-// figure as a whole), Key an i18n key under "field." and Args its arguments.
-type MobilityProblem struct {
-	Row   int
-	Field string
-	Key   string
-	Args  []any
-}
-
-// MobilityFilter selects figures; zero fields select all.
-type MobilityFilter struct {
-	Partner   string // partner slug
-	Unit      string // unit code
-	Direction partnerhub.Direction
-	Category  partnerhub.Category
-	Programme partnerhub.MobilityProgramme
-	FromYear  int
-	ToYear    int
-	InBin     bool // the deleted figures instead of the live ones
-}
+// The types of the mobility service are the domain's.
+type (
+	ImportResult    = partnerhub.ImportResult
+	MobilityProblem = partnerhub.MobilityProblem
+	MobilityFilter  = partnerhub.MobilityFilter
+)
 
 // ---- references ------------------------------------------------------------
 

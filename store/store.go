@@ -195,3 +195,10 @@ func commit(tx *sql.Tx, err error, fn func(*sql.Tx) error) error {
 
 // notFound is the error for a missing home institution.
 func notFound(key, slug string) error { return partnerhub.Errorf(partnerhub.ENotFound, key, slug) }
+
+// DB implements every service of the domain.
+var (
+	_ partnerhub.CatalogService  = (*DB)(nil)
+	_ partnerhub.AccountService  = (*DB)(nil)
+	_ partnerhub.MobilityService = (*DB)(nil)
+)

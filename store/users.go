@@ -36,20 +36,8 @@ const (
 	FailureWindow       = 15 * time.Minute
 )
 
-// APIToken is a bearer token for the write API. Only its owner creates and
-// revokes it; it acts with its owner's role. The raw value is shown once,
-// when it is created; the database keeps a hash.
-type APIToken struct {
-	ID         int64      `json:"id"`
-	UserID     int64      `json:"user_id"`
-	Name       string     `json:"name"`
-	CreatedAt  time.Time  `json:"created_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-	RevokedAt  *time.Time `json:"revoked_at"`
-}
-
-// Active reports whether the token still works.
-func (t APIToken) Active() bool { return t.RevokedAt == nil }
+// APIToken is the domain's.
+type APIToken = partnerhub.APIToken
 
 // TokenPrefix starts every raw API token, so that a leaked one is easy to
 // recognise (secret scanners, logs).

@@ -5,7 +5,6 @@ package web
 // protection of every form against cross-site requests.
 
 import (
-	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -17,20 +16,7 @@ import (
 	"unicode"
 
 	"partnerhub"
-	"partnerhub/store"
 )
-
-// Accounts is what the web needs of the account store (store.DB).
-type Accounts interface {
-	Authenticate(ctx context.Context, email, password, ip string, now time.Time) (*partnerhub.User, error)
-	CreateSession(ctx context.Context, userID int64, now time.Time, ttl time.Duration) (string, error)
-	SessionUser(ctx context.Context, token string, now time.Time) (*partnerhub.User, error)
-	DeleteSession(ctx context.Context, token string) error
-	CreateToken(ctx context.Context, userID int64, name string, now time.Time) (string, store.APIToken, error)
-	Tokens(ctx context.Context, userID int64) ([]store.APIToken, error)
-	RevokeToken(ctx context.Context, userID, tokenID int64, now time.Time) error
-	TokenUser(ctx context.Context, raw string, now time.Time) (*partnerhub.User, error)
-}
 
 const (
 	sessionCookie = "ph_session"
@@ -223,7 +209,11 @@ func (s *Server) signin(lang partnerhub.Lang) http.HandlerFunc {
 		case err == nil:
 		case errors.As(err, &e) && e.Code == partnerhub.ETooMany:
 			s.deps.Logger.Warn("sign-in throttled", "ip", ip)
-			w.Header().Set("Retry-After", strconv.Itoa(int(store.FailureWindow.Seconds())))
+			if len(e.Args) > 0 { // the error says for how many minutes
+				if min, ok := e.Args[0].(int); ok {
+					w.Header().Set("Retry-After", strconv.Itoa(min*60))
+				}
+			}
 			d.Alert = v.P.Error(e)
 			s.writeAccountPage(w, r, v, s.signinPage(v, http.StatusTooManyRequests, d))
 			return

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"html/template"
-	"iter"
 	"maps"
 	"net/http"
 	"net/url"
@@ -14,18 +13,8 @@ import (
 
 	"partnerhub"
 	"partnerhub/chart"
-	"partnerhub/store"
 	"partnerhub/transfer"
 )
-
-// Mobility is what the web needs of the mobility store (store.DB).
-type Mobility interface {
-	Stats(ctx context.Context, q partnerhub.StatsQuery) ([]partnerhub.StatsRow, error)
-	ListMobility(ctx context.Context, home string, f store.MobilityFilter, limit, offset int) ([]partnerhub.Mobility, int64, error)
-	PutMobility(ctx context.Context, actor *partnerhub.User, home string, m partnerhub.Mobility) error
-	ImportMobility(ctx context.Context, actor *partnerhub.User, home string, rows iter.Seq2[int, partnerhub.Mobility],
-		rowsFailed func() bool, progress func(rows int64)) (store.ImportResult, error)
-}
 
 // statsFilter is the filter of the statistics pages and API.
 type statsFilter struct {
@@ -419,7 +408,7 @@ func (s *Server) apiMobility(w http.ResponseWriter, r *http.Request) error {
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	items, total, err := s.deps.Mobility.ListMobility(r.Context(), s.home(r), store.MobilityFilter{Partner: f.Partner, Unit: f.Unit,
+	items, total, err := s.deps.Mobility.ListMobility(r.Context(), s.home(r), partnerhub.MobilityFilter{Partner: f.Partner, Unit: f.Unit,
 		Direction: f.Direction, Category: f.Category, Programme: f.Programme, FromYear: f.FromYear, ToYear: f.ToYear}, limit, offset)
 	if err != nil {
 		return err
@@ -518,7 +507,7 @@ func (s *Server) exportMobility(v *view, q url.Values) (transfer.Table, error) {
 	}
 	t := transfer.Table{Name: v.P.T("stats.export_name"), Headers: []string{v.P.T("dim.partner"), v.P.T("form.member_institution"),
 		v.P.T("dim.unit"), v.P.T("dim.year"), v.P.T("dim.direction"), v.P.T("dim.category"), v.P.T("dim.programme"), v.P.T("stats.people")}}
-	filter := store.MobilityFilter{Partner: f.Partner, Unit: f.Unit, Direction: f.Direction, Category: f.Category,
+	filter := partnerhub.MobilityFilter{Partner: f.Partner, Unit: f.Unit, Direction: f.Direction, Category: f.Category,
 		Programme: f.Programme, FromYear: f.FromYear, ToYear: f.ToYear}
 	for offset := 0; ; {
 		items, _, err := s.deps.Mobility.ListMobility(context.Background(), v.Home, filter, 1000, offset)

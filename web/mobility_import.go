@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"partnerhub"
-	"partnerhub/store"
 	"partnerhub/transfer"
 )
 
@@ -136,7 +135,7 @@ func (s *Server) runImport(job *importJob, f *os.File, u *partnerhub.User, home 
 	ctx := context.Background()
 	var rowErrs []jobProblem
 	failed := 0
-	var result store.ImportResult
+	var result partnerhub.ImportResult
 	var err error
 	defer func() {
 		job.mu.Lock()

@@ -20,21 +20,15 @@ import (
 	"partnerhub/i18n"
 )
 
-// Source is where the server reads the programme from.
-type Source interface {
-	Catalog(ctx context.Context, home string) (*partnerhub.Catalog, error)
-	Ping(ctx context.Context) error
-}
-
 // Deps are what NewServer needs.
 type Deps struct {
-	Source   Source
+	Source   partnerhub.CatalogService
 	Home     string // slug of the home institution served
 	Messages *i18n.Catalogs
 	Logger   *slog.Logger
-	Accounts Accounts          // users, sessions, API tokens; nil: no sign-in
-	Editor   partnerhub.Editor // writes, history, bin; nil: read-only
-	Mobility Mobility          // mobility figures and statistics; nil: none
+	Accounts partnerhub.AccountService  // users, sessions, API tokens; nil: no sign-in
+	Editor   partnerhub.Editor          // writes, history, bin; nil: read-only
+	Mobility partnerhub.MobilityService // mobility figures and statistics; nil: none
 }
 
 // Server is the http.Handler of partnerhub.

@@ -353,7 +353,7 @@ func TestAPI(t *testing.T) {
 }
 
 // failingSource answers the catalog of another source but fails to ping.
-type failingSource struct{ Source }
+type failingSource struct{ partnerhub.CatalogService }
 
 func (failingSource) Ping(context.Context) error {
 	return errors.New("connection refused: secret internals")

@@ -1,0 +1,89 @@
+package partnerhub
+
+import (
+	"context"
+	"iter"
+	"time"
+)
+
+// The services the web layer uses, declared beside the domain they serve.
+// The store implements every one of them; the package mock has fakes for
+// tests that need no database.
+
+// CatalogService reads a home institution's whole programme.
+type CatalogService interface {
+	Catalog(ctx context.Context, home string) (*Catalog, error)
+	// Ping reports whether the storage answers.
+	Ping(ctx context.Context) error
+}
+
+// AccountService signs people in and keeps their sessions and API tokens.
+type AccountService interface {
+	Authenticate(ctx context.Context, email, password, ip string, now time.Time) (*User, error)
+	CreateSession(ctx context.Context, userID int64, now time.Time, ttl time.Duration) (string, error)
+	SessionUser(ctx context.Context, token string, now time.Time) (*User, error)
+	DeleteSession(ctx context.Context, token string) error
+	CreateToken(ctx context.Context, userID int64, name string, now time.Time) (string, APIToken, error)
+	Tokens(ctx context.Context, userID int64) ([]APIToken, error)
+	RevokeToken(ctx context.Context, userID, tokenID int64, now time.Time) error
+	TokenUser(ctx context.Context, raw string, now time.Time) (*User, error)
+}
+
+// MobilityService records mobility figures and sums them.
+type MobilityService interface {
+	Stats(ctx context.Context, q StatsQuery) ([]StatsRow, error)
+	ListMobility(ctx context.Context, home string, f MobilityFilter, limit, offset int) ([]Mobility, int64, error)
+	PutMobility(ctx context.Context, actor *User, home string, m Mobility) error
+	// ImportMobility stores every figure of rows or none: it stops at the
+	// first problem once rowsFailed reports that the caller found one.
+	ImportMobility(ctx context.Context, actor *User, home string, rows iter.Seq2[int, Mobility],
+		rowsFailed func() bool, progress func(rows int64)) (ImportResult, error)
+}
+
+// APIToken is a user's token for the API; its secret is shown once, at
+// creation, and only its hash is kept.
+type APIToken struct {
+	ID         int64      `json:"id"`
+	UserID     int64      `json:"user_id"`
+	Name       string     `json:"name"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+}
+
+// Active reports whether the token still works.
+func (t APIToken) Active() bool { return t.RevokedAt == nil }
+
+// MobilityFilter selects figures; zero fields select all.
+type MobilityFilter struct {
+	Partner   string // partner slug
+	Unit      string // unit code
+	Direction Direction
+	Category  Category
+	Programme MobilityProgramme
+	FromYear  int
+	ToYear    int
+	InBin     bool // the deleted figures instead of the live ones
+}
+
+// ImportResult is what an import read, and what it refused.
+type ImportResult struct {
+	// Rows is the number of figures read; all of them were stored when
+	// ImportMobility returns no error.
+	Rows int64
+	// Problems are the store's reasons for refusing figures, the first 200
+	// by row (a row can have several), ordered by row; ProblemCount counts
+	// all of them.
+	Problems     []MobilityProblem
+	ProblemCount int
+}
+
+// MobilityProblem is a figure the store refused: Row is the row number the
+// caller's iterator gave, Field the figure's field at fault ("" for the
+// figure as a whole), Key an i18n key under "field." and Args its arguments.
+type MobilityProblem struct {
+	Row   int
+	Field string
+	Key   string
+	Args  []any
+}
