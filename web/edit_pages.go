@@ -436,54 +436,52 @@ type auditData struct {
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
-	{
-		q := r.URL.Query()
-		errs := params(q, "entity", "actor", "action", "since", "until", "before")
-		f := partnerhub.AuditFilter{Entity: partnerhub.Entity(single(q, errs, "entity")), Actor: single(q, errs, "actor"), Action: partnerhub.Action(single(q, errs, "action")), Limit: 100}
-		for _, k := range []string{"since", "until"} {
-			if s := single(q, errs, k); s != "" {
-				d, err := partnerhub.ParsePartialDate(s)
-				if err != nil {
-					errs.Add(k, "bad_date", s)
-					continue
-				}
-				if k == "since" {
-					f.Since = d.First()
-				} else {
-					f.Until = d.Last().Add(24 * time.Hour)
-				}
-			}
-		}
-		if b := single(q, errs, "before"); b != "" {
-			n, err := strconv.ParseInt(b, 10, 64)
+	q := r.URL.Query()
+	errs := params(q, "entity", "actor", "action", "since", "until", "before")
+	f := partnerhub.AuditFilter{Entity: partnerhub.Entity(single(q, errs, "entity")), Actor: single(q, errs, "actor"), Action: partnerhub.Action(single(q, errs, "action")), Limit: 100}
+	for _, k := range []string{"since", "until"} {
+		if s := single(q, errs, k); s != "" {
+			d, err := partnerhub.ParsePartialDate(s)
 			if err != nil {
-				errs.Add("before", "bad_int", b)
+				errs.Add(k, "bad_date", s)
+				continue
 			}
-			f.Before = n
+			if k == "since" {
+				f.Since = d.First()
+			} else {
+				f.Until = d.Last().Add(24 * time.Hour)
+			}
 		}
-		var events []partnerhub.AuditEvent
-		var fieldErrs map[string]string
-		if err := errs.Err(); err != nil {
-			fieldErrs, _ = fieldErrors(v, err)
-		} else if events, err = s.deps.Editor.Audit(r.Context(), s.home(r), f); err != nil {
-			return nil, err
-		}
-		entries := make([]historyEntry, len(events))
-		for i, ev := range events {
-			entries[i] = historyEntry{AuditEvent: ev, Changes: diff(ev.Before, ev.After)}
-		}
-		more := ""
-		if len(events) == f.Limit {
-			more = v.With("before", strconv.FormatInt(events[len(events)-1].ID, 10))
-		}
-		p := &page{Template: "audit", Title: v.P.T("audit.title"), Data: &auditData{Entries: entries, Errors: fieldErrs,
-			Filter:   map[string]string{"entity": q.Get("entity"), "actor": q.Get("actor"), "action": q.Get("action"), "since": q.Get("since"), "until": q.Get("until")},
-			Entities: append(slices.Clone(partnerhub.Edited), partnerhub.EntityUser, partnerhub.EntityMobility),
-			Actions:  []partnerhub.Action{partnerhub.ActionCreate, partnerhub.ActionUpdate, partnerhub.ActionDelete, partnerhub.ActionRestore, partnerhub.ActionTransition},
-			More:     more}}
-		if fieldErrs != nil {
-			p.Status = http.StatusBadRequest
-		}
-		return p, nil
 	}
+	if b := single(q, errs, "before"); b != "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil {
+			errs.Add("before", "bad_int", b)
+		}
+		f.Before = n
+	}
+	var events []partnerhub.AuditEvent
+	var fieldErrs map[string]string
+	if err := errs.Err(); err != nil {
+		fieldErrs, _ = fieldErrors(v, err)
+	} else if events, err = s.deps.Editor.Audit(r.Context(), s.home(r), f); err != nil {
+		return nil, err
+	}
+	entries := make([]historyEntry, len(events))
+	for i, ev := range events {
+		entries[i] = historyEntry{AuditEvent: ev, Changes: diff(ev.Before, ev.After)}
+	}
+	more := ""
+	if len(events) == f.Limit {
+		more = v.With("before", strconv.FormatInt(events[len(events)-1].ID, 10))
+	}
+	p := &page{Template: "audit", Title: v.P.T("audit.title"), Data: &auditData{Entries: entries, Errors: fieldErrs,
+		Filter:   map[string]string{"entity": q.Get("entity"), "actor": q.Get("actor"), "action": q.Get("action"), "since": q.Get("since"), "until": q.Get("until")},
+		Entities: append(slices.Clone(partnerhub.Edited), partnerhub.EntityUser, partnerhub.EntityMobility),
+		Actions:  []partnerhub.Action{partnerhub.ActionCreate, partnerhub.ActionUpdate, partnerhub.ActionDelete, partnerhub.ActionRestore, partnerhub.ActionTransition},
+		More:     more}}
+	if fieldErrs != nil {
+		p.Status = http.StatusBadRequest
+	}
+	return p, nil
 }

@@ -150,7 +150,9 @@ func TestHandlersOnFakes(t *testing.T) {
 				t.Fatalf("%s: %d:\n%.2000s", path, rec.Code, rec.Body.String())
 			}
 		}
-		f.editor.BinFn = func(context.Context, string) ([]partnerhub.BinItem, error) { return nil, errors.New("connection reset") }
+		f.editor.BinFn = func(context.Context, string) ([]partnerhub.BinItem, error) {
+			return nil, errors.New("connection reset")
+		}
 		if rec := f.do("GET", "/en/admin/bin", nil); rec.Code != http.StatusInternalServerError {
 			t.Fatalf("bin: %d", rec.Code)
 		}

@@ -88,43 +88,41 @@ func (s *Server) importForm(w http.ResponseWriter, r *http.Request, v *view) (*p
 }
 
 func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
-	{
-		u := v.User
-		fail := func(status int, msg string) (*page, error) {
-			return &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Status: status, Data: &importData{Error: msg}}, nil
-		}
-		if s.deps.Mobility == nil {
-			return fail(http.StatusNotFound, v.P.T("error.not_found"))
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxUpload+1<<20)
-		file, hdr, err := r.FormFile("file")
-		if err != nil {
-			return fail(http.StatusBadRequest, v.P.T("import.no_file"))
-		}
-		defer file.Close()
-		format := strings.TrimPrefix(strings.ToLower(filepath.Ext(hdr.Filename)), ".")
-		if format != "csv" && format != "xlsx" {
-			return fail(http.StatusBadRequest, v.P.T("import.bad_extension", hdr.Filename))
-		}
-		tmp, err := os.CreateTemp("", "partnerhub-import-*."+format)
-		if err != nil {
-			return nil, err
-		}
-		size, err := io.Copy(tmp, file)
-		if err == nil {
-			_, err = tmp.Seek(0, io.SeekStart)
-		}
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			return fail(http.StatusBadRequest, v.P.T("import.upload_failed"))
-		}
-		job := &importJob{ID: rand.Text()[:16], Owner: u.ID, File: filepath.Base(hdr.Filename), Format: format, Size: size, Start: time.Now()}
-		s.jobs.add(job)
-		go s.runImport(job, tmp, u, v.Home)
-		http.Redirect(w, r, "/"+string(v.Lang)+"/mobility/import/"+job.ID, http.StatusSeeOther)
-		return nil, nil
+	u := v.User
+	fail := func(status int, msg string) (*page, error) {
+		return &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Status: status, Data: &importData{Error: msg}}, nil
 	}
+	if s.deps.Mobility == nil {
+		return fail(http.StatusNotFound, v.P.T("error.not_found"))
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload+1<<20)
+	file, hdr, err := r.FormFile("file")
+	if err != nil {
+		return fail(http.StatusBadRequest, v.P.T("import.no_file"))
+	}
+	defer file.Close()
+	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(hdr.Filename)), ".")
+	if format != "csv" && format != "xlsx" {
+		return fail(http.StatusBadRequest, v.P.T("import.bad_extension", hdr.Filename))
+	}
+	tmp, err := os.CreateTemp("", "partnerhub-import-*."+format)
+	if err != nil {
+		return nil, err
+	}
+	size, err := io.Copy(tmp, file)
+	if err == nil {
+		_, err = tmp.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fail(http.StatusBadRequest, v.P.T("import.upload_failed"))
+	}
+	job := &importJob{ID: rand.Text()[:16], Owner: u.ID, File: filepath.Base(hdr.Filename), Format: format, Size: size, Start: time.Now()}
+	s.jobs.add(job)
+	go s.runImport(job, tmp, u, v.Home)
+	http.Redirect(w, r, "/"+string(v.Lang)+"/mobility/import/"+job.ID, http.StatusSeeOther)
+	return nil, nil
 }
 
 // runImport reads a saved upload into the store, in the background: the
@@ -191,47 +189,45 @@ type jobView struct {
 }
 
 func (s *Server) importProgress(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
-	{
-		u := v.User
-		job := s.jobs.get(r.PathValue("id"))
-		if job == nil || job.Owner != u.ID {
-			return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
-		}
-		jv := jobView{importJob: job, Percent: -1, Done: job.done.Load()}
-		if job.Format == "csv" && job.Size > 0 {
-			jv.Percent = int(100 * jv.Done / job.Size)
-		}
-		job.mu.Lock()
-		jv.Finished, jv.Rows, jv.Count = job.finished, job.rows, job.count
-		for _, p := range job.problems {
-			line := v.P.T("import.at_row", p.Row)
-			if p.Column != "" {
-				line += " [" + p.Column + "]"
-			}
-			jv.Problems = append(jv.Problems, v.P.T("import.problem", line, v.P.T(p.Key, p.Args...)))
-		}
-		err := job.err
-		job.mu.Unlock()
-		if jv.Finished {
-			jv.Percent = 100
-			var e *partnerhub.Error
-			switch {
-			case err == nil:
-				jv.OK = true
-			case errors.As(err, &e) && e.Message == "error.import_rejected" && len(jv.Problems) > 0:
-				// The list says it, with the count of the file's problems
-				// and the store's together (the store's error counts its own).
-			case errors.As(err, &e) && e.Message == "error.import_rejected":
-				jv.Message = v.P.T("error.import_rejected", jv.Count)
-			case errors.As(err, &e) && e.Code != partnerhub.EInternal:
-				jv.Message = v.P.Error(e)
-			default:
-				s.deps.Logger.Error("import", "file", job.File, "err", err)
-				jv.Message = v.P.T("error.internal")
-			}
-		}
-		return &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Data: &importData{Job: &jv}}, nil
+	u := v.User
+	job := s.jobs.get(r.PathValue("id"))
+	if job == nil || job.Owner != u.ID {
+		return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
 	}
+	jv := jobView{importJob: job, Percent: -1, Done: job.done.Load()}
+	if job.Format == "csv" && job.Size > 0 {
+		jv.Percent = int(100 * jv.Done / job.Size)
+	}
+	job.mu.Lock()
+	jv.Finished, jv.Rows, jv.Count = job.finished, job.rows, job.count
+	for _, p := range job.problems {
+		line := v.P.T("import.at_row", p.Row)
+		if p.Column != "" {
+			line += " [" + p.Column + "]"
+		}
+		jv.Problems = append(jv.Problems, v.P.T("import.problem", line, v.P.T(p.Key, p.Args...)))
+	}
+	err := job.err
+	job.mu.Unlock()
+	if jv.Finished {
+		jv.Percent = 100
+		var e *partnerhub.Error
+		switch {
+		case err == nil:
+			jv.OK = true
+		case errors.As(err, &e) && e.Message == "error.import_rejected" && len(jv.Problems) > 0:
+			// The list says it, with the count of the file's problems
+			// and the store's together (the store's error counts its own).
+		case errors.As(err, &e) && e.Message == "error.import_rejected":
+			jv.Message = v.P.T("error.import_rejected", jv.Count)
+		case errors.As(err, &e) && e.Code != partnerhub.EInternal:
+			jv.Message = v.P.Error(e)
+		default:
+			s.deps.Logger.Error("import", "file", job.File, "err", err)
+			jv.Message = v.P.T("error.internal")
+		}
+	}
+	return &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Data: &importData{Job: &jv}}, nil
 }
 
 // mobilityTemplate downloads the XLSX template in the reader's language.
