@@ -154,6 +154,16 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
+// SchemaVersion is the version of the newest migration applied: 0 for a
+// database without the schema.
+func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
+	p, err := db.provider()
+	if err != nil {
+		return 0, err
+	}
+	return p.GetDBVersion(ctx)
+}
+
 // SchemaCurrent reports whether every migration has been applied.
 func (db *DB) SchemaCurrent(ctx context.Context) (bool, error) {
 	p, err := db.provider()
