@@ -109,6 +109,19 @@ func redact(raw string) string {
 	return u.String()
 }
 
+// SetPool sizes the pool of connections that read (for PostgreSQL, the
+// only pool): at most maxOpen open and maxIdle idle. Zero keeps the
+// engine's default (PostgreSQL 16 and 4; SQLite max(4, CPUs) readers).
+// SQLite's one writer connection stays one: SQLite allows one writer.
+func (db *DB) SetPool(maxOpen, maxIdle int) {
+	if maxOpen > 0 {
+		db.read.SetMaxOpenConns(maxOpen)
+	}
+	if maxIdle > 0 {
+		db.read.SetMaxIdleConns(maxIdle)
+	}
+}
+
 // Close closes the pools.
 func (db *DB) Close() error {
 	err := db.write.Close()
@@ -139,6 +152,16 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
+}
+
+// SchemaVersion is the version of the newest migration applied: 0 for a
+// database without the schema.
+func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
+	p, err := db.provider()
+	if err != nil {
+		return 0, err
+	}
+	return p.GetDBVersion(ctx)
 }
 
 // SchemaCurrent reports whether every migration has been applied.

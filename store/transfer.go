@@ -1151,21 +1151,44 @@ func publish(tmp, final, shown, existsKey string) error {
 // pgDumpAdvice is the error Backup returns for PostgreSQL: it names the
 // pg_dump command that backs up this database, its URL without password.
 func (db *DB) pgDumpAdvice(ctx context.Context, path string) error {
-	conn, err := db.write.Conn(ctx)
+	connString, err := db.connString(ctx)
 	if err != nil {
 		return err
 	}
+	return partnerhub.Errorf(EUnsupported, "error.backup_postgres", pgDumpCommand(connString, path))
+}
+
+// PgDump returns the pg_dump command (program first) that writes a
+// custom-format dump of this PostgreSQL database to path, the same command
+// as a shell line to show, and the password to give pg_dump in PGPASSWORD
+// ("" for none): a command line, which others on the machine can see,
+// never holds it.
+func (db *DB) PgDump(ctx context.Context, path string) (args []string, shown, password string, err error) {
+	connString, err := db.connString(ctx)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if u, err := url.Parse(connString); err == nil && u.User != nil {
+		password, _ = u.User.Password()
+	}
+	return pgDumpArgs(connString, path), pgDumpCommand(connString, path), password, nil
+}
+
+// connString is the URL the PostgreSQL pool connects with.
+func (db *DB) connString(ctx context.Context) (string, error) {
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return "", err
+	}
 	defer conn.Close()
 	var connString string
-	if err := conn.Raw(func(dc any) error {
+	err = conn.Raw(func(dc any) error {
 		if c, ok := dc.(*stdlib.Conn); ok {
 			connString = c.Conn().Config().ConnString()
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	return partnerhub.Errorf(EUnsupported, "error.backup_postgres", pgDumpCommand(connString, path))
+	})
+	return connString, err
 }
 
 // libpqParams are the URL parameters pg_dump (libpq) understands; pgx
@@ -1177,14 +1200,13 @@ var libpqParams = map[string]bool{
 	"host": true, "port": true, "dbname": true, "user": true, "hostaddr": true,
 }
 
-// pgDumpCommand is the pg_dump command line for a database URL, with the
-// password left out (pg_dump asks for it, or reads PGPASSWORD or
-// ~/.pgpass).
-func pgDumpCommand(connString, path string) string {
-	args := []string{"pg_dump", "--format=custom", "--file=" + shellQuote(path)}
+// pgDumpArgs is the pg_dump command for a database URL, with the password
+// left out (pg_dump asks for it, or reads PGPASSWORD or ~/.pgpass).
+func pgDumpArgs(connString, path string) []string {
+	args := []string{"pg_dump", "--format=custom", "--file=" + path}
 	u, err := url.Parse(connString)
 	if err != nil || u.Scheme == "" {
-		return strings.Join(append(args, "DATABASE_URL"), " ")
+		return append(args, "DATABASE_URL")
 	}
 	if u.User != nil {
 		u.User = url.User(u.User.Username())
@@ -1195,7 +1217,7 @@ func pgDumpCommand(connString, path string) string {
 			for _, v := range vs {
 				for _, s := range strings.Split(v, ",") {
 					if s = strings.TrimSpace(s); s != "" && s != "public" && s != `"$user"` {
-						args = append(args, "--schema="+shellQuote(s))
+						args = append(args, "--schema="+s)
 					}
 				}
 			}
@@ -1205,7 +1227,20 @@ func pgDumpCommand(connString, path string) string {
 		}
 	}
 	u.RawQuery = q.Encode()
-	return strings.Join(append(args, shellQuote(u.String())), " ")
+	return append(args, u.String())
+}
+
+// pgDumpCommand is pgDumpArgs as a line for a POSIX shell.
+func pgDumpCommand(connString, path string) string {
+	args := pgDumpArgs(connString, path)
+	for i, a := range args[1:] {
+		if k, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(k, "--") {
+			args[i+1] = k + "=" + shellQuote(v)
+		} else if a != "DATABASE_URL" {
+			args[i+1] = shellQuote(a)
+		}
+	}
+	return strings.Join(args, " ")
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.

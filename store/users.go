@@ -466,6 +466,26 @@ func (db *DB) DisableUser(ctx context.Context, home, email string) error {
 	})
 }
 
+// EnableUser lets a disabled user of a home sign in again. Their old
+// sessions and tokens stay ended: they sign in afresh.
+func (db *DB) EnableUser(ctx context.Context, home, email string) error {
+	email = partnerhub.NormalizeEmail(email)
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		id, err := db.userOfHome(ctx, tx, home, email)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE users SET disabled = ?, version = version + 1 WHERE id = ?`), false, id); err != nil {
+			return err
+		}
+		homeID, err := db.homeID(ctx, tx, home)
+		if err != nil {
+			return err
+		}
+		return db.auditUser(ctx, tx, homeID, partnerhub.ActionUpdate, id, userState{Email: email, Disabled: true}, userState{Email: email})
+	})
+}
+
 // SetPassword gives a user of a home a new password. Their sessions end
 // (API tokens stay) and their failed sign-ins are forgotten.
 func (db *DB) SetPassword(ctx context.Context, home, email, password string) error {

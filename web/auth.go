@@ -20,35 +20,56 @@ import (
 
 const (
 	sessionCookie = "ph_session"
-	// sessionTTL is how long a sign-in lasts; the cookie expires with it.
+	// sessionTTL is how long a sign-in lasts unless Deps.SessionTTL says
+	// otherwise; the cookie expires with it.
 	sessionTTL = 12 * time.Hour
 	// maxAccountForm bounds the body of the sign-in and token forms.
 	maxAccountForm = 16 << 10
 )
 
-// secureRequest reports a request that reached us over HTTPS, directly or
-// through a proxy that says so.
-func secureRequest(r *http.Request) bool {
-	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
+// secureRequest reports a request that reached us over HTTPS: directly,
+// through a trusted proxy that says so, or at a site whose public URL is
+// https (browsers reach it over HTTPS only).
+func (s *Server) secureRequest(r *http.Request) bool {
+	if r.TLS != nil || strings.HasPrefix(s.deps.BaseURL, "https:") {
+		return true
+	}
+	return r.Header.Get("X-Forwarded-Proto") == "https" && trustedPeer(r, s.deps.TrustedProxies)
 }
 
-func setSessionCookie(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", Expires: expires,
-		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureRequest(r)})
+		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureRequest(r)})
 }
 
-func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureRequest(r)})
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureRequest(r)})
+}
+
+// trustedPeer reports whether the request comes straight from one of the
+// trusted proxies.
+func trustedPeer(r *http.Request, trusted []netip.Prefix) bool {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	return err == nil && inPrefixes(ap.Addr().Unmap(), trusted)
+}
+
+func inPrefixes(a netip.Addr, prefixes []netip.Prefix) bool {
+	for _, p := range prefixes {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // clientIP is the address sign-in failures are counted against: the peer's,
-// or, when the peer is a proxy on this machine or a private network (a load
-// balancer), the last address it appended to X-Forwarded-For. A client
-// cannot forge that last entry through such a proxy; one that reaches the
-// app directly from a private network can, but only to spread its attempts
-// over more addresses — the per-address limit still holds.
-func clientIP(r *http.Request) string {
+// or, when the peer is a trusted proxy (a load balancer), the nearest
+// address in X-Forwarded-For that is not itself a trusted proxy. A client
+// cannot forge the entries its proxies append; one that reaches the app
+// directly from a trusted network can, but only to spread its attempts over
+// more addresses — the per-address limit still holds.
+func clientIP(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
@@ -58,13 +79,20 @@ func clientIP(r *http.Request) string {
 		return host
 	}
 	peer = peer.Unmap()
-	if peer.IsLoopback() || peer.IsPrivate() {
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			hops := strings.Split(xff[len(xff)-1], ",")
-			if a, err := netip.ParseAddr(strings.TrimSpace(hops[len(hops)-1])); err == nil {
-				return a.Unmap().String()
-			}
+	if !inPrefixes(peer, trusted) {
+		return peer.String()
+	}
+	// Several header lines are one list; the nearest hop is last.
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // garbage: believe nothing further
 		}
+		if a = a.Unmap(); !inPrefixes(a, trusted) {
+			return a.String()
+		}
+		peer = a // another trusted proxy: look one hop further
 	}
 	return peer.String()
 }
@@ -198,7 +226,7 @@ func (s *Server) signin(lang partnerhub.Lang) http.HandlerFunc {
 			return
 		}
 		now := time.Now()
-		ip := clientIP(r)
+		ip := clientIP(r, s.deps.TrustedProxies)
 		u, err := s.deps.Accounts.Authenticate(r.Context(), email, password, ip, now)
 		if err == nil && u.Home != s.home(r) {
 			// A user of another programme has no account here; say no more.
@@ -235,12 +263,12 @@ func (s *Server) signin(lang partnerhub.Lang) http.HandlerFunc {
 				return
 			}
 		}
-		token, err := s.deps.Accounts.CreateSession(r.Context(), u.ID, now, sessionTTL)
+		token, err := s.deps.Accounts.CreateSession(r.Context(), u.ID, now, s.deps.SessionTTL)
 		if err != nil {
 			s.accountError(w, r, v, err)
 			return
 		}
-		setSessionCookie(w, r, token, now.Add(sessionTTL))
+		s.setSessionCookie(w, r, token, now.Add(s.deps.SessionTTL))
 		s.deps.Logger.Info("signed in", "user", u.ID, "ip", ip)
 		w.Header().Set("Cache-Control", "no-store")
 		http.Redirect(w, r, safeNext(next, lang), http.StatusSeeOther)
@@ -255,7 +283,7 @@ func (s *Server) signout(lang partnerhub.Lang) http.HandlerFunc {
 				return
 			}
 		}
-		clearSessionCookie(w, r)
+		s.clearSessionCookie(w, r)
 		w.Header().Set("Cache-Control", "no-store")
 		http.Redirect(w, r, "/"+string(lang)+"/", http.StatusSeeOther)
 	}

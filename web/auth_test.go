@@ -480,7 +480,7 @@ func TestSafeNextAndClientIP(t *testing.T) {
 		if tc.xff != "" {
 			r.Header.Set("X-Forwarded-For", tc.xff)
 		}
-		if got := clientIP(r); got != tc.want {
+		if got := clientIP(r, DefaultTrustedProxies); got != tc.want {
 			t.Errorf("clientIP(%s, XFF %q) = %q, want %q", tc.remote, tc.xff, got, tc.want)
 		}
 	}

@@ -434,7 +434,7 @@ func (s *Server) apiPutMobility(w http.ResponseWriter, r *http.Request) error {
 	if err := noParams(r); err != nil {
 		return err
 	}
-	b, err := readBody(w, r)
+	b, err := s.readBody(w, r)
 	if err != nil {
 		return err
 	}

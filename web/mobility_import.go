@@ -23,7 +23,7 @@ import (
 // the background, and its page shows a progress bar until the file is in
 // or refused with its problems listed by row and column.
 
-// maxUpload bounds an uploaded file.
+// maxUpload bounds an uploaded file unless Deps.MaxUploadBytes says otherwise.
 const maxUpload = 256 << 20
 
 // importJob is one import running or done on this node.
@@ -95,7 +95,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, v *view) (
 	if s.deps.Mobility == nil {
 		return fail(http.StatusNotFound, v.P.T("error.not_found"))
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxUpload+1<<20)
+	r.Body = http.MaxBytesReader(w, r.Body, s.deps.MaxUploadBytes+1<<20) // the file and the form around it
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
 		return fail(http.StatusBadRequest, v.P.T("import.no_file"))

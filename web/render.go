@@ -139,7 +139,10 @@ func (s *Server) pageFor(lang partnerhub.Lang, nav string, h pageHandler) http.H
 			}
 		}
 		snap := s.snap.Load()
-		key := string(lang) + "|" + r.Host + "|" + r.URL.Path + "?" + r.URL.RawQuery
+		// Only what varies the page: its language, path and query. Never
+		// the Host or another header the client chooses, which would let
+		// anyone fill the cache with copies of one page.
+		key := string(lang) + "|" + r.URL.Path + "?" + r.URL.RawQuery
 		if c, ok := snap.pages.m.Load(key); ok {
 			s.writePage(w, r, lang, c.(*rendered), snap)
 			return
@@ -169,15 +172,13 @@ func (s *Server) newView(r *http.Request, lang partnerhub.Lang, nav string, snap
 	if lang == partnerhub.Japanese {
 		other = partnerhub.English
 	}
-	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
 	p := strings.TrimPrefix(r.URL.Path, "/"+string(lang))
 	if p == "" {
 		p = "/"
 	}
-	base := scheme + "://" + r.Host
+	// Absolute links name the site by its configured URL: the Host header
+	// is the client's to choose, and cached pages are shared by everyone.
+	base := s.deps.BaseURL
 	canonical := base + r.URL.Path
 	if r.URL.RawQuery != "" {
 		canonical += "?" + r.URL.RawQuery

@@ -12,7 +12,9 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +31,57 @@ type Deps struct {
 	Accounts partnerhub.AccountService  // users, sessions, API tokens; nil: no sign-in
 	Editor   partnerhub.Editor          // writes, history, bin; nil: read-only
 	Mobility partnerhub.MobilityService // mobility figures and statistics; nil: none
+
+	// The operator's settings (cmd/partnerhub's configuration); a zero
+	// value takes the default named, so that tests set only what they test.
+
+	// BaseURL is the site's public scheme://host[:port], without a path.
+	// Canonical and hreflang links, og:url and every other absolute link
+	// are made from it, never from the request's Host, which the client
+	// chooses. Default http://127.0.0.1:8080, the default -addr.
+	BaseURL string
+	// TrustedProxies are the peers whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed. nil: DefaultTrustedProxies; an empty
+	// slice: none.
+	TrustedProxies []netip.Prefix
+	SessionTTL     time.Duration // how long a sign-in lasts; default 12 hours
+	MaxBodyBytes   int64         // bound of a JSON request body; default 1 MiB
+	MaxUploadBytes int64         // bound of an uploaded mobility file; default 256 MiB
+}
+
+// DefaultBaseURL is the base URL of a server whose operator named none.
+const DefaultBaseURL = "http://127.0.0.1:8080"
+
+// DefaultTrustedProxies are the peers believed when the operator named
+// none: this machine and private networks, where load balancers live.
+var DefaultTrustedProxies = []netip.Prefix{
+	netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"),
+	netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("fc00::/7"),
+}
+
+// withDefaults fills the settings left zero.
+func (d Deps) withDefaults() Deps {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	d.BaseURL = strings.TrimSuffix(d.BaseURL, "/")
+	if d.BaseURL == "" {
+		d.BaseURL = DefaultBaseURL
+	}
+	if d.TrustedProxies == nil {
+		d.TrustedProxies = DefaultTrustedProxies
+	}
+	if d.SessionTTL <= 0 {
+		d.SessionTTL = sessionTTL
+	}
+	if d.MaxBodyBytes <= 0 {
+		d.MaxBodyBytes = maxBodyBytes
+	}
+	if d.MaxUploadBytes <= 0 {
+		d.MaxUploadBytes = maxUpload
+	}
+	return d
 }
 
 // Server is the http.Handler of partnerhub.
@@ -91,9 +144,7 @@ func rawBody(b []byte) body {
 
 // NewServer loads the programme of deps.Home and returns the server.
 func NewServer(ctx context.Context, deps Deps) (*Server, error) {
-	if deps.Logger == nil {
-		deps.Logger = slog.New(slog.DiscardHandler)
-	}
+	deps = deps.withDefaults()
 	s := &Server{deps: deps, mux: http.NewServeMux(), openapiBody: rawBody(openapiJSON)}
 	var err error
 	if s.assets, err = loadAssets(); err != nil {

@@ -19,24 +19,24 @@ import (
 // goes through Editor.Apply, which enforces roles, versions and the audit
 // log; this file only reads requests and writes answers.
 
-// maxBodyBytes bounds a JSON body.
+// maxBodyBytes bounds a JSON body unless Deps.MaxBodyBytes says otherwise.
 const maxBodyBytes = 1 << 20
 
 func utf8Valid(s string) bool { return utf8.ValidString(s) }
 
 // readBody reads a JSON body within bounds; invalid UTF-8 is refused here
 // because encoding/json would silently replace it.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && mt != "application/merge-patch+json") {
 			return nil, partnerhub.Errorf(eUnsupported, "error.json_only")
 		}
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.deps.MaxBodyBytes))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return nil, partnerhub.Errorf(eTooLarge, "error.too_large", maxBodyBytes)
+		return nil, partnerhub.Errorf(eTooLarge, "error.too_large", s.deps.MaxBodyBytes)
 	}
 	if err != nil {
 		return nil, partnerhub.Errorf(partnerhub.EInvalid, "error.bad_body")
@@ -105,7 +105,7 @@ func (s *Server) apiWrite(entity partnerhub.Entity, action partnerhub.Action, pa
 		ch := partnerhub.Change{Actor: u, Home: s.home(r), Entity: entity, Action: action, Key: key}
 		switch action {
 		case partnerhub.ActionCreate, partnerhub.ActionUpdate:
-			b, err := readBody(w, r)
+			b, err := s.readBody(w, r)
 			if err != nil {
 				return err
 			}
@@ -177,7 +177,7 @@ func (s *Server) apiTransit(entity partnerhub.Entity) handlerFunc {
 		if err := noParams(r); err != nil {
 			return err
 		}
-		b, err := readBody(w, r)
+		b, err := s.readBody(w, r)
 		if err != nil {
 			return err
 		}

@@ -11,11 +11,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"partnerhub"
 	"partnerhub/dataset"
@@ -172,14 +175,64 @@ func (a *app) logger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(a.stderr, nil))
 }
 
-func (a *app) open(ctx context.Context, url string) (*store.DB, error) {
+// open connects to the database. Only serve, migrate and import (of a
+// whole export) may make a new SQLite file: for any other command a path
+// that does not exist is a typing mistake, which opening would turn into a
+// new, empty database.
+func (a *app) open(ctx context.Context, dbURL string, create bool) (*store.DB, error) {
+	if !create {
+		if err := a.existingSQLite(dbURL, "cli.db_no_file"); err != nil {
+			return nil, err
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	db, err := store.Open(ctx, url)
+	db, err := store.Open(ctx, dbURL)
 	if err != nil {
-		return nil, a.describe(err)
+		return nil, a.describeDB(dbURL, err)
 	}
 	return db, nil
+}
+
+// describeDB is describe for an error of the database as a whole: one that
+// cannot be written to is called read-only, with its path, rather than
+// unreachable (SQLite's first write, the journal mode, fails on opening).
+func (a *app) describeDB(dbURL string, err error) error {
+	if readOnly(err) {
+		return errors.New(a.p.T("cli.db_read_only", shownDB(dbURL)))
+	}
+	return a.describe(err)
+}
+
+// readOnly reports an error that says the database refuses writes: SQLite's
+// SQLITE_READONLY, PostgreSQL's read_only_sql_transaction (a replica, or
+// default_transaction_read_only), or a read-only file system.
+func readOnly(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "25006" {
+		return true
+	}
+	var se interface{ Code() int }
+	if errors.As(err, &se) && se.Code()&0xff == 8 { // SQLITE_READONLY and its extended codes
+		return true
+	}
+	return errors.Is(err, syscall.EROFS) || strings.Contains(err.Error(), "readonly database")
+}
+
+// shownDB names a database for a message: a SQLite file by its path, a
+// PostgreSQL URL without its password.
+func shownDB(dbURL string) string {
+	if path, ok := strings.CutPrefix(dbURL, "sqlite:"); ok {
+		return strings.TrimPrefix(path, "//")
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return "postgres://…"
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	return u.String()
 }
 
 func (a *app) migrate(ctx context.Context, args []string) error {
@@ -188,34 +241,54 @@ func (a *app) migrate(ctx context.Context, args []string) error {
 	if help, err := a.parse(fs, args); help || err != nil {
 		return err
 	}
-	db, err := a.open(ctx, *dbURL)
+	db, err := a.open(ctx, *dbURL, true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return a.describe(err)
+	before, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return a.describeDB(*dbURL, err)
 	}
-	fmt.Fprintln(a.stdout, a.p.T("cli.migrated"))
+	if err := db.Migrate(ctx); err != nil {
+		return a.describeDB(*dbURL, err)
+	}
+	after, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return a.describeDB(*dbURL, err)
+	}
+	// Say what was done: an operator running it before an upgrade wants to
+	// know whether anything changed.
+	switch {
+	case before == after:
+		fmt.Fprintln(a.stdout, a.p.T("cli.migrate_current", after))
+	case before == 0:
+		fmt.Fprintln(a.stdout, a.p.T("cli.migrate_created", after))
+	default:
+		fmt.Fprintln(a.stdout, a.p.T("cli.migrate_upgraded", before, after))
+	}
 	return nil
 }
 
 func (a *app) serve(ctx context.Context, args []string) error {
 	fs := a.flags("serve", "cli.usage_serve")
-	addr := fs.String("addr", or(a.getenv("PARTNERHUB_ADDR"), "127.0.0.1:8080"), a.p.T("cli.flag_addr"))
-	dbURL := a.dbFlag(fs)
-	home := fs.String("home", "", a.p.T("cli.flag_home"))
+	flags := a.configFlags(fs)
 	if help, err := a.parse(fs, args); help || err != nil {
 		return err
 	}
+	cfg, err := flags.build(a.p)
+	if err != nil {
+		return err
+	}
 	log := a.logger()
-	db, err := a.open(ctx, *dbURL)
+	db, err := a.open(ctx, cfg.DB, true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	db.SetPool(cfg.DBMaxOpen, cfg.DBMaxIdle)
 	if err := db.Migrate(ctx); err != nil {
-		return a.describe(err)
+		return a.describeDB(cfg.DB, err)
 	}
 	homes, err := db.Homes(ctx)
 	if err != nil {
@@ -232,37 +305,45 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		homes = []string{c.Home.Slug}
 		log.Info(a.p.T("cli.loaded_builtin"), "home", c.Home.Slug, "partners", len(c.Partners))
 	}
-	if *home == "" {
-		*home = homes[0]
+	if cfg.Home == "" {
+		cfg.Home = homes[0]
 	}
-	srv, err := web.NewServer(ctx, web.Deps{Source: db, Home: *home, Messages: a.msgs, Logger: log, Accounts: db, Editor: db, Mobility: db})
-	if err != nil {
-		return a.describe(err)
-	}
-	ln, err := net.Listen("tcp", *addr)
+	// Listen first: without -base-url the site's address is the one
+	// listened on, which -addr :0 leaves to the system.
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = baseFromListener(ln.Addr())
+	}
+	srv, err := web.NewServer(ctx, web.Deps{Source: db, Home: cfg.Home, Messages: a.msgs, Logger: log, Accounts: db, Editor: db, Mobility: db,
+		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, SessionTTL: cfg.SessionLifetime,
+		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes})
+	if err != nil {
+		ln.Close()
+		return a.describe(err)
+	}
 	hs := &http.Server{
 		Handler:           srv,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info(a.p.T("cli.listening"), "addr", "http://"+ln.Addr().String(), "db", db.Engine(), "home", *home)
+	log.Info(a.p.T("cli.listening"), "addr", "http://"+ln.Addr().String(), "base_url", cfg.BaseURL, "db", db.Engine(), "home", cfg.Home)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	go srv.Watch(ctx, 2*time.Second) // edits made on other app nodes
+	go srv.Watch(ctx, cfg.ReloadInterval) // edits made on other app nodes
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
 	// Finish the requests in flight, then stop.
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shutdown, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := hs.Shutdown(shutdown); err != nil {
 		return err

@@ -44,13 +44,13 @@ func env(kv ...string) func(string) string {
 
 // serve starts run("serve") on a free port and returns its base URL, its
 // log, and a stop function that returns run's error.
-func serve(t *testing.T, dbURL string) (string, *lockedBuffer, func() error) {
+func serve(t *testing.T, dbURL string, args ...string) (string, *lockedBuffer, func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr := &lockedBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "-addr", "127.0.0.1:0"}, env("PARTNERHUB_DB", dbURL), io.Discard, stderr)
+		done <- run(ctx, append([]string{"serve", "-addr", "127.0.0.1:0"}, args...), env("PARTNERHUB_DB", dbURL), io.Discard, stderr)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -187,7 +187,26 @@ func TestMigrate(t *testing.T) {
 	if err := run(context.Background(), []string{"migrate", "-db", dbURL}, env(), &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "up to date") {
+	if !strings.Contains(out.String(), "created the database schema (version ") {
 		t.Fatalf("migrate printed %q", out.String())
 	}
+	out.Reset()
+	if err := run(context.Background(), []string{"migrate", "-db", dbURL}, env("LANG", "ja_JP.UTF-8"), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "すでに最新です") {
+		t.Fatalf("second migrate printed %q", out.String())
+	}
+}
+
+// migrated is the URL of a new database of e with the schema, as
+// partnerhub migrate leaves it: the commands other than serve, migrate and
+// import refuse a database file that does not exist.
+func migrated(t *testing.T, e storetest.Engine) string {
+	t.Helper()
+	dbURL := e.URL(t)
+	if err := run(context.Background(), []string{"migrate", "-db", dbURL}, env(), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	return dbURL
 }

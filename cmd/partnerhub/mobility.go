@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,14 +41,17 @@ func (a *app) importMobility(ctx context.Context, args []string) error {
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return err
+		return errors.New(a.p.T("cli.import_read", file, oneLine(err)))
 	}
-	db, err := a.open(ctx, *dbURL)
+	if st.IsDir() {
+		return errors.New(a.p.T("cli.import_read", file, a.p.T("cli.import_is_folder")))
+	}
+	db, err := a.open(ctx, *dbURL, false)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if *home, err = a.pickHome(ctx, db, *home, true); err != nil {
+	if *home, err = a.pickHome(ctx, db, *dbURL, *home, true); err != nil {
 		return err
 	}
 	c, err := db.Catalog(ctx, *home)
@@ -56,24 +60,29 @@ func (a *app) importMobility(ctx context.Context, args []string) error {
 	}
 	res := transfer.NewResolver(partnerhub.NewIndex(c))
 
-	// A progress line on the terminal: bytes of a CSV, rows of a workbook.
+	// A progress line on the terminal only: bytes of a CSV, rows of a
+	// workbook. Redirected to a file or a pipe, the carriage returns would
+	// be noise in a log.
 	start := time.Now()
 	var last time.Time
+	draw := !*quiet && isTerminal(a.stderr)
+	drawn := false
 	progress := func(done int64) {
-		if *quiet || time.Since(last) < 200*time.Millisecond {
+		if !draw || time.Since(last) < 200*time.Millisecond {
 			return
 		}
-		last = time.Now()
+		last, drawn = time.Now(), true
 		if format == "csv" && st.Size() > 0 {
 			fmt.Fprintf(a.stderr, "\r%s", a.p.T("cli.mobility_progress_bytes", 100*done/st.Size()))
 		} else {
 			fmt.Fprintf(a.stderr, "\r%s", a.p.T("cli.mobility_progress_rows", done))
 		}
 	}
+	in := &readErrors{r: f} // keeps why the file could not be read, which transfer does not say
 	var problems []transfer.RowError
 	failed := 0
 	rows := func(yield func(int, partnerhub.Mobility) bool) {
-		for fig, errs := range transfer.Ahead(transfer.Figures(f, format, res, progress)) {
+		for fig, errs := range transfer.Ahead(transfer.Figures(in, format, res, progress)) {
 			if len(errs) > 0 {
 				failed += len(errs)
 				if len(problems) < 200 {
@@ -90,13 +99,20 @@ func (a *app) importMobility(ctx context.Context, args []string) error {
 	// without an account, recorded in the audit log as "system".
 	actor := &partnerhub.User{Email: "system", Role: partnerhub.RoleAdmin, Home: *home}
 	result, err := db.ImportMobility(ctx, actor, *home, rows, func() bool { return failed > 0 }, nil)
-	if !*quiet {
-		fmt.Fprint(a.stderr, "\r\033[K")
+	if drawn {
+		fmt.Fprint(a.stderr, "\r\033[K") // what follows starts on a clean line
+	}
+	if in.err != nil {
+		return errors.New(a.p.T("cli.import_read", file, oneLine(in.err)))
 	}
 	if err != nil {
 		return a.importProblems(file, err, problems, failed, result)
 	}
-	fmt.Fprintln(a.stdout, a.p.T("cli.mobility_done", result.Rows, file, time.Since(start).Round(time.Millisecond)))
+	key := "cli.mobility_done"
+	if result.Rows == 1 {
+		key = "cli.mobility_done_one" // English says "1 figure"; Japanese has no plural
+	}
+	fmt.Fprintln(a.stdout, a.p.T(key, result.Rows, file, time.Since(start).Round(time.Millisecond)))
 	return nil
 }
 
@@ -108,14 +124,22 @@ func (a *app) importProblems(file string, err error, problems []transfer.RowErro
 	}
 	var b strings.Builder
 	for _, p := range problems {
-		fmt.Fprintf(&b, "%s:%d", file, p.Row)
+		// A problem of the whole file (a missing column, a damaged
+		// workbook) has no row: "file: …", not "file:0: …".
+		b.WriteString(file)
+		if p.Row > 0 {
+			fmt.Fprintf(&b, ":%d", p.Row)
+		}
 		if p.Column != "" {
 			fmt.Fprintf(&b, " [%s]", p.Column)
 		}
 		fmt.Fprintf(&b, ": %s\n", a.p.T(p.Key, p.Args...))
 	}
 	for _, p := range result.Problems {
-		fmt.Fprintf(&b, "%s:%d", file, p.Row)
+		b.WriteString(file)
+		if p.Row > 0 {
+			fmt.Fprintf(&b, ":%d", p.Row)
+		}
 		if p.Field != "" {
 			fmt.Fprintf(&b, " [%s]", p.Field)
 		}
@@ -123,4 +147,29 @@ func (a *app) importProblems(file string, err error, problems []transfer.RowErro
 	}
 	fmt.Fprint(a.stderr, b.String())
 	return errors.New(a.p.T("cli.mobility_refused", file, failed+result.ProblemCount))
+}
+
+// readErrors is a reader that remembers the first error other than EOF.
+type readErrors struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrors) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// isTerminal reports whether w is a terminal (a character device), where
+// a progress line redrawn with carriage returns belongs.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -67,7 +67,7 @@ func TestImportMobilityFiles(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			storetest.Run(t, func(t *testing.T, e storetest.Engine) {
-				dbURL := e.URL(t)
+				dbURL := migrated(t, e)
 				var out, errOut bytes.Buffer
 				err := run(context.Background(), []string{"import", "mobility", "-q", "-db", dbURL, tc.file}, env(), &out, &errOut)
 				db, oerr := store.Open(context.Background(), dbURL)

@@ -138,9 +138,7 @@ func TestExportImportCommands(t *testing.T) {
 		wantFailure(t, err, "途切れています", false)
 
 		if e.Name == "postgres" {
-			_, err := transferCmd(t, env(), "", "backup", "-db", src, filepath.Join(dir, "pg.dump"))
-			wantFailure(t, err, "pg_dump --format=custom --file="+filepath.Join(dir, "pg.dump"), false)
-			return
+			return // TestBackupPostgres: pg_dump, or its command when it is not installed
 		}
 		backup := filepath.Join(dir, "backup.db")
 		out, err = transferCmd(t, env(), "", "backup", backup, "-db", src) // the file may come first

@@ -20,7 +20,7 @@ import (
 	"partnerhub/store"
 )
 
-// user runs "partnerhub user add|list|disable|reset-password".
+// user runs "partnerhub user add|list|disable|enable|reset-password".
 func (a *app) user(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return usageError{a.p.T("cli.user_no_subcommand")}
@@ -35,6 +35,8 @@ func (a *app) user(ctx context.Context, args []string) error {
 		return a.userList(ctx, args[1:])
 	case "disable":
 		return a.userDisable(ctx, args[1:])
+	case "enable":
+		return a.userEnable(ctx, args[1:])
 	case "reset-password":
 		return a.userResetPassword(ctx, args[1:])
 	}
@@ -71,11 +73,11 @@ func (a *app) required(name, value string) error {
 // without any home gets the built-in data first, as serve does, so that the
 // first command on a new machine can create the first admin.
 func (a *app) openHome(ctx context.Context, f userFlags, load bool) (*store.DB, string, error) {
-	db, err := a.open(ctx, *f.db)
+	db, err := a.open(ctx, *f.db, false)
 	if err != nil {
 		return nil, "", err
 	}
-	home, err := a.pickHome(ctx, db, *f.home, load)
+	home, err := a.pickHome(ctx, db, *f.db, *f.home, load)
 	if err != nil {
 		db.Close()
 		return nil, "", err
@@ -83,9 +85,9 @@ func (a *app) openHome(ctx context.Context, f userFlags, load bool) (*store.DB, 
 	return db, home, nil
 }
 
-func (a *app) pickHome(ctx context.Context, db *store.DB, home string, load bool) (string, error) {
+func (a *app) pickHome(ctx context.Context, db *store.DB, dbURL, home string, load bool) (string, error) {
 	if err := db.Migrate(ctx); err != nil {
-		return "", a.describe(err)
+		return "", a.describeDB(dbURL, err)
 	}
 	homes, err := db.Homes(ctx)
 	if err != nil {
@@ -280,6 +282,27 @@ func (a *app) userDisable(ctx context.Context, args []string) error {
 		return a.describe(err)
 	}
 	fmt.Fprintln(a.stdout, a.p.T("cli.user_disabled", partnerhub.NormalizeEmail(*email)))
+	return nil
+}
+
+func (a *app) userEnable(ctx context.Context, args []string) error {
+	fs, f := a.userFlagSet("enable", "cli.user_usage_enable")
+	email := fs.String("email", "", a.p.T("cli.user_flag_email"))
+	if help, err := a.parse(fs, args); help || err != nil {
+		return err
+	}
+	if err := a.required("email", *email); err != nil {
+		return err
+	}
+	db, home, err := a.openHome(ctx, f, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.EnableUser(ctx, home, *email); err != nil {
+		return a.describe(err)
+	}
+	fmt.Fprintln(a.stdout, a.p.T("cli.user_enabled", partnerhub.NormalizeEmail(*email)))
 	return nil
 }
 

@@ -71,10 +71,10 @@ func wantOneLine(t *testing.T, err error, want string, usage bool) {
 
 func TestUserCommands(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
-		dbURL := e.URL(t)
+		dbURL := migrated(t, e)
 		en := env()
 
-		// The first command on a new database creates the first admin.
+		// The first command on a new (migrated) database creates the first admin.
 		out, errOut, err := userCmd(t, en, "", "add", "-db", dbURL, "-email", "Office@Example.ac.jp", "-name", "Programme office", "-role", "admin")
 		if err != nil {
 			t.Fatal(err)
@@ -199,7 +199,8 @@ func TestUserCommands(t *testing.T) {
 
 func TestUserCommandLine(t *testing.T) {
 	ctx := context.Background()
-	fresh := storetest.Engines()[0].URL(t)
+	fresh := migrated(t, storetest.Engines()[0])
+	missing := storetest.Engines()[0].URL(t)
 	for _, tc := range []struct {
 		name    string
 		args    []string
@@ -221,6 +222,7 @@ func TestUserCommandLine(t *testing.T) {
 		{"bad flag", []string{"user", "add", "-admin"}, env(), "partnerhub user add -h", true, ""},
 		{"extra argument", []string{"user", "list", "now"}, env(), "unexpected arguments: now", true, ""},
 		{"list on an empty database", []string{"user", "list", "-db", fresh}, env(), "has no home institution", false, ""},
+		{"a mistyped database path", []string{"user", "add", "-db", missing, "-email", "a@example.ac.jp", "-name", "A", "-role", "admin"}, env(), "does not exist: check -db", false, ""},
 		{"unreachable database", []string{"user", "list", "-db", "postgres://u:pw@127.0.0.1:1/x?connect_timeout=2"}, env(), "Cannot reach the database", false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,9 @@
 // Package storetest gives tests fresh, migrated databases on every engine
-// the run has: SQLite always, PostgreSQL when PARTNERHUB_TEST_POSTGRES holds
-// a URL. Each PostgreSQL database is a schema of its own, dropped at the end.
+// the run has: SQLite always, and PostgreSQL at PARTNERHUB_TEST_POSTGRES or,
+// when that is unset, at the local default URL if it answers. When neither
+// answers, the PostgreSQL subtests skip, saying how to enable them, so that
+// their absence is never silent. Each PostgreSQL database is a schema of its
+// own, dropped at the end.
 package storetest
 
 import (
@@ -12,14 +15,21 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"partnerhub/dataset"
 	"partnerhub/store"
 )
 
-// EnvPostgres names the variable that holds the PostgreSQL URL for tests.
+// EnvPostgres names the variable that holds the PostgreSQL URL for tests;
+// "off" turns the PostgreSQL tests off.
 const EnvPostgres = "PARTNERHUB_TEST_POSTGRES"
+
+// DefaultPostgres is the URL tried when EnvPostgres is unset: a local
+// server with trust authentication, as on a developer's machine or in CI.
+const DefaultPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 
 // Engine is a database engine a test can run on.
 type Engine struct {
@@ -27,14 +37,50 @@ type Engine struct {
 	url  func(t testing.TB) string
 }
 
-// Engines lists the engines of this run. When PARTNERHUB_TEST_POSTGRES is
-// unset, PostgreSQL is left out (CI always sets it and checks it ran).
-func Engines() []Engine {
-	es := []Engine{{Name: "sqlite", url: sqliteURL}}
-	if os.Getenv(EnvPostgres) != "" {
-		es = append(es, Engine{Name: "postgres", url: postgresURL})
+// postgres is the outcome of looking for PostgreSQL, done once per test
+// binary: a test binary runs hundreds of subtests, and each must not wait
+// for a connection timeout of its own.
+var postgres = sync.OnceValues(findPostgres)
+
+// findPostgres returns the URL to test PostgreSQL at, or "" and why not.
+func findPostgres() (base, why string) {
+	env := os.Getenv(EnvPostgres)
+	switch {
+	case env == "off":
+		why = fmt.Sprintf("PostgreSQL tests are off (%s=off); unset it to run them", EnvPostgres)
+	case env != "":
+		return env, "" // set on purpose: an unusable URL fails the tests, not skips them
+	default:
+		if err := ping(DefaultPostgres); err != nil {
+			why = fmt.Sprintf("no PostgreSQL at %s (%s); start it, or set %s to a URL, to run the PostgreSQL tests",
+				DefaultPostgres, strings.Join(strings.Fields(err.Error()), " "), EnvPostgres)
+		} else {
+			return DefaultPostgres, ""
+		}
 	}
-	return es
+	// One line per test binary, where go test shows it (with -v, or when
+	// the package fails); each PostgreSQL subtest also skips with it.
+	fmt.Fprintln(os.Stderr, "SKIP:", why)
+	return "", why
+}
+
+// ping checks quickly whether a PostgreSQL server answers at url.
+func ping(url string) error {
+	db, err := sql.Open("pgx", url+"&connect_timeout=2")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	return db.PingContext(ctx)
+}
+
+// Engines lists the engines of this run: SQLite, then PostgreSQL. When
+// PostgreSQL is not available, its URL skips the test that asks for it, so
+// that "--- SKIP: …/postgres" shows the gap (CI fails on it).
+func Engines() []Engine {
+	return []Engine{{Name: "sqlite", url: sqliteURL}, {Name: "postgres", url: postgresURL}}
 }
 
 // URL returns the URL of a new, empty database on the engine.
@@ -83,7 +129,10 @@ func sqliteURL(t testing.TB) string {
 
 func postgresURL(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv(EnvPostgres)
+	base, why := postgres()
+	if base == "" {
+		t.Skip(why)
+	}
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatalf("%s: %v", EnvPostgres, err)
