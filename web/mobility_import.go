@@ -84,7 +84,7 @@ func (s *Server) importForm(lang partnerhub.Lang) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		s.privatePage(w, r, v, &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Data: map[string]any{}})
+		s.privatePage(w, r, v, &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Data: &importData{}})
 	}
 }
 
@@ -96,7 +96,7 @@ func (s *Server) importUpload(lang partnerhub.Lang) http.HandlerFunc {
 		}
 		u := v.User
 		fail := func(status int, msg string) {
-			s.privatePage(w, r, v, &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Status: status, Data: map[string]any{"Error": msg}})
+			s.privatePage(w, r, v, &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Status: status, Data: &importData{Error: msg}})
 		}
 		if s.deps.Mobility == nil {
 			fail(http.StatusNotFound, v.P.T("error.not_found"))
@@ -187,6 +187,13 @@ func (s *Server) runImport(job *importJob, f *os.File, u *partnerhub.User) {
 }
 
 // jobView is a job as its page shows it.
+// importData is what the import page shows: the form (with a refusal of
+// the upload itself), or a job's progress and outcome.
+type importData struct {
+	Job   *jobView // nil on the form
+	Error string
+}
+
 type jobView struct {
 	*importJob
 	Finished bool
@@ -244,7 +251,7 @@ func (s *Server) importProgress(lang partnerhub.Lang) http.HandlerFunc {
 				jv.Message = v.P.T("error.internal")
 			}
 		}
-		s.privatePage(w, r, v, &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Data: map[string]any{"Job": jv}})
+		s.privatePage(w, r, v, &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Data: &importData{Job: &jv}})
 	}
 }
 
