@@ -1,6 +1,9 @@
 package i18n
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -111,5 +114,35 @@ func TestEnglishCountsHavePluralForms(t *testing.T) {
 	}
 	if plural < 10 {
 		t.Fatalf("only %d plural messages: the check no longer sees them", plural)
+	}
+}
+
+// translatedLog is a log call whose message goes through a Printer or is a
+// catalog key: logs are read by operators and searched by machines, so
+// their messages are fixed English, with the variable parts as fields.
+var translatedLog = regexp.MustCompile(`(?:Logger|log|logger)\.(?:Info|Warn|Error|Debug)\((?:[a-zA-Z.]*\.(?:T|Error|Field)\(|"(?:cli|error|page|label|import|stats)\.[a-z_.]+")`)
+
+func TestLogsAreNotTranslated(t *testing.T) {
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range translatedLog.FindAllString(string(b), -1) {
+			t.Errorf("%s: a translated log message: %s", path, m)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

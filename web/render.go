@@ -150,7 +150,7 @@ func (s *Server) pageFor(lang partnerhub.Lang, nav string, h pageHandler) http.H
 		}
 		c, err := s.render(v, p)
 		if err != nil {
-			s.deps.Logger.Error("render", "path", r.URL.Path, "err", err)
+			s.deps.Logger.Error("page render failed", "path", r.URL.Path, "template", p.Template, "err", err)
 			http.Error(w, "500", http.StatusInternalServerError)
 			return
 		}

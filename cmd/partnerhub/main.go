@@ -230,7 +230,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 			return a.describe(err)
 		}
 		homes = []string{c.Home.Slug}
-		log.Info(a.p.T("cli.loaded_builtin"), "home", c.Home.Slug, "partners", len(c.Partners))
+		log.Info("loaded the built-in data", "home", c.Home.Slug, "partners", len(c.Partners))
 	}
 	if *home == "" {
 		*home = homes[0]
@@ -252,7 +252,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info(a.p.T("cli.listening"), "addr", "http://"+ln.Addr().String(), "db", db.Engine(), "home", *home)
+	log.Info("listening", "addr", "http://"+ln.Addr().String(), "db", db.Engine(), "home", *home)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go srv.Watch(ctx, 2*time.Second) // edits made on other app nodes
