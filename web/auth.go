@@ -469,5 +469,5 @@ func (s *Server) crossOriginRefused(w http.ResponseWriter, r *http.Request) {
 	}
 	v := s.accountView(r, lang, "/", "", nil)
 	s.writeAccountPage(w, r, v, &page{Template: "error", Title: v.P.T("account.refused_title"), Status: http.StatusForbidden,
-		Data: map[string]any{"Message": v.P.Error(err)}})
+		Data: &errorData{Message: v.P.Error(err)}})
 }

@@ -53,7 +53,7 @@ func (s *Server) export(lang partnerhub.Lang, list exportList) http.HandlerFunc 
 			err = transfer.WriteXLSX(w, t)
 		}
 		if err != nil {
-			s.deps.Logger.Error("export", "list", t.Name, "err", err)
+			s.deps.Logger.Error("export failed", "path", r.URL.Path, "format", format, "err", err)
 		}
 	}
 }

@@ -470,7 +470,7 @@ func (s *Server) summary(ctx context.Context, v *view, partner string) *mobility
 	rows, err := s.deps.Mobility.Stats(ctx, partnerhub.StatsQuery{Home: v.Home, Partner: partner,
 		GroupBy: []string{partnerhub.DimYear, partnerhub.DimDirection}})
 	if err != nil {
-		s.deps.Logger.Error("mobility summary", "err", err)
+		s.deps.Logger.Error("mobility summary failed", "partner", partner, "err", err)
 		return nil
 	}
 	if len(rows) == 0 {

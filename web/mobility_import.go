@@ -223,7 +223,7 @@ func (s *Server) importProgress(w http.ResponseWriter, r *http.Request, v *view)
 		case errors.As(err, &e) && e.Code != partnerhub.EInternal:
 			jv.Message = v.P.Error(e)
 		default:
-			s.deps.Logger.Error("import", "file", job.File, "err", err)
+			s.deps.Logger.Error("mobility import failed", "file", job.File, "err", err)
 			jv.Message = v.P.T("error.internal")
 		}
 	}
@@ -237,7 +237,7 @@ func (s *Server) mobilityTemplate(lang partnerhub.Lang) http.HandlerFunc {
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 		if err := transfer.WriteTemplate(w, s.snap.Load().index, lang); err != nil {
-			s.deps.Logger.Error("template", "err", err)
+			s.deps.Logger.Error("mobility template failed", "lang", string(lang), "err", err)
 		}
 	}
 }

@@ -38,6 +38,149 @@ func groupByTier(ps []*partnerhub.PartnerView, phase int) []tierGroup {
 	return gs
 }
 
+// The data of each public page's template. Each page has a type of its own
+// so that a misspelt field is an error when the templates are executed
+// (render fails the test that renders every page), not an empty string.
+
+// phaseView is a phase as the pages show it.
+type phaseView struct {
+	Number, StartYear, EndYear int
+	Aims                       []partnerhub.Text
+	Declared                   declaredCount
+	Groups                     []tierGroup // the partners by tier in this phase (phases page only)
+}
+
+// declaredCount is a phase's declared number of partners with the tier
+// split as plain numbers: the model keeps the split as pointers (nil where
+// only a total was declared), which a template would print as addresses.
+type declaredCount struct {
+	Total, Primary, Prospective int
+	Split                       bool // the programme declared primary and prospective counts
+}
+
+func newPhaseView(ph partnerhub.Phase) phaseView {
+	d := declaredCount{Total: ph.Declared.Total}
+	if ph.Declared.Primary != nil && ph.Declared.Prospective != nil {
+		d.Primary, d.Prospective, d.Split = *ph.Declared.Primary, *ph.Declared.Prospective, true
+	}
+	return phaseView{Number: ph.Number, StartYear: ph.StartYear, EndYear: ph.EndYear, Aims: ph.Aims, Declared: d}
+}
+
+type homeData struct {
+	Phases   []phaseView
+	Current  int
+	Groups   []tierGroup
+	Latest   []*partnerhub.Activity
+	Figures  []partnerhub.Figure
+	Mobility *mobilitySummary
+}
+
+// listFilter is the values of a list's filters as given, for the form.
+type listFilter = map[string]string
+
+type partnersData struct {
+	Filter    listFilter
+	Errors    map[string]string
+	Groups    []tierGroup
+	Total     int
+	Phase     int
+	Tiers     []partnerhub.Tier
+	Units     []partnerhub.Unit
+	Countries []string
+	Phases    []partnerhub.Phase
+	Filtered  bool
+}
+
+type partnerData struct {
+	P          *partnerhub.PartnerView
+	Activities []*partnerhub.Activity
+	Current    int
+	Mobility   *mobilitySummary
+}
+
+// unitGroup is the units of one kind.
+type unitGroup struct {
+	Kind  partnerhub.UnitKind
+	Units []*partnerhub.UnitView
+}
+
+type unitsData struct {
+	Groups []unitGroup
+	Total  int
+}
+
+type unitData struct {
+	U          *partnerhub.UnitView
+	Activities []*partnerhub.Activity
+}
+
+// matrixGroup is the rows of the matrix under one tier, or all rows
+// (Tier "") when they are sorted otherwise.
+type matrixGroup struct {
+	Tier partnerhub.Tier
+	Rows []matrixRow
+}
+
+type matrixData struct {
+	Units    []partnerhub.Unit
+	Groups   []matrixGroup
+	Rows     []matrixRow
+	Count    map[string]int // partners per unit code
+	SortRows string
+	SortCols string
+}
+
+// legendItem is a partner and its colour on the map.
+type legendItem struct {
+	P     *partnerhub.PartnerView
+	Color string
+}
+
+type mapData struct {
+	Maps   []drawnMap
+	Legend []legendItem
+}
+
+type phasesData struct {
+	Phases  []phaseView
+	Current int
+}
+
+// yearGroup is the activities of one year, or the undated ones.
+type yearGroup struct {
+	Label      string
+	Activities []*partnerhub.Activity
+}
+
+type activitiesData struct {
+	Filter   listFilter
+	Errors   map[string]string
+	Groups   []yearGroup
+	Total    int
+	Filtered bool
+	Partners []*partnerhub.PartnerView
+	Units    []partnerhub.Unit
+	Kinds    []partnerhub.ActivityKind
+	Years    []string
+}
+
+type activityData struct {
+	A            *partnerhub.Activity
+	Partners     []*partnerhub.PartnerView
+	Units        []*partnerhub.UnitView
+	Institutions []*partnerhub.Institution
+	Host         *partnerhub.Institution // nil when the source names none
+	Series       *partnerhub.Series      // nil outside a series
+	Editions     []*partnerhub.Activity  // the series' activities, this one included
+}
+
+// errorData is what the error and not-found pages show: the message and,
+// for bad parameters, each field's problem.
+type errorData struct {
+	Message string
+	Fields  map[string]string
+}
+
 // fieldErrors renders a validation error's fields in the page's language.
 func fieldErrors(v *view, err error) (map[string]string, error) {
 	var e *partnerhub.Error
@@ -72,16 +215,23 @@ func (s *Server) homePage(r *http.Request, v *view) (*page, error) {
 		Template:    "home",
 		Title:       v.P.T("page.home.title"),
 		Description: v.P.T("page.home.description"),
-		Data: map[string]any{
-			"Phases":   x.Phases(),
-			"Current":  cur,
-			"Groups":   groupByTier(x.Partners(partnerhub.PartnerFilter{}), cur),
-			"Latest":   latest,
-			"Figures":  figures,
-			"Units":    len(x.Units()),
-			"Mobility": s.summary(r.Context(), v, ""),
+		Data: &homeData{
+			Phases:   phaseViews(x.Phases()),
+			Current:  cur,
+			Groups:   groupByTier(x.Partners(partnerhub.PartnerFilter{}), cur),
+			Latest:   latest,
+			Figures:  figures,
+			Mobility: s.summary(r.Context(), v, ""),
 		},
 	}, nil
+}
+
+func phaseViews(phs []partnerhub.Phase) []phaseView {
+	out := make([]phaseView, len(phs))
+	for i, ph := range phs {
+		out[i] = newPhaseView(ph)
+	}
+	return out
 }
 
 func (s *Server) partnersPage(r *http.Request, v *view) (*page, error) {
@@ -109,11 +259,11 @@ func (s *Server) partnersPage(r *http.Request, v *view) (*page, error) {
 			countries[c] = true
 		}
 	}
-	p.Data = map[string]any{
-		"Filter": map[string]string{"tier": q.Get("tier"), "unit": q.Get("unit"), "country": strings.ToUpper(q.Get("country")), "phase": q.Get("phase")},
-		"Errors": errs, "Groups": groups, "Total": total, "Phase": phase,
-		"Tiers": partnerhub.Tiers, "Units": x.Units(), "Countries": slices.Sorted(mapKeys(countries)), "Phases": x.Phases(),
-		"Filtered": !f.IsZero(),
+	p.Data = &partnersData{
+		Filter: listFilter{"tier": q.Get("tier"), "unit": q.Get("unit"), "country": strings.ToUpper(q.Get("country")), "phase": q.Get("phase")},
+		Errors: errs, Groups: groups, Total: total, Phase: phase,
+		Tiers: partnerhub.Tiers, Units: x.Units(), Countries: slices.Sorted(mapKeys(countries)), Phases: x.Phases(),
+		Filtered: !f.IsZero(),
 	}
 	return p, nil
 }
@@ -139,8 +289,7 @@ func (s *Server) partnerPage(r *http.Request, v *view) (*page, error) {
 		Template:    "partner",
 		Title:       mustText(v, p.Name),
 		Description: firstSentence(summary),
-		Data: map[string]any{"P": p, "Activities": acts, "Phases": v.X.Phases(), "Current": v.X.CurrentPhase(),
-			"Mobility": s.summary(r.Context(), v, p.Slug)},
+		Data:        &partnerData{P: p, Activities: acts, Current: v.X.CurrentPhase(), Mobility: s.summary(r.Context(), v, p.Slug)},
 	}, nil
 }
 
@@ -157,13 +306,9 @@ func firstSentence(s string) string {
 }
 
 func (s *Server) unitsPage(r *http.Request, v *view) (*page, error) {
-	type kindGroup struct {
-		Kind  partnerhub.UnitKind
-		Units []*partnerhub.UnitView
-	}
-	var groups []kindGroup
+	var groups []unitGroup
 	for _, k := range partnerhub.UnitKinds {
-		g := kindGroup{Kind: k}
+		g := unitGroup{Kind: k}
 		for _, u := range v.X.Units() {
 			if u.Kind == k {
 				uv, _ := v.X.Unit(u.Code)
@@ -175,7 +320,7 @@ func (s *Server) unitsPage(r *http.Request, v *view) (*page, error) {
 		}
 	}
 	return &page{Template: "units", Title: v.P.T("page.units.title"), Description: v.P.T("page.units.description"),
-		Data: map[string]any{"Groups": groups, "Total": len(v.X.Units())}}, nil
+		Data: &unitsData{Groups: groups, Total: len(v.X.Units())}}, nil
 }
 
 func (s *Server) unitPage(r *http.Request, v *view) (*page, error) {
@@ -185,7 +330,7 @@ func (s *Server) unitPage(r *http.Request, v *view) (*page, error) {
 	}
 	return &page{Template: "unit", Title: mustText(v, u.Name),
 		Description: v.P.T("page.unit.description", mustText(v, u.Name), len(u.Partners)),
-		Data:        map[string]any{"U": u, "Activities": v.X.Activities(partnerhub.ActivityFilter{Unit: u.Code})}}, nil
+		Data:        &unitData{U: u, Activities: v.X.Activities(partnerhub.ActivityFilter{Unit: u.Code})}}, nil
 }
 
 // matrixRow is a partner and, for each unit column, its part in the team.
@@ -236,15 +381,11 @@ func (s *Server) matrixPage(r *http.Request, v *view) (*page, error) {
 	}
 	// By tier, the rows come in one group per tier; sorted otherwise, in one
 	// group whose rows name their tier.
-	type rowGroup struct {
-		Tier partnerhub.Tier
-		Rows []matrixRow
-	}
-	var groups []rowGroup
+	var groups []matrixGroup
 	switch rows {
 	case "tier":
 		for _, g := range groupByTier(partners, v.X.CurrentPhase()) {
-			rg := rowGroup{Tier: g.Tier}
+			rg := matrixGroup{Tier: g.Tier}
 			for _, r := range out {
 				if slices.Contains(g.Partners, r.P) {
 					rg.Rows = append(rg.Rows, r)
@@ -254,13 +395,13 @@ func (s *Server) matrixPage(r *http.Request, v *view) (*page, error) {
 		}
 	case "name":
 		slices.SortStableFunc(out, func(a, b matrixRow) int { return strings.Compare(mustText(v, a.P.Name), mustText(v, b.P.Name)) })
-		groups = []rowGroup{{Rows: out}}
+		groups = []matrixGroup{{Rows: out}}
 	case "size":
 		slices.SortStableFunc(out, func(a, b matrixRow) int { return b.Size - a.Size })
-		groups = []rowGroup{{Rows: out}}
+		groups = []matrixGroup{{Rows: out}}
 	}
 	return &page{Template: "matrix", Title: v.P.T("page.matrix.title"), Description: v.P.T("page.matrix.description"),
-		Data: map[string]any{"Units": units, "Groups": groups, "Rows": out, "Count": count, "SortRows": rows, "SortCols": cols}}, nil
+		Data: &matrixData{Units: units, Groups: groups, Rows: out, Count: count, SortRows: rows, SortCols: cols}}, nil
 }
 
 // A map of the partner institutions: the world and two closer views.
@@ -368,16 +509,12 @@ func (s *Server) mapPage(r *http.Request, v *view) (*page, error) {
 		}
 		out = append(out, dm)
 	}
-	type legendItem struct {
-		P     *partnerhub.PartnerView
-		Color string
-	}
 	var legend []legendItem
 	for _, p := range partners {
 		legend = append(legend, legendItem{p, colors[p.Slug]})
 	}
 	return &page{Template: "map", Title: v.P.T("page.map.title"), Description: v.P.T("page.map.description"),
-		Data: map[string]any{"Maps": out, "Legend": legend}}, nil
+		Data: &mapData{Maps: out, Legend: legend}}, nil
 }
 
 // spread places the i-th of n points that share a spot on a circle around it.
@@ -388,17 +525,15 @@ func spread(i, n int) (dx, dy float64) {
 }
 
 func (s *Server) phasesPage(r *http.Request, v *view) (*page, error) {
-	type phaseView struct {
-		partnerhub.Phase
-		Groups []tierGroup
-	}
 	var out []phaseView
 	for _, ph := range v.X.Phases() {
-		out = append(out, phaseView{Phase: ph, Groups: groupByTier(v.X.Partners(partnerhub.PartnerFilter{Phase: ph.Number}), ph.Number)})
+		pv := newPhaseView(ph)
+		pv.Groups = groupByTier(v.X.Partners(partnerhub.PartnerFilter{Phase: ph.Number}), ph.Number)
+		out = append(out, pv)
 	}
 	slices.Reverse(out)
 	return &page{Template: "phases", Title: v.P.T("page.phases.title"), Description: v.P.T("page.phases.description"),
-		Data: map[string]any{"Phases": out, "Current": v.X.CurrentPhase()}}, nil
+		Data: &phasesData{Phases: out, Current: v.X.CurrentPhase()}}, nil
 }
 
 func (s *Server) activitiesPage(r *http.Request, v *view) (*page, error) {
@@ -423,10 +558,6 @@ func (s *Server) activitiesPage(r *http.Request, v *view) (*page, error) {
 		return nil, err
 	}
 	p := &page{Template: "activities", Title: v.P.T("page.activities.title"), Description: v.P.T("page.activities.description")}
-	type yearGroup struct {
-		Label      string
-		Activities []*partnerhub.Activity
-	}
 	var groups []yearGroup
 	total := 0
 	if ferrs == nil {
@@ -460,10 +591,10 @@ func (s *Server) activitiesPage(r *http.Request, v *view) (*page, error) {
 	}
 	ys := slices.Sorted(mapKeys(years))
 	slices.Reverse(ys)
-	p.Data = map[string]any{
-		"Filter": map[string]string{"partner": q.Get("partner"), "unit": q.Get("unit"), "kind": q.Get("kind"), "year": year},
-		"Errors": ferrs, "Groups": groups, "Total": total, "Filtered": len(q) > 0 && ferrs == nil,
-		"Partners": x.Partners(partnerhub.PartnerFilter{}), "Units": x.Units(), "Kinds": partnerhub.ActivityKinds, "Years": ys,
+	p.Data = &activitiesData{
+		Filter: listFilter{"partner": q.Get("partner"), "unit": q.Get("unit"), "kind": q.Get("kind"), "year": year},
+		Errors: ferrs, Groups: groups, Total: total, Filtered: len(q) > 0 && ferrs == nil,
+		Partners: x.Partners(partnerhub.PartnerFilter{}), Units: x.Units(), Kinds: partnerhub.ActivityKinds, Years: ys,
 	}
 	return p, nil
 }
@@ -491,19 +622,17 @@ func (s *Server) activityPage(r *http.Request, v *view) (*page, error) {
 			insts = append(insts, in)
 		}
 	}
-	data := map[string]any{"A": a, "Partners": partners, "Units": units, "Institutions": insts}
+	data := &activityData{A: a, Partners: partners, Units: units, Institutions: insts}
 	if in, ok := v.X.Institution(a.Host); ok {
-		data["Host"] = in
+		data.Host = in
 	}
 	if se, ok := v.X.Series(a.Series); ok {
-		data["Series"] = se
-		var editions []*partnerhub.Activity
+		data.Series = se
 		for _, o := range v.X.Activities(partnerhub.ActivityFilter{}) {
 			if o.Series == a.Series {
-				editions = append(editions, o)
+				data.Editions = append(data.Editions, o)
 			}
 		}
-		data["Editions"] = editions
 	}
 	summary, _ := a.Summary.In(v.Lang)
 	return &page{Template: "activity", Title: mustText(v, a.Title), Description: firstSentence(summary), Data: data}, nil
@@ -517,20 +646,20 @@ func (s *Server) errorPage(v *view, err error) *page {
 	switch {
 	case errors.As(err, &e) && e.Code == partnerhub.ENotFound:
 		p.Title = v.P.T("page.notfound.title")
-		p.Data = map[string]any{"Message": v.P.Error(e)}
+		p.Data = &errorData{Message: v.P.Error(e)}
 	case errors.As(err, &e) && e.Code == partnerhub.EInvalid:
 		p.Title = v.P.T("page.badrequest.title")
 		fields, _ := fieldErrors(v, err)
-		p.Data = map[string]any{"Message": v.P.Error(e), "Fields": fields}
+		p.Data = &errorData{Message: v.P.Error(e), Fields: fields}
 	case errors.As(err, &e) && e.Code != partnerhub.EInternal:
 		// Refusals and conflicts: the reason, in the reader's language.
 		p.Title = v.P.T("page.refused.title")
-		p.Data = map[string]any{"Message": v.P.Error(e)}
+		p.Data = &errorData{Message: v.P.Error(e)}
 	default:
-		s.deps.Logger.Error("page failed", "path", v.Path, "err", err)
+		s.deps.Logger.Error("page failed", "path", v.Path, "lang", string(v.Lang), "err", err)
 		p.Status = http.StatusInternalServerError
 		p.Title = v.P.T("page.error.title")
-		p.Data = map[string]any{"Message": v.P.T("error.internal")}
+		p.Data = &errorData{Message: v.P.T("error.internal")}
 	}
 	return p
 }

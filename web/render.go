@@ -154,7 +154,7 @@ func (s *Server) pageFor(lang partnerhub.Lang, nav string, h pageHandler) http.H
 		}
 		c, err := s.render(v, p)
 		if err != nil {
-			s.deps.Logger.Error("render", "path", r.URL.Path, "err", err)
+			s.deps.Logger.Error("page render failed", "path", r.URL.Path, "template", p.Template, "err", err)
 			http.Error(w, "500", http.StatusInternalServerError)
 			return
 		}
@@ -338,7 +338,9 @@ func templateFuncs() template.FuncMap {
 		"str":      func(v any) string { return fmt.Sprint(v) },
 		"seq":      func(vs ...any) []any { return vs },
 		"selected": Selected,
-		"num":      groupDigits,
+		// num writes a count for the reader (1,234): every number a page
+		// shows goes through the Printer, as messages' {0, number} do.
+		"num": func(v *view, n any) string { return v.P.Num(n) },
 		"first": func(vs []string) string {
 			if len(vs) == 0 {
 				return ""
@@ -409,7 +411,10 @@ func parseTemplates() (map[string]*template.Template, error) {
 		if name == "layout" {
 			continue
 		}
-		t, err := template.New(name).Funcs(templateFuncs()).Parse(string(layout))
+		// missingkey=error: a page whose data is a map (the private pages
+		// built elsewhere) fails on a misspelt key as a struct does on a
+		// misspelt field, instead of printing nothing.
+		t, err := template.New(name).Funcs(templateFuncs()).Option("missingkey=error").Parse(string(layout))
 		if err != nil {
 			return nil, fmt.Errorf("layout: %w", err)
 		}
@@ -419,22 +424,4 @@ func parseTemplates() (map[string]*template.Template, error) {
 		out[name] = t
 	}
 	return out, nil
-}
-
-// groupDigits writes a whole number with thousands separators: 12,345.
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }

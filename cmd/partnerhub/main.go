@@ -303,7 +303,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 			return a.describe(err)
 		}
 		homes = []string{c.Home.Slug}
-		log.Info(a.p.T("cli.loaded_builtin"), "home", c.Home.Slug, "partners", len(c.Partners))
+		log.Info("loaded the built-in data", "home", c.Home.Slug, "partners", len(c.Partners))
 	}
 	if cfg.Home == "" {
 		cfg.Home = homes[0]
@@ -333,7 +333,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info(a.p.T("cli.listening"), "addr", "http://"+ln.Addr().String(), "base_url", cfg.BaseURL, "db", db.Engine(), "home", cfg.Home)
+	log.Info("listening", "addr", "http://"+ln.Addr().String(), "base_url", cfg.BaseURL, "db", db.Engine(), "home", cfg.Home)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go srv.Watch(ctx, cfg.ReloadInterval) // edits made on other app nodes
