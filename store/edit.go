@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,7 +35,7 @@ func (db *DB) Apply(ctx context.Context, c partnerhub.Change) (int, error) {
 		version, err = e.apply(h, c)
 		return err
 	})
-	return version, err
+	return version, wrap("apply "+string(c.Action)+" "+c.Entity, err)
 }
 
 // editTx is a write transaction of one home institution.
@@ -98,13 +99,25 @@ func (e *editTx) id(table, keyCol, key string, homeScoped bool) (int64, error) {
 }
 
 // team returns the unit codes of a partner's team in the current phase.
-func (e *editTx) team(partner string) []string {
-	codes, err := e.strings(`SELECT u.code FROM team_memberships t JOIN partners p ON p.id = t.partner_id JOIN units u ON u.id = t.unit_id
+func (e *editTx) team(partner string) ([]string, error) {
+	return e.strings(`SELECT u.code FROM team_memberships t JOIN partners p ON p.id = t.partner_id JOIN units u ON u.id = t.unit_id
 		WHERE p.home_id = ? AND p.slug = ? AND t.phase = ? AND u.deleted_at IS NULL`, e.homeID, partner, e.phase)
-	if err != nil {
-		return nil
+}
+
+// teams reads the teams of partners before partnerhub.Authorize asks for
+// them: its team function cannot fail, and a team that could not be read
+// must be a database error, not an empty team that makes the actor
+// forbidden.
+func (e *editTx) teams(partners ...string) (func(partner string) []string, error) {
+	byPartner := make(map[string][]string, len(partners))
+	for _, p := range partners {
+		codes, err := e.team(p)
+		if err != nil {
+			return nil, fmt.Errorf("team of %s: %w", p, err)
+		}
+		byPartner[p] = codes
 	}
-	return codes
+	return func(p string) []string { return byPartner[p] }, nil
 }
 
 // state is a record as stored: the record, its version, and whether it is
@@ -158,7 +171,11 @@ func (e *editTx) apply(h *entity, c partnerhub.Change) (int, error) {
 	}
 	slices.Sort(partners)
 	partners = slices.Compact(partners)
-	if err := partnerhub.Authorize(c.Actor, c.Action, c.Entity, partners, e.team); err != nil {
+	team, err := e.teams(partners...)
+	if err != nil {
+		return 0, err
+	}
+	if err := partnerhub.Authorize(c.Actor, c.Action, c.Entity, partners, team); err != nil {
 		return 0, err
 	}
 
@@ -819,7 +836,7 @@ func (db *DB) Record(ctx context.Context, home, entityName, key string) (rec any
 	if !ok {
 		return nil, 0, false, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
 	}
-	err = db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.readTx(ctx, func(tx *sql.Tx) error {
 		e := &editTx{db: db, tx: tx, ctx: ctx}
 		if err := e.home(home); err != nil {
 			return err
@@ -834,13 +851,13 @@ func (db *DB) Record(ctx context.Context, home, entityName, key string) (rec any
 		rec, version, deleted = s.rec, s.version, s.deleted
 		return nil
 	})
-	return rec, version, deleted, err
+	return rec, version, deleted, wrap("read "+entityName, err)
 }
 
 // Bin lists the deleted records of a home institution, newest first.
 func (db *DB) Bin(ctx context.Context, home string) ([]partnerhub.BinItem, error) {
 	var out []partnerhub.BinItem
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
 		e := &editTx{db: db, tx: tx, ctx: ctx}
 		if err := e.home(home); err != nil {
 			return err
@@ -873,14 +890,17 @@ func (db *DB) Bin(ctx context.Context, home string) ([]partnerhub.BinItem, error
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, wrap("list bin", err)
+	}
 	slices.SortFunc(out, func(a, b partnerhub.BinItem) int { return b.DeletedAt.Compare(a.DeletedAt) })
-	return out, err
+	return out, nil
 }
 
 // Audit lists audit events of a home institution, newest first.
 func (db *DB) Audit(ctx context.Context, home string, f partnerhub.AuditFilter) ([]partnerhub.AuditEvent, error) {
 	var out []partnerhub.AuditEvent
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
 		e := &editTx{db: db, tx: tx, ctx: ctx}
 		if err := e.home(home); err != nil {
 			return err
@@ -939,7 +959,7 @@ func (db *DB) Audit(ctx context.Context, home string, f partnerhub.AuditFilter) 
 		}
 		return rows.Err()
 	})
-	return out, err
+	return out, wrap("list audit events", err)
 }
 
 // DataVersion changes whenever a home institution's data does: app nodes
@@ -947,7 +967,7 @@ func (db *DB) Audit(ctx context.Context, home string, f partnerhub.AuditFilter) 
 func (db *DB) DataVersion(ctx context.Context, home string) (int64, error) {
 	var v sql.NullInt64
 	err := db.read.QueryRowContext(ctx, db.q(`SELECT max(a.id) FROM audit_events a JOIN home_institutions h ON h.id = a.home_id WHERE h.slug = ?`), home).Scan(&v)
-	return v.Int64, err
+	return v.Int64, wrap("data version", err)
 }
 
 // DB is the application's Editor.

@@ -656,7 +656,7 @@ func (im *mobilityImport) trimProblems() {
 
 // read resolves and checks every row, keeping the figures that pass.
 func (im *mobilityImport) read(rows iter.Seq2[int, partnerhub.Mobility], progress func(int64)) {
-	team := func(p string) []string { return im.refs.teams[p] }
+	team := im.refs.team
 	coordinator := im.actor.Role != partnerhub.RoleAdmin
 	var f figure
 	var row int
@@ -926,6 +926,10 @@ func (db *DB) mobilityTx(ctx context.Context, actor *partnerhub.User, home strin
 	})
 }
 
+// team returns the unit codes of a partner's team in the current phase,
+// as loaded with the references (a failed read failed mobilityRefs).
+func (refs *mobilityRefs) team(partner string) []string { return refs.teams[partner] }
+
 // resolveOne resolves a single figure, as field errors.
 func (refs *mobilityRefs) resolveOne(m *partnerhub.Mobility) (figure, error) {
 	var f figure
@@ -978,7 +982,7 @@ func (e *editTx) auditFigure(actor *partnerhub.User, action partnerhub.Action, m
 // changes nothing.
 func (db *DB) PutMobility(ctx context.Context, actor *partnerhub.User, home string, m partnerhub.Mobility) error {
 	return db.mobilityTx(ctx, actor, home, func(e *editTx, refs *mobilityRefs) error {
-		if err := partnerhub.AuthorizeMobility(actor, &m, e.team); err != nil {
+		if err := partnerhub.AuthorizeMobility(actor, &m, refs.team); err != nil {
 			return err
 		}
 		if err := m.Validate(); err != nil {
@@ -1036,7 +1040,7 @@ func (db *DB) RestoreMobility(ctx context.Context, actor *partnerhub.User, home 
 
 func (db *DB) binFigure(ctx context.Context, actor *partnerhub.User, home string, m partnerhub.Mobility, action partnerhub.Action) error {
 	return db.mobilityTx(ctx, actor, home, func(e *editTx, refs *mobilityRefs) error {
-		if err := partnerhub.AuthorizeMobility(actor, &m, e.team); err != nil {
+		if err := partnerhub.AuthorizeMobility(actor, &m, refs.team); err != nil {
 			return err
 		}
 		m.Count = 0

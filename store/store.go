@@ -174,24 +174,5 @@ func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) 
 
 func (db *DB) q(query string) string { return db.dialect.rebind(query) }
 
-// tx runs fn in a write transaction, rolled back unless fn returns nil.
-func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	return commit(tx, err, fn)
-}
-
-// commit runs fn in tx, just begun (unless err says it could not be), and
-// commits it, or rolls it back when fn fails.
-func commit(tx *sql.Tx, err error, fn func(*sql.Tx) error) error {
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
 // notFound is the error for a missing home institution.
 func notFound(key, slug string) error { return partnerhub.Errorf(partnerhub.ENotFound, key, slug) }
