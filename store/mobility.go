@@ -15,7 +15,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"iter"
@@ -280,13 +279,13 @@ var (
 )
 
 // lockMobility makes the mobility writes of the transaction's home
-// institution take turns. In SQLite the write transaction holds the
-// database's one write lock already.
+// institution take turns (in SQLite the write transaction holds the
+// database's one write lock already).
 func (e *editTx) lockMobility() error {
-	if e.db.dialect.name != "postgres" {
+	if e.db.dialect.lockMobility == "" {
 		return nil
 	}
-	_, err := e.tx.ExecContext(e.ctx, `SELECT pg_advisory_xact_lock($1, $2)`, int32(mobilityLockClass), int32(e.homeID))
+	_, err := e.tx.ExecContext(e.ctx, e.db.dialect.lockMobility, int32(mobilityLockClass), int32(e.homeID))
 	return err
 }
 
@@ -407,7 +406,7 @@ func (db *DB) ImportMobility(ctx context.Context, actor *partnerhub.User, home s
 	if err := mayRecordMobility(actor); err != nil {
 		return res, err
 	}
-	err := db.bulkTx(ctx, func(tx *sql.Tx) error {
+	err := db.dialect.bulkTx(ctx, db, func(tx *sql.Tx) error {
 		e := &editTx{db: db, tx: tx, ctx: ctx, now: time.Now().UTC()}
 		if err := e.home(home); err != nil {
 			return err
@@ -453,50 +452,6 @@ func mayRecordMobility(u *partnerhub.User) error {
 		return partnerhub.AuthorizeMobility(u, &partnerhub.Mobility{}, func(string) []string { return nil })
 	}
 	return nil
-}
-
-// bulkTx is tx for a transaction that writes much. In SQLite it sets the
-// write connection up for it, and back afterwards: a larger page cache
-// (taken only as needed), temporary files (the statement journal of each
-// multi-row INSERT) in memory, and no foreign-key or CHECK constraints,
-// which cost a quarter of an import's time: the import checks every value
-// and resolves every reference itself, against live records, in the same
-// transaction, and SQLite has no other writer meanwhile.
-func (db *DB) bulkTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	if db.dialect.name != "sqlite" {
-		return db.tx(ctx, fn)
-	}
-	conn, err := db.write.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	pragmas := []string{"cache_size", "temp_store", "foreign_keys", "ignore_check_constraints"}
-	bulk := []string{"-32768", "MEMORY", "OFF", "ON"}
-	was := make([]int64, len(pragmas))
-	for i, p := range pragmas {
-		if err := conn.QueryRowContext(ctx, `PRAGMA `+p).Scan(&was[i]); err != nil {
-			return err
-		}
-	}
-	defer func() {
-		// The connection goes back to the pool as it was, even when ctx
-		// is done; one that cannot be set back is thrown away.
-		bg := context.WithoutCancel(ctx)
-		for i, p := range pragmas {
-			if _, err := conn.ExecContext(bg, `PRAGMA `+p+` = `+strconv.FormatInt(was[i], 10)); err != nil {
-				conn.Raw(func(any) error { return driver.ErrBadConn })
-				return
-			}
-		}
-	}()
-	for i, p := range pragmas {
-		if _, err := conn.ExecContext(ctx, `PRAGMA `+p+` = `+bulk[i]); err != nil {
-			return err
-		}
-	}
-	tx, err := conn.BeginTx(ctx, nil)
-	return commit(tx, err, fn)
 }
 
 // packedFigure is a figure of an import in 24 bytes. Its key is packed so
@@ -586,10 +541,7 @@ func (db *DB) mobilityInsertSQL(n int) string {
 	p := 2
 	param := func() string {
 		p++
-		if db.dialect.numbered {
-			return "$" + strconv.Itoa(p) + "::bigint" // else PostgreSQL takes it for text
-		}
-		return "?"
+		return db.dialect.param(p, "bigint")
 	}
 	text := func(shift int, names []string) string {
 		var b strings.Builder
@@ -601,10 +553,7 @@ func (db *DB) mobilityInsertSQL(n int) string {
 		return b.String()
 	}
 	var b strings.Builder
-	home, now := "?1", "?2"
-	if db.dialect.numbered {
-		home, now = "$1::bigint", "$2::timestamptz"
-	}
+	home, now := db.dialect.param(1, "bigint"), db.dialect.param(2, "timestamptz")
 	b.WriteString(`INSERT INTO mobility (home_id, created_at, partner_id, institution_id, unit_id, year, direction, category, programme, count) SELECT ` +
 		home + ", " + now + ", column1, column2, column3, column4 >> 32, " +
 		text(28, directionNames) + ", " + text(24, categoryNames) + ", " + text(20, programmeNames) + ", column4 & 1048575 FROM (VALUES ")
@@ -1462,11 +1411,7 @@ var rollupSQL = []struct{ table, cols, query string }{
 // every figure) and returns one line for each total that differs from the
 // stored one. A total of 0 and no row are the same.
 func (db *DB) CheckMobilityRollups(ctx context.Context) ([]string, error) {
-	opts := &sql.TxOptions{ReadOnly: true}
-	if db.dialect.name == "postgres" {
-		opts.Isolation = sql.LevelRepeatableRead // one snapshot for every query
-	}
-	tx, err := db.read.BeginTx(ctx, opts)
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.dialect.snapshot})
 	if err != nil {
 		return nil, err
 	}
@@ -1530,9 +1475,9 @@ func (db *DB) CheckMobilityRollups(ctx context.Context) ([]string, error) {
 // the quick way to fill them after figures were loaded by other means.
 func (db *DB) RebuildMobilityRollups(ctx context.Context) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		if db.dialect.name == "postgres" {
-			// Writers of figures wait until the rollups are whole again.
-			if _, err := tx.ExecContext(ctx, `LOCK TABLE mobility, mobility_by_partner, mobility_by_unit, mobility_by_programme, mobility_by_home IN EXCLUSIVE MODE`); err != nil {
+		// Writers of figures wait until the rollups are whole again.
+		if lock := db.dialect.lockTables([]string{"mobility", "mobility_by_partner", "mobility_by_unit", "mobility_by_programme", "mobility_by_home"}); lock != "" {
+			if _, err := tx.ExecContext(ctx, lock); err != nil {
 				return err
 			}
 		}

@@ -15,7 +15,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
@@ -23,18 +22,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
-	"modernc.org/sqlite"
 
 	"partnerhub"
 )
@@ -278,8 +271,8 @@ func (t *dumpTable) selectSQL(d dialect) string {
 	order := make([]string, len(t.pk))
 	for i, k := range t.pk {
 		order[i] = quoteIdent(k)
-		if c := t.cols[t.colIndex(k)]; c.typ == dumpText && d.name == "postgres" {
-			order[i] += ` COLLATE "C"`
+		if c := t.cols[t.colIndex(k)]; c.typ == dumpText {
+			order[i] += d.bytewise
 		}
 	}
 	return `SELECT ` + t.columnList() + ` FROM ` + quoteIdent(t.name) + ` ORDER BY ` + strings.Join(order, ", ")
@@ -310,23 +303,9 @@ func (db *DB) binaryVersion() (int64, error) {
 	return v, nil
 }
 
-// tableExists reports whether the database has the table (in PostgreSQL,
-// on the search path). The difference between the engines stays here, next
-// to its only use.
-func (db *DB) tableExists(ctx context.Context, q xferQuerier, name string) (bool, error) {
-	if db.dialect.name == "postgres" {
-		var reg sql.NullString
-		err := q.QueryRowContext(ctx, `SELECT to_regclass($1)::text`, quoteIdent(name)).Scan(&reg)
-		return reg.Valid, err
-	}
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, name).Scan(&n)
-	return n > 0, err
-}
-
 // dbVersion is the schema version of the database: 0 before any migration.
 func (db *DB) dbVersion(ctx context.Context, q xferQuerier) (int64, error) {
-	ok, err := db.tableExists(ctx, q, gooseTable)
+	ok, err := db.dialect.tableExists(ctx, q, gooseTable)
 	if err != nil || !ok {
 		return 0, err
 	}
@@ -361,7 +340,7 @@ func (db *DB) CheckEmpty(ctx context.Context) error {
 
 func (db *DB) checkEmpty(ctx context.Context, q xferQuerier) error {
 	for _, t := range dumpTables {
-		ok, err := db.tableExists(ctx, q, t.name)
+		ok, err := db.dialect.tableExists(ctx, q, t.name)
 		if err != nil {
 			return err
 		}
@@ -390,11 +369,7 @@ func (db *DB) checkEmpty(ctx context.Context, q xferQuerier) error {
 // transaction (REPEATABLE READ in PostgreSQL; a WAL snapshot in SQLite), so
 // the document is a consistent snapshot even while others write.
 func (db *DB) Export(ctx context.Context, w io.Writer) error {
-	opts := &sql.TxOptions{ReadOnly: true}
-	if db.dialect.name == "postgres" {
-		opts.Isolation = sql.LevelRepeatableRead
-	}
-	tx, err := db.read.BeginTx(ctx, opts)
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.dialect.snapshot})
 	if err != nil {
 		return err
 	}
@@ -639,14 +614,14 @@ func (db *DB) Import(ctx context.Context, r io.Reader) error {
 		if _, err := db.checkSchema(ctx, tx, "error.import_schema_db"); err != nil {
 			return err
 		}
-		if db.dialect.name == "postgres" {
-			// Nobody writes to the tables between the check that they are
-			// empty and the end of the import.
-			names := make([]string, len(dumpTables))
-			for i, t := range dumpTables {
-				names[i] = quoteIdent(t.name)
-			}
-			if _, err := tx.ExecContext(ctx, `LOCK TABLE `+strings.Join(names, ", ")+` IN EXCLUSIVE MODE`); err != nil {
+		// Nobody writes to the tables between the check that they are
+		// empty and the end of the import.
+		names := make([]string, len(dumpTables))
+		for i, t := range dumpTables {
+			names[i] = quoteIdent(t.name)
+		}
+		if lock := db.dialect.lockTables(names); lock != "" {
+			if _, err := tx.ExecContext(ctx, lock); err != nil {
 				return err
 			}
 		}
@@ -666,18 +641,7 @@ func (db *DB) Import(ctx context.Context, r io.Reader) error {
 				}
 			}
 		}
-		if db.dialect.name == "postgres" {
-			for _, t := range dumpTables {
-				if !t.identity() {
-					continue
-				}
-				if _, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence($1, 'id'), max("id")) FROM `+quoteIdent(t.name),
-					quoteIdent(t.name)); err != nil {
-					return fmt.Errorf("import %s: sequence: %w", t.name, err)
-				}
-			}
-		}
-		return nil
+		return db.dialect.afterImport(ctx, tx)
 	})
 }
 
@@ -723,7 +687,7 @@ func (db *DB) importTable(ctx context.Context, tx *sql.Tx, t *dumpTable, rows []
 	defer stmt.Close()
 	for i, row := range rows {
 		if _, err := stmt.ExecContext(ctx, row...); err != nil {
-			if !refusedRow(ctx, err) {
+			if !db.refusedRow(ctx, err) {
 				return fmt.Errorf("import %s[%d]: %w", t.name, i, err)
 			}
 			cause := strings.Join(strings.Fields(err.Error()), " ")
@@ -736,21 +700,12 @@ func (db *DB) importTable(ctx context.Context, tx *sql.Tx, t *dumpTable, rows []
 
 // refusedRow tells an error about the row (a constraint, a value out of
 // range) from one about the database (gone, cancelled).
-func refusedRow(ctx context.Context, err error) bool {
+func (db *DB) refusedRow(ctx context.Context, err error) bool {
 	if ctx.Err() != nil || errors.Is(err, driver.ErrBadConn) {
 		return false
 	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "23") // data exception, integrity constraint
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() & 0xff {
-		case 18, 19, 20, 25: // TOOBIG, CONSTRAINT, MISMATCH, RANGE
-			return true
-		}
-		return false
+	if refused, known := db.dialect.refusedValue(err); known {
+		return refused
 	}
 	var ne interface{ Timeout() bool }
 	if errors.As(err, &ne) {
@@ -1086,34 +1041,7 @@ func position(data []byte, off int) (line, col int) {
 // PostgreSQL is backed up with pg_dump: Backup returns an EUnsupported
 // error whose message gives the command.
 func (db *DB) Backup(ctx context.Context, path string) error {
-	if db.dialect.name == "postgres" {
-		return db.pgDumpAdvice(ctx, path)
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return err
-	}
-	dir := filepath.Dir(abs)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return &partnerhub.Error{Code: partnerhub.EInvalid, Message: "error.backup_folder", Args: []any{filepath.Dir(path)}, Err: err}
-	}
-	if _, err := os.Lstat(abs); err == nil {
-		return partnerhub.Errorf(partnerhub.EConflict, "error.backup_exists", path)
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	tmp := filepath.Join(dir, "."+filepath.Base(abs)+".partial-"+strings.ToLower(rand.Text()[:10]))
-	defer func() {
-		os.Remove(tmp)
-		os.Remove(tmp + "-journal")
-	}()
-	if _, err := db.read.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	if err := os.Chmod(tmp, 0o600); err != nil {
-		return err
-	}
-	return publish(tmp, abs, path, "error.backup_exists")
+	return db.dialect.backup(ctx, db, path)
 }
 
 // publish gives the complete file tmp its final name, unless a file of
@@ -1132,74 +1060,4 @@ func publish(tmp, final, shown, existsKey string) error {
 		return partnerhub.Errorf(partnerhub.EConflict, existsKey, shown)
 	}
 	return os.Rename(tmp, final)
-}
-
-// pgDumpAdvice is the error Backup returns for PostgreSQL: it names the
-// pg_dump command that backs up this database, its URL without password.
-func (db *DB) pgDumpAdvice(ctx context.Context, path string) error {
-	conn, err := db.write.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	var connString string
-	if err := conn.Raw(func(dc any) error {
-		if c, ok := dc.(*stdlib.Conn); ok {
-			connString = c.Conn().Config().ConnString()
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	return partnerhub.Errorf(EUnsupported, "error.backup_postgres", pgDumpCommand(connString, path))
-}
-
-// libpqParams are the URL parameters pg_dump (libpq) understands; pgx
-// takes others (search_path) that libpq would refuse.
-var libpqParams = map[string]bool{
-	"sslmode": true, "sslrootcert": true, "sslcert": true, "sslkey": true, "sslcrl": true, "sslpassword": false,
-	"connect_timeout": true, "application_name": true, "options": true, "target_session_attrs": true,
-	"service": true, "passfile": true, "channel_binding": true, "gssencmode": true, "krbsrvname": true,
-	"host": true, "port": true, "dbname": true, "user": true, "hostaddr": true,
-}
-
-// pgDumpCommand is the pg_dump command line for a database URL, with the
-// password left out (pg_dump asks for it, or reads PGPASSWORD or
-// ~/.pgpass).
-func pgDumpCommand(connString, path string) string {
-	args := []string{"pg_dump", "--format=custom", "--file=" + shellQuote(path)}
-	u, err := url.Parse(connString)
-	if err != nil || u.Scheme == "" {
-		return strings.Join(append(args, "DATABASE_URL"), " ")
-	}
-	if u.User != nil {
-		u.User = url.User(u.User.Username())
-	}
-	q := u.Query()
-	for k, vs := range q {
-		if k == "search_path" {
-			for _, v := range vs {
-				for _, s := range strings.Split(v, ",") {
-					if s = strings.TrimSpace(s); s != "" && s != "public" && s != `"$user"` {
-						args = append(args, "--schema="+shellQuote(s))
-					}
-				}
-			}
-		}
-		if !libpqParams[k] {
-			q.Del(k)
-		}
-	}
-	u.RawQuery = q.Encode()
-	return strings.Join(append(args, shellQuote(u.String())), " ")
-}
-
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:@,+", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

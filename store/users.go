@@ -307,15 +307,6 @@ func addFields(errs partnerhub.FieldErrors, err error) error {
 	return nil
 }
 
-// isUnique reports a unique-constraint violation on either engine.
-func isUnique(err error) bool {
-	if err == nil {
-		return false
-	}
-	s := err.Error()
-	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
-}
-
 // CreateUser adds a user to a home institution with a password. The e-mail
 // address is normalized and must be unused (in any home); a coordinator's
 // units are unit codes of the home. Bad input is an EInvalid error with a
@@ -382,7 +373,7 @@ func (db *DB) CreateUser(ctx context.Context, home string, u *partnerhub.User, p
 		}
 		err = tx.QueryRowContext(ctx, db.q(`INSERT INTO users (home_id, email, name, password_hash, role, disabled, created_at, version)
 			VALUES (?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`), homeID, nu.Email, nu.Name, hash, string(nu.Role), nu.Disabled, nu.CreatedAt).Scan(&nu.ID)
-		if isUnique(err) {
+		if db.dialect.isUnique(err) {
 			return errEmailTaken(nu.Email)
 		}
 		if err != nil {
