@@ -12,6 +12,7 @@ package store
 // figures there are. CheckMobilityRollups recomputes them from the figures.
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -101,6 +102,10 @@ func (e *editTx) mobilityRefs() (*mobilityRefs, error) {
 			if err := rows.Scan(&key, &id); err != nil {
 				return err
 			}
+			if id < 0 || id >= 1<<32 {
+				// A rollup key holds an id in 32 bits (figureLayout.rollupKey).
+				return fmt.Errorf("store: %s has id %d, beyond the 32 bits of a mobility rollup key", key, id)
+			}
 			into[key] = mref{id: id, n: uint32(len(*ids))}
 			*ids = append(*ids, id)
 		}
@@ -167,10 +172,6 @@ var (
 	// INSERT does not allocate
 	dirArgs, catArgs, progArgs = boxed(directionNames), boxed(categoryNames), boxed(programmeNames)
 )
-
-// packFigureValues keeps a count in 20 bits: this fails to compile when
-// the largest count no longer fits.
-const _ = uint(1<<20 - 1 - partnerhub.MaxMobilityCount)
 
 func sortedNames[T ~string](vs []T) []string {
 	out := make([]string, len(vs))

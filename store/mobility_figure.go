@@ -73,7 +73,7 @@ func (e *editTx) bumpRollups(f *figure, delta int64) error {
 	if delta == 0 {
 		return nil
 	}
-	d := newRollupDeltas()
+	d := newRollupDeltas(layout)
 	d.add(f, delta)
 	return d.write(e)
 }

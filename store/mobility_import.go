@@ -102,24 +102,23 @@ type packedFigure struct {
 	row    int32
 }
 
-func pack(f *figure, row int) packedFigure {
+func pack(l figureLayout, f *figure, row int) packedFigure {
 	return packedFigure{
 		hi:    uint64(f.partner.n)<<32 | uint64(f.inst.n),
-		lo:    uint64(f.unit.n)<<32 | uint64(f.year-partnerhub.MinAcademicYear)<<16 | uint64(f.dir)<<8 | uint64(f.cat)<<4 | uint64(f.prog),
+		lo:    uint64(f.unit.n)<<32 | l.low(f.year, f.dir, f.cat, f.prog),
 		count: int32(f.count),
 		row:   int32(row),
 	}
 }
 
-func (r *mobilityRefs) unpack(p *packedFigure, f *figure) {
+func (r *mobilityRefs) unpack(l figureLayout, p *packedFigure, f *figure) {
 	n := uint32(p.hi >> 32)
 	f.partner = mref{r.partnerIDs[n], n}
 	n = uint32(p.hi)
 	f.inst = mref{r.instIDs[n], n}
 	n = uint32(p.lo >> 32)
 	f.unit = mref{r.unitIDs[n], n}
-	f.year = int(p.lo>>16&0xffff) + partnerhub.MinAcademicYear
-	f.dir, f.cat, f.prog = uint8(p.lo>>8&0xff), uint8(p.lo>>4&0xf), uint8(p.lo&0xf)
+	f.year, f.dir, f.cat, f.prog = l.split(p.lo)
 	f.count = int64(p.count)
 }
 
@@ -139,7 +138,7 @@ type mobilityImport struct {
 }
 
 func newMobilityImport(e *editTx, actor *partnerhub.User, res *ImportResult) (*mobilityImport, error) {
-	im := &mobilityImport{e: e, actor: actor, res: res, deltas: newRollupDeltas(), cutoff: math.MaxInt}
+	im := &mobilityImport{e: e, actor: actor, res: res, deltas: newRollupDeltas(layout), cutoff: math.MaxInt}
 	var err error
 	if im.refs, err = e.mobilityRefs(); err != nil {
 		return nil, err
@@ -167,7 +166,7 @@ func (im *mobilityImport) close() {
 
 // mobilityInsertSQL inserts n figures. The home and the time are the
 // first two parameters, shared by every row; each figure then has four:
-// partner, institution and unit ids (NULL for none) and packFigureValues.
+// partner, institution and unit ids (NULL for none) and figureLayout.values.
 // Every parameter costs the SQLite driver three calls into the library,
 // so the fewer the faster: packing the values took a sixth off the
 // instructions of an import's writing.
@@ -177,14 +176,15 @@ func (im *mobilityImport) close() {
 // stored already is left out, and found afterwards: in PostgreSQL a unique
 // violation would abort the transaction.
 func (db *DB) mobilityInsertSQL(n int) string {
+	l := layout
 	p := 2
 	param := func() string {
 		p++
 		return db.dialect.param(p, "bigint")
 	}
-	text := func(shift int, names []string) string {
+	text := func(shift, width uint, names []string) string {
 		var b strings.Builder
-		b.WriteString("CASE column4 >> " + strconv.Itoa(shift) + " & 15")
+		b.WriteString("CASE column4 >> " + strconv.Itoa(int(shift)) + " & " + strconv.Itoa(1<<width-1))
 		for i, name := range names {
 			b.WriteString(" WHEN " + strconv.Itoa(i) + " THEN '" + name + "'")
 		}
@@ -194,8 +194,9 @@ func (db *DB) mobilityInsertSQL(n int) string {
 	var b strings.Builder
 	home, now := db.dialect.param(1, "bigint"), db.dialect.param(2, "timestamptz")
 	b.WriteString(`INSERT INTO mobility (home_id, created_at, partner_id, institution_id, unit_id, year, direction, category, programme, count) SELECT ` +
-		home + ", " + now + ", column1, column2, column3, column4 >> 32, " +
-		text(28, directionNames) + ", " + text(24, categoryNames) + ", " + text(20, programmeNames) + ", column4 & 1048575 FROM (VALUES ")
+		home + ", " + now + ", column1, column2, column3, column4 >> " + strconv.Itoa(int(countBits+l.enumBits())) + ", " +
+		text(countBits+l.catBits+l.progBits, l.dirBits, directionNames) + ", " + text(countBits+l.progBits, l.catBits, categoryNames) + ", " +
+		text(countBits, l.progBits, programmeNames) + ", column4 & " + strconv.Itoa(1<<countBits-1) + " FROM (VALUES ")
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
@@ -205,13 +206,6 @@ func (db *DB) mobilityInsertSQL(n int) string {
 	// WHERE true: else SQLite would read ON as the start of a join's ON.
 	b.WriteString(") AS v WHERE true ON CONFLICT DO NOTHING")
 	return b.String()
-}
-
-// packFigureValues packs a figure's year, direction, category, programme
-// (as indexes into directionNames, categoryNames and programmeNames) and
-// count into one integer, as mobilityInsertSQL takes them apart.
-func packFigureValues(f *figure) int64 {
-	return int64(f.year)<<32 | int64(f.dir)<<28 | int64(f.cat)<<24 | int64(f.prog)<<20 | f.count
 }
 
 // problem counts a problem and lists it.
@@ -274,7 +268,7 @@ func (im *mobilityImport) read(rows iter.Seq2[int, partnerhub.Mobility], progres
 				continue
 			}
 		}
-		im.keep(pack(&f, row))
+		im.keep(pack(layout, &f, row))
 		if im.res.ProblemCount == 0 { // the rollups matter only while nothing is refused
 			im.deltas.add(&f, f.count)
 		}
@@ -412,9 +406,9 @@ func (im *mobilityImport) flush(batch []packedFigure) error {
 	args[0], args[1] = e.homeID, e.now
 	var f figure
 	for i := range batch {
-		im.refs.unpack(&batch[i], &f)
+		im.refs.unpack(layout, &batch[i], &f)
 		a := args[2+4*i : 6+4*i]
-		a[0], a[1], a[2], a[3] = f.partner.id, f.inst.nullID(), f.unit.nullID(), packFigureValues(&f)
+		a[0], a[1], a[2], a[3] = f.partner.id, f.inst.nullID(), f.unit.nullID(), layout.values(&f)
 	}
 	var res sql.Result
 	var err error
@@ -453,7 +447,7 @@ func (im *mobilityImport) findStored(batch []packedFigure, missing int) error {
 			continue
 		}
 		looked++
-		im.refs.unpack(p, &f)
+		im.refs.unpack(layout, p, &f)
 		var id int64
 		var deleted bool
 		err := im.lookup.QueryRowContext(e.ctx, e.homeID, f.partner.id, f.inst.id, f.unit.id, int64(f.year),

@@ -11,27 +11,25 @@ import (
 	"slices"
 	"strings"
 
-	"partnerhub"
 )
 
 // rollupDeltas are changes to the rollups, summed in memory and written
-// once. The keys pack a year (offset from MinAcademicYear, 9 bits), a
-// direction and a category (4 bits), and a partner's or unit's id or a
-// programme's index above.
+// once, by figureLayout.rollupKey.
 type rollupDeltas struct {
+	layout                         figureLayout
 	partner, unit, programme, home map[uint64]int64
 }
 
-func newRollupDeltas() *rollupDeltas {
-	return &rollupDeltas{partner: map[uint64]int64{}, unit: map[uint64]int64{}, programme: map[uint64]int64{}, home: map[uint64]int64{}}
+func newRollupDeltas(l figureLayout) *rollupDeltas {
+	return &rollupDeltas{layout: l, partner: map[uint64]int64{}, unit: map[uint64]int64{}, programme: map[uint64]int64{}, home: map[uint64]int64{}}
 }
 
 func (d *rollupDeltas) add(f *figure, delta int64) {
-	k := uint64(f.year-partnerhub.MinAcademicYear)<<4 | uint64(f.dir)*uint64(len(categoryNames)) + uint64(f.cat)
-	d.partner[uint64(f.partner.id)<<13|k] += delta
-	d.unit[uint64(f.unit.id)<<13|k] += delta // unit.id is 0 for none
-	d.programme[uint64(f.prog)<<13|k] += delta
-	d.home[k] += delta
+	l := d.layout
+	d.partner[l.rollupKey(uint64(f.partner.id), f)] += delta
+	d.unit[l.rollupKey(uint64(f.unit.id), f)] += delta // unit.id is 0 for none
+	d.programme[l.rollupKey(uint64(f.prog), f)] += delta
+	d.home[l.rollupKey(0, f)] += delta
 }
 
 // write adds the deltas to the rollups, many rows a statement; the
@@ -67,12 +65,12 @@ func (d *rollupDeltas) write(e *editTx) error {
 			n := min(len(keys), mobilityBatch)
 			args = args[:0]
 			for _, k := range keys[:n] {
-				dc := k & 15
-				args = append(args, e.homeID, int64(k>>4&511)+partnerhub.MinAcademicYear)
+				year, dir, cat, _ := d.layout.split(k & (1<<32 - 1))
+				args = append(args, e.homeID, int64(year))
 				if refCol != "" {
-					args = append(args, ref(k>>13))
+					args = append(args, ref(k>>32))
 				}
-				args = append(args, dirArgs[dc/uint64(len(categoryNames))], catArgs[dc%uint64(len(categoryNames))], deltas[k])
+				args = append(args, dirArgs[dir], catArgs[cat], deltas[k])
 			}
 			var err error
 			if n == mobilityBatch {
