@@ -17,12 +17,12 @@ import (
 	"unicode"
 
 	"partnerhub"
+	"partnerhub/authn"
 	"partnerhub/store"
 )
 
 // Accounts is what the web needs of the account store (store.DB).
 type Accounts interface {
-	Authenticate(ctx context.Context, email, password, ip string, now time.Time) (*partnerhub.User, error)
 	CreateSession(ctx context.Context, userID int64, now time.Time, ttl time.Duration) (string, error)
 	SessionUser(ctx context.Context, token string, now time.Time) (*partnerhub.User, error)
 	DeleteSession(ctx context.Context, token string) error
@@ -242,7 +242,7 @@ func (s *Server) signin(lang partnerhub.Lang) http.HandlerFunc {
 		}
 		v := s.accountView(r, lang, "/signin", nextQuery(next), nil)
 		d := &signinData{Email: email, Next: next, Errors: map[string]string{}}
-		if s.deps.Accounts == nil {
+		if s.deps.Accounts == nil || s.deps.Authenticator == nil {
 			d.Alert = v.P.T("signin.unavailable")
 			s.writeAccountPage(w, r, v, s.signinPage(v, http.StatusServiceUnavailable, d))
 			return
@@ -264,7 +264,7 @@ func (s *Server) signin(lang partnerhub.Lang) http.HandlerFunc {
 		}
 		now := time.Now()
 		ip := clientIP(r)
-		u, err := s.deps.Accounts.Authenticate(r.Context(), email, password, ip, now)
+		u, err := s.deps.Authenticator.Authenticate(r.Context(), s.deps.Home, partnerhub.Credentials{Email: email, Password: password, IP: ip, At: now})
 		if err == nil && u.Home != s.deps.Home {
 			// A user of another programme has no account here; say no more.
 			err = partnerhub.Errorf(partnerhub.EUnauthorized, "error.signin_failed")
@@ -274,7 +274,7 @@ func (s *Server) signin(lang partnerhub.Lang) http.HandlerFunc {
 		case err == nil:
 		case errors.As(err, &e) && e.Code == partnerhub.ETooMany:
 			s.deps.Logger.Warn("sign-in throttled", "ip", ip)
-			w.Header().Set("Retry-After", strconv.Itoa(int(store.FailureWindow.Seconds())))
+			w.Header().Set("Retry-After", strconv.Itoa(int(authn.FailureWindow.Seconds())))
 			d.Alert = v.P.Error(e)
 			s.writeAccountPage(w, r, v, s.signinPage(v, http.StatusTooManyRequests, d))
 			return

@@ -32,9 +32,11 @@ type Deps struct {
 	Home     string // slug of the home institution served
 	Messages *i18n.Catalogs
 	Logger   *slog.Logger
-	Accounts Accounts          // users, sessions, API tokens; nil: no sign-in
-	Editor   partnerhub.Editor // writes, history, bin; nil: read-only
-	Mobility Mobility          // mobility figures and statistics; nil: none
+	Accounts Accounts // users, sessions, API tokens; nil: no sign-in
+	// Authenticator signs people in (authn.Passwords); nil: no sign-in
+	Authenticator partnerhub.Authenticator
+	Editor        partnerhub.Editor // writes, history, bin; nil: read-only
+	Mobility      Mobility          // mobility figures and statistics; nil: none
 }
 
 // Server is the http.Handler of partnerhub.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"partnerhub"
+	"partnerhub/authn"
 	"partnerhub/dataset"
 	"partnerhub/i18n"
 	"partnerhub/store"
@@ -235,7 +236,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if *home == "" {
 		*home = homes[0]
 	}
-	srv, err := web.NewServer(ctx, web.Deps{Source: db, Home: *home, Messages: a.msgs, Logger: log, Accounts: db, Editor: db, Mobility: db})
+	srv, err := web.NewServer(ctx, web.Deps{Source: db, Home: *home, Messages: a.msgs, Logger: log, Accounts: db, Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db})
 	if err != nil {
 		return a.describe(err)
 	}
