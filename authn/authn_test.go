@@ -55,4 +55,3 @@ func TestThrottled(t *testing.T) {
 		t.Fatal("an unknown IP address throttled by the failures of unknown addresses")
 	}
 }
-

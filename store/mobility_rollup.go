@@ -10,7 +10,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-
 )
 
 // rollupDeltas are changes to the rollups, summed in memory and written
