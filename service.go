@@ -17,9 +17,9 @@ type CatalogService interface {
 	Ping(ctx context.Context) error
 }
 
-// AccountService signs people in and keeps their sessions and API tokens.
+// AccountService keeps the sessions and API tokens of people signed in
+// (an Authenticator tells who they are).
 type AccountService interface {
-	Authenticate(ctx context.Context, email, password, ip string, now time.Time) (*User, error)
 	CreateSession(ctx context.Context, userID int64, now time.Time, ttl time.Duration) (string, error)
 	SessionUser(ctx context.Context, token string, now time.Time) (*User, error)
 	DeleteSession(ctx context.Context, token string) error

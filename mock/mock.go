@@ -117,10 +117,6 @@ func (m *Accounts) SignIn(u *partnerhub.User, token string) string {
 	return token
 }
 
-func (m *Accounts) Authenticate(context.Context, string, string, string, time.Time) (*partnerhub.User, error) {
-	return nil, partnerhub.Errorf(partnerhub.EUnauthorized, "error.signin_failed")
-}
-
 func (m *Accounts) CreateSession(context.Context, int64, time.Time, time.Duration) (string, error) {
 	return "", ErrNotSet
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"partnerhub"
@@ -41,3 +42,6 @@ func (db *DB) MigrateToForTest(ctx context.Context, version int64) error {
 	_, err = p.UpTo(ctx, version)
 	return err
 }
+
+// TxForTest runs fn in a write transaction, as the store's writes do.
+func (db *DB) TxForTest(ctx context.Context, fn func(*sql.Tx) error) error { return db.tx(ctx, fn) }

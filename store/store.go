@@ -1,6 +1,7 @@
 // Package store keeps the programme in SQLite or PostgreSQL through
-// database/sql. It is the one storage implementation; dialect.go holds the
-// few differences between the engines.
+// database/sql. It is the one storage implementation; the few differences
+// between the engines are in dialect_sqlite.go and dialect_postgres.go,
+// behind the dialect of dialect.go.
 package store
 
 import (
@@ -11,14 +12,9 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	"github.com/pressly/goose/v3"
-	_ "modernc.org/sqlite" // registers "sqlite"
 
 	"partnerhub"
 )
@@ -51,13 +47,10 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 			return nil, err
 		}
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		pg, err := sql.Open("pgx", rawURL)
-		if err != nil {
-			return nil, &partnerhub.Error{Code: partnerhub.EInvalid, Message: "error.db_url", Args: []any{redact(rawURL)}, Err: err}
+		var err error
+		if db, err = openPostgres(rawURL); err != nil {
+			return nil, err
 		}
-		pg.SetMaxOpenConns(16)
-		pg.SetMaxIdleConns(4)
-		db = &DB{read: pg, write: pg, dialect: postgresDialect}
 	default:
 		return nil, partnerhub.Errorf(partnerhub.EInvalid, "error.db_url", redact(rawURL))
 	}
@@ -66,35 +59,6 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		return nil, &partnerhub.Error{Code: partnerhub.EUnavailable, Message: "error.db_unreachable", Args: []any{redact(rawURL)}, Err: err}
 	}
 	return db, nil
-}
-
-func openSQLite(path string) (*DB, error) {
-	if dir := filepath.Dir(path); dir != "" {
-		if _, err := os.Stat(dir); err != nil {
-			return nil, &partnerhub.Error{Code: partnerhub.EInvalid, Message: "error.db_folder", Args: []any{dir}, Err: err}
-		}
-	}
-	q := url.Values{}
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(5000)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	// Write transactions take the write lock at BEGIN, so two of them never
-	// deadlock upgrading a read lock.
-	q.Set("_txlock", "immediate")
-	dsn := "file:" + path + "?" + q.Encode()
-	write, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, err
-	}
-	write.SetMaxOpenConns(1)
-	read, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		write.Close()
-		return nil, err
-	}
-	read.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	return &DB{read: read, write: write, dialect: sqliteDialect}, nil
 }
 
 // redact hides a password in a database URL before it is printed.
@@ -196,25 +160,6 @@ func (db *DB) Homes(ctx context.Context) ([]string, error) {
 func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
 
 func (db *DB) q(query string) string { return db.dialect.rebind(query) }
-
-// tx runs fn in a write transaction, rolled back unless fn returns nil.
-func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	return commit(tx, err, fn)
-}
-
-// commit runs fn in tx, just begun (unless err says it could not be), and
-// commits it, or rolls it back when fn fails.
-func commit(tx *sql.Tx, err error, fn func(*sql.Tx) error) error {
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
 
 // notFound is the error for a missing home institution.
 func notFound(key, slug string) error { return partnerhub.Errorf(partnerhub.ENotFound, key, slug) }

@@ -99,7 +99,7 @@ func transferFixture(t *testing.T, e storetest.Engine) *transferData {
 	if err := db.RevokeToken(ctx, admin.ID, revoked.ID, now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Authenticate(ctx, "admin@example.ac.jp", "wrong", "192.0.2.1", now); partnerhub.ErrorCode(err) != partnerhub.EUnauthorized {
+	if _, err := signIn(ctx, db, "admin@example.ac.jp", "wrong", "192.0.2.1", now); partnerhub.ErrorCode(err) != partnerhub.EUnauthorized {
 		t.Fatalf("failed sign-in: %v", err)
 	}
 	return &transferData{db: db, admin: admin, session: session, token: token}

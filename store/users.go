@@ -1,47 +1,30 @@
 package store
 
-// Accounts: users and their passwords, sessions, API tokens and the
-// throttling of sign-in attempts. Secrets never reach the database in clear:
-// passwords are stored as argon2id hashes, session and API tokens as SHA-256
-// hashes of the random values the clients hold.
+// Accounts as data: users with their password hashes, sessions, API tokens
+// and failed sign-ins. How passwords are hashed and checked, how secrets are
+// made and when sign-in is throttled is package authn's: the database sees
+// only hashes (argon2id for passwords, SHA-256 of the random values clients
+// hold for sessions and tokens).
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/crypto/argon2"
-
 	"partnerhub"
-)
-
-// Sign-in throttling: after this many failures within FailureWindow for one
-// e-mail address, or for one IP address, sign-in is refused without checking
-// the password until the window has passed.
-const (
-	MaxFailuresPerEmail = 5
-	MaxFailuresPerIP    = 30
-	FailureWindow       = 15 * time.Minute
+	"partnerhub/authn"
 )
 
 // APIToken is the domain's.
 type APIToken = partnerhub.APIToken
 
-// TokenPrefix starts every raw API token, so that a leaked one is easy to
-// recognise (secret scanners, logs).
-const TokenPrefix = "ph_"
+// TokenPrefix starts every raw API token.
+const TokenPrefix = authn.TokenPrefix
 
 // maxTokenNameLen bounds a token's name, in characters.
 const maxTokenNameLen = 100
@@ -49,114 +32,6 @@ const maxTokenNameLen = 100
 // dbTime is a time as both engines store it: UTC, microsecond precision
 // (PostgreSQL's). SQLite keeps times as text that then sorts correctly.
 func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-// ---- passwords -------------------------------------------------------------
-
-// argonParams are argon2id's cost parameters: memory in KiB, passes, lanes.
-type argonParams struct {
-	m, t uint32
-	p    uint8
-}
-
-// passwordParams are the parameters of new hashes (OWASP's recommendation
-// for argon2id). Stored hashes carry their own parameters, so these can be
-// raised later: a hash with other parameters is replaced at the next
-// successful sign-in.
-var passwordParams = argonParams{m: 19456, t: 2, p: 1}
-
-const (
-	saltLen = 16
-	keyLen  = 32
-)
-
-// hashPassword returns the PHC string of a new argon2id hash of pw:
-// $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>, base64 without padding.
-func hashPassword(pw string) string {
-	salt := make([]byte, saltLen)
-	rand.Read(salt)
-	return encodeHash(passwordParams, salt, argon2.IDKey([]byte(pw), salt, passwordParams.t, passwordParams.m, passwordParams.p, keyLen))
-}
-
-func encodeHash(a argonParams, salt, key []byte) string {
-	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, a.m, a.t, a.p, b64.EncodeToString(salt), b64.EncodeToString(key))
-}
-
-// parseHash reads a PHC argon2id string. Parameters outside sane bounds are
-// refused, so that a damaged row cannot make a sign-in allocate gigabytes.
-func parseHash(s string) (a argonParams, salt, key []byte, ok bool) {
-	parts := strings.Split(s, "$")
-	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" || parts[2] != "v="+strconv.Itoa(argon2.Version) {
-		return a, nil, nil, false
-	}
-	var m, t, p uint64
-	for kv := range strings.SplitSeq(parts[3], ",") {
-		k, v, _ := strings.Cut(kv, "=")
-		n, err := strconv.ParseUint(v, 10, 32)
-		if err != nil {
-			return a, nil, nil, false
-		}
-		switch k {
-		case "m":
-			m = n
-		case "t":
-			t = n
-		case "p":
-			p = n
-		default:
-			return a, nil, nil, false
-		}
-	}
-	if p < 1 || p > 16 || t < 1 || t > 64 || m < 8*p || m > 1<<20 {
-		return a, nil, nil, false
-	}
-	b64 := base64.RawStdEncoding
-	salt, err1 := b64.DecodeString(parts[4])
-	key, err2 := b64.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(salt) < 8 || len(salt) > 64 || len(key) < 16 || len(key) > 64 {
-		return a, nil, nil, false
-	}
-	return argonParams{m: uint32(m), t: uint32(t), p: uint8(p)}, salt, key, true
-}
-
-// dummyHash is verified against when there is no real hash to check (an
-// unknown e-mail address, a damaged row), so that the answer takes as long
-// as for a real user and does not tell which addresses exist.
-var dummyHash = sync.OnceValue(func() string { return hashPassword(rand.Text()) })
-
-// verifyPassword checks pw against a stored hash in constant time. stale
-// reports a hash made with other parameters than today's.
-func verifyPassword(encoded, pw string) (ok, stale bool) {
-	a, salt, key, valid := parseHash(encoded)
-	if !valid {
-		a, salt, key, _ = parseHash(dummyHash())
-	}
-	got := argon2.IDKey([]byte(pw), salt, a.t, a.m, a.p, uint32(len(key)))
-	ok = subtle.ConstantTimeCompare(got, key) == 1 && valid
-	return ok, a != passwordParams || len(salt) != saltLen || len(key) != keyLen
-}
-
-// ---- secrets ---------------------------------------------------------------
-
-// newSecret returns a random token (32 bytes, base64url) with a prefix, and
-// the hash the database keeps.
-func newSecret(prefix string) (raw, hash string) {
-	b := make([]byte, 32)
-	rand.Read(b)
-	raw = prefix + base64.RawURLEncoding.EncodeToString(b)
-	return raw, secretHash(raw)
-}
-
-func secretHash(raw string) string {
-	sum := sha256.Sum256([]byte(raw))
-	return hex.EncodeToString(sum[:])
-}
-
-// plausibleSecret filters out values that cannot be tokens before they reach
-// a query.
-func plausibleSecret(raw, prefix string) bool {
-	return strings.HasPrefix(raw, prefix) && len(raw) == len(prefix)+43
-}
 
 // ---- users -----------------------------------------------------------------
 
@@ -295,15 +170,6 @@ func addFields(errs partnerhub.FieldErrors, err error) error {
 	return nil
 }
 
-// isUnique reports a unique-constraint violation on either engine.
-func isUnique(err error) bool {
-	if err == nil {
-		return false
-	}
-	s := err.Error()
-	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
-}
-
 // CreateUser adds a user to a home institution with a password. The e-mail
 // address is normalized and must be unused (in any home); a coordinator's
 // units are unit codes of the home. Bad input is an EInvalid error with a
@@ -338,7 +204,7 @@ func (db *DB) CreateUser(ctx context.Context, home string, u *partnerhub.User, p
 	// Hash before the transaction: it is the slow part, and SQLite has one writer.
 	var hash string
 	if pwErr == nil && len(errs) == 0 {
-		hash = hashPassword(password)
+		hash = authn.HashPassword(password)
 	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		homeID, err := db.homeID(ctx, tx, home)
@@ -370,7 +236,7 @@ func (db *DB) CreateUser(ctx context.Context, home string, u *partnerhub.User, p
 		}
 		err = tx.QueryRowContext(ctx, db.q(`INSERT INTO users (home_id, email, name, password_hash, role, disabled, created_at, version)
 			VALUES (?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`), homeID, nu.Email, nu.Name, hash, string(nu.Role), nu.Disabled, nu.CreatedAt).Scan(&nu.ID)
-		if isUnique(err) {
+		if db.dialect.isUnique(err) {
 			return errEmailTaken(nu.Email)
 		}
 		if err != nil {
@@ -493,7 +359,7 @@ func (db *DB) SetPassword(ctx context.Context, home, email, password string) err
 	if err := partnerhub.ValidatePassword(password); err != nil {
 		return err
 	}
-	hash := hashPassword(password)
+	hash := authn.HashPassword(password)
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		id, err := db.userOfHome(ctx, tx, home, email)
 		if err != nil {
@@ -521,68 +387,52 @@ func (db *DB) SetPassword(ctx context.Context, home, email, password string) err
 
 // ---- sign-in ---------------------------------------------------------------
 
-// maxPasswordBytes bounds what sign-in hashes; ValidatePassword allows less.
-const maxPasswordBytes = 4096
-
-// Authenticate checks an e-mail address and password. An unknown address, a
-// wrong password and a disabled user get the same EUnauthorized error
-// ("error.signin_failed") after the same work, and count as a failure of
-// that address and of ip. After MaxFailuresPerEmail failures of the address,
-// or MaxFailuresPerIP of ip, within FailureWindow, it refuses with
-// partnerhub.ETooMany before looking at the password. A success forgets the
-// address's failures.
-func (db *DB) Authenticate(ctx context.Context, email, password, ip string, now time.Time) (*partnerhub.User, error) {
-	email = partnerhub.NormalizeEmail(email)
-	if len(email) > 254 {
-		email = email[:254] // what is stored of an absurd attempt
-	}
-	email = strings.ToValidUTF8(email, "")
-	now = dbTime(now)
-	since := now.Add(-FailureWindow)
-	var byEmail, byIP int
-	if err := db.read.QueryRowContext(ctx, db.q(`SELECT
-		(SELECT count(*) FROM login_failures WHERE email = ? AND at > ?),
-		(SELECT count(*) FROM login_failures WHERE ip = ? AND at > ?)`), email, since, ip, since).Scan(&byEmail, &byIP); err != nil {
-		return nil, err
-	}
-	if byEmail >= MaxFailuresPerEmail || (ip != "" && byIP >= MaxFailuresPerIP) {
-		return nil, partnerhub.Errorf(partnerhub.ETooMany, "error.signin_throttled", int(FailureWindow/time.Minute))
-	}
-
+// PasswordUser returns the user with an e-mail address (normalized) and
+// their password hash, for authn.Passwords.
+func (db *DB) PasswordUser(ctx context.Context, email string) (*partnerhub.User, string, error) {
 	var hash string
 	u, err := scanUser(db.read.QueryRowContext(ctx, db.q(userCols+`, u.password_hash`+userFrom+` WHERE u.email = ?`), email), &hash)
-	if err != nil && err != sql.ErrNoRows {
-		return nil, err
+	if err == sql.ErrNoRows {
+		return nil, "", errUserNotFound(email)
 	}
-	if len(password) > maxPasswordBytes {
-		password = password[:maxPasswordBytes] // fails below: no stored password is this long
-		hash = ""
+	if err != nil {
+		return nil, "", wrap("read user", err)
 	}
-	ok, stale := verifyPassword(hash, password) // dummy hash when there is no user
-	if u == nil || !ok || u.Disabled {
-		if err := db.tx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO login_failures (email, ip, at) VALUES (?, ?, ?)`), email, ip, now); err != nil {
-				return err
-			}
-			// Failures older than the window count no more: forget them.
-			_, err := tx.ExecContext(ctx, db.q(`DELETE FROM login_failures WHERE at < ?`), now.Add(-24*time.Hour))
+	return u, hash, wrap("read user units", db.withUnits(ctx, u))
+}
+
+// ReplacePasswordHash sets a user's password hash to next, if it is still old.
+func (db *DB) ReplacePasswordHash(ctx context.Context, userID int64, old, next string) error {
+	_, err := db.write.ExecContext(ctx, db.q(`UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`), next, userID, old)
+	return wrap("replace password hash", err)
+}
+
+// CountFailures counts the failed sign-ins of an e-mail address and of an
+// IP address since a time.
+func (db *DB) CountFailures(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, err error) {
+	since = dbTime(since)
+	err = db.read.QueryRowContext(ctx, db.q(`SELECT
+		(SELECT count(*) FROM login_failures WHERE email = ? AND at > ?),
+		(SELECT count(*) FROM login_failures WHERE ip = ? AND at > ?)`), email, since, ip, since).Scan(&byEmail, &byIP)
+	return byEmail, byIP, wrap("count sign-in failures", err)
+}
+
+// RecordFailure keeps a failed sign-in, and forgets the failures before
+// forgetBefore.
+func (db *DB) RecordFailure(ctx context.Context, email, ip string, at, forgetBefore time.Time) error {
+	return wrap("record sign-in failure", db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO login_failures (email, ip, at) VALUES (?, ?, ?)`), email, ip, dbTime(at)); err != nil {
 			return err
-		}); err != nil {
-			return nil, err
 		}
-		return nil, errSignin()
-	}
-	if _, err := db.write.ExecContext(ctx, db.q(`DELETE FROM login_failures WHERE email = ?`), email); err != nil {
-		return nil, err
-	}
-	if stale {
-		// Bring the hash up to today's parameters while the password is at hand.
-		if _, err := db.write.ExecContext(ctx, db.q(`UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`),
-			hashPassword(password), u.ID, hash); err != nil {
-			return nil, err
-		}
-	}
-	return u, db.withUnits(ctx, u)
+		_, err := tx.ExecContext(ctx, db.q(`DELETE FROM login_failures WHERE at < ?`), dbTime(forgetBefore))
+		return err
+	}))
+}
+
+// ClearFailures forgets the failed sign-ins of an e-mail address.
+func (db *DB) ClearFailures(ctx context.Context, email string) error {
+	_, err := db.write.ExecContext(ctx, db.q(`DELETE FROM login_failures WHERE email = ?`), email)
+	return wrap("clear sign-in failures", err)
 }
 
 // ---- sessions --------------------------------------------------------------
@@ -592,7 +442,7 @@ func (db *DB) Authenticate(ctx context.Context, email, password, ip string, now 
 // sessions of anyone are cleaned up on the way.
 func (db *DB) CreateSession(ctx context.Context, userID int64, now time.Time, ttl time.Duration) (string, error) {
 	now = dbTime(now)
-	raw, hash := newSecret("")
+	raw, hash := authn.NewSecret("")
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var disabled bool
 		err := tx.QueryRowContext(ctx, db.q(`SELECT disabled FROM users WHERE id = ?`), userID).Scan(&disabled)
@@ -618,19 +468,19 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, now time.Time, tt
 // SessionUser returns the user of a session token; an unknown or expired
 // token, or a disabled user, is EUnauthorized.
 func (db *DB) SessionUser(ctx context.Context, token string, now time.Time) (*partnerhub.User, error) {
-	if !plausibleSecret(token, "") {
+	if !authn.PlausibleSecret(token, "") {
 		return nil, errUnauthorized()
 	}
 	return db.oneUser(ctx, errUnauthorized(), `JOIN sessions s ON s.user_id = u.id
-		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = ?`, secretHash(token), dbTime(now), false)
+		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = ?`, authn.SecretHash(token), dbTime(now), false)
 }
 
 // DeleteSession ends a session. Ending one that does not exist is no error.
 func (db *DB) DeleteSession(ctx context.Context, token string) error {
-	if !plausibleSecret(token, "") {
+	if !authn.PlausibleSecret(token, "") {
 		return nil
 	}
-	_, err := db.write.ExecContext(ctx, db.q(`DELETE FROM sessions WHERE token_hash = ?`), secretHash(token))
+	_, err := db.write.ExecContext(ctx, db.q(`DELETE FROM sessions WHERE token_hash = ?`), authn.SecretHash(token))
 	return err
 }
 
@@ -657,7 +507,7 @@ func (db *DB) CreateToken(ctx context.Context, userID int64, name string, now ti
 		return "", APIToken{}, err
 	}
 	tok := APIToken{UserID: userID, Name: name, CreatedAt: dbTime(now)}
-	raw, hash := newSecret(TokenPrefix)
+	raw, hash := authn.NewSecret(TokenPrefix)
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var disabled bool
 		err := tx.QueryRowContext(ctx, db.q(`SELECT disabled FROM users WHERE id = ?`), userID).Scan(&disabled)
@@ -726,7 +576,7 @@ func (db *DB) RevokeToken(ctx context.Context, userID, tokenID int64, now time.T
 // TokenUser returns the user of a raw API token and notes its use. An
 // unknown or revoked token, or a disabled user, is EUnauthorized.
 func (db *DB) TokenUser(ctx context.Context, raw string, now time.Time) (*partnerhub.User, error) {
-	if !plausibleSecret(raw, TokenPrefix) {
+	if !authn.PlausibleSecret(raw, TokenPrefix) {
 		return nil, errUnauthorized()
 	}
 	now = dbTime(now)
@@ -734,7 +584,7 @@ func (db *DB) TokenUser(ctx context.Context, raw string, now time.Time) (*partne
 	var used sql.NullTime
 	u, err := scanUser(db.read.QueryRowContext(ctx, db.q(userCols+`, t.id, t.last_used_at`+userFrom+`
 		JOIN api_tokens t ON t.user_id = u.id
-		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = ?`), secretHash(raw), false), &tokenID, &used)
+		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = ?`), authn.SecretHash(raw), false), &tokenID, &used)
 	if err == sql.ErrNoRows {
 		return nil, errUnauthorized()
 	}

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"partnerhub"
+	"partnerhub/authn"
 	"partnerhub/dataset"
 	"partnerhub/store"
 	"partnerhub/store/storetest"
@@ -66,6 +67,11 @@ func rebind(db *store.DB, q string) string {
 }
 
 const goodPassword = "correct horse battery staple"
+
+// signIn signs in to the built-in home with the password provider over db.
+func signIn(ctx context.Context, db *store.DB, email, password, ip string, at time.Time) (*partnerhub.User, error) {
+	return authn.NewPasswords(db).Authenticate(ctx, "utokyo", partnerhub.Credentials{Email: email, Password: password, IP: ip, At: at})
+}
 
 func acctUser(t *testing.T, db *store.DB, email string, role partnerhub.Role, units ...string) *partnerhub.User {
 	t.Helper()
@@ -203,7 +209,7 @@ func TestAuthenticate(t *testing.T) {
 		}
 
 		t.Run("the right password signs in, any case of the address", func(t *testing.T) {
-			got, err := db.Authenticate(ctx, " Sato@Example.ac.jp", goodPassword, "192.0.2.1", now)
+			got, err := signIn(ctx, db, " Sato@Example.ac.jp", goodPassword, "192.0.2.1", now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -222,7 +228,7 @@ func TestAuthenticate(t *testing.T) {
 				{"nobody@example.ac.jp", goodPassword},
 				{"gone@example.ac.jp", goodPassword},
 			} {
-				_, err := db.Authenticate(ctx, c[0], c[1], "192.0.2.2", now)
+				_, err := signIn(ctx, db, c[0], c[1], "192.0.2.2", now)
 				wantCode(t, err, partnerhub.EUnauthorized)
 				if err.(*partnerhub.Error).Message != "error.signin_failed" {
 					t.Fatalf("%s: %v", c[0], err)
@@ -232,7 +238,7 @@ func TestAuthenticate(t *testing.T) {
 				}
 			}
 			// A success forgets the address's failures.
-			if _, err := db.Authenticate(ctx, "sato@example.ac.jp", goodPassword, "192.0.2.2", now); err != nil {
+			if _, err := signIn(ctx, db, "sato@example.ac.jp", goodPassword, "192.0.2.2", now); err != nil {
 				t.Fatal(err)
 			}
 			if n := failures("sato@example.ac.jp"); n != 0 {
@@ -243,36 +249,36 @@ func TestAuthenticate(t *testing.T) {
 		t.Run("five failures of an address refuse even the right password", func(t *testing.T) {
 			acctUser(t, db, "target@example.ac.jp", partnerhub.RoleViewer)
 			at := now.Add(time.Hour)
-			for i := range store.MaxFailuresPerEmail {
-				_, err := db.Authenticate(ctx, "target@example.ac.jp", "guess"+string(rune('a'+i)), "198.51.100.1", at.Add(time.Duration(i)*time.Second))
+			for i := range authn.MaxFailuresPerEmail {
+				_, err := signIn(ctx, db, "target@example.ac.jp", "guess"+string(rune('a'+i)), "198.51.100.1", at.Add(time.Duration(i)*time.Second))
 				wantCode(t, err, partnerhub.EUnauthorized)
 			}
-			_, err := db.Authenticate(ctx, "target@example.ac.jp", goodPassword, "198.51.100.9", at.Add(time.Minute))
+			_, err := signIn(ctx, db, "target@example.ac.jp", goodPassword, "198.51.100.9", at.Add(time.Minute))
 			wantCode(t, err, partnerhub.ETooMany)
-			if n := failures("target@example.ac.jp"); n != store.MaxFailuresPerEmail {
+			if n := failures("target@example.ac.jp"); n != authn.MaxFailuresPerEmail {
 				t.Fatalf("a refused attempt was recorded: %d failures", n)
 			}
 			// Other addresses are not affected.
-			if _, err := db.Authenticate(ctx, "sato@example.ac.jp", goodPassword, "198.51.100.9", at.Add(time.Minute)); err != nil {
+			if _, err := signIn(ctx, db, "sato@example.ac.jp", goodPassword, "198.51.100.9", at.Add(time.Minute)); err != nil {
 				t.Fatal(err)
 			}
 			// Once the window has passed, the right password works again.
-			if _, err := db.Authenticate(ctx, "target@example.ac.jp", goodPassword, "198.51.100.1", at.Add(store.FailureWindow+10*time.Second)); err != nil {
+			if _, err := signIn(ctx, db, "target@example.ac.jp", goodPassword, "198.51.100.1", at.Add(authn.FailureWindow+10*time.Second)); err != nil {
 				t.Fatalf("after the window: %v", err)
 			}
 		})
 
 		t.Run("thirty failures from an address of the network refuse it", func(t *testing.T) {
 			at := now.Add(2 * time.Hour)
-			for i := range store.MaxFailuresPerIP {
+			for i := range authn.MaxFailuresPerIP {
 				if _, err := raw.Exec(rebind(db, `INSERT INTO login_failures (email, ip, at) VALUES (?, ?, ?)`),
 					"spray"+string(rune('a'+i%26))+"@example.ac.jp", "203.0.113.7", at.Add(-time.Minute).UTC()); err != nil {
 					t.Fatal(err)
 				}
 			}
-			_, err := db.Authenticate(ctx, "sato@example.ac.jp", goodPassword, "203.0.113.7", at)
+			_, err := signIn(ctx, db, "sato@example.ac.jp", goodPassword, "203.0.113.7", at)
 			wantCode(t, err, partnerhub.ETooMany)
-			if _, err := db.Authenticate(ctx, "sato@example.ac.jp", goodPassword, "203.0.113.8", at); err != nil {
+			if _, err := signIn(ctx, db, "sato@example.ac.jp", goodPassword, "203.0.113.8", at); err != nil {
 				t.Fatalf("another IP: %v", err)
 			}
 		})
@@ -294,13 +300,13 @@ func TestAuthenticate(t *testing.T) {
 				return h
 			}
 			set(oldHash)
-			if _, err := db.Authenticate(ctx, old.Email, goodPassword+"x", "192.0.2.9", now); partnerhub.ErrorCode(err) != partnerhub.EUnauthorized {
+			if _, err := signIn(ctx, db, old.Email, goodPassword+"x", "192.0.2.9", now); partnerhub.ErrorCode(err) != partnerhub.EUnauthorized {
 				t.Fatalf("wrong password against an old hash: %v", err)
 			}
 			if stored() != oldHash {
 				t.Fatal("a failed sign-in changed the hash")
 			}
-			if _, err := db.Authenticate(ctx, old.Email, goodPassword, "192.0.2.9", now); err != nil {
+			if _, err := signIn(ctx, db, old.Email, goodPassword, "192.0.2.9", now); err != nil {
 				t.Fatalf("old hash: %v", err)
 			}
 			if h := stored(); !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
@@ -309,7 +315,7 @@ func TestAuthenticate(t *testing.T) {
 			// A damaged hash is a failed sign-in, not a crash.
 			for _, h := range []string{"!", "", "$argon2id$v=19$m=99999999,t=1,p=1$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA", "$argon2i$v=19$m=8192,t=1,p=1$" + b64.EncodeToString(salt) + "$AAAAAAAAAAAAAAAAAAAAAA"} {
 				set(h)
-				if _, err := db.Authenticate(ctx, old.Email, goodPassword, "192.0.2.10", now); partnerhub.ErrorCode(err) != partnerhub.EUnauthorized {
+				if _, err := signIn(ctx, db, old.Email, goodPassword, "192.0.2.10", now); partnerhub.ErrorCode(err) != partnerhub.EUnauthorized {
 					t.Fatalf("hash %q: %v", h, err)
 				}
 			}
@@ -328,10 +334,10 @@ func TestAuthenticate(t *testing.T) {
 			}
 			_, err = db.SessionUser(ctx, tok, now)
 			wantCode(t, err, partnerhub.EUnauthorized)
-			if _, err := db.Authenticate(ctx, "sato@example.ac.jp", goodPassword, "192.0.2.3", now.Add(3*time.Hour)); partnerhub.ErrorCode(err) != partnerhub.EUnauthorized {
+			if _, err := signIn(ctx, db, "sato@example.ac.jp", goodPassword, "192.0.2.3", now.Add(3*time.Hour)); partnerhub.ErrorCode(err) != partnerhub.EUnauthorized {
 				t.Fatalf("old password: %v", err)
 			}
-			if _, err := db.Authenticate(ctx, "sato@example.ac.jp", "a much better password", "192.0.2.3", now.Add(3*time.Hour)); err != nil {
+			if _, err := signIn(ctx, db, "sato@example.ac.jp", "a much better password", "192.0.2.3", now.Add(3*time.Hour)); err != nil {
 				t.Fatal(err)
 			}
 		})

@@ -16,6 +16,7 @@ import (
 	"unicode"
 
 	"partnerhub"
+	"partnerhub/authn"
 )
 
 const (
@@ -205,7 +206,7 @@ func (s *Server) signin(lang partnerhub.Lang) http.HandlerFunc {
 		}
 		v := s.accountView(r, lang, "/signin", nextQuery(next), nil)
 		d := &signinData{Email: email, Next: next, Errors: map[string]string{}}
-		if s.deps.Accounts == nil {
+		if s.deps.Accounts == nil || s.deps.Authenticator == nil {
 			d.Alert = v.P.T("signin.unavailable")
 			s.writeAccountPage(w, r, v, s.signinPage(v, http.StatusServiceUnavailable, d))
 			return
@@ -227,7 +228,7 @@ func (s *Server) signin(lang partnerhub.Lang) http.HandlerFunc {
 		}
 		now := time.Now()
 		ip := clientIP(r, s.deps.TrustedProxies)
-		u, err := s.deps.Accounts.Authenticate(r.Context(), email, password, ip, now)
+		u, err := s.deps.Authenticator.Authenticate(r.Context(), s.home(r), partnerhub.Credentials{Email: email, Password: password, IP: ip, At: now})
 		if err == nil && u.Home != s.home(r) {
 			// A user of another programme has no account here; say no more.
 			err = partnerhub.Errorf(partnerhub.EUnauthorized, "error.signin_failed")
@@ -237,11 +238,7 @@ func (s *Server) signin(lang partnerhub.Lang) http.HandlerFunc {
 		case err == nil:
 		case errors.As(err, &e) && e.Code == partnerhub.ETooMany:
 			s.deps.Logger.Warn("sign-in throttled", "ip", ip)
-			if len(e.Args) > 0 { // the error says for how many minutes
-				if min, ok := e.Args[0].(int); ok {
-					w.Header().Set("Retry-After", strconv.Itoa(min*60))
-				}
-			}
+			w.Header().Set("Retry-After", strconv.Itoa(int(authn.FailureWindow.Seconds())))
 			d.Alert = v.P.Error(e)
 			s.writeAccountPage(w, r, v, s.signinPage(v, http.StatusTooManyRequests, d))
 			return

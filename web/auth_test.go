@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"partnerhub"
+	"partnerhub/authn"
 	"partnerhub/dataset"
 	"partnerhub/i18n"
 	"partnerhub/store"
@@ -270,7 +271,7 @@ func TestSignIn(t *testing.T) {
 
 		t.Run("repeated failures are throttled, even with the right password", func(t *testing.T) {
 			ts.addUser(t, "target@example.ac.jp", partnerhub.RoleViewer)
-			for i := range store.MaxFailuresPerEmail {
+			for i := range authn.MaxFailuresPerEmail {
 				r := ts.send(t, "POST", "/en/signin", signinForm("target@example.ac.jp", fmt.Sprint("guess ", i)))
 				if r.status != http.StatusUnauthorized {
 					t.Fatalf("attempt %d: %d", i, r.status)

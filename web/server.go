@@ -28,9 +28,11 @@ type Deps struct {
 	Home     string // slug of the home institution served
 	Messages *i18n.Catalogs
 	Logger   *slog.Logger
-	Accounts partnerhub.AccountService  // users, sessions, API tokens; nil: no sign-in
-	Editor   partnerhub.Editor          // writes, history, bin; nil: read-only
-	Mobility partnerhub.MobilityService // mobility figures and statistics; nil: none
+	Accounts partnerhub.AccountService // sessions and API tokens; nil: no sign-in
+	// Authenticator signs people in (authn.Passwords); nil: no sign-in
+	Authenticator partnerhub.Authenticator
+	Editor        partnerhub.Editor          // writes, history, bin; nil: read-only
+	Mobility      partnerhub.MobilityService // mobility figures and statistics; nil: none
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"partnerhub"
+	"partnerhub/authn"
 	"partnerhub/dataset"
 	"partnerhub/i18n"
 	"partnerhub/store"
@@ -32,7 +33,7 @@ func newTestServer(t *testing.T, e storetest.Engine) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := NewServer(context.Background(), Deps{Source: db, Home: "utokyo", Messages: msgs, Accounts: db, Editor: db, Mobility: db})
+	srv, err := NewServer(context.Background(), Deps{Source: db, Home: "utokyo", Messages: msgs, Accounts: db, Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db})
 	if err != nil {
 		t.Fatal(err)
 	}

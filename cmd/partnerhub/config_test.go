@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"partnerhub"
+	"partnerhub/authn"
 	"partnerhub/i18n"
 	"partnerhub/store/storetest"
 )
@@ -289,7 +290,7 @@ func TestUserEnable(t *testing.T) {
 	if err != nil || len(users) != 1 || users[0].Disabled {
 		t.Fatalf("after enable: %+v %v", users, err)
 	}
-	if _, err := db.Authenticate(ctx, "u@example.ac.jp", "wrong", "192.0.2.1", time.Now()); partnerhub.ErrorCode(err) != partnerhub.EUnauthorized {
+	if _, err := authn.NewPasswords(db).Authenticate(ctx, "utokyo", partnerhub.Credentials{Email: "u@example.ac.jp", Password: "wrong", IP: "192.0.2.1", At: time.Now()}); partnerhub.ErrorCode(err) != partnerhub.EUnauthorized {
 		t.Fatalf("authenticate: %v", err)
 	}
 	err = run(ctx, []string{"user", "enable", "-db", dbURL, "-email", "nobody@example.ac.jp"}, env(), io.Discard, io.Discard)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"partnerhub"
+	"partnerhub/authn"
 	"partnerhub/dataset"
 	"partnerhub/i18n"
 	"partnerhub/store"
@@ -46,7 +47,8 @@ func openDB(t *testing.T, dbURL string) *store.DB {
 
 func signsIn(t *testing.T, db *store.DB, email, pw string) bool {
 	t.Helper()
-	_, err := db.Authenticate(context.Background(), email, pw, "192.0.2.1", time.Now())
+	_, err := authn.NewPasswords(db).Authenticate(context.Background(), "utokyo",
+		partnerhub.Credentials{Email: email, Password: pw, IP: "192.0.2.1", At: time.Now()})
 	if err != nil && partnerhub.ErrorCode(err) != partnerhub.EUnauthorized {
 		t.Fatal(err)
 	}
