@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"partnerhub"
+	"partnerhub/authn"
 	"partnerhub/i18n"
 	"partnerhub/store/storetest"
 )
@@ -24,7 +25,7 @@ func newConfiguredServer(t *testing.T, set func(*Deps)) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := Deps{Source: db, Home: "utokyo", Messages: msgs, Accounts: db, Editor: db, Mobility: db}
+	deps := Deps{Source: db, Home: "utokyo", Messages: msgs, Accounts: db, Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db}
 	set(&deps)
 	srv, err := NewServer(context.Background(), deps)
 	if err != nil {
