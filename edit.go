@@ -3,7 +3,9 @@ package partnerhub
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Change is one write to one record of a home institution. Build it with
@@ -60,9 +62,10 @@ func (c Change) Check() error {
 			return Errorf(EInvalid, "error.invalid")
 		}
 	case ActionTransition:
-		if c.Record != nil || c.Transition.Verb == "" {
+		if c.Record != nil {
 			return Errorf(EInvalid, "error.invalid")
 		}
+		return c.Transition.Validate()
 	default:
 		return Errorf(EInvalid, "error.invalid")
 	}
@@ -78,6 +81,25 @@ type Verb string
 type Transition struct {
 	Verb    Verb
 	Comment string
+}
+
+// MaxCommentChars bounds a transition's comment, in characters.
+const MaxCommentChars = 2000
+
+// Validate checks a transition's own fields; whether its verb applies is
+// the record's to say.
+func (t Transition) Validate() error {
+	errs := FieldErrors{}
+	if t.Verb == "" {
+		errs.Add("verb", "required")
+	}
+	switch {
+	case !utf8.ValidString(t.Comment):
+		errs.Add("comment", "bad_utf8")
+	case utf8.RuneCountInString(t.Comment) > MaxCommentChars:
+		errs.Add("comment", "too_long_chars", MaxCommentChars)
+	}
+	return errs.Err()
 }
 
 // Workflow is a record that moves between states by verbs.
@@ -97,6 +119,9 @@ const (
 	VerbExpire  Verb = "expire"
 )
 
+// AgreementVerbs are every verb of an agreement's workflow.
+var AgreementVerbs = []Verb{VerbConfirm, VerbExpire}
+
 // Verbs implements Workflow.
 func (a *Agreement) Verbs() []Verb {
 	switch a.Status {
@@ -110,8 +135,11 @@ func (a *Agreement) Verbs() []Verb {
 
 // Transit implements Workflow.
 func (a *Agreement) Transit(v Verb) error {
+	if !slices.Contains(AgreementVerbs, v) {
+		return (FieldErrors{"verb": {Key: "one_of", Args: []any{verbList(AgreementVerbs)}}}).Err()
+	}
 	if !slices.Contains(a.Verbs(), v) {
-		return Errorf(EConflict, "error.transition_not_allowed", string(v), string(a.Status))
+		return Errorf(EConflict, "error.transition_not_allowed")
 	}
 	switch v {
 	case VerbConfirm:
@@ -120,6 +148,14 @@ func (a *Agreement) Transit(v Verb) error {
 		a.Status = Expired
 	}
 	return nil
+}
+
+func verbList(vs []Verb) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
 }
 
 // BinItem is a deleted record, restorable.

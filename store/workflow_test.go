@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"partnerhub"
@@ -84,4 +85,35 @@ func errorAs(err error, target **partnerhub.Error) bool {
 	e, ok := err.(*partnerhub.Error)
 	*target = e
 	return ok
+}
+
+// TestTransitionInput refuses, by field, a verb the workflow does not know
+// and a comment too long, and changes nothing.
+func TestTransitionInput(t *testing.T) {
+	ctx := context.Background()
+	db := loaded(t, storetest.Engines()[0])
+	admin := addUser(t, db, "admin@example.ac.jp", partnerhub.RoleAdmin)
+	rec, _, err := db.Record(ctx, "utokyo", partnerhub.EntityAgreement, "snu-mou")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, field string
+		t           partnerhub.Transition
+	}{
+		{"no verb", "verb", partnerhub.Transition{}},
+		{"an unknown verb", "verb", partnerhub.Transition{Verb: "terminate"}},
+		{"a comment too long", "comment", partnerhub.Transition{Verb: partnerhub.VerbExpire, Comment: strings.Repeat("長", partnerhub.MaxCommentChars+1)}},
+		{"a comment that is not text", "comment", partnerhub.Transition{Verb: partnerhub.VerbExpire, Comment: "\xff"}},
+	} {
+		_, err := db.Apply(ctx, partnerhub.Transit(admin, "utokyo", partnerhub.EntityAgreement, "snu-mou", rec.RecordVersion(), tc.t))
+		var pe *partnerhub.Error
+		if !errorAs(err, &pe) || pe.Code != partnerhub.EInvalid || pe.Fields[tc.field].Key == "" {
+			t.Errorf("%s: %v, want a problem with %s", tc.name, err, tc.field)
+		}
+	}
+	after, _, err := db.Record(ctx, "utokyo", partnerhub.EntityAgreement, "snu-mou")
+	if err != nil || after.RecordVersion() != rec.RecordVersion() {
+		t.Fatalf("the agreement changed: version %d → %v, %v", rec.RecordVersion(), after, err)
+	}
 }

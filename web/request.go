@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"partnerhub"
@@ -15,6 +16,9 @@ import (
 type requestInfo struct {
 	home string
 	lang partnerhub.Lang
+	// who looks the user up the first time a handler asks, so that a
+	// request for a static file or a cached page costs no lookup.
+	who sync.Once
 	// user is who makes the request, by API token or session cookie; nil
 	// for nobody. session is the holder of the session cookie alone: the
 	// account pages use it, so that an API token cannot make more tokens.
@@ -23,14 +27,12 @@ type requestInfo struct {
 
 type requestKey struct{}
 
-// identify resolves the request's home institution, language and user
-// and hands them to the handlers in the request's context.
+// identify resolves the request's home institution and language, and
+// who makes it (once, when first asked), for the handlers in the
+// request's context.
 func (s *Server) identify(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := &requestInfo{home: s.homeFor(r), lang: s.langFor(r)}
-		if hasCredentials(r) {
-			info.user, info.session = s.authenticate(r, info.home)
-		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, info)))
 	})
 }
@@ -56,10 +58,21 @@ func (s *Server) home(r *http.Request) string { return s.info(r).home }
 //
 // A disabled user, an expired session, a revoked token and a user of
 // another home institution than the one addressed are all nobody.
-func (s *Server) user(r *http.Request) *partnerhub.User { return s.info(r).user }
+func (s *Server) user(r *http.Request) *partnerhub.User { return s.identified(r).user }
 
 // sessionUser returns the holder of the request's session cookie, or nil.
-func (s *Server) sessionUser(r *http.Request) *partnerhub.User { return s.info(r).session }
+func (s *Server) sessionUser(r *http.Request) *partnerhub.User { return s.identified(r).session }
+
+// identified is the request's info with its user looked up.
+func (s *Server) identified(r *http.Request) *requestInfo {
+	info := s.info(r)
+	info.who.Do(func() {
+		if hasCredentials(r) {
+			info.user, info.session = s.authenticate(r, info.home)
+		}
+	})
+	return info
+}
 
 // homeFor is the home institution a request addresses. A deployment serves
 // one home today; the network of several members will choose it here, from

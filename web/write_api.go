@@ -185,15 +185,8 @@ func (s *Server) apiTransit(entity partnerhub.Entity) handlerFunc {
 		if err := decodeStrict(b, &t); err != nil {
 			return err
 		}
-		errs := partnerhub.FieldErrors{}
-		if t.Verb == "" {
-			errs.Add("verb", "required")
-		}
 		if t.Version < 1 {
-			errs.Add("version", "required")
-		}
-		if err := errs.Err(); err != nil {
-			return err
+			return (partnerhub.FieldErrors{"version": {Key: "required"}}).Err()
 		}
 		key := r.PathValue("key")
 		version, err := s.deps.Editor.Apply(r.Context(), partnerhub.Transit(u, s.home(r), entity, key, t.Version,

@@ -34,9 +34,9 @@ func (a *app) user(ctx context.Context, args []string) error {
 	case "list":
 		return a.userList(ctx, args[1:])
 	case "disable":
-		return a.userDisable(ctx, args[1:])
+		return a.userSetEnabled(ctx, args[1:], false)
 	case "enable":
-		return a.userEnable(ctx, args[1:])
+		return a.userSetEnabled(ctx, args[1:], true)
 	case "reset-password":
 		return a.userResetPassword(ctx, args[1:])
 	}
@@ -264,8 +264,13 @@ func displayWidth(s string) int {
 	return n
 }
 
-func (a *app) userDisable(ctx context.Context, args []string) error {
-	fs, f := a.userFlagSet("disable", "cli.user_usage_disable")
+// userSetEnabled is user disable (enable false) and user enable.
+func (a *app) userSetEnabled(ctx context.Context, args []string, enable bool) error {
+	name, usage, done := "disable", "cli.user_usage_disable", "cli.user_disabled"
+	if enable {
+		name, usage, done = "enable", "cli.user_usage_enable", "cli.user_enabled"
+	}
+	fs, f := a.userFlagSet(name, usage)
 	email := fs.String("email", "", a.p.T("cli.user_flag_email"))
 	if help, err := a.parse(fs, args); help || err != nil {
 		return err
@@ -278,31 +283,14 @@ func (a *app) userDisable(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := db.DisableUser(ctx, home, *email); err != nil {
+	set := db.DisableUser
+	if enable {
+		set = db.EnableUser
+	}
+	if err := set(ctx, home, *email); err != nil {
 		return a.describe(err)
 	}
-	fmt.Fprintln(a.stdout, a.p.T("cli.user_disabled", partnerhub.NormalizeEmail(*email)))
-	return nil
-}
-
-func (a *app) userEnable(ctx context.Context, args []string) error {
-	fs, f := a.userFlagSet("enable", "cli.user_usage_enable")
-	email := fs.String("email", "", a.p.T("cli.user_flag_email"))
-	if help, err := a.parse(fs, args); help || err != nil {
-		return err
-	}
-	if err := a.required("email", *email); err != nil {
-		return err
-	}
-	db, home, err := a.openHome(ctx, f, false)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.EnableUser(ctx, home, *email); err != nil {
-		return a.describe(err)
-	}
-	fmt.Fprintln(a.stdout, a.p.T("cli.user_enabled", partnerhub.NormalizeEmail(*email)))
+	fmt.Fprintln(a.stdout, a.p.T(done, partnerhub.NormalizeEmail(*email)))
 	return nil
 }
 
