@@ -84,20 +84,46 @@ func TestBrowserEditing(t *testing.T) {
 			t.Errorf("%s scrolls sideways by %dpx at 360px", path, overflow)
 		}
 	}
-	// PARTNERHUB_SCREENSHOTS=dir keeps pictures of the mobility import page
+	// PARTNERHUB_SCREENSHOTS=dir keeps pictures of the signed-in pages
 	// (docs/screenshots.sh sets it): a headless browser alone cannot sign in.
-	if dir := os.Getenv("PARTNERHUB_SCREENSHOTS"); dir != "" {
+	shoot := func(name, path string) {
+		t.Helper()
+		dir := os.Getenv("PARTNERHUB_SCREENSHOTS")
+		if dir == "" {
+			return
+		}
 		for _, lang := range []string{"en", "ja"} {
 			for _, width := range []int64{1280, 390} {
-				do(t, ctx, chromedp.EmulateViewport(width, 900), chromedp.Navigate(ed.URL+"/"+lang+"/mobility/import"),
+				do(t, ctx, chromedp.EmulateViewport(width, 900), chromedp.Navigate(ed.URL+"/"+lang+path),
 					chromedp.WaitReady(chromedp.CSS("footer")))
 				png := get(t, ctx, chromedp.FullScreenshot(100))
-				if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("mobility-import-%s-%d.png", lang, width)), png, 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%s-%d.png", name, lang, width)), png, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
 	}
+	shoot("mobility-import", "/mobility/import")
+	do(t, ctx, chromedp.EmulateViewport(1280, 900))
+
+	// An agreement's workflow: the office records that it lapsed, with a
+	// reason, from its edit page; the history says so.
+	shoot("agreement-edit", "/edit/agreement/snu-mou")
+	do(t, ctx, chromedp.Navigate(ed.URL+"/ja/edit/agreement/snu-mou"),
+		chromedp.SetValue(chromedp.CSS(`#f-comment`), "2025年3月に失効。更新を協議中。"),
+		chromedp.Click(chromedp.CSS(`.workflow button[value="expire"]`)))
+	arrive(t, ctx, "/ja/edit/agreement/snu-mou?saved=1")
+	if status := get(t, ctx, chromedp.Value(chromedp.CSS(`#f-status`))); status != "expired" {
+		t.Fatalf("status after expire: %q", status)
+	}
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('.workflow button[value="expire"]').length`)); n != 0 {
+		t.Fatalf("an expired agreement still offers expire (%d buttons)", n)
+	}
+	do(t, ctx, chromedp.Navigate(ed.URL+"/ja/history/agreement/snu-mou"))
+	if body := get(t, ctx, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(body, "状態の変更") || !strings.Contains(body, "失効として記録する：「2025年3月に失効。更新を協議中。」") {
+		t.Fatalf("history after expire: %s", body)
+	}
+	shoot("agreement-history", "/history/agreement/snu-mou")
 	do(t, ctx, chromedp.EmulateViewport(1280, 900))
 	do(t, ctx, chromedp.Navigate(ed.URL+"/en/edit/partner/ytu"),
 		chromedp.Click(chromedp.CSS(`form.delete-form button`)))
