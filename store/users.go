@@ -39,8 +39,6 @@ func errUserNotFound(key any) error {
 	return partnerhub.Errorf(partnerhub.ENotFound, "error.user_not_found", key)
 }
 
-func errSignin() error { return partnerhub.Errorf(partnerhub.EUnauthorized, "error.signin_failed") }
-
 func errUnauthorized() error {
 	return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
 }

@@ -240,10 +240,6 @@ func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) error {
 	return partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
 }
 
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
-	return partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
-}
-
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

@@ -24,6 +24,9 @@ import (
 // such a skip.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("go test -short leaves out the browser tests; run without -short for them")
+	}
 	path := os.Getenv("PARTNERHUB_CHROMIUM")
 	if path == "" {
 		for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"partnerhub"
@@ -87,13 +88,11 @@ func (s *Server) exportPartners(v *view, q url.Values) (transfer.Table, error) {
 		v.P.T("export.slug"), v.P.T("export.name"), v.P.T("export.name_other"), v.P.T("form.short_name"), v.P.T("label.kind"),
 		v.P.T("label.tier"), v.P.T("label.country"), v.P.T("label.members"), v.P.T("label.team"), v.P.T("label.units_count")}}
 	for _, p := range v.X.Partners(f) {
-		var members, countries []string
+		var members []string
 		for _, m := range p.Members {
 			members = append(members, mustText(v, m.Name))
 		}
-		for _, c := range p.Countries {
-			countries = append(countries, c)
-		}
+		countries := slices.Clone(p.Countries)
 		other, _ := p.Name.In(v.Other)
 		t.Rows = append(t.Rows, []any{p.Slug, mustText(v, p.Name), other, p.ShortName, v.P.T("partner.kind." + string(p.Kind)),
 			tierText(v, p.Tier), strings.Join(countries, " "), strings.Join(members, "; "), marks(v, p.Units), len(p.Units)})

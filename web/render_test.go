@@ -130,16 +130,6 @@ func checkForPeople(t *testing.T, lang string, body []byte, keys, prefixes map[s
 	}
 }
 
-// isNumberText reports whether s is a number by itself, as in a table cell.
-func isNumberText(s string) bool {
-	for _, r := range s {
-		if (r < '0' || r > '9') && r != ',' {
-			return false
-		}
-	}
-	return s != ""
-}
-
 // clip is the part of s around m, to keep failures readable.
 func clip(s, m string) string {
 	i := strings.Index(s, m)

@@ -40,12 +40,15 @@ type Engine struct {
 // postgres is the outcome of looking for PostgreSQL, done once per test
 // binary: a test binary runs hundreds of subtests, and each must not wait
 // for a connection timeout of its own.
-var postgres = sync.OnceValues(findPostgres)
+var postgres = sync.OnceValues(func() (string, string) { return findPostgres(testing.Short()) })
 
-// findPostgres returns the URL to test PostgreSQL at, or "" and why not.
-func findPostgres() (base, why string) {
+// findPostgres returns the URL to test PostgreSQL at, or "" and why not;
+// short is go test -short, the fast tier, which runs on SQLite alone.
+func findPostgres(short bool) (base, why string) {
 	env := os.Getenv(EnvPostgres)
 	switch {
+	case short:
+		why = "go test -short runs on SQLite only; run without -short for PostgreSQL"
 	case env == "off":
 		why = fmt.Sprintf("PostgreSQL tests are off (%s=off); unset it to run them", EnvPostgres)
 	case env != "":
@@ -117,9 +120,14 @@ func (e Engine) OpenBuiltin(t testing.TB) *store.DB {
 }
 
 // Run runs fn as a subtest on every engine.
+// The engines run side by side: each subtest has a database of its own,
+// and while one waits on PostgreSQL the other works.
 func Run(t *testing.T, fn func(t *testing.T, e Engine)) {
 	for _, e := range Engines() {
-		t.Run(e.Name, func(t *testing.T) { fn(t, e) })
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, e)
+		})
 	}
 }
 
