@@ -135,9 +135,9 @@ func (s *Server) accountView(r *http.Request, lang partnerhub.Lang, path, query 
 	return v
 }
 
-// writeAccountPage renders a page for one person: never stored by caches,
+// privatePage sends a page rendered for one person: never stored by caches,
 // never framed by another site.
-func (s *Server) writeAccountPage(w http.ResponseWriter, r *http.Request, v *view, p *page) {
+func (s *Server) privatePage(w http.ResponseWriter, r *http.Request, v *view, p *page) {
 	c, err := s.render(v, p)
 	if err != nil {
 		s.deps.Logger.Error("render", "path", r.URL.Path, "err", err)
@@ -155,11 +155,6 @@ func (s *Server) writeAccountPage(w http.ResponseWriter, r *http.Request, v *vie
 	h.Set("Content-Length", strconv.Itoa(len(c.body)))
 	w.WriteHeader(c.status)
 	w.Write(c.body)
-}
-
-// accountError renders an unexpected error as the generic error page.
-func (s *Server) accountError(w http.ResponseWriter, r *http.Request, v *view, err error) {
-	s.writeAccountPage(w, r, v, s.errorPage(v, err))
 }
 
 // ---- sign-in and sign-out --------------------------------------------------
@@ -183,107 +178,102 @@ func nextQuery(next string) string {
 	return "next=" + url.QueryEscape(next)
 }
 
-func (s *Server) signinForm(lang partnerhub.Lang) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		next := r.URL.Query().Get("next")
-		if next != "" && safeNext(next, lang) != next {
-			next = ""
-		}
-		u := s.sessionUser(r)
-		v := s.accountView(r, lang, "/signin", nextQuery(next), u)
-		s.writeAccountPage(w, r, v, s.signinPage(v, http.StatusOK, &signinData{Next: next, User: u}))
-	}
+// accountForm serves the sign-in and sign-out forms, which anyone may
+// send: the header shows who holds the session, if anyone.
+func (s *Server) accountForm(lang partnerhub.Lang, path string, h privateHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := s.accountView(r, lang, path, "", s.sessionUser(r))
+		s.answer(w, r, v, h)
+	})
 }
 
-func (s *Server) signin(lang partnerhub.Lang) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxAccountForm)
-		formErr := r.ParseForm()
-		email, password := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password")
-		next := r.PostForm.Get("next")
-		if next != "" && safeNext(next, lang) != next {
-			next = ""
-		}
-		v := s.accountView(r, lang, "/signin", nextQuery(next), nil)
-		d := &signinData{Email: email, Next: next, Errors: map[string]string{}}
-		if s.deps.Accounts == nil || s.deps.Authenticator == nil {
-			d.Alert = v.P.T("signin.unavailable")
-			s.writeAccountPage(w, r, v, s.signinPage(v, http.StatusServiceUnavailable, d))
-			return
-		}
-		if formErr != nil {
-			d.Alert = v.P.T("error.invalid")
-			s.writeAccountPage(w, r, v, s.signinPage(v, http.StatusBadRequest, d))
-			return
-		}
-		if email == "" {
-			d.Errors["email"] = v.P.Field(partnerhub.FieldError{Key: "required"})
-		}
-		if password == "" {
-			d.Errors["password"] = v.P.Field(partnerhub.FieldError{Key: "required"})
-		}
-		if len(d.Errors) > 0 {
-			s.writeAccountPage(w, r, v, s.signinPage(v, http.StatusBadRequest, d))
-			return
-		}
-		now := time.Now()
-		ip := clientIP(r, s.deps.TrustedProxies)
-		u, err := s.deps.Authenticator.Authenticate(r.Context(), s.home(r), partnerhub.Credentials{Email: email, Password: password, IP: ip, At: now})
-		if err == nil && u.Home != s.home(r) {
-			// A user of another programme has no account here; say no more.
-			err = partnerhub.Errorf(partnerhub.EUnauthorized, "error.signin_failed")
-		}
-		var e *partnerhub.Error
-		switch {
-		case err == nil:
-		case errors.As(err, &e) && e.Code == partnerhub.ETooMany:
-			s.deps.Logger.Warn("sign-in throttled", "ip", ip)
-			w.Header().Set("Retry-After", strconv.Itoa(int(authn.FailureWindow.Seconds())))
-			d.Alert = v.P.Error(e)
-			s.writeAccountPage(w, r, v, s.signinPage(v, http.StatusTooManyRequests, d))
-			return
-		case errors.As(err, &e) && e.Code == partnerhub.EUnauthorized:
-			// One message for an unknown address, a wrong password and a
-			// disabled account, shown at the password.
-			s.deps.Logger.Info("sign-in failed", "ip", ip)
-			d.Errors["password"] = v.P.Error(e)
-			s.writeAccountPage(w, r, v, s.signinPage(v, http.StatusUnauthorized, d))
-			return
-		default:
-			s.accountError(w, r, v, err)
-			return
-		}
-		// A new session for a new sign-in: end the one this browser had.
-		if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" {
-			if err := s.deps.Accounts.DeleteSession(r.Context(), ck.Value); err != nil {
-				s.accountError(w, r, v, err)
-				return
-			}
-		}
-		token, err := s.deps.Accounts.CreateSession(r.Context(), u.ID, now, s.deps.SessionTTL)
-		if err != nil {
-			s.accountError(w, r, v, err)
-			return
-		}
-		s.setSessionCookie(w, r, token, now.Add(s.deps.SessionTTL))
-		s.deps.Logger.Info("signed in", "user", u.ID, "ip", ip)
-		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, safeNext(next, lang), http.StatusSeeOther)
+func (s *Server) signinForm(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	next := r.URL.Query().Get("next")
+	if next != "" && safeNext(next, v.Lang) != next {
+		next = ""
 	}
+	v.Query = nextQuery(next)
+	return s.signinPage(v, http.StatusOK, &signinData{Next: next, User: v.User}), nil
 }
 
-func (s *Server) signout(lang partnerhub.Lang) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" && s.deps.Accounts != nil {
-			if err := s.deps.Accounts.DeleteSession(r.Context(), ck.Value); err != nil {
-				s.accountError(w, r, s.accountView(r, lang, "/", "", nil), err)
-				return
-			}
-		}
-		s.clearSessionCookie(w, r)
-		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, "/"+string(lang)+"/", http.StatusSeeOther)
+func (s *Server) signin(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxAccountForm)
+	formErr := r.ParseForm()
+	email, password := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password")
+	next := r.PostForm.Get("next")
+	if next != "" && safeNext(next, v.Lang) != next {
+		next = ""
 	}
+	v.Query = nextQuery(next)
+	d := &signinData{Email: email, Next: next, Errors: map[string]string{}}
+	if s.deps.Accounts == nil || s.deps.Authenticator == nil {
+		d.Alert = v.P.T("signin.unavailable")
+		return s.signinPage(v, http.StatusServiceUnavailable, d), nil
+	}
+	if formErr != nil {
+		d.Alert = v.P.T("error.invalid")
+		return s.signinPage(v, http.StatusBadRequest, d), nil
+	}
+	if email == "" {
+		d.Errors["email"] = v.P.Field(partnerhub.FieldError{Key: "required"})
+	}
+	if password == "" {
+		d.Errors["password"] = v.P.Field(partnerhub.FieldError{Key: "required"})
+	}
+	if len(d.Errors) > 0 {
+		return s.signinPage(v, http.StatusBadRequest, d), nil
+	}
+	now := time.Now()
+	ip := clientIP(r, s.deps.TrustedProxies)
+	u, err := s.deps.Authenticator.Authenticate(r.Context(), s.home(r), partnerhub.Credentials{Email: email, Password: password, IP: ip, At: now})
+	if err == nil && u.Home != s.home(r) {
+		// A user of another programme has no account here; say no more.
+		err = partnerhub.Errorf(partnerhub.EUnauthorized, "error.signin_failed")
+	}
+	var e *partnerhub.Error
+	switch {
+	case err == nil:
+	case errors.As(err, &e) && e.Code == partnerhub.ETooMany:
+		s.deps.Logger.Warn("sign-in throttled", "ip", ip)
+		w.Header().Set("Retry-After", strconv.Itoa(int(authn.FailureWindow.Seconds())))
+		d.Alert = v.P.Error(e)
+		return s.signinPage(v, http.StatusTooManyRequests, d), nil
+	case errors.As(err, &e) && e.Code == partnerhub.EUnauthorized:
+		// One message for an unknown address, a wrong password and a
+		// disabled account, shown at the password.
+		s.deps.Logger.Info("sign-in failed", "ip", ip)
+		d.Errors["password"] = v.P.Error(e)
+		return s.signinPage(v, http.StatusUnauthorized, d), nil
+	default:
+		return nil, err
+	}
+	// A new session for a new sign-in: end the one this browser had.
+	if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" {
+		if err := s.deps.Accounts.DeleteSession(r.Context(), ck.Value); err != nil {
+			return nil, err
+		}
+	}
+	token, err := s.deps.Accounts.CreateSession(r.Context(), u.ID, now, s.deps.SessionTTL)
+	if err != nil {
+		return nil, err
+	}
+	s.setSessionCookie(w, r, token, now.Add(s.deps.SessionTTL))
+	s.deps.Logger.Info("signed in", "user", u.ID, "ip", ip)
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, safeNext(next, v.Lang), http.StatusSeeOther)
+	return nil, nil
+}
+
+func (s *Server) signout(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" && s.deps.Accounts != nil {
+		if err := s.deps.Accounts.DeleteSession(r.Context(), ck.Value); err != nil {
+			return nil, err
+		}
+	}
+	s.clearSessionCookie(w, r)
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, "/"+string(v.Lang)+"/", http.StatusSeeOther)
+	return nil, nil
 }
 
 // ---- the account page and API tokens ---------------------------------------
@@ -340,90 +330,60 @@ func (s *Server) accountPage(r *http.Request, v *view, u *partnerhub.User, d *ac
 	return &page{Template: "account", Title: v.P.T("account.title"), Description: v.P.T("account.description"), Status: status, Data: d}, nil
 }
 
-// signedIn answers for an account page: the holder of the session, or a
-// redirect to the sign-in page that comes back to the account page.
-func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, lang partnerhub.Lang) (*partnerhub.User, bool) {
-	u := s.sessionUser(r)
-	if u == nil {
-		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, signinURL(lang, "/"+string(lang)+"/account"), http.StatusSeeOther)
-		return nil, false
-	}
-	return u, true
-}
-
-func (s *Server) account(lang partnerhub.Lang) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		u, ok := s.signedIn(w, r, lang)
-		if !ok {
+// accountPages serves a page of one's own account: only the holder of a
+// session may open it (an API token cannot make more tokens), and anyone
+// else is sent to sign in and back. Its language switch and canonical link
+// point at the account page, whatever form the page answers.
+func (s *Server) accountPages(lang partnerhub.Lang, h privateHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u := s.sessionUser(r)
+		if u == nil {
+			w.Header().Set("Cache-Control", "no-store")
+			http.Redirect(w, r, signinURL(lang, "/"+string(lang)+"/account"), http.StatusSeeOther)
 			return
 		}
 		v := s.accountView(r, lang, "/account", "", u)
-		p, err := s.accountPage(r, v, u, &accountData{}, http.StatusOK)
-		if err != nil {
-			s.accountError(w, r, v, err)
-			return
-		}
-		s.writeAccountPage(w, r, v, p)
-	}
+		s.answer(w, r, v, h)
+	})
+}
+
+func (s *Server) account(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	return s.accountPage(r, v, v.User, &accountData{}, http.StatusOK)
 }
 
 // createToken makes an API token and shows it once, in the answer to the
 // POST itself: it is never put in a URL or a cookie.
-func (s *Server) createToken(lang partnerhub.Lang) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		u, ok := s.signedIn(w, r, lang)
-		if !ok {
-			return
-		}
-		v := s.accountView(r, lang, "/account", "", u)
-		r.Body = http.MaxBytesReader(w, r.Body, maxAccountForm)
-		d := &accountData{Errors: map[string]string{}}
-		status := http.StatusOK
-		if err := r.ParseForm(); err != nil {
-			s.accountError(w, r, v, partnerhub.Errorf(partnerhub.EInvalid, "error.invalid"))
-			return
-		}
-		d.Name = r.PostForm.Get("name")
-		raw, tok, err := s.deps.Accounts.CreateToken(r.Context(), u.ID, d.Name, time.Now())
-		if err != nil {
-			fields, err := fieldErrors(v, err)
-			if err != nil {
-				s.accountError(w, r, v, err)
-				return
-			}
-			d.Errors, status = fields, http.StatusBadRequest
-		} else {
-			d.NewToken, d.NewTokenName, d.Name = raw, tok.Name, ""
-		}
-		p, err := s.accountPage(r, v, u, d, status)
-		if err != nil {
-			s.accountError(w, r, v, err)
-			return
-		}
-		s.writeAccountPage(w, r, v, p)
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxAccountForm)
+	if err := r.ParseForm(); err != nil {
+		return nil, partnerhub.Errorf(partnerhub.EInvalid, "error.invalid")
 	}
+	d := &accountData{Errors: map[string]string{}, Name: r.PostForm.Get("name")}
+	status := http.StatusOK
+	raw, tok, err := s.deps.Accounts.CreateToken(r.Context(), v.User.ID, d.Name, time.Now())
+	if err != nil {
+		fields, err := fieldErrors(v, err)
+		if err != nil {
+			return nil, err
+		}
+		d.Errors, status = fields, http.StatusBadRequest
+	} else {
+		d.NewToken, d.NewTokenName, d.Name = raw, tok.Name, ""
+	}
+	return s.accountPage(r, v, v.User, d, status)
 }
 
-func (s *Server) revokeToken(lang partnerhub.Lang) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		u, ok := s.signedIn(w, r, lang)
-		if !ok {
-			return
-		}
-		v := s.accountView(r, lang, "/account", "", u)
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err != nil {
-			s.accountError(w, r, v, partnerhub.Errorf(partnerhub.ENotFound, "error.token_not_found", r.PathValue("id")))
-			return
-		}
-		if err := s.deps.Accounts.RevokeToken(r.Context(), u.ID, id, time.Now()); err != nil {
-			s.accountError(w, r, v, err)
-			return
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, "/"+string(lang)+"/account#tokens", http.StatusSeeOther)
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.token_not_found", r.PathValue("id"))
 	}
+	if err := s.deps.Accounts.RevokeToken(r.Context(), v.User.ID, id, time.Now()); err != nil {
+		return nil, err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, "/"+string(v.Lang)+"/account#tokens", http.StatusSeeOther)
+	return nil, nil
 }
 
 // ---- cross-site requests ---------------------------------------------------
@@ -465,6 +425,6 @@ func (s *Server) crossOriginRefused(w http.ResponseWriter, r *http.Request) {
 		lang = l
 	}
 	v := s.accountView(r, lang, "/", "", nil)
-	s.writeAccountPage(w, r, v, &page{Template: "error", Title: v.P.T("account.refused_title"), Status: http.StatusForbidden,
+	s.privatePage(w, r, v, &page{Template: "error", Title: v.P.T("account.refused_title"), Status: http.StatusForbidden,
 		Data: &errorData{Message: v.P.Error(err)}})
 }

@@ -77,13 +77,7 @@ func (s *Server) private(lang partnerhub.Lang, nav string, h privateHandler) htt
 		}
 		v := s.newPrivateView(r, lang, u)
 		v.Nav = nav
-		p, err := h(w, r, v)
-		if err != nil {
-			p = s.errorPage(v, err)
-		}
-		if p != nil {
-			s.privatePage(w, r, v, p)
-		}
+		s.answer(w, r, v, h)
 	})
 }
 

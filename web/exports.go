@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -14,8 +15,16 @@ import (
 // Every list downloads as CSV or XLSX, with the filters in use and headers
 // in the reader's language: /{lang}/export/{list}?format=csv&tier=primary.
 
+// exportTable checks the format asked for, then builds the list's table.
+func exportTable(ctx context.Context, v *view, q url.Values, format string, list exportList) (transfer.Table, error) {
+	if format != "csv" && format != "xlsx" {
+		return transfer.Table{}, (partnerhub.FieldErrors{"format": {Key: "one_of", Args: []any{"csv, xlsx"}}}).Err()
+	}
+	return list(ctx, v, q)
+}
+
 // exportList builds the table of one list from a request's filters.
-type exportList func(v *view, q url.Values) (transfer.Table, error)
+type exportList func(ctx context.Context, v *view, q url.Values) (transfer.Table, error)
 
 func (s *Server) export(lang partnerhub.Lang, list exportList) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -32,11 +41,7 @@ func (s *Server) export(lang partnerhub.Lang, list exportList) http.HandlerFunc 
 		q := r.URL.Query()
 		format := q.Get("format")
 		q.Del("format")
-		if format != "csv" && format != "xlsx" {
-			s.privatePage(w, r, v, s.errorPage(v, (partnerhub.FieldErrors{"format": {Key: "one_of", Args: []any{"csv, xlsx"}}}).Err()))
-			return
-		}
-		t, err := list(v, q)
+		t, err := exportTable(r.Context(), v, q, format, list)
 		if err != nil {
 			s.privatePage(w, r, v, s.errorPage(v, err))
 			return
@@ -79,7 +84,7 @@ func tierText(v *view, t *partnerhub.Tier) string {
 	return v.P.T("tier." + string(*t))
 }
 
-func (s *Server) exportPartners(v *view, q url.Values) (transfer.Table, error) {
+func (s *Server) exportPartners(ctx context.Context, v *view, q url.Values) (transfer.Table, error) {
 	f, err := partnerFilter(v.X, q)
 	if err != nil {
 		return transfer.Table{}, err
@@ -100,7 +105,7 @@ func (s *Server) exportPartners(v *view, q url.Values) (transfer.Table, error) {
 	return t, nil
 }
 
-func (s *Server) exportUnits(v *view, q url.Values) (transfer.Table, error) {
+func (s *Server) exportUnits(ctx context.Context, v *view, q url.Values) (transfer.Table, error) {
 	if err := params(q).Err(); err != nil {
 		return transfer.Table{}, err
 	}
@@ -118,7 +123,7 @@ func (s *Server) exportUnits(v *view, q url.Values) (transfer.Table, error) {
 	return t, nil
 }
 
-func (s *Server) exportActivities(v *view, q url.Values) (transfer.Table, error) {
+func (s *Server) exportActivities(ctx context.Context, v *view, q url.Values) (transfer.Table, error) {
 	f, err := activityFilter(v.X, q)
 	if err != nil {
 		return transfer.Table{}, err
@@ -163,7 +168,7 @@ func count(v *view, c *partnerhub.Count) string {
 	return v.P.T("qualifier."+string(c.Qualifier), c.Value)
 }
 
-func (s *Server) exportAgreements(v *view, q url.Values) (transfer.Table, error) {
+func (s *Server) exportAgreements(ctx context.Context, v *view, q url.Values) (transfer.Table, error) {
 	errs := params(q, "partner")
 	partner := single(q, errs, "partner")
 	if err := errs.Err(); err != nil {
@@ -184,7 +189,7 @@ func (s *Server) exportAgreements(v *view, q url.Values) (transfer.Table, error)
 	return t, nil
 }
 
-func (s *Server) exportMatrix(v *view, q url.Values) (transfer.Table, error) {
+func (s *Server) exportMatrix(ctx context.Context, v *view, q url.Values) (transfer.Table, error) {
 	if err := params(q).Err(); err != nil {
 		return transfer.Table{}, err
 	}

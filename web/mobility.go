@@ -313,7 +313,7 @@ func (s *Server) keyLabel(v *view, dim, key string) string {
 }
 
 // exportStats downloads the data of one statistics view.
-func (s *Server) exportStats(v *view, q url.Values) (transfer.Table, error) {
+func (s *Server) exportStats(ctx context.Context, v *view, q url.Values) (transfer.Table, error) {
 	view := q.Get("view")
 	q.Del("view")
 	dims, ok := statsViews[view]
@@ -327,7 +327,7 @@ func (s *Server) exportStats(v *view, q url.Values) (transfer.Table, error) {
 	if s.deps.Mobility == nil {
 		return transfer.Table{}, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
 	}
-	rows, err := s.deps.Mobility.Stats(context.Background(), s.query(v, f, dims...))
+	rows, err := s.deps.Mobility.Stats(ctx, s.query(v, f, dims...))
 	if err != nil {
 		return transfer.Table{}, err
 	}
@@ -497,7 +497,7 @@ func (s *Server) summary(ctx context.Context, v *view, partner string) *mobility
 }
 
 // exportMobility downloads the figures themselves, with the filters in use.
-func (s *Server) exportMobility(v *view, q url.Values) (transfer.Table, error) {
+func (s *Server) exportMobility(ctx context.Context, v *view, q url.Values) (transfer.Table, error) {
 	f, errs := parseStatsFilter(v.X, q)
 	if err := errs.Err(); err != nil {
 		return transfer.Table{}, err
@@ -510,7 +510,7 @@ func (s *Server) exportMobility(v *view, q url.Values) (transfer.Table, error) {
 	filter := partnerhub.MobilityFilter{Partner: f.Partner, Unit: f.Unit, Direction: f.Direction, Category: f.Category,
 		Programme: f.Programme, FromYear: f.FromYear, ToYear: f.ToYear}
 	for offset := 0; ; {
-		items, _, err := s.deps.Mobility.ListMobility(context.Background(), v.Home, filter, 1000, offset)
+		items, _, err := s.deps.Mobility.ListMobility(ctx, v.Home, filter, 1000, offset)
 		if err != nil {
 			return transfer.Table{}, err
 		}

@@ -130,11 +130,7 @@ func (s *Server) pageFor(lang partnerhub.Lang, nav string, h pageHandler) http.H
 				// of their own, never cached.
 				v := s.newPrivateView(r, lang, u)
 				v.Nav = nav
-				p, err := h(r, v)
-				if err != nil {
-					p = s.errorPage(v, err)
-				}
-				s.privatePage(w, r, v, p)
+				s.answer(w, r, v, func(_ http.ResponseWriter, r *http.Request, v *view) (*page, error) { return h(r, v) })
 				return
 			}
 		}
@@ -202,9 +198,16 @@ func (s *Server) newPrivateView(r *http.Request, lang partnerhub.Lang, u *partne
 	return v
 }
 
-// privatePage sends a page rendered for one person.
-func (s *Server) privatePage(w http.ResponseWriter, r *http.Request, v *view, p *page) {
-	s.writeAccountPage(w, r, v, p)
+// answer runs a handler of a page for one person and sends the page, or
+// the handler's error as a page: the one place such errors are rendered.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, v *view, h privateHandler) {
+	p, err := h(w, r, v)
+	if err != nil {
+		p = s.errorPage(v, err)
+	}
+	if p != nil {
+		s.privatePage(w, r, v, p)
+	}
 }
 
 // render executes a page's template into a cacheable response.

@@ -54,12 +54,12 @@ func (s *Server) routes() {
 	// Accounts.
 	for _, l := range partnerhub.Langs {
 		p := "/" + string(l)
-		s.mux.HandleFunc("GET "+p+"/signin", s.signinForm(l))
-		s.mux.HandleFunc("POST "+p+"/signin", s.signin(l))
-		s.mux.HandleFunc("POST "+p+"/signout", s.signout(l))
-		s.mux.HandleFunc("GET "+p+"/account", s.account(l))
-		s.mux.HandleFunc("POST "+p+"/account/tokens", s.createToken(l))
-		s.mux.HandleFunc("POST "+p+"/account/tokens/{id}/revoke", s.revokeToken(l))
+		s.mux.Handle("GET "+p+"/signin", s.accountForm(l, "/signin", s.signinForm))
+		s.mux.Handle("POST "+p+"/signin", s.accountForm(l, "/signin", s.signin))
+		s.mux.Handle("POST "+p+"/signout", s.accountForm(l, "/", s.signout))
+		s.mux.Handle("GET "+p+"/account", s.accountPages(l, s.account))
+		s.mux.Handle("POST "+p+"/account/tokens", s.accountPages(l, s.createToken))
+		s.mux.Handle("POST "+p+"/account/tokens/{id}/revoke", s.accountPages(l, s.revokeToken))
 	}
 
 	// Write API: every write goes through Editor.Apply (roles, versions, audit).
