@@ -17,14 +17,17 @@ type Bar struct {
 	Height      int      // viewBox height (default 360)
 	Lang        string   // "ja" or "en": the lang attribute of the svg
 	YLabel      string   // caption of the value axis, drawn above it
+	Missing     string   // drawn at a category with no value in any series, and in its table cells (e.g. "no data")
 	Empty       string   // shown when there is no data (default "No data" / "データがありません")
 	HideTitle   bool     // do not draw the title (the page shows it); it stays the accessible name
 	ID          string   // prefix of the element ids; by default derived from the content
 }
 
 func (b Bar) frame() *frame {
-	return newFrame("bar", b.ID, b.Title, b.Description, b.Lang, b.Empty, b.HideTitle,
+	f := newFrame("bar", b.ID, b.Title, b.Description, b.Lang, b.Empty, b.HideTitle,
 		b.Width, b.Height, defaultWidth, defaultHeight, b.Categories, b.Series)
+	f.missing = b.Missing
+	return f
 }
 
 // SVG renders the chart as an inline <svg> element.
@@ -130,6 +133,7 @@ func (b Bar) SVG() template.HTML {
 	}
 	c.WriteString(`</g>`)
 	c.baseline(p)
+	c.missingMarks(p)
 	if showValues {
 		c.WriteString(`<g class="chart-values" aria-hidden="true">`)
 		for _, l := range labels {

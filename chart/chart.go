@@ -85,6 +85,7 @@ type frame struct {
 	desc       string
 	lang       string
 	empty      string
+	missing    string // marks a category or cell with no value ("no data"); empty: nothing drawn, "–" in tables
 	hideTitle  bool
 	w, h       float64
 	categories []string
@@ -306,6 +307,36 @@ func (c *canvas) text(x, y float64, size float64, fill, anchor, s string, maxW f
 		c.printf(`<title>%s</title>`, esc(s))
 	}
 	c.printf(`%s</text>`, esc(t))
+}
+
+// missingMarks writes the missing text at the foot of every category that
+// has no value in any series, so that a year or phase without records reads
+// "no data" instead of looking like a bar of 0. Where the text is wider than
+// the category it is a dash, with the text as its tooltip.
+func (c *canvas) missingMarks(p *columns) {
+	f := c.f
+	if f.missing == "" {
+		return
+	}
+	c.WriteString(`<g class="chart-missing">`)
+	for i, cat := range f.categories {
+		some := false
+		for s := range f.series {
+			if _, ok := f.value(s, i); ok {
+				some = true
+			}
+		}
+		if some {
+			continue
+		}
+		t := f.missing
+		if textWidth(t, fontSmall) > p.band-4 {
+			t = "–"
+		}
+		c.printf(`<text class="missing" x="%s" y="%s" font-size="%s" fill="%s" text-anchor="middle"><title>%s</title>%s</text>`,
+			num(p.x(i)), num(p.bottom-6), num(fontSmall), colMuted, esc(cat+" — "+f.missing), esc(t))
+	}
+	c.WriteString(`</g>`)
 }
 
 // emptyChart renders the chart's frame with the Empty text.

@@ -688,3 +688,26 @@ func TestTable(t *testing.T) {
 		t.Errorf("empty table lacks the Empty text")
 	}
 }
+
+// A category with no value in any series is marked with the Missing text,
+// in the drawing and in the table, never drawn as a bar of 0.
+func TestMissingCategoriesReadNoData(t *testing.T) {
+	nan := math.NaN()
+	b := Bar{Title: "t", Categories: []string{"2019", "2020", "2021"}, Missing: "no data",
+		Series: []Series{{Name: "out", Values: []float64{3, nan, 5}}, {Name: "in", Values: []float64{1, nan, nan}}}}
+	svg, table := string(b.SVG()), string(b.Table())
+	if n := strings.Count(svg, `class="missing"`); n != 1 {
+		t.Errorf("%d missing marks in the bar chart, want 1 (2020): %s", n, svg)
+	}
+	if strings.Contains(svg, `data-value="0"`) {
+		t.Errorf("a missing value is drawn as a bar of 0: %s", svg)
+	}
+	if n := strings.Count(table, ">no data<"); n != 3 {
+		t.Errorf("%d cells read no data, want 3: %s", n, table)
+	}
+	l := Line{Title: "t", Categories: []string{"2019", "2020"}, Missing: "no data",
+		Series: []Series{{Name: "a", Values: []float64{2, nan}}}}
+	if !strings.Contains(string(l.SVG()), `class="missing"`) {
+		t.Errorf("the line chart does not mark 2020: %s", l.SVG())
+	}
+}

@@ -19,6 +19,7 @@ type Line struct {
 	Height      int      // viewBox height (default 360)
 	Lang        string   // "ja" or "en": the lang attribute of the svg
 	YLabel      string   // caption of the value axis, drawn above it
+	Missing     string   // drawn at a category with no value in any series, and in its table cells (e.g. "no data")
 	Empty       string   // shown when there is no data
 	HideTitle   bool     // do not draw the title (the page shows it)
 	ID          string   // prefix of the element ids; by default derived from the content
@@ -28,8 +29,10 @@ type Line struct {
 var dashes = [8]string{"", "8 4", "2 3", "10 3 2 3", "4 3", "14 4", "2 3 2 3 8 3", "6 2 2 2"}
 
 func (l Line) frame() *frame {
-	return newFrame("line", l.ID, l.Title, l.Description, l.Lang, l.Empty, l.HideTitle,
+	f := newFrame("line", l.ID, l.Title, l.Description, l.Lang, l.Empty, l.HideTitle,
 		l.Width, l.Height, defaultWidth, defaultHeight, l.Categories, l.Series)
+	f.missing = l.Missing
+	return f
 }
 
 // SVG renders the chart as an inline <svg> element.
@@ -79,6 +82,7 @@ func (l Line) SVG() template.HTML {
 	}
 	c.WriteString(`</g>`)
 	c.baseline(p)
+	c.missingMarks(p)
 	c.WriteString(`<g class="chart-points">`)
 	for s, ser := range f.series {
 		for i, cat := range f.categories {

@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"cmp"
 	"html/template"
 	"strings"
 )
@@ -34,7 +35,7 @@ func (f *frame) table(valueLabel string) template.HTML {
 			if v, ok := f.value(s, i); ok {
 				b.WriteString(`<td class="num">` + esc(formatValue(v)) + `</td>`)
 			} else {
-				b.WriteString(`<td class="num">–</td>`)
+				b.WriteString(`<td class="num missing">` + esc(cmp.Or(f.missing, "–")) + `</td>`)
 			}
 		}
 		b.WriteString(`</tr>`)
