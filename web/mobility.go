@@ -5,6 +5,7 @@ import (
 	"context"
 	"html/template"
 	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -98,8 +99,13 @@ type statsPageData struct {
 	Charts  []statsChart
 	Total   int64
 	Empty   bool
-	Query   string
-	Options statsOptions
+	// Recorded: the scope (programme, partner, unit) has figures at all,
+	// whatever the filters; without any, the page shows no charts, filters
+	// or downloads, only what the brochure declares.
+	Recorded bool
+	Declared []declaredFigure
+	Query    string
+	Options  statsOptions
 }
 
 type statsOptions struct {
@@ -149,6 +155,30 @@ func (s *Server) statsPage(scope string) pageHandler {
 			return nil, err
 		}
 		d.Charts, d.Total, d.Empty = charts, total, total == 0
+		d.Recorded = total > 0
+		if !d.Recorded && s.deps.Mobility != nil {
+			whole := partnerhub.StatsQuery{Home: v.Home, GroupBy: []string{partnerhub.DimYear}}
+			switch scope {
+			case "partner":
+				whole.Partner = q.Get("partner")
+			case "unit":
+				whole.Unit = q.Get("unit")
+			}
+			rows, err := s.deps.Mobility.Stats(r.Context(), whole)
+			if err != nil {
+				return nil, err
+			}
+			d.Recorded = len(rows) > 0
+			if !d.Recorded {
+				d.Charts = nil
+			}
+		}
+		switch scope {
+		case "programme":
+			d.Declared = declaredMobility(v, "")
+		case "partner":
+			d.Declared = declaredMobility(v, q.Get("partner"))
+		}
 		return p, nil
 	}
 }
@@ -188,17 +218,19 @@ func (s *Server) statsCharts(ctx context.Context, v *view, f statsFilter) ([]sta
 			years = append(years, r.Keys[0])
 		}
 	}
-	slices.Sort(years)
+	years = yearRange(years)
 	lang := string(v.Lang)
-	empty := v.P.T("stats.empty")
+	empty, missing := v.P.T("stats.empty"), v.P.T("content.no_data")
+	// A cell starts as NaN, "no value": a year or category without records
+	// is drawn as "no data", not as a count of 0.
 	series := func(rows []partnerhub.StatsRow, cats []string, names []string, label func(string) string) []chart.Series {
 		var out []chart.Series
 		for _, n := range names {
-			sr := chart.Series{Name: label(n), Values: make([]float64, len(cats))}
+			sr := chart.Series{Name: label(n), Values: nans(len(cats))}
 			for _, r := range rows {
 				if r.Keys[1] == n {
 					if i := slices.Index(cats, r.Keys[0]); i >= 0 {
-						sr.Values[i] += float64(r.Total)
+						sr.Values[i] = addTo(sr.Values[i], float64(r.Total))
 					}
 				}
 			}
@@ -208,7 +240,7 @@ func (s *Server) statsCharts(ctx context.Context, v *view, f statsFilter) ([]sta
 	}
 	dirs := joinAll(partnerhub.Directions)
 	bar := chart.Bar{Title: v.P.T("stats.chart.year_direction"), Categories: years, Stacked: true, Width: 720, Height: 360, Lang: lang,
-		YLabel: v.P.T("stats.people"), Empty: empty, Series: series(byYD, years, dirs, func(d string) string { return v.P.T("direction." + d) })}
+		YLabel: v.P.T("stats.people"), Empty: empty, Missing: missing, Series: series(byYD, years, dirs, func(d string) string { return v.P.T("direction." + d) })}
 	charts := []statsChart{{View: "year_direction", SVG: bar.SVG(), Table: bar.Table()}}
 
 	byYC, err := m.Stats(ctx, s.query(v, f, partnerhub.DimYear, partnerhub.DimCategory))
@@ -216,24 +248,24 @@ func (s *Server) statsCharts(ctx context.Context, v *view, f statsFilter) ([]sta
 		return nil, 0, err
 	}
 	line := chart.Line{Title: v.P.T("stats.chart.year_category"), Categories: years, Width: 720, Height: 360, Lang: lang,
-		YLabel: v.P.T("stats.people"), Empty: empty,
+		YLabel: v.P.T("stats.people"), Empty: empty, Missing: missing,
 		Series: series(byYC, years, joinAll(partnerhub.Categories), func(c string) string { return v.P.T("category." + c) })}
 	charts = append(charts, statsChart{View: "year_category", SVG: line.SVG(), Table: line.Table()})
 
 	// Per phase: the years of each phase added up.
 	var phaseNames []string
-	phaseBar := chart.Bar{Title: v.P.T("stats.chart.phase"), Width: 720, Height: 320, Lang: lang, YLabel: v.P.T("stats.people"), Empty: empty}
+	phaseBar := chart.Bar{Title: v.P.T("stats.chart.phase"), Width: 720, Height: 320, Lang: lang, YLabel: v.P.T("stats.people"), Empty: empty, Missing: missing}
 	for _, d := range dirs {
 		phaseBar.Series = append(phaseBar.Series, chart.Series{Name: v.P.T("direction." + d)})
 	}
 	for _, ph := range v.X.Phases() {
 		phaseNames = append(phaseNames, v.P.T("phase.name", ph.Number)+" ("+v.P.T("phase.years", ph.StartYear, ph.EndYear)+")")
 		for i, d := range dirs {
-			var sum float64
+			sum := math.NaN() // a phase without records has no value, not 0
 			for _, r := range byYD {
 				y, _ := strconv.Atoi(r.Keys[0])
 				if r.Keys[1] == d && y >= ph.StartYear && y <= ph.EndYear {
-					sum += float64(r.Total)
+					sum = addTo(sum, float64(r.Total))
 				}
 			}
 			phaseBar.Series[i].Values = append(phaseBar.Series[i].Values, sum)
@@ -278,6 +310,42 @@ func (s *Server) ranked(v *view, view, title, dim string, rows []partnerhub.Stat
 		hb.Series.Values = append(hb.Series.Values, float64(r.Total))
 	}
 	return statsChart{View: view, SVG: hb.SVG(), Table: hb.Table()}
+}
+
+// nans is n cells with no value yet.
+func nans(n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = math.NaN()
+	}
+	return out
+}
+
+// addTo adds v to a cell that may have no value yet.
+func addTo(cell, v float64) float64 {
+	if math.IsNaN(cell) {
+		return v
+	}
+	return cell + v
+}
+
+// yearRange fills the gaps of sorted academic years, so that a year
+// without records between two with records shows as a year with no data
+// instead of vanishing from the axis.
+func yearRange(years []string) []string {
+	if len(years) < 2 {
+		return years
+	}
+	first, err1 := strconv.Atoi(years[0])
+	last, err2 := strconv.Atoi(years[len(years)-1])
+	if err1 != nil || err2 != nil {
+		return years
+	}
+	out := make([]string, 0, last-first+1)
+	for y := first; y <= last; y++ {
+		out = append(out, strconv.Itoa(y))
+	}
+	return out
 }
 
 func joinAll[T ~string](vs []T) []string {

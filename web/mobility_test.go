@@ -52,7 +52,8 @@ func (ed *editors) upload(t *testing.T, role, lang, name, content string) reply 
 
 func TestMobilityImportAndStatistics(t *testing.T) {
 	ed := newEditors(t, storetest.Engines()[0])
-	// Nothing recorded yet: the statistics say so, in both languages.
+	// Nothing recorded yet: the statistics show what the brochure declares
+	// and say where the figures will appear, in both languages.
 	wantPage200 := func(path, text string) {
 		t.Helper()
 		r := ed.send(t, "GET", path, nil)
@@ -60,8 +61,8 @@ func TestMobilityImportAndStatistics(t *testing.T) {
 			t.Fatalf("%s: %d, lacks %q", path, r.status, text)
 		}
 	}
-	wantPage200("/en/stats", "No mobility figures are recorded")
-	wantPage200("/ja/stats", "交流人数はまだ記録されていません")
+	wantPage200("/en/stats", "once the programme office records them")
+	wantPage200("/ja/stats", "事業事務局が記録すると")
 
 	// A coordinator of agr imports NTU figures in Japanese.
 	file := "パートナー,部局,年度,方向,区分,プログラム,人数\n国立台湾大学,農,2021,派遣,大学院生,交換留学,12\nNTU,農,2022年度,受入,学部生,短期プログラム,30\n"

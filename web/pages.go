@@ -71,8 +71,9 @@ type homeData struct {
 	Current  int
 	Groups   []tierGroup
 	Latest   []*partnerhub.Activity
-	Figures  []partnerhub.Figure
+	Forum    []string // the national forum's figures, in words
 	Mobility *mobilitySummary
+	Declared []declaredFigure // mobility the brochure states, by partner
 }
 
 // listFilter is the values of a list's filters as given, for the form.
@@ -96,6 +97,7 @@ type partnerData struct {
 	Activities []*partnerhub.Activity
 	Current    int
 	Mobility   *mobilitySummary
+	Declared   []declaredFigure // mobility the brochure states for this partner
 }
 
 // unitGroup is the units of one kind.
@@ -205,10 +207,12 @@ func (s *Server) homePage(r *http.Request, v *view) (*page, error) {
 	}
 	slices.Reverse(dated)
 	latest := dated[:min(6, len(dated))]
-	var figures []partnerhub.Figure
+	// The figures of the programme as a whole are the national forum's
+	// (universities, projects); each is said with what it counts.
+	var forum []string
 	for _, f := range x.Catalog().Figures {
-		if f.Partner == "" {
-			figures = append(figures, f)
+		if f.Partner == "" && strings.HasPrefix(f.Key, "forum.") {
+			forum = append(forum, figureText(v, f))
 		}
 	}
 	return &page{
@@ -220,8 +224,9 @@ func (s *Server) homePage(r *http.Request, v *view) (*page, error) {
 			Current:  cur,
 			Groups:   groupByTier(x.Partners(partnerhub.PartnerFilter{}), cur),
 			Latest:   latest,
-			Figures:  figures,
+			Forum:    forum,
 			Mobility: s.summary(r.Context(), v, ""),
+			Declared: declaredMobility(v, ""),
 		},
 	}, nil
 }
@@ -265,6 +270,7 @@ func (s *Server) partnersPage(r *http.Request, v *view) (*page, error) {
 		Tiers: partnerhub.Tiers, Units: x.Units(), Countries: slices.Sorted(mapKeys(countries)), Phases: x.Phases(),
 		Filtered: !f.IsZero(),
 	}
+	p.Data.(*partnersData).offerOnlyResults(x)
 	return p, nil
 }
 
@@ -289,7 +295,8 @@ func (s *Server) partnerPage(r *http.Request, v *view) (*page, error) {
 		Template:    "partner",
 		Title:       mustText(v, p.Name),
 		Description: firstSentence(summary),
-		Data:        &partnerData{P: p, Activities: acts, Current: v.X.CurrentPhase(), Mobility: s.summary(r.Context(), v, p.Slug)},
+		Data: &partnerData{P: p, Activities: acts, Current: v.X.CurrentPhase(), Mobility: s.summary(r.Context(), v, p.Slug),
+			Declared: declaredMobility(v, p.Slug)},
 	}, nil
 }
 
@@ -596,6 +603,7 @@ func (s *Server) activitiesPage(r *http.Request, v *view) (*page, error) {
 		Errors: ferrs, Groups: groups, Total: total, Filtered: len(q) > 0 && ferrs == nil,
 		Partners: x.Partners(partnerhub.PartnerFilter{}), Units: x.Units(), Kinds: partnerhub.ActivityKinds, Years: ys,
 	}
+	p.Data.(*activitiesData).offerOnlyResults(x)
 	return p, nil
 }
 

@@ -383,7 +383,7 @@ func formatDate(v *view, d partnerhub.PartialDate) string {
 }
 
 // formatWhen writes an activity's dates: a fiscal year, a range or one date,
-// or the phase when that is all the source gives.
+// or the phase when that is all the source gives; "" when it gives none.
 func formatWhen(v *view, a *partnerhub.Activity) string {
 	switch {
 	case a.FiscalYear:
@@ -391,7 +391,7 @@ func formatWhen(v *view, a *partnerhub.Activity) string {
 	case a.Start.IsZero() && a.Phase != 0:
 		return v.P.T("date.phase", a.Phase)
 	case a.Start.IsZero():
-		return v.P.T("date.undated")
+		return "" // nothing to say: the page shows no date
 	case a.End.IsZero() || a.End == a.Start:
 		return formatDate(v, a.Start)
 	}
