@@ -4,16 +4,13 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"partnerhub"
-	"partnerhub/worldmap"
 )
 
 // tierGroup is the partners of one tier, as the pages list them.
@@ -130,17 +127,6 @@ type matrixData struct {
 	Count    map[string]int // partners per unit code
 	SortRows string
 	SortCols string
-}
-
-// legendItem is a partner and its colour on the map.
-type legendItem struct {
-	P     *partnerhub.PartnerView
-	Color string
-}
-
-type mapData struct {
-	Maps   []drawnMap
-	Legend []legendItem
 }
 
 type phasesData struct {
@@ -409,126 +395,6 @@ func (s *Server) matrixPage(r *http.Request, v *view) (*page, error) {
 	}
 	return &page{Template: "matrix", Title: v.P.T("page.matrix.title"), Description: v.P.T("page.matrix.description"),
 		Data: &matrixData{Units: units, Groups: groups, Rows: out, Count: count, SortRows: rows, SortCols: cols}}, nil
-}
-
-// A map of the partner institutions: the world and two closer views.
-type mapPoint struct {
-	X, Y    float64
-	Color   string
-	Href    string
-	Label   string
-	Partner string
-}
-
-type drawnMap struct {
-	Key           string
-	Width, Height float64
-	Path          string
-	Points        []mapPoint
-	Home          *mapPoint
-}
-
-var mapViews = []struct {
-	key  string
-	view worldmap.View
-}{
-	{"world", worldmap.View{West: -180, East: 180, South: -58, North: 84, Width: 1000}},
-	{"europe", worldmap.View{West: -12, East: 30, South: 35, North: 63, Width: 480}},
-	{"asia", worldmap.View{West: 92, East: 150, South: 5, North: 46, Width: 480}},
-}
-
-// partnerColors are distinct, print-safe colours with enough contrast on the
-// map's pale land; partners take them in order.
-var partnerColors = []string{"#b3261e", "#1a5fb4", "#26734d", "#8a3ffc", "#b35900", "#00727d", "#9e1a6b", "#4d5b00",
-	"#6b4226", "#2c4a8a", "#a3123a", "#3d6b00", "#7a3e9d", "#005f73", "#944a00", "#5c5c8a"}
-
-// maps draws the outlines once, on first use: the world atlas is large and
-// most requests never need it.
-type mapCache struct {
-	once  sync.Once
-	err   error
-	drawn []*worldmap.Map
-}
-
-func (m *mapCache) get() ([]*worldmap.Map, error) {
-	m.once.Do(func() {
-		w, err := worldmap.Load()
-		if err != nil {
-			m.err = err
-			return
-		}
-		for _, mv := range mapViews {
-			m.drawn = append(m.drawn, w.Draw(mv.view))
-		}
-	})
-	return m.drawn, m.err
-}
-
-func (s *Server) mapPage(r *http.Request, v *view) (*page, error) {
-	drawn, err := s.maps.get()
-	if err != nil {
-		return nil, err
-	}
-	partners := v.X.Partners(partnerhub.PartnerFilter{})
-	colors := map[string]string{}
-	for i, p := range v.X.Catalog().Partners {
-		colors[p.Slug] = partnerColors[i%len(partnerColors)]
-	}
-	var out []drawnMap
-	for i, m := range drawn {
-		dm := drawnMap{Key: mapViews[i].key, Width: m.Width, Height: m.Height, Path: m.Path}
-		// Institutions in one city share a point: spread them on a small
-		// circle so each stays visible and clickable.
-		type spot struct{ lat, lng float64 }
-		at := map[spot][]mapPoint{}
-		var order []spot
-		for _, p := range partners {
-			for _, in := range p.Members {
-				if in.Lat == nil || !m.Contains(*in.Lat, *in.Lng) {
-					continue
-				}
-				x, y := m.Project(*in.Lat, *in.Lng)
-				sp := spot{*in.Lat, *in.Lng}
-				if _, ok := at[sp]; !ok {
-					order = append(order, sp)
-				}
-				label := mustText(v, in.Name)
-				if p.Kind == partnerhub.PartnerGroup {
-					label += " — " + mustText(v, p.Name)
-				}
-				at[sp] = append(at[sp], mapPoint{X: x, Y: y, Color: colors[p.Slug], Href: "/" + string(v.Lang) + "/partners/" + p.Slug, Label: label, Partner: p.Slug})
-			}
-		}
-		for _, sp := range order {
-			pts := at[sp]
-			for j := range pts {
-				if len(pts) > 1 {
-					dx, dy := spread(j, len(pts))
-					pts[j].X += dx
-					pts[j].Y += dy
-				}
-				dm.Points = append(dm.Points, pts[j])
-			}
-		}
-		if home, ok := v.X.Institution(v.X.Catalog().Home.Institution); ok && home.Lat != nil && m.Contains(*home.Lat, *home.Lng) {
-			x, y := m.Project(*home.Lat, *home.Lng)
-			dm.Home = &mapPoint{X: x, Y: y, Label: mustText(v, home.Name)}
-		}
-		out = append(out, dm)
-	}
-	var legend []legendItem
-	for _, p := range partners {
-		legend = append(legend, legendItem{p, colors[p.Slug]})
-	}
-	return &page{Template: "map", Title: v.P.T("page.map.title"), Description: v.P.T("page.map.description"),
-		Data: &mapData{Maps: out, Legend: legend}}, nil
-}
-
-// spread places the i-th of n points that share a spot on a circle around it.
-func spread(i, n int) (dx, dy float64) {
-	const r = 7.0
-	a := 2 * math.Pi * float64(i) / float64(n)
-	return r * math.Cos(a), r * math.Sin(a)
 }
 
 func (s *Server) phasesPage(r *http.Request, v *view) (*page, error) {

@@ -2,6 +2,7 @@ package worldmap
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -44,5 +45,45 @@ func TestDraw(t *testing.T) {
 	}
 	if x, y := eu.Project(48.85, 2.35); x < 0 || x > eu.Width || y < 0 || y > eu.Height {
 		t.Fatalf("Paris falls outside the Europe view: %v,%v", x, y)
+	}
+}
+
+func TestPlace(t *testing.T) {
+	// Three institutions at one point, two a pixel apart, one alone, and one
+	// at the map's edge: afterwards no two overlap, all lie inside the map,
+	// the lone one has not moved, and the clusters stay near their places.
+	pts := [][2]float64{{100, 100}, {100, 100}, {100, 100}, {200, 50}, {201, 50}, {300, 150}, {0, 0}}
+	const r, w, h = 15.0, 400.0, 300.0
+	got := Place(pts, r, w, h)
+	for i, p := range got {
+		if p[0] < r || p[0] > w-r || p[1] < r || p[1] > h-r {
+			t.Errorf("marker %d at %v sticks out of the map", i, p)
+		}
+		for j := i + 1; j < len(got); j++ {
+			if d := math.Hypot(got[j][0]-p[0], got[j][1]-p[1]); d < 2*r {
+				t.Errorf("markers %d and %d overlap: %.1f apart", i, j, d)
+			}
+		}
+		if d := math.Hypot(p[0]-pts[i][0], p[1]-pts[i][1]); d > 3*r {
+			t.Errorf("marker %d moved %.1f from its place", i, d)
+		}
+	}
+	if got[5] != pts[5] {
+		t.Errorf("a marker with room moved: %v", got[5])
+	}
+	if again := Place(pts, r, w, h); !slices.Equal(again, got) {
+		t.Error("two placements of the same points differ")
+	}
+}
+
+func TestOutline(t *testing.T) {
+	w, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := w.Draw(View{West: -180, East: 180, South: -58, North: 84, Width: 1000})
+	o := m.Outline(View{West: -8, East: 24, South: 42, North: 61})
+	if !strings.HasPrefix(o, "M") || !strings.HasSuffix(o, "Z") || strings.Count(o, "L") != 63 {
+		t.Fatalf("outline %q", o)
 	}
 }
