@@ -200,8 +200,13 @@ func (s *Server) storedName(r *http.Request, v *view, entity partnerhub.Entity, 
 func errorSummary(v *view, fields []field, errs map[string]string) []summaryEntry {
 	var out []summaryEntry
 	done := map[string]bool{}
+	// Within a field, in the order the form shows its parts: Japanese
+	// before English, list items by number (units[2] before units[10]).
+	byPart := func(a, b string) int {
+		return cmp.Or(cmp.Compare(partOrder(a), partOrder(b)), cmp.Compare(len(a), len(b)), strings.Compare(a, b))
+	}
 	for _, f := range fields {
-		for _, k := range slices.Sorted(mapKeys(errs)) {
+		for _, k := range slices.SortedFunc(mapKeys(errs), byPart) {
 			base, rest := splitFieldKey(k)
 			if base != f.Name || done[k] {
 				continue
@@ -228,6 +233,19 @@ func errorSummary(v *view, fields []field, errs map[string]string) []summaryEntr
 		}
 	}
 	return out
+}
+
+// partOrder ranks the parts of one field as its form shows them.
+func partOrder(k string) int {
+	switch _, rest := splitFieldKey(k); {
+	case rest == "":
+		return 0
+	case rest == ".ja":
+		return 1
+	case rest == ".en":
+		return 2
+	}
+	return 3
 }
 
 // splitFieldKey splits an error's key into the form field it belongs to and
@@ -280,6 +298,9 @@ func (s *Server) editSave(entity partnerhub.Entity) privateHandler {
 		fp.Version, _ = strconv.Atoi(r.PostForm.Get("version"))
 		errs := partnerhub.FieldErrors{}
 		rec := spec.record(fp.Values, errs)
+		if len(errs) > 0 {
+			addValidation(errs, rec)
+		}
 		if err := errs.Err(); err != nil {
 			return failed(err)
 		}
@@ -312,6 +333,25 @@ func (s *Server) editSave(entity partnerhub.Entity) privateHandler {
 		}
 		http.Redirect(w, r, next+"?saved=1", http.StatusSeeOther)
 		return nil, nil
+	}
+}
+
+// addValidation adds to the errors of reading a form those of validating
+// the record read so far, so the reader sees every problem at once rather
+// than one round per kind. A field that could not be read is not checked
+// again: a date that is not a date is not also reported as missing.
+func addValidation(errs partnerhub.FieldErrors, rec partnerhub.Record) {
+	var e *partnerhub.Error
+	if !errors.As(rec.Validate(), &e) {
+		return
+	}
+	for k, fe := range e.Fields {
+		base, _ := splitFieldKey(k)
+		if _, ok := errs[base]; !ok {
+			if _, ok := errs[k]; !ok {
+				errs[k] = fe
+			}
+		}
 	}
 }
 

@@ -172,7 +172,7 @@ var forms = map[partnerhub.Entity]*formSpec{
 				{Name: "direction", Label: "dim.direction", Kind: "select", Options: enumOptions(v, "direction.", partnerhub.Directions, false), Required: true},
 				{Name: "category", Label: "dim.category", Kind: "select", Options: enumOptions(v, "category.", partnerhub.Categories, false), Required: true},
 				{Name: "programme", Label: "dim.programme", Kind: "select", Options: enumOptions(v, "programme.", partnerhub.MobilityProgrammes, false), Required: true},
-				{Name: "count", Label: "stats.people", Kind: "number", Required: true, Hint: "form.count_hint"},
+				{Name: "count", Label: "form.people", Kind: "number", Required: true, Hint: "form.count_hint"},
 			}
 		},
 		func(m *partnerhub.Mobility) url.Values {
@@ -325,7 +325,7 @@ var forms = map[partnerhub.Entity]*formSpec{
 				{Name: "phase", Label: "label.phase", Kind: "readonly"},
 				{Name: "tier", Label: "label.tier", Kind: "select", Options: enumOptions(v, "tier.", partnerhub.Tiers, true)},
 				{Name: "units", Label: "label.team", Kind: "multi", Options: unitOptions(v)},
-				{Name: "lead", Label: "label.lead", Kind: "select", Options: append([]option{{"", v.P.T("label.none")}}, unitOptions(v)...)},
+				{Name: "lead", Label: "form.lead", Kind: "select", Options: append([]option{{"", v.P.T("label.none")}}, unitOptions(v)...)},
 			}
 		},
 		func(t *partnerhub.TeamDoc) url.Values {
