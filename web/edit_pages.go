@@ -215,8 +215,10 @@ func errorSummary(v *view, fields []field, errs map[string]string) []summaryEntr
 			e := summaryEntry{Target: "f-" + f.Name, Label: v.P.T(f.Label), Message: errs[k]}
 			bilingual := f.Kind == "bitext" || f.Kind == "bitextarea"
 			switch {
-			case bilingual && (rest == ".ja" || rest == ".en"):
-				e.Target, e.Label = "f-"+k, v.P.T("form.in_lang"+rest, e.Label)
+			case bilingual && rest == ".ja":
+				e.Target, e.Label = "f-"+k, v.P.T("form.in_lang.ja", e.Label)
+			case bilingual && rest == ".en":
+				e.Target, e.Label = "f-"+k, v.P.T("form.in_lang.en", e.Label)
 			case bilingual:
 				e.Target = "f-" + f.Name + ".ja" // the fieldset has no id; its first input does
 			case strings.HasPrefix(rest, "["):
