@@ -104,6 +104,29 @@ func TestBrowserEditing(t *testing.T) {
 		}
 	}
 	shoot("mobility-import", "/mobility/import")
+	shoot("activity-edit", "/edit/activity/ntu-joint-conference-2019")
+	// A form sent wrong: the summary names the fields by their labels in
+	// the reader's language and links to them; the date is kept as typed.
+	for _, lang := range []string{"en", "ja"} {
+		do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(ed.URL+"/"+lang+"/edit/activity/new"),
+			chromedp.SetValue(chromedp.CSS(`#f-start`), "2015年13月"),
+			chromedp.SetValue(chromedp.CSS(`#f-title\.ja`), "テスト"),
+			chromedp.Click(chromedp.CSS(`form.edit-form button[type="submit"]`)),
+			chromedp.WaitReady(chromedp.CSS(`.alert ul`)))
+		summary := get(t, ctx, chromedp.Text(chromedp.CSS(".alert ul")))
+		want := map[string][]string{"en": {"Title in English", "Start", "2015年13月"}, "ja": {"タイトル（英語）", "開始", "2015年13月"}}[lang]
+		for _, w := range want {
+			if !strings.Contains(summary, w) {
+				t.Errorf("%s: error summary %q lacks %q", lang, summary, w)
+			}
+		}
+		if dir := os.Getenv("PARTNERHUB_SCREENSHOTS"); dir != "" {
+			png := get(t, ctx, chromedp.FullScreenshot(100))
+			if err := os.WriteFile(filepath.Join(dir, "activity-errors-"+lang+"-1280.png"), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	do(t, ctx, chromedp.EmulateViewport(1280, 900))
 
 	// An agreement's workflow: the office records that it lapsed, with a

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -44,16 +45,24 @@ func publicPath(lang partnerhub.Lang, entity partnerhub.Entity, key string) stri
 type formPage struct {
 	Entity   partnerhub.Entity
 	Key      string // "" for a new record
+	Name     string // the stored record's name in the reader's language, for the title
 	Version  int
 	Fields   []field
 	Values   url.Values
 	Errors   map[string]string
+	Summary  []summaryEntry // the errors in the order of the form, named by label
 	Message  string
 	Conflict []conflictField // what changed meanwhile
 	Deleted  bool
 	Action   string
 	Public   string
 	Verbs    []partnerhub.Verb // a workflow's verbs in the record's present state
+}
+
+// summaryEntry is one line of the error summary above a form: the field's
+// label in the reader's language, a link to its input, and the problem.
+type summaryEntry struct {
+	Target, Label, Message string
 }
 
 type conflictField struct {
@@ -118,6 +127,7 @@ func (s *Server) editForm(entity partnerhub.Entity) privateHandler {
 			return nil, err
 		}
 		fp.Values, fp.Version, fp.Deleted = spec.values(rec), rec.RecordVersion(), deleted
+		fp.Name = recordName(v, rec)
 		if wf, ok := rec.(partnerhub.Workflow); ok && !deleted {
 			fp.Verbs = wf.Verbs()
 		}
@@ -128,11 +138,126 @@ func (s *Server) editForm(entity partnerhub.Entity) privateHandler {
 func (s *Server) formPage(v *view, fp *formPage) *page {
 	fp.Public = publicPath(v.Lang, fp.Entity, fp.Key)
 	fp.Action = r2path(v.Lang, fp.Entity, fp.Key)
+	fp.Summary = errorSummary(v, fp.Fields, fp.Errors)
 	title := v.P.T("edit.new." + string(fp.Entity))
-	if fp.Key != "" {
-		title = v.P.T("edit.edit."+string(fp.Entity), fp.Key)
+	switch {
+	case fp.Key == "":
+	case fp.Entity == partnerhub.EntityTeam:
+		partner, phase, _ := strings.Cut(fp.Key, "/")
+		title = v.P.T("edit.edit.team_of", partnerName(v, partner), phase)
+	default:
+		title = v.P.T("edit.edit."+string(fp.Entity), cmp.Or(fp.Name, fp.Key))
 	}
 	return &page{Template: "edit", Title: title, Data: fp}
+}
+
+// recordName is how a reader knows a record: its name or title in their
+// language, "" for a record that has none (the page then shows its key).
+func recordName(v *view, rec partnerhub.Record) string {
+	switch r := rec.(type) {
+	case *partnerhub.Partner:
+		return mustText(v, r.Name)
+	case *partnerhub.Institution:
+		return mustText(v, r.Name)
+	case *partnerhub.Unit:
+		return mustText(v, r.Name)
+	case *partnerhub.Activity:
+		return mustText(v, r.Title)
+	case *partnerhub.Agreement:
+		return mustText(v, r.Title)
+	case *partnerhub.TeamDoc:
+		return v.P.T("edit.team_name", partnerName(v, r.Partner), r.Phase)
+	}
+	return ""
+}
+
+// partnerName is a partner's name in the reader's language, or its slug
+// when it is not in the index (deleted meanwhile).
+func partnerName(v *view, slug string) string {
+	if p, err := v.X.Partner(slug); err == nil {
+		return mustText(v, p.Name)
+	}
+	return slug
+}
+
+// storedName is the name of the record as stored, for the title of a page
+// shown again after a failed save or of its history; "" when there is none.
+func (s *Server) storedName(r *http.Request, v *view, entity partnerhub.Entity, key string) string {
+	if key == "" || !slices.Contains(partnerhub.Edited, entity) {
+		return ""
+	}
+	rec, _, err := s.deps.Editor.Record(r.Context(), s.home(r), entity, key)
+	if err != nil {
+		return ""
+	}
+	return recordName(v, rec)
+}
+
+// errorSummary lists the errors in the order of the form's fields, each
+// named by its label in the reader's language, never by its key: "Name in
+// English" for name.en, "Units, item 2" for units[1]. An error on a key no
+// field shows (a forged form) is named as the form's.
+func errorSummary(v *view, fields []field, errs map[string]string) []summaryEntry {
+	var out []summaryEntry
+	done := map[string]bool{}
+	// Within a field, in the order the form shows its parts: Japanese
+	// before English, list items by number (units[2] before units[10]).
+	byPart := func(a, b string) int {
+		return cmp.Or(cmp.Compare(partOrder(a), partOrder(b)), cmp.Compare(len(a), len(b)), strings.Compare(a, b))
+	}
+	for _, f := range fields {
+		for _, k := range slices.SortedFunc(mapKeys(errs), byPart) {
+			base, rest := splitFieldKey(k)
+			if base != f.Name || done[k] {
+				continue
+			}
+			done[k] = true
+			e := summaryEntry{Target: "f-" + f.Name, Label: v.P.T(f.Label), Message: errs[k]}
+			bilingual := f.Kind == "bitext" || f.Kind == "bitextarea"
+			switch {
+			case bilingual && rest == ".ja":
+				e.Target, e.Label = "f-"+k, v.P.T("form.in_lang.ja", e.Label)
+			case bilingual && rest == ".en":
+				e.Target, e.Label = "f-"+k, v.P.T("form.in_lang.en", e.Label)
+			case bilingual:
+				e.Target = "f-" + f.Name + ".ja" // the fieldset has no id; its first input does
+			case strings.HasPrefix(rest, "["):
+				if i, err := strconv.Atoi(strings.Trim(rest, "[]")); err == nil {
+					e.Label = v.P.T("form.item", e.Label, i+1)
+				}
+			}
+			out = append(out, e)
+		}
+	}
+	for _, k := range slices.Sorted(mapKeys(errs)) {
+		if !done[k] {
+			out = append(out, summaryEntry{Target: "edit-form", Label: v.P.T("form.whole"), Message: errs[k]})
+		}
+	}
+	return out
+}
+
+// partOrder ranks the parts of one field as its form shows them.
+func partOrder(k string) int {
+	switch _, rest := splitFieldKey(k); {
+	case rest == "":
+		return 0
+	case rest == ".ja":
+		return 1
+	case rest == ".en":
+		return 2
+	}
+	return 3
+}
+
+// splitFieldKey splits an error's key into the form field it belongs to and
+// the rest: "name.ja" is name and .ja, "units[2]" units and [2],
+// "participants.value" participants and .value.
+func splitFieldKey(k string) (base, rest string) {
+	if i := strings.IndexAny(k, ".["); i >= 0 {
+		return k[:i], k[i:]
+	}
+	return k, ""
 }
 
 // r2path is the form's action: the same URL for an existing record, /new for a new one.
@@ -151,6 +276,11 @@ func (s *Server) editSave(entity partnerhub.Entity) privateHandler {
 	return func(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
 		key := editKey(r)
 		fp := &formPage{Entity: entity, Key: key, Fields: spec.fields(v)}
+		// Only a form shown again needs the stored name, for its title.
+		failed := func(err error) (*page, error) {
+			fp.Name = s.storedName(r, v, entity, key)
+			return s.formFailed(v, fp, err)
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 		if err := r.ParseForm(); err != nil {
 			return nil, partnerhub.Errorf(partnerhub.EInvalid, "error.bad_form")
@@ -159,6 +289,7 @@ func (s *Server) editSave(entity partnerhub.Entity) privateHandler {
 		if bad := invalidUTF8(r.PostForm); bad != "" {
 			fp.Errors = map[string]string{bad: v.P.T("field.bad_utf8")}
 			fp.Message = v.P.T("error.invalid")
+			fp.Name = s.storedName(r, v, entity, key)
 			p := s.formPage(v, fp)
 			p.Status = http.StatusBadRequest
 			return p, nil
@@ -169,8 +300,11 @@ func (s *Server) editSave(entity partnerhub.Entity) privateHandler {
 		fp.Version, _ = strconv.Atoi(r.PostForm.Get("version"))
 		errs := partnerhub.FieldErrors{}
 		rec := spec.record(fp.Values, errs)
+		if len(errs) > 0 {
+			addValidation(errs, rec)
+		}
 		if err := errs.Err(); err != nil {
-			return s.formFailed(v, fp, err)
+			return failed(err)
 		}
 		if m, ok := rec.(*partnerhub.Mobility); ok {
 			// A figure has no version: putting it again replaces its count.
@@ -178,7 +312,7 @@ func (s *Server) editSave(entity partnerhub.Entity) privateHandler {
 				return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
 			}
 			if err := s.deps.Mobility.PutMobility(r.Context(), v.User, s.home(r), *m); err != nil {
-				return s.formFailed(v, fp, err)
+				return failed(err)
 			}
 			s.afterWrite(r)
 			http.Redirect(w, r, "/"+string(v.Lang)+"/stats/partners/"+m.Partner+"?saved=1", http.StatusSeeOther)
@@ -189,7 +323,7 @@ func (s *Server) editSave(entity partnerhub.Entity) privateHandler {
 			ch = partnerhub.Change{Actor: v.User, Home: s.home(r), Entity: entity, Action: partnerhub.ActionUpdate, Key: key, Version: fp.Version, Record: rec}
 		}
 		if _, err := s.deps.Editor.Apply(r.Context(), ch); err != nil {
-			return s.formFailed(v, fp, err)
+			return failed(err)
 		}
 		s.afterWrite(r)
 		if fp.Key == "" {
@@ -201,6 +335,25 @@ func (s *Server) editSave(entity partnerhub.Entity) privateHandler {
 		}
 		http.Redirect(w, r, next+"?saved=1", http.StatusSeeOther)
 		return nil, nil
+	}
+}
+
+// addValidation adds to the errors of reading a form those of validating
+// the record read so far, so the reader sees every problem at once rather
+// than one round per kind. A field that could not be read is not checked
+// again: a date that is not a date is not also reported as missing.
+func addValidation(errs partnerhub.FieldErrors, rec partnerhub.Record) {
+	var e *partnerhub.Error
+	if !errors.As(rec.Validate(), &e) {
+		return
+	}
+	for k, fe := range e.Fields {
+		base, _ := splitFieldKey(k)
+		if _, ok := errs[base]; !ok {
+			if _, ok := errs[k]; !ok {
+				errs[k] = fe
+			}
+		}
 	}
 }
 
@@ -400,7 +553,12 @@ func (s *Server) historyPage(w http.ResponseWriter, r *http.Request, v *view) (*
 	for i, ev := range events {
 		entries[i] = historyEntry{AuditEvent: ev, Changes: diff(ev.Before, ev.After)}
 	}
-	return &page{Template: "history", Title: v.P.T("history.title", key),
+	name := s.storedName(r, v, entity, key)
+	if entity == partnerhub.EntityTeam {
+		partner, phase, _ := strings.Cut(key, "/")
+		name = v.P.T("edit.team_name", partnerName(v, partner), phase)
+	}
+	return &page{Template: "history", Title: v.P.T("history.title", cmp.Or(name, key)),
 		Data: &historyData{Entity: entity, Key: key, Entries: entries, Edit: editPath(v.Lang, entity, key)}}, nil
 }
 

@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
+
 	"partnerhub"
 )
 
@@ -73,11 +76,13 @@ func readInt(vals url.Values, errs partnerhub.FieldErrors, name string) int {
 	return n
 }
 
+// readDate reads a date as a person writes it ("2015年3月", "March 2015",
+// ISO too), at the precision written; files and the API stay strict ISO.
 func readDate(vals url.Values, errs partnerhub.FieldErrors, name string) partnerhub.PartialDate {
 	s := strings.TrimSpace(vals.Get(name))
-	d, err := partnerhub.ParsePartialDate(s)
+	d, err := partnerhub.ParseWrittenDate(s)
 	if err != nil {
-		errs.Add(name, "bad_date", s)
+		errs.Add(name, "bad_written_date", s)
 	}
 	return d
 }
@@ -116,29 +121,42 @@ func enumOptions[T ~string](v *view, prefix string, vs []T, blank bool) []option
 	return out
 }
 
+// byName sorts options by their labels as a reader of the page's language
+// looks for them: in Japanese kana before kanji and kanji by reading (JIS
+// order), in English alphabetically without regard to case. A collator is
+// not safe for concurrent use, so each call makes its own.
+func byName(v *view, opts []option) []option {
+	c := collate.New(language.Make(string(v.Lang)), collate.IgnoreCase, collate.IgnoreWidth)
+	slices.SortStableFunc(opts, func(a, b option) int { return c.CompareString(a.Label, b.Label) })
+	return opts
+}
+
 func partnerOptions(v *view) []option {
 	var out []option
 	for _, p := range v.X.Partners(partnerhub.PartnerFilter{}) {
 		out = append(out, option{p.Slug, mustText(v, p.Name)})
 	}
-	return out
+	return byName(v, out)
 }
 
+// unitOptions name each unit first and its mark after, so a list sorted by
+// name reads as sorted.
 func unitOptions(v *view) []option {
 	var out []option
 	for _, u := range v.X.Units() {
-		out = append(out, option{u.Code, mustText(v, u.Abbr) + " — " + mustText(v, u.Name)})
+		out = append(out, option{u.Code, v.P.T("form.unit_option", mustText(v, u.Name), mustText(v, u.Abbr))})
 	}
-	return out
+	return byName(v, out)
 }
 
 func institutionOptions(v *view, blank bool) []option {
 	var out []option
-	if blank {
-		out = append(out, option{"", v.P.T("label.none")})
-	}
 	for _, in := range v.X.Catalog().Institutions {
 		out = append(out, option{in.Slug, mustText(v, in.Name)})
+	}
+	out = byName(v, out)
+	if blank {
+		out = append([]option{{"", v.P.T("label.none")}}, out...)
 	}
 	return out
 }
@@ -154,7 +172,7 @@ var forms = map[partnerhub.Entity]*formSpec{
 				{Name: "direction", Label: "dim.direction", Kind: "select", Options: enumOptions(v, "direction.", partnerhub.Directions, false), Required: true},
 				{Name: "category", Label: "dim.category", Kind: "select", Options: enumOptions(v, "category.", partnerhub.Categories, false), Required: true},
 				{Name: "programme", Label: "dim.programme", Kind: "select", Options: enumOptions(v, "programme.", partnerhub.MobilityProgrammes, false), Required: true},
-				{Name: "count", Label: "stats.people", Kind: "number", Required: true, Hint: "form.count_hint"},
+				{Name: "count", Label: "form.people", Kind: "number", Required: true, Hint: "form.count_hint"},
 			}
 		},
 		func(m *partnerhub.Mobility) url.Values {
@@ -169,17 +187,18 @@ var forms = map[partnerhub.Entity]*formSpec{
 	),
 	partnerhub.EntityActivity: formOf(partnerhub.EntityActivity,
 		func(v *view) []field {
-			series := []option{{"", v.P.T("label.none")}}
+			var series []option
 			for _, s := range v.X.Catalog().Series {
 				series = append(series, option{s.Slug, mustText(v, s.Name)})
 			}
+			series = append([]option{{"", v.P.T("label.none")}}, byName(v, series)...)
 			return []field{
 				{Name: "slug", Label: "form.slug", Kind: "text", Required: true, Hint: "form.slug_hint"},
 				{Name: "kind", Label: "label.kind", Kind: "select", Options: enumOptions(v, "kind.", partnerhub.ActivityKinds, false), Required: true},
 				{Name: "title", Label: "form.title", Kind: "bitext", Required: true},
 				{Name: "summary", Label: "form.summary", Kind: "bitextarea"},
-				{Name: "start", Label: "form.start", Kind: "date", Hint: "form.date_hint"},
-				{Name: "end", Label: "form.end", Kind: "date", Hint: "form.date_hint"},
+				{Name: "start", Label: "form.start", Kind: "date", Hint: "form.written_date_hint"},
+				{Name: "end", Label: "form.end", Kind: "date", Hint: "form.written_date_hint"},
 				{Name: "fiscal_year", Label: "form.fiscal_year", Kind: "check"},
 				{Name: "phase", Label: "form.phase_only", Kind: "number", Hint: "form.phase_only_hint"},
 				{Name: "format", Label: "label.format", Kind: "select", Options: enumOptions(v, "format.", partnerhub.Formats, true)},
@@ -245,8 +264,8 @@ var forms = map[partnerhub.Entity]*formSpec{
 				{Name: "level", Label: "form.level", Kind: "select", Options: enumOptions(v, "agreement.level.", partnerhub.AgreementLevels, false), Required: true},
 				{Name: "title", Label: "form.title", Kind: "bitext", Required: true},
 				{Name: "units", Label: "label.units", Kind: "multi", Options: unitOptions(v)},
-				{Name: "signed", Label: "form.signed", Kind: "date", Hint: "form.date_hint"},
-				{Name: "expires", Label: "form.expires", Kind: "date", Hint: "form.date_hint"},
+				{Name: "signed", Label: "form.signed", Kind: "date", Hint: "form.written_date_hint"},
+				{Name: "expires", Label: "form.expires", Kind: "date", Hint: "form.written_date_hint"},
 				{Name: "status", Label: "form.status", Kind: "select", Options: enumOptions(v, "agreement.status.", partnerhub.AgreementStatuses, false), Required: true},
 				{Name: "note", Label: "form.note", Kind: "bitextarea"},
 				{Name: "published", Label: "form.published", Kind: "check", Hint: "form.published_hint"},
@@ -306,7 +325,7 @@ var forms = map[partnerhub.Entity]*formSpec{
 				{Name: "phase", Label: "label.phase", Kind: "readonly"},
 				{Name: "tier", Label: "label.tier", Kind: "select", Options: enumOptions(v, "tier.", partnerhub.Tiers, true)},
 				{Name: "units", Label: "label.team", Kind: "multi", Options: unitOptions(v)},
-				{Name: "lead", Label: "label.lead", Kind: "select", Options: append([]option{{"", v.P.T("label.none")}}, unitOptions(v)...)},
+				{Name: "lead", Label: "form.lead", Kind: "select", Options: append([]option{{"", v.P.T("label.none")}}, unitOptions(v)...)},
 			}
 		},
 		func(t *partnerhub.TeamDoc) url.Values {
