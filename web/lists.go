@@ -116,12 +116,15 @@ func pageOf[T any](items []T, key func(T) string, limit int, c cursor, hasCursor
 		start = min(c.offset, len(items))
 		if start == 0 || key(items[start-1]) != c.key {
 			// The list has changed since the cursor was made: go on after
-			// its last item wherever it now stands, or, when that item is
-			// gone, from where it stood. A list that has shrunk below the
-			// cursor ends there with an empty page, so that a client
-			// following `next` while others edit finishes without an error.
+			// its last item wherever it now stands or, when that item is
+			// gone, from where it stood, so that the item which followed
+			// it is not skipped. A list that has shrunk below the cursor
+			// ends there with an empty page, so that a client following
+			// `next` while others edit finishes without an error.
 			if i := slices.IndexFunc(items, func(it T) bool { return key(it) == c.key }); i >= 0 {
 				start = i + 1
+			} else {
+				start = min(c.offset-1, len(items))
 			}
 		}
 	}
