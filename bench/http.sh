@@ -9,6 +9,7 @@
 #   THREADS=2 CONNS=32 DURATION=10s WARMUP=2s   wrk settings
 #   COLD_RUNS=5                       cold starts measured (median reported)
 #   EXTRA_PATHS="/en/partners ..."    more paths to compare, after /api/v1/partners
+#                                     (default: /en/activities /ja/map)
 #
 # Exit status: 0 when every bar is met, 1 when one is not, 2 on a setup error.
 set -euo pipefail
@@ -187,7 +188,9 @@ compare() {
 compare /api/v1/partners
 compare /en/partners
 compare /ja/partners/ntu
-for path in ${EXTRA_PATHS:-}; do
+# By default also the paged activity list and the map, the portal's
+# heaviest pages; EXTRA_PATHS="" compares none of them.
+for path in ${EXTRA_PATHS-/en/activities /ja/map}; do
 	compare "$path"
 done
 

@@ -102,18 +102,26 @@ func (s *Server) listPartners(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.RawQuery == "" {
 		return writeBody(w, r, snap.partners)
 	}
-	f, err := partnerFilter(snap.index, r.URL.Query())
-	if err != nil {
+	q, pg := paging(r.URL.Query(), partnerParams...)
+	f, err := partnerFilter(snap.index, q)
+	if err := pg.merge(err); err != nil {
 		return err
 	}
-	if f.IsZero() {
+	if f.IsZero() && pg.first() {
 		return writeBody(w, r, snap.partners)
 	}
-	return writeJSON(w, r, list(snap.index.Partners(f)))
+	return writePage(s, w, r, snap.index.Partners(f), partnerKey, pg)
 }
 
+// The filters of the partner and activity lists, which the API's lists,
+// the exports and the partner page share.
+var (
+	partnerParams  = []string{"tier", "unit", "phase", "country", "q"}
+	activityParams = []string{"partner", "unit", "kind", "from", "to", "q"}
+)
+
 func partnerFilter(x *partnerhub.Index, q url.Values) (partnerhub.PartnerFilter, error) {
-	errs := params(q, "tier", "unit", "phase", "country", "q")
+	errs := params(q, partnerParams...)
 	f := partnerhub.PartnerFilter{
 		Tier:    partnerhub.Tier(single(q, errs, "tier")),
 		Unit:    single(q, errs, "unit"),
@@ -158,10 +166,8 @@ func (s *Server) getPartner(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listUnits(w http.ResponseWriter, r *http.Request) error {
-	if err := noParams(r); err != nil {
-		return err
-	}
-	return writeBody(w, r, s.snapFor(r).units)
+	snap := s.snapFor(r)
+	return writeWhole(s, w, r, snap.units, snap.index.Units(), unitKey)
 }
 
 func (s *Server) getUnit(w http.ResponseWriter, r *http.Request) error {
@@ -177,10 +183,8 @@ func (s *Server) getUnit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listPhases(w http.ResponseWriter, r *http.Request) error {
-	if err := noParams(r); err != nil {
-		return err
-	}
-	return writeBody(w, r, s.snapFor(r).phases)
+	snap := s.snapFor(r)
+	return writeWhole(s, w, r, snap.phases, snap.index.Phases(), phaseKey)
 }
 
 func (s *Server) listActivities(w http.ResponseWriter, r *http.Request) error {
@@ -188,15 +192,19 @@ func (s *Server) listActivities(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.RawQuery == "" {
 		return writeBody(w, r, snap.activities)
 	}
-	f, err := activityFilter(snap.index, r.URL.Query())
-	if err != nil {
+	q, pg := paging(r.URL.Query(), activityParams...)
+	f, err := activityFilter(snap.index, q)
+	if err := pg.merge(err); err != nil {
 		return err
 	}
-	return writeJSON(w, r, list(snap.index.Activities(f)))
+	if f == (partnerhub.ActivityFilter{}) && pg.first() {
+		return writeBody(w, r, snap.activities)
+	}
+	return writePage(s, w, r, snap.index.Activities(f), activityKey, pg)
 }
 
 func activityFilter(x *partnerhub.Index, q url.Values) (partnerhub.ActivityFilter, error) {
-	errs := params(q, "partner", "unit", "kind", "from", "to", "q")
+	errs := params(q, activityParams...)
 	f := partnerhub.ActivityFilter{
 		Partner: single(q, errs, "partner"),
 		Unit:    single(q, errs, "unit"),

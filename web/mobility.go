@@ -463,15 +463,17 @@ func (s *Server) apiMobility(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	f, errs := parseStatsFilter(s.snapFor(r).index, q, "limit", "offset")
-	limit, offset := 100, 0
-	for k, into := range map[string]*int{"limit": &limit, "offset": &offset} {
-		if v := single(q, errs, k); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 || (k == "limit" && (n < 1 || n > 10000)) {
-				errs.Add(k, "out_of_range", 0, 10000)
-			}
-			*into = n
+	// The figures page by offset, as they did before lists had `next`;
+	// limit has the bounds of every other list.
+	limit, offset := parseLimit(q, errs), 0
+	if v := single(q, errs, "offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs.Add("offset", "bad_int", v)
+		} else if n < 0 {
+			errs.Add("offset", "not_negative")
 		}
+		offset = n
 	}
 	if err := errs.Err(); err != nil {
 		return err
@@ -484,10 +486,15 @@ func (s *Server) apiMobility(w http.ResponseWriter, r *http.Request) error {
 	if items == nil {
 		items = []partnerhub.Mobility{}
 	}
-	return writeJSON(w, r, struct {
+	out := struct {
 		Items []partnerhub.Mobility `json:"items"`
+		Next  *string               `json:"next"`
 		Total int64                 `json:"total"`
-	}{items, total})
+	}{Items: items, Total: total}
+	if end := offset + len(items); len(items) > 0 && int64(end) < total {
+		out.Next = s.nextURL(r, "offset", strconv.Itoa(end))
+	}
+	return writeJSON(w, r, out)
 }
 
 // apiPutMobility is PUT /api/v1/mobility: one figure, created or replaced.

@@ -1322,8 +1322,8 @@ func TestOpenAPIStrict(t *testing.T) {
 		"count -1":                       {"Mobility", oaWith(fig, "count", -1), false},
 		"count 1000001":                  {"Mobility", oaWith(fig, "count", 1000001), false},
 		"count 1.5":                      {"Mobility", oaWith(fig, "count", 1.5), false},
-		"a figure list":                  {"MobilityList", map[string]any{"items": []any{fig}, "total": 7}, true},
-		"an empty figure list":           {"MobilityList", map[string]any{"items": []any{}, "total": 0}, true},
+		"a figure list":                  {"MobilityList", map[string]any{"items": []any{fig}, "next": "https://example.org/api/v1/mobility?offset=1", "total": 7}, true},
+		"an empty figure list":           {"MobilityList", map[string]any{"items": []any{}, "next": nil, "total": 0}, true},
 		"a figure list without total":    {"MobilityList", map[string]any{"items": []any{fig}}, false},
 		"a figure list of total -1":      {"MobilityList", map[string]any{"items": []any{}, "total": -1}, false},
 		"a figure list with a bad item":  {"MobilityList", map[string]any{"items": []any{oaWith(fig, "count", -1)}, "total": 1}, false},
@@ -2268,7 +2268,7 @@ func (w *oaWriter) mobility(admin *partnerhub.User) {
 	if r := w.want(w.call("nobody", "GET", stats, stats, nil), http.StatusOK, "statistics of no figures"); oaJSON(t, r) != `{"group_by":[],"items":[]}` {
 		t.Errorf("statistics of no figures: %s", oaJSON(t, r))
 	}
-	if r := w.want(w.call("nobody", "GET", mob, mob, nil), http.StatusOK, "list of no figures"); oaJSON(t, r) != `{"items":[],"total":0}` {
+	if r := w.want(w.call("nobody", "GET", mob, mob, nil), http.StatusOK, "list of no figures"); oaJSON(t, r) != `{"items":[],"next":null,"total":0}` {
 		t.Errorf("list of no figures: %s", oaJSON(t, r))
 	}
 

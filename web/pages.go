@@ -146,6 +146,8 @@ type activitiesData struct {
 	Groups   []yearGroup
 	Total    int
 	Filtered bool
+	Pager    *pager // nil when the filters are wrong
+	Query    string // the filters, without the page: the downloads are of the whole list
 	Partners []*partnerhub.PartnerView
 	Units    []partnerhub.Unit
 	Kinds    []partnerhub.ActivityKind
@@ -412,7 +414,7 @@ func (s *Server) phasesPage(r *http.Request, v *view) (*page, error) {
 func (s *Server) activitiesPage(r *http.Request, v *view) (*page, error) {
 	x := v.X
 	q := r.URL.Query()
-	errs := params(q, "partner", "unit", "kind", "year")
+	errs := params(q, "partner", "unit", "kind", "year", "page")
 	f := partnerhub.ActivityFilter{
 		Partner: single(q, errs, "partner"),
 		Unit:    single(q, errs, "unit"),
@@ -426,32 +428,45 @@ func (s *Server) activitiesPage(r *http.Request, v *view) (*page, error) {
 			f.From, f.To = partnerhub.PartialDate{Year: n}, partnerhub.PartialDate{Year: n}
 		}
 	}
-	ferrs, err := fieldErrors(v, merge(errs, x.ValidateActivityFilter(f)))
+	// The page number is checked against the filtered list's length, so
+	// the list is read before the errors are rendered.
+	var acts []*partnerhub.Activity
+	n := 1
+	filterErr := x.ValidateActivityFilter(f)
+	if filterErr == nil && len(errs) == 0 {
+		acts = x.Activities(f)
+		n = parsePage(q, errs, len(acts))
+	}
+	ferrs, err := fieldErrors(v, merge(errs, filterErr))
 	if err != nil {
 		return nil, err
 	}
 	p := &page{Template: "activities", Title: v.P.T("page.activities.title"), Description: v.P.T("page.activities.description")}
 	var groups []yearGroup
+	var pg *pager
 	total := 0
 	if ferrs == nil {
-		acts := x.Activities(f)
 		total = len(acts)
 		slices.Reverse(acts) // newest first; undated ones now lead, so move them last
 		var undated []*partnerhub.Activity
 		for _, a := range acts {
 			if a.Start.IsZero() {
 				undated = append(undated, a)
-				continue
 			}
-			label := strconv.Itoa(a.Start.Year)
+		}
+		slices.Reverse(undated)
+		acts = append(slices.DeleteFunc(acts, func(a *partnerhub.Activity) bool { return a.Start.IsZero() }), undated...)
+		pg = newPager("/"+string(v.Lang)+"/activities", q, n, total)
+		start := (n - 1) * pageSize
+		for _, a := range acts[start:min(start+pageSize, total)] {
+			label := v.P.T("label.undated_group")
+			if !a.Start.IsZero() {
+				label = strconv.Itoa(a.Start.Year)
+			}
 			if len(groups) == 0 || groups[len(groups)-1].Label != label {
 				groups = append(groups, yearGroup{Label: label})
 			}
 			groups[len(groups)-1].Activities = append(groups[len(groups)-1].Activities, a)
-		}
-		if len(undated) > 0 {
-			slices.Reverse(undated)
-			groups = append(groups, yearGroup{Label: v.P.T("label.undated_group"), Activities: undated})
 		}
 	} else {
 		p.Status = http.StatusBadRequest
@@ -466,7 +481,7 @@ func (s *Server) activitiesPage(r *http.Request, v *view) (*page, error) {
 	slices.Reverse(ys)
 	p.Data = &activitiesData{
 		Filter: listFilter{"partner": q.Get("partner"), "unit": q.Get("unit"), "kind": q.Get("kind"), "year": year},
-		Errors: ferrs, Groups: groups, Total: total, Filtered: len(q) > 0 && ferrs == nil,
+		Errors: ferrs, Groups: groups, Total: total, Filtered: f != (partnerhub.ActivityFilter{}) && ferrs == nil, Pager: pg, Query: withoutPage(q),
 		Partners: x.Partners(partnerhub.PartnerFilter{}), Units: x.Units(), Kinds: partnerhub.ActivityKinds, Years: ys,
 	}
 	p.Data.(*activitiesData).offerOnlyResults(x)

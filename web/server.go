@@ -178,11 +178,11 @@ func (s *Server) Reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	full, err := newSnapshot(c)
+	full, err := newSnapshot(c, s.deps.BaseURL)
 	if err != nil {
 		return err
 	}
-	public, err := newSnapshot(c.Public())
+	public, err := newSnapshot(c.Public(), s.deps.BaseURL)
 	if err != nil {
 		return err
 	}
@@ -246,7 +246,9 @@ func hasCredentials(r *http.Request) bool {
 	return err == nil
 }
 
-func newSnapshot(c *partnerhub.Catalog) (*snapshot, error) {
+// newSnapshot indexes c; base is Deps.BaseURL, for the `next` links of
+// the lists' first pages.
+func newSnapshot(c *partnerhub.Catalog, base string) (*snapshot, error) {
 	x := partnerhub.NewIndex(c)
 	now := time.Now().UTC()
 	sn := &snapshot{index: x, partnerBy: map[string]body{}, unitBy: map[string]body{},
@@ -261,17 +263,17 @@ func newSnapshot(c *partnerhub.Catalog) (*snapshot, error) {
 		b, err = newBody(v)
 		return b
 	}
-	sn.partners = enc(list(x.Partners(partnerhub.PartnerFilter{})))
+	sn.partners = enc(firstPage(base, "/api/v1/partners", x.Partners(partnerhub.PartnerFilter{}), partnerKey))
 	for _, p := range x.Partners(partnerhub.PartnerFilter{}) {
 		sn.partnerBy[p.Slug] = enc(p)
 	}
-	sn.units = enc(list(x.Units()))
+	sn.units = enc(firstPage(base, "/api/v1/units", x.Units(), unitKey))
 	for _, u := range x.Units() {
 		v, _ := x.Unit(u.Code)
 		sn.unitBy[u.Code] = enc(v)
 	}
-	sn.phases = enc(list(x.Phases()))
-	sn.activities = enc(list(x.Activities(partnerhub.ActivityFilter{})))
+	sn.phases = enc(firstPage(base, "/api/v1/phases", x.Phases(), phaseKey))
+	sn.activities = enc(firstPage(base, "/api/v1/activities", x.Activities(partnerhub.ActivityFilter{}), activityKey))
 	whole := enc(c)
 	if err != nil {
 		return nil, fmt.Errorf("encode snapshot: %w", err)
@@ -280,9 +282,11 @@ func newSnapshot(c *partnerhub.Catalog) (*snapshot, error) {
 	return sn, nil
 }
 
-// listBody is the envelope of every list: {"items": [...]}.
+// listBody is the envelope of every list: {"items": [...], "next": URL|null}
+// (lists.go pages them).
 type listBody[T any] struct {
-	Items []T `json:"items"`
+	Items []T     `json:"items"`
+	Next  *string `json:"next"` // the following page; nil on the last
 }
 
 func list[T any](items []T) listBody[T] {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -262,21 +263,51 @@ func writeStatusJSON(w http.ResponseWriter, status int, v any) error {
 	return err
 }
 
-// apiHistory is the audit trail of one record, for signed-in users.
+// apiHistory is the audit trail of one record, for signed-in users, newest
+// first, paged as the audit log is.
 func (s *Server) apiHistory(entity partnerhub.Entity) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if s.user(r) == nil {
 			return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
 		}
-		if err := noParams(r); err != nil {
+		q := r.URL.Query()
+		errs := params(q, "before", "limit")
+		f := partnerhub.AuditFilter{Entity: entity, Key: editKey(r), Before: parseBefore(q, errs), Limit: parseLimit(q, errs)}
+		if err := errs.Err(); err != nil {
 			return err
 		}
-		events, err := s.deps.Editor.Audit(r.Context(), s.home(r), partnerhub.AuditFilter{Entity: entity, Key: editKey(r), Limit: 1000})
-		if err != nil {
-			return err
-		}
-		return writeStatusJSON(w, http.StatusOK, list(auditJSON(events)))
+		return s.writeAudit(w, r, f)
 	}
+}
+
+// parseBefore reads `before`, the id of the last event of the page read.
+func parseBefore(q url.Values, errs partnerhub.FieldErrors) int64 {
+	v := single(q, errs, "before")
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		errs.Add("before", "bad_int", v)
+	} else if n < 1 {
+		errs.Add("before", "positive")
+	}
+	return n
+}
+
+// writeAudit writes one page of audit events. A full page has a next one,
+// which starts before its last event; when the events end exactly there,
+// that page is empty and its next is null.
+func (s *Server) writeAudit(w http.ResponseWriter, r *http.Request, f partnerhub.AuditFilter) error {
+	events, err := s.deps.Editor.Audit(r.Context(), s.home(r), f)
+	if err != nil {
+		return err
+	}
+	out := list(auditJSON(events))
+	if len(events) == f.Limit {
+		out.Next = s.nextURL(r, "before", strconv.FormatInt(events[len(events)-1].ID, 10))
+	}
+	return writeStatusJSON(w, http.StatusOK, out)
 }
 
 // auditEventJSON shows before and after as JSON, not base64.
@@ -313,30 +344,12 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	errs := params(q, "entity", "key", "actor", "action", "before", "limit")
 	f := partnerhub.AuditFilter{Entity: partnerhub.Entity(single(q, errs, "entity")), Key: single(q, errs, "key"), Actor: single(q, errs, "actor"), Action: partnerhub.Action(single(q, errs, "action"))}
-	for k, into := range map[string]*int64{"before": &f.Before} {
-		if v := single(q, errs, k); v != "" {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				errs.Add(k, "bad_int", v)
-			}
-			*into = n
-		}
-	}
-	if v := single(q, errs, "limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			errs.Add("limit", "out_of_range", 1, 1000)
-		}
-		f.Limit = n
-	}
+	f.Before = parseBefore(q, errs)
+	f.Limit = parseLimit(q, errs)
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	events, err := s.deps.Editor.Audit(r.Context(), s.home(r), f)
-	if err != nil {
-		return err
-	}
-	return writeStatusJSON(w, http.StatusOK, list(auditJSON(events)))
+	return s.writeAudit(w, r, f)
 }
 
 // apiBin lists deleted records, for admins.
@@ -348,12 +361,18 @@ func (s *Server) apiBin(w http.ResponseWriter, r *http.Request) error {
 	if u.Role != partnerhub.RoleAdmin {
 		return partnerhub.Errorf(partnerhub.EForbidden, "error.admins_only")
 	}
-	if err := noParams(r); err != nil {
+	_, pg := paging(r.URL.Query())
+	if err := pg.errs.Err(); err != nil {
 		return err
 	}
 	items, err := s.deps.Editor.Bin(r.Context(), s.home(r))
 	if err != nil {
 		return err
 	}
-	return writeStatusJSON(w, http.StatusOK, list(items))
+	page, next := pageOf(items, binKey, pg.limit, pg.cursor, pg.hasCursor)
+	out := list(page)
+	if next != nil {
+		out.Next = s.nextURL(r, "cursor", next.String())
+	}
+	return writeStatusJSON(w, http.StatusOK, out)
 }
