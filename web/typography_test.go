@@ -1,12 +1,14 @@
 package web
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"unicode"
 
+	"github.com/chromedp/chromedp"
 	"golang.org/x/net/html"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -295,5 +297,60 @@ func TestJapaneseLineBreaking(t *testing.T) {
 	has(":lang(ja)", "word-break: auto-phrase")
 	for _, whole := range []string{"thead th", ".mark", ".tier", ".cc"} {
 		has(whole, "white-space: nowrap")
+	}
+}
+
+// lineCount is JavaScript for the most lines the shown text of any
+// element matching a selector takes (text for screen readers only, in
+// .visually-hidden, left out).
+const lineCount = `(sel) => Math.max(0, ...[...document.querySelectorAll(sel)].map(el => {
+	const tops = new Set(), walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+	for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+		if (n.parentElement.closest(".visually-hidden")) continue;
+		const r = document.createRange(); r.selectNodeContents(n);
+		for (const c of r.getClientRects()) if (c.width > 0) tops.add(Math.round(c.top));
+	}
+	return tops.size;
+}))`
+
+// TestBrowserJapaneseLines measures Japanese pages at 390 px: table
+// headers, marks and tiers on one line each, the home heading's
+// パートナーシップ not broken inside, and the matrix caption in view.
+func TestBrowserJapaneseLines(t *testing.T) {
+	ts := newTestServer(t, storetest.Engines()[0])
+	ctx := browser(t)
+	do(t, ctx, chromedp.EmulateViewport(390, 900))
+	for _, c := range []struct{ path, sel string }{
+		{"/ja/units", "main thead th"},
+		{"/ja/units", "main .mark"},
+		{"/ja/partners", "main .mark"},
+		{"/ja/partners/snu", "main .tier"},
+		{"/ja/", "main .mark"},
+	} {
+		do(t, ctx, chromedp.Navigate(ts.URL+c.path), chromedp.WaitReady(chromedp.CSS("footer")))
+		if n := get(t, ctx, chromedp.Evaluate[int](fmt.Sprintf(`(%s)(%q)`, lineCount, c.sel))); n != 1 {
+			t.Errorf("%s: %s takes %d lines at 390px, want 1", c.path, c.sel, n)
+		}
+	}
+
+	// The word パートナーシップ of the home heading on one line.
+	do(t, ctx, chromedp.Navigate(ts.URL+"/ja/"), chromedp.WaitReady(chromedp.CSS("footer")))
+	lines := get(t, ctx, chromedp.Evaluate[int](`(() => {
+		const text = document.querySelector("h1").firstChild, i = text.data.indexOf("パートナーシップ");
+		const r = document.createRange(); r.setStart(text, i); r.setEnd(text, i + "パートナーシップ".length);
+		return new Set([...r.getClientRects()].map(c => Math.round(c.top))).size;
+	})()`))
+	if lines != 1 {
+		t.Errorf("/ja/: パートナーシップ in the heading is broken over %d lines at 390px", lines)
+	}
+
+	// The matrix caption ends inside its scroll box, not past the screen.
+	do(t, ctx, chromedp.Navigate(ts.URL+"/ja/matrix"), chromedp.WaitReady(chromedp.CSS("footer")))
+	past := get(t, ctx, chromedp.Evaluate[float64](`(() => {
+		const r = document.createRange(); r.selectNodeContents(document.querySelector("caption"));
+		return Math.max(...[...r.getClientRects()].map(c => c.right)) - document.querySelector(".table-wrap").getBoundingClientRect().right;
+	})()`))
+	if past > 0 {
+		t.Errorf("/ja/matrix: the caption runs %.0fpx past its box at 390px", past)
 	}
 }
