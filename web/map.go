@@ -212,7 +212,7 @@ func (s *Server) mapPage(r *http.Request, v *view) (*page, error) {
 			name := mustText(v, in.Name)
 			if p.Kind == partnerhub.PartnerGroup {
 				e.Members = append(e.Members, mapMember{Label: label, Name: name})
-				name += " (" + mustText(v, p.Name) + ")"
+				name += v.P.T("label.paren", mustText(v, p.Name))
 			}
 			if ri < 0 {
 				continue

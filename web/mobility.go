@@ -259,7 +259,7 @@ func (s *Server) statsCharts(ctx context.Context, v *view, f statsFilter) ([]sta
 		phaseBar.Series = append(phaseBar.Series, chart.Series{Name: v.P.T("direction." + d)})
 	}
 	for _, ph := range v.X.Phases() {
-		phaseNames = append(phaseNames, v.P.T("phase.name", ph.Number)+" ("+v.P.T("phase.years", ph.StartYear, ph.EndYear)+")")
+		phaseNames = append(phaseNames, v.P.T("phase.name", ph.Number)+v.P.T("label.paren", v.P.T("phase.years", ph.StartYear, ph.EndYear)))
 		for i, d := range dirs {
 			sum := math.NaN() // a phase without records has no value, not 0
 			for _, r := range byYD {

@@ -293,14 +293,7 @@ func templateFuncs() template.FuncMap {
 		"T": func(v *view, key string, args ...any) string { return v.P.T(key, args...) },
 		// tx is a Text in the page's language; a text shown in the other
 		// language for want of a translation is marked with its lang.
-		"tx": func(v *view, t partnerhub.Text) template.HTML {
-			s, fallback := t.In(v.Lang)
-			if fallback {
-				return template.HTML(`<span lang="` + string(v.Other) + `" class="fallback" title="` +
-					template.HTMLEscapeString(v.P.T("label.untranslated")) + `">` + template.HTMLEscapeString(s) + `</span>`)
-			}
-			return template.HTML(template.HTMLEscapeString(s))
-		},
+		"tx":  textHTML,
 		"txt": func(v *view, t partnerhub.Text) string { s, _ := t.In(v.Lang); return s },
 		// alt is a Text in the other language, marked with its lang.
 		"alt": func(v *view, t partnerhub.Text) template.HTML {
@@ -310,20 +303,22 @@ func templateFuncs() template.FuncMap {
 			}
 			return template.HTML(`<span lang="` + string(v.Other) + `">` + template.HTMLEscapeString(s) + `</span>`)
 		},
-		"u":     func(v *view, p string) string { return "/" + string(v.Lang) + p },
-		"asset": func(v *view, name string) string { return v.assets.urlFor[name] },
-		"date":  formatDate,
-		"when":  formatWhen,
-		"count": count,
-		"country": func(v *view, code string) string {
-			r, err := language.ParseRegion(code)
-			if err != nil {
-				return code
+		"u":         func(v *view, p string) string { return "/" + string(v.Lang) + p },
+		"asset":     func(v *view, name string) string { return v.assets.urlFor[name] },
+		"date":      formatDate,
+		"when":      formatWhen,
+		"count":     count,
+		"country":   countryName,
+		"breakable": breakable,
+		"place":     place,
+		// en is a name written in English only (a partner's short name):
+		// on a page in another language it is marked lang="en", so that
+		// it is read, spoken and broken as English.
+		"en": func(v *view, s string) template.HTML {
+			if v.Lang == partnerhub.English || s == "" {
+				return template.HTML(template.HTMLEscapeString(s))
 			}
-			if v.Lang == partnerhub.Japanese {
-				return display.Japanese.Regions().Name(r)
-			}
-			return display.English.Regions().Name(r)
+			return template.HTML(`<span lang="en">` + template.HTMLEscapeString(s) + `</span>`)
 		},
 		"query": func(kv ...string) template.URL {
 			q := url.Values{}
@@ -366,6 +361,70 @@ func templateFuncs() template.FuncMap {
 			return string(*t)
 		},
 	}
+}
+
+// textHTML is a Text in the page's language; a text shown in the other
+// language for want of a translation is marked with its lang.
+func textHTML(v *view, t partnerhub.Text) template.HTML {
+	s, fallback := t.In(v.Lang)
+	if fallback {
+		return template.HTML(`<span lang="` + string(v.Other) + `" class="fallback" title="` +
+			template.HTMLEscapeString(v.P.T("label.untranslated")) + `">` + template.HTMLEscapeString(s) + `</span>`)
+	}
+	return template.HTML(template.HTMLEscapeString(s))
+}
+
+// breakable is a Japanese institution's name with the places it may
+// break marked <wbr>: after 大学 when a campus or school follows
+// (カリフォルニア大学/バークレー校) and after a middle dot (チリ・/メキシコ大学群).
+// The browser's phrase analysis keeps such a name in one piece and, where
+// it does not fit, breaks it anywhere; a column that shows names in a
+// narrow space keeps them whole (keep-all) but for these breaks.
+func breakable(v *view, t partnerhub.Text) template.HTML {
+	s, fallback := t.In(v.Lang)
+	if v.Lang != partnerhub.Japanese || fallback {
+		return textHTML(v, t)
+	}
+	var b strings.Builder
+	rs := []rune(s)
+	for i, r := range rs {
+		b.WriteString(template.HTMLEscapeString(string(r)))
+		rest := len(rs) - i - 1
+		if r == '・' && rest > 0 || r == '学' && i > 0 && rs[i-1] == '大' && rest >= 2 {
+			b.WriteString("<wbr>")
+		}
+	}
+	return template.HTML(b.String())
+}
+
+// countryName is a country's name in the page's language.
+func countryName(v *view, code string) string {
+	r, err := language.ParseRegion(code)
+	if err != nil {
+		return code
+	}
+	if v.Lang == partnerhub.Japanese {
+		// CLDR writes a few Japanese names with ASCII parentheses
+		// (ミャンマー (ビルマ)); Japanese text takes full-width ones.
+		return strings.NewReplacer(" (", "（", "(", "（", ")", "）").Replace(display.Japanese.Regions().Name(r))
+	}
+	return display.English.Regions().Name(r)
+}
+
+// cityMark stands for the city in label.place while the message is
+// escaped: a private-use character, which no message or name holds.
+const cityMark = "\ue000"
+
+// place is a city and its country in the order and punctuation of the
+// page's language (Seoul, South Korea; 韓国・ソウル), or the country alone.
+// The city keeps the mark of a missing translation.
+func place(v *view, city partnerhub.Text, country string) template.HTML {
+	c := countryName(v, country)
+	if city.IsZero() {
+		return template.HTML(template.HTMLEscapeString(c))
+	}
+	s := template.HTMLEscapeString(v.P.T("label.place", cityMark, c))
+	return template.HTML(strings.Replace(s, cityMark, string(textHTML(v, city)), 1))
 }
 
 // formatDate writes a partial date at its precision, in the reader's language.
