@@ -95,6 +95,7 @@ type page struct {
 	Description string
 	Status      int
 	Data        any
+	Parents     []crumb // the breadcrumbs between Home and this page; nil: from the navigation (site.go)
 }
 
 // pageHandler builds a page for a request in a language.
@@ -408,10 +409,18 @@ func parseTemplates() (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Files named _*.html hold templates the layout and every page share
+	// (breadcrumbs, legends): parsed with each page, never pages themselves.
+	var partials []string
+	for _, n := range names {
+		if strings.HasPrefix(path.Base(n), "_") {
+			partials = append(partials, n)
+		}
+	}
 	out := map[string]*template.Template{}
 	for _, n := range names {
 		name := strings.TrimSuffix(path.Base(n), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
 		// missingkey=error: a page whose data is a map (the private pages
@@ -421,7 +430,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 		if err != nil {
 			return nil, fmt.Errorf("layout: %w", err)
 		}
-		if _, err := t.ParseFS(templateFS, n); err != nil {
+		if _, err := t.ParseFS(templateFS, append(slices.Clone(partials), n)...); err != nil {
 			return nil, fmt.Errorf("%s: %w", n, err)
 		}
 		out[name] = t
