@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -119,7 +120,8 @@ type agreementsData struct {
 	Kinds    []partnerhub.AgreementKind
 	Levels   []partnerhub.AgreementLevel
 	Statuses []partnerhub.AgreementStatus
-	Export   string // the query of the downloads: the filters in use
+	CSV      template.URL // the downloads, with the filters in use
+	XLSX     template.URL
 }
 
 func (s *Server) agreementsPage(r *http.Request, v *view) (*page, error) {
@@ -146,7 +148,17 @@ func (s *Server) agreementsPage(r *http.Request, v *view) (*page, error) {
 				exp.Set(k, val)
 			}
 		}
-		d.Export = exp.Encode()
+		// Built here whole: a query given to the template as a string
+		// would be escaped as one value and the filters lost.
+		for _, format := range []string{"csv", "xlsx"} {
+			exp.Set("format", format)
+			u := template.URL("/" + string(v.Lang) + "/export/agreements?" + exp.Encode())
+			if format == "csv" {
+				d.CSV = u
+			} else {
+				d.XLSX = u
+			}
+		}
 		if f.Partner != "" {
 			d.Partner, _ = x.Partner(f.Partner)
 			// Narrowed to one partner, the page is that partner's: its

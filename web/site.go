@@ -112,7 +112,10 @@ func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) {
 		for _, l := range partnerhub.Langs {
 			links = append(links, sitemapLink{Rel: "alternate", Hreflang: string(l), Href: base + "/" + string(l) + p})
 		}
-		links = append(links, sitemapLink{Rel: "alternate", Hreflang: "x-default", Href: base + "/"})
+		if p == "/" {
+			// Only the root chooses a language for the reader.
+			links = append(links, sitemapLink{Rel: "alternate", Hreflang: "x-default", Href: base + "/"})
+		}
 		for _, l := range partnerhub.Langs {
 			set.URLs = append(set.URLs, sitemapURL{Loc: base + "/" + string(l) + p, Links: links})
 		}
