@@ -168,27 +168,6 @@ func count(v *view, c *partnerhub.Count) string {
 	return v.P.T("qualifier."+string(c.Qualifier), c.Value)
 }
 
-func (s *Server) exportAgreements(ctx context.Context, v *view, q url.Values) (transfer.Table, error) {
-	errs := params(q, "partner")
-	partner := single(q, errs, "partner")
-	if err := errs.Err(); err != nil {
-		return transfer.Table{}, err
-	}
-	t := transfer.Table{Name: v.P.T("export.agreements"), Headers: []string{
-		v.P.T("export.slug"), v.P.T("label.partner"), v.P.T("form.title"), v.P.T("label.kind"), v.P.T("form.level"),
-		v.P.T("form.signed"), v.P.T("form.expires"), v.P.T("form.status"), v.P.T("form.published")}}
-	for _, p := range v.X.Partners(partnerhub.PartnerFilter{}) {
-		if partner != "" && p.Slug != partner {
-			continue
-		}
-		for _, a := range p.Agreements {
-			t.Rows = append(t.Rows, []any{a.Slug, mustText(v, p.Name), mustText(v, a.Title), v.P.T("agreement.kind." + string(a.Kind)),
-				v.P.T("agreement.level." + string(a.Level)), a.Signed.String(), a.Expires.String(), v.P.T("agreement.status." + string(a.Status)), a.Published})
-		}
-	}
-	return t, nil
-}
-
 func (s *Server) exportMatrix(ctx context.Context, v *view, q url.Values) (transfer.Table, error) {
 	if err := params(q).Err(); err != nil {
 		return transfer.Table{}, err

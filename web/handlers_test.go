@@ -3,9 +3,12 @@ package web
 import (
 	"context"
 	"errors"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -183,4 +186,40 @@ func TestHandlersOnFakes(t *testing.T) {
 			t.Fatalf("%d %s", rec.Code, rec.Header().Get("Location"))
 		}
 	})
+}
+
+// TestDownloadsKeepTheFilters follows every download link of a filtered
+// list page: each keeps the page's filters and answers the file, in both
+// languages.
+func TestDownloadsKeepTheFilters(t *testing.T) {
+	t.Parallel()
+	f := newFakeServer(t)
+	href := regexp.MustCompile(`href="([^"]*/export/[^"]*)"`)
+	for _, page := range []string{"/en/partners?tier=primary", "/ja/partners?tier=prospective&country=JP", "/en/activities?kind=symposium",
+		"/ja/activities?kind=symposium&page=1", "/en/agreements?status=active", "/ja/agreements?partner=snu"} {
+		rec := f.do("GET", page, nil)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d", page, rec.Code)
+		}
+		want, _ := url.ParseQuery(page[strings.Index(page, "?")+1:])
+		want.Del("page")
+		links := href.FindAllStringSubmatch(rec.Body.String(), -1)
+		if len(links) < 2 {
+			t.Fatalf("%s: %d download links", page, len(links))
+		}
+		for _, l := range links {
+			u, err := url.Parse(html.UnescapeString(l[1]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, vs := range want {
+				if got := u.Query()[k]; !slices.Equal(got, vs) {
+					t.Errorf("%s: download %s has %s=%v, want %v", page, l[1], k, got, vs)
+				}
+			}
+			if got := f.do("GET", u.RequestURI(), nil); got.Code != http.StatusOK {
+				t.Errorf("%s: download %s: %d %.300s", page, u.RequestURI(), got.Code, got.Body.String())
+			}
+		}
+	}
 }

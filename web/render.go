@@ -95,6 +95,7 @@ type page struct {
 	Description string
 	Status      int
 	Data        any
+	Parents     []crumb // the breadcrumbs between Home and this page; nil: from the navigation (site.go)
 }
 
 // pageHandler builds a page for a request in a language.
@@ -320,6 +321,21 @@ func templateFuncs() template.FuncMap {
 			}
 			return template.HTML(`<span lang="en">` + template.HTMLEscapeString(s) + `</span>`)
 		},
+		// download is the address of a list's download in a format, with
+		// the page's filters: re-encoded here, since html/template would
+		// escape a raw query's "=" and "&" inside the link.
+		// kv are more parameters, set when not empty.
+		"download": func(v *view, list, format, query string, kv ...string) template.URL {
+			q, _ := url.ParseQuery(query)
+			q.Del("page")
+			q.Set("format", format)
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i+1] != "" {
+					q.Set(kv[i], kv[i+1])
+				}
+			}
+			return template.URL("/" + string(v.Lang) + "/export/" + list + "?" + q.Encode())
+		},
 		"query": func(kv ...string) template.URL {
 			q := url.Values{}
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -467,10 +483,18 @@ func parseTemplates() (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Files named _*.html hold templates the layout and every page share
+	// (breadcrumbs, legends): parsed with each page, never pages themselves.
+	var partials []string
+	for _, n := range names {
+		if strings.HasPrefix(path.Base(n), "_") {
+			partials = append(partials, n)
+		}
+	}
 	out := map[string]*template.Template{}
 	for _, n := range names {
 		name := strings.TrimSuffix(path.Base(n), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
 		// missingkey=error: a page whose data is a map (the private pages
@@ -480,7 +504,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 		if err != nil {
 			return nil, fmt.Errorf("layout: %w", err)
 		}
-		if _, err := t.ParseFS(templateFS, n); err != nil {
+		if _, err := t.ParseFS(templateFS, append(slices.Clone(partials), n)...); err != nil {
 			return nil, fmt.Errorf("%s: %w", n, err)
 		}
 		out[name] = t

@@ -158,7 +158,8 @@ func TestPagesAreForPeople(t *testing.T) {
 		"/partners?phase=2", "/partners?phase=1", "/partners?tier=nonsense", "/units", "/matrix", "/matrix?rows=size&cols=count",
 		"/matrix?rows=name", "/map", "/phases", "/activities", "/activities?partner=cambridge&year=2021", "/activities?kind=symposium",
 		"/activities?year=20x", "/stats", "/stats?from=2022", "/stats?from=x", "/stats/partners/ntu", "/stats/units/agr",
-		"/no/such/page", "/partners/no-such-partner", "/signin"}
+		"/no/such/page", "/partners/no-such-partner", "/signin", "/agreements", "/agreements?partner=snu&kind=office",
+		"/agreements?kind=nonsense", "/privacy"}
 	for _, p := range x.Partners(partnerhub.PartnerFilter{}) {
 		paths = append(paths, "/partners/"+p.Slug)
 	}
@@ -224,7 +225,7 @@ func TestPagesAreForPeople(t *testing.T) {
 	}
 	agreement := x.Catalog().Agreements[0].Slug
 	institution := x.Catalog().Institutions[0].Slug
-	private := []string{"/", "/partners/ntu", "/units/agr", "/activities/" + act, "/stats", "/account", "/signin",
+	private := []string{"/", "/agreements", "/partners/ntu", "/units/agr", "/activities/" + act, "/stats", "/account", "/signin",
 		"/edit/partner/ntu", "/edit/partner/new", "/edit/activity/" + act, "/edit/activity/new", "/edit/agreement/" + agreement,
 		"/edit/agreement/new", "/edit/institution/" + institution, "/edit/institution/new", "/edit/unit/agr", "/edit/unit/new",
 		"/edit/team/ntu/3", "/edit/mobility/new", "/edit/partner/ytu", "/history/activity/" + act, "/history/partner/ytu",

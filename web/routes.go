@@ -25,6 +25,9 @@ func (s *Server) routes() {
 	// The portal: every page under /ja/ and /en/.
 	s.mux.HandleFunc("GET /{$}", s.root)
 	s.mux.HandleFunc("GET /static/", s.static)
+	s.mux.HandleFunc("GET /sitemap.xml", s.sitemap)
+	s.mux.HandleFunc("GET /robots.txt", s.robots)
+	s.mux.HandleFunc("GET /favicon.ico", s.favicon)
 	for _, l := range partnerhub.Langs {
 		p := "/" + string(l)
 		s.mux.Handle("GET "+p+"/{$}", s.pageFor(l, "home", s.homePage))
@@ -37,6 +40,8 @@ func (s *Server) routes() {
 		s.mux.Handle("GET "+p+"/phases", s.pageFor(l, "phases", s.phasesPage))
 		s.mux.Handle("GET "+p+"/activities", s.pageFor(l, "activities", s.activitiesPage))
 		s.mux.Handle("GET "+p+"/activities/{slug}", s.pageFor(l, "activities", s.activityPage))
+		s.mux.Handle("GET "+p+"/agreements", s.pageFor(l, "agreements", s.agreementsPage))
+		s.mux.Handle("GET "+p+"/privacy", s.pageFor(l, "", s.privacyPage))
 		s.mux.HandleFunc("GET "+p+"/export/partners", s.export(l, s.exportPartners))
 		s.mux.HandleFunc("GET "+p+"/export/units", s.export(l, s.exportUnits))
 		s.mux.HandleFunc("GET "+p+"/export/activities", s.export(l, s.exportActivities))
