@@ -9,7 +9,6 @@ import (
 
 	"golang.org/x/net/html"
 
-	"partnerhub"
 	"partnerhub/store/storetest"
 )
 
@@ -119,15 +118,7 @@ func TestNoFiguresShowOnlyWhatIsDeclared(t *testing.T) {
 
 	x := ts.srv.snap.Load().index
 	paths := []string{"/", "/partners", "/units", "/phases", "/activities", "/stats", "/matrix"}
-	for _, p := range x.Partners(partnerhub.PartnerFilter{}) {
-		paths = append(paths, "/partners/"+p.Slug)
-	}
-	for _, u := range x.Units() {
-		paths = append(paths, "/units/"+u.Code)
-	}
-	for _, a := range x.Activities(partnerhub.ActivityFilter{}) {
-		paths = append(paths, "/activities/"+a.Slug)
-	}
+	paths = append(paths, recordPaths(x)...)
 	for _, lang := range []string{"en", "ja"} {
 		for _, p := range paths {
 			r := ts.send(t, "GET", "/"+lang+p, nil)

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"partnerhub"
 	"partnerhub/store/storetest"
 )
 
@@ -61,19 +62,23 @@ func tag(name string) func(*html.Node) bool {
 	return func(n *html.Node) bool { return n.Data == name }
 }
 
-func text(n *html.Node) string {
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
+// text is the visible text of n with its white space collapsed.
+func text(n *html.Node) string { return strings.Join(strings.Fields(textOf(n)), " ") }
+
+// recordPaths are the pages of every partner, unit and activity, without
+// the language: the page types each record has.
+func recordPaths(x *partnerhub.Index) []string {
+	var paths []string
+	for _, p := range x.Partners(partnerhub.PartnerFilter{}) {
+		paths = append(paths, "/partners/"+p.Slug)
 	}
-	walk(n)
-	return strings.Join(strings.Fields(b.String()), " ")
+	for _, u := range x.Units() {
+		paths = append(paths, "/units/"+u.Code)
+	}
+	for _, a := range x.Activities(partnerhub.ActivityFilter{}) {
+		paths = append(paths, "/activities/"+a.Slug)
+	}
+	return paths
 }
 
 func (d *doc) title() string {

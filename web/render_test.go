@@ -160,15 +160,7 @@ func TestPagesAreForPeople(t *testing.T) {
 		"/activities?year=20x", "/stats", "/stats?from=2022", "/stats?from=x", "/stats/partners/ntu", "/stats/units/agr",
 		"/no/such/page", "/partners/no-such-partner", "/signin", "/agreements", "/agreements?partner=snu&kind=office",
 		"/agreements?kind=nonsense", "/privacy"}
-	for _, p := range x.Partners(partnerhub.PartnerFilter{}) {
-		paths = append(paths, "/partners/"+p.Slug)
-	}
-	for _, u := range x.Units() {
-		paths = append(paths, "/units/"+u.Code)
-	}
-	for _, a := range x.Activities(partnerhub.ActivityFilter{}) {
-		paths = append(paths, "/activities/"+a.Slug)
-	}
+	paths = append(paths, recordPaths(x)...)
 	want := func(path string) int {
 		switch {
 		case strings.Contains(path, "nonsense"), strings.Contains(path, "20x"), strings.Contains(path, "from=x"):

@@ -43,15 +43,7 @@ func TestSitemapAndRobots(t *testing.T) {
 	}
 	x := ts.srv.snap.Load().index
 	want := []string{"/", "/partners", "/units", "/matrix", "/map", "/phases", "/activities", "/agreements", "/stats", "/privacy"}
-	for _, p := range x.Partners(partnerhub.PartnerFilter{}) {
-		want = append(want, "/partners/"+p.Slug)
-	}
-	for _, u := range x.Units() {
-		want = append(want, "/units/"+u.Code)
-	}
-	for _, a := range x.Activities(partnerhub.ActivityFilter{}) {
-		want = append(want, "/activities/"+a.Slug)
-	}
+	want = append(want, recordPaths(x)...)
 	listed := map[string]map[string]string{} // loc -> hreflang -> href
 	for _, u := range set.URLs {
 		alts := map[string]string{}

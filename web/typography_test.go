@@ -22,14 +22,8 @@ import (
 func japanesePages(x *partnerhub.Index) []string {
 	paths := []string{"/ja/", "/ja/partners", "/ja/units", "/ja/matrix", "/ja/matrix?rows=name", "/ja/matrix?rows=size&cols=count",
 		"/ja/map", "/ja/phases", "/ja/activities", "/ja/stats", "/ja/signin"}
-	for _, p := range x.Partners(partnerhub.PartnerFilter{}) {
-		paths = append(paths, "/ja/partners/"+p.Slug)
-	}
-	for _, u := range x.Units() {
-		paths = append(paths, "/ja/units/"+u.Code)
-	}
-	for _, a := range x.Activities(partnerhub.ActivityFilter{}) {
-		paths = append(paths, "/ja/activities/"+a.Slug)
+	for _, r := range recordPaths(x) {
+		paths = append(paths, "/ja"+r)
 	}
 	return paths
 }
