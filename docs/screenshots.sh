@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Takes the README's screenshots: home, partners, a partner, the matrix, the
-# map, the statistics and the mobility import page, in Japanese and English,
+# map, activities, agreements, units, the statistics, the mobility import
+# page and an agreement's workflow, in Japanese and English,
 # at 390 px and 1280 px wide, into docs/screenshots/. Needs Debian's
 # chromium and fonts-noto-cjk (without the font every Japanese character
 # renders as an empty box).
@@ -27,6 +28,7 @@ awk 'BEGIN {
     printf "%s,%d,%s,%s,exchange,%d\n", p[i], y, (d ? "inbound" : "outbound"), c[k], base + int(rand() * base)
   }
 }' > "$tmp/figures.csv"
+"$tmp/partnerhub" migrate -db "sqlite:$tmp/shots.db" >/dev/null
 "$tmp/partnerhub" import mobility -q -db "sqlite:$tmp/shots.db" "$tmp/figures.csv" >/dev/null
 "$tmp/partnerhub" serve -addr "127.0.0.1:$port" -db "sqlite:$tmp/shots.db" 2>"$tmp/log" &
 pid=$!
@@ -46,6 +48,9 @@ for lang in en ja; do
     shot "partner-$lang-$width" "/$lang/partners/ntu" "$width" "$height"
     shot "matrix-$lang-$width" "/$lang/matrix" "$width" "$height"
     shot "map-$lang-$width" "/$lang/map" "$width" "$height"
+    shot "activities-$lang-$width" "/$lang/activities" "$width" "$height"
+    shot "agreements-$lang-$width" "/$lang/agreements" "$width" "$height"
+    shot "units-$lang-$width" "/$lang/units" "$width" "$height"
     shot "stats-$lang-$width" "/$lang/stats" "$width" "$([ "$width" = 390 ] && echo 2400 || echo 2000)"
     shot "stats-partner-$lang-$width" "/$lang/stats/partners/snu" "$width" "$([ "$width" = 390 ] && echo 2400 || echo 2000)"
   done
