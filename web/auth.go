@@ -234,14 +234,14 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, v *view) (*page,
 	switch {
 	case err == nil:
 	case errors.As(err, &e) && e.Code == partnerhub.ETooMany:
-		s.deps.Logger.Warn("sign-in throttled", "ip", ip)
+		s.logSecurity(r, "signin_throttled", "account", email)
 		w.Header().Set("Retry-After", strconv.Itoa(int(authn.FailureWindow.Seconds())))
 		d.Alert = v.P.Error(e)
 		return s.signinPage(v, http.StatusTooManyRequests, d), nil
 	case errors.As(err, &e) && e.Code == partnerhub.EUnauthorized:
 		// One message for an unknown address, a wrong password and a
 		// disabled account, shown at the password.
-		s.deps.Logger.Info("sign-in failed", "ip", ip)
+		s.logSecurity(r, "signin_failed", "account", email)
 		d.Errors["password"] = v.P.Error(e)
 		return s.signinPage(v, http.StatusUnauthorized, d), nil
 	default:
@@ -258,7 +258,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, v *view) (*page,
 		return nil, err
 	}
 	s.setSessionCookie(w, r, token, now.Add(s.deps.SessionTTL))
-	s.deps.Logger.Info("signed in", "user", u.ID, "ip", ip)
+	s.logSecurity(r, "signed_in", "account", u.Email, "user", u.ID)
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, safeNext(next, v.Lang), http.StatusSeeOther)
 	return nil, nil
@@ -271,6 +271,7 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request, v *view) (*page
 		}
 	}
 	s.clearSessionCookie(w, r)
+	s.logSecurity(r, "signed_out")
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, "/"+string(v.Lang)+"/", http.StatusSeeOther)
 	return nil, nil

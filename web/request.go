@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"net/http"
 	"strings"
 	"sync"
@@ -16,6 +18,9 @@ import (
 type requestInfo struct {
 	home string
 	lang partnerhub.Lang
+	// id names the request in the logs and in the X-Request-Id header, so
+	// that a user's report can be matched to what the server recorded.
+	id string
 	// who looks the user up the first time a handler asks, so that a
 	// request for a static file or a cached page costs no lookup.
 	who sync.Once
@@ -32,7 +37,8 @@ type requestKey struct{}
 // request's context.
 func (s *Server) identify(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		info := &requestInfo{home: s.homeFor(r), lang: s.langFor(r)}
+		info := &requestInfo{home: s.homeFor(r), lang: s.langFor(r), id: newRequestID()}
+		w.Header().Set("X-Request-Id", info.id)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, info)))
 	})
 }
@@ -43,7 +49,15 @@ func (s *Server) info(r *http.Request) *requestInfo {
 	if info, ok := r.Context().Value(requestKey{}).(*requestInfo); ok {
 		return info
 	}
-	return &requestInfo{home: s.deps.Home, lang: s.langFor(r)}
+	return &requestInfo{home: s.deps.Home, lang: s.langFor(r), id: newRequestID()}
+}
+
+// newRequestID is 16 random hex digits: unique enough to find one request
+// in a day's logs, and never derived from anything the client sent.
+func newRequestID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // home is the home institution a request addresses.
