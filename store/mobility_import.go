@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"iter"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -31,6 +32,14 @@ import (
 // actor may not record (partnerhub.AuthorizeMobility, with the teams of the
 // current phase).
 //
+// Rows are read and checked before the write transaction begins, holding
+// no connection: the records they refer to are loaded first in a short
+// read-only transaction. However slow the file is to read (a large upload,
+// a workbook to unzip), SQLite's one writer stays free for sign-ins and
+// edits; it is taken only to write. If the partners, institutions, units
+// or teams the rows were checked against changed meanwhile, nothing is
+// written and the error is EConflict "error.import_changed".
+//
 // progress, when not nil, is called with the number of rows read, every
 // 10,000 rows and at the end of reading; writing follows. Cancelling ctx
 // stops the import and leaves nothing. One audit event records the import:
@@ -45,26 +54,49 @@ func (db *DB) ImportMobility(ctx context.Context, actor *partnerhub.User, home s
 	if err := mayRecordMobility(actor); err != nil {
 		return res, err
 	}
-	err := db.dialect.bulkTx(ctx, db, func(tx *sql.Tx) error {
-		e := &editTx{db: db, tx: tx, ctx: ctx, now: time.Now().UTC()}
+	var checked editTx // the home and phase the rows are checked for
+	var refs *mobilityRefs
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		e := &editTx{db: db, tx: tx, ctx: ctx}
 		if err := e.home(home); err != nil {
 			return err
 		}
 		if err := partnerhub.AuthorizeHome(actor, home); err != nil {
 			return err
 		}
+		var err error
+		refs, err = e.mobilityRefs()
+		checked.homeID, checked.phase = e.homeID, e.phase
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	im := &mobilityImport{ctx: ctx, actor: actor, res: &res, refs: refs, deltas: newRollupDeltas(layout), cutoff: math.MaxInt}
+	im.read(rows, progress)
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	im.sortLast() // the writer waits for no sorting it need not
+	err = db.dialect.bulkTx(ctx, db, func(tx *sql.Tx) error {
+		e := &editTx{db: db, tx: tx, ctx: ctx, now: time.Now().UTC()}
+		if err := e.home(home); err != nil {
+			return err
+		}
 		if err := e.lockMobility(); err != nil {
 			return err
 		}
-		im, err := newMobilityImport(e, actor, &res)
+		now, err := e.mobilityRefs()
 		if err != nil {
 			return err
 		}
-		defer im.close()
-		im.read(rows, progress)
-		if err := ctx.Err(); err != nil {
+		if e.homeID != checked.homeID || e.phase != checked.phase || !refs.equal(now) {
+			return partnerhub.Errorf(partnerhub.EConflict, "error.import_changed")
+		}
+		if err := im.begin(e); err != nil {
 			return err
 		}
+		defer im.close()
 		if err := im.write(); err != nil {
 			return err
 		}
@@ -82,6 +114,14 @@ func (db *DB) ImportMobility(ctx context.Context, actor *partnerhub.User, home s
 			"import", 0, nil, map[string]int64{"rows": res.Rows})
 	})
 	return res, err
+}
+
+// equal reports whether two loads of the references resolve and
+// authorize every row alike.
+func (r *mobilityRefs) equal(o *mobilityRefs) bool {
+	return maps.Equal(r.partners, o.partners) && maps.Equal(r.insts, o.insts) && maps.Equal(r.units, o.units) &&
+		slices.Equal(r.partnerIDs, o.partnerIDs) && slices.Equal(r.instIDs, o.instIDs) && slices.Equal(r.unitIDs, o.unitIDs) &&
+		maps.Equal(r.members, o.members) && maps.EqualFunc(r.teams, o.teams, slices.Equal)
 }
 
 // mayRecordMobility refuses, before anything is read, an actor who may
@@ -123,7 +163,8 @@ func (r *mobilityRefs) unpack(l figureLayout, p *packedFigure, f *figure) {
 }
 
 type mobilityImport struct {
-	e         *editTx
+	ctx       context.Context
+	e         *editTx // the write transaction, once reading is done
 	actor     *partnerhub.User
 	res       *ImportResult
 	refs      *mobilityRefs
@@ -137,31 +178,34 @@ type mobilityImport struct {
 	args   []any
 }
 
-func newMobilityImport(e *editTx, actor *partnerhub.User, res *ImportResult) (*mobilityImport, error) {
-	im := &mobilityImport{e: e, actor: actor, res: res, deltas: newRollupDeltas(layout), cutoff: math.MaxInt}
-	var err error
-	if im.refs, err = e.mobilityRefs(); err != nil {
-		return nil, err
-	}
+// begin prepares the writing, in the write transaction e.
+func (im *mobilityImport) begin(e *editTx) error {
+	im.e = e
 	if err := e.row(`SELECT COALESCE(max(id), 0) FROM mobility`).Scan(&im.maxBefore); err != nil {
-		return nil, err
+		return err
 	}
+	var err error
 	if im.full, err = e.tx.PrepareContext(e.ctx, e.db.mobilityInsertSQL(mobilityBatch)); err != nil {
-		return nil, err
+		return err
 	}
 	if im.lookup, err = e.tx.PrepareContext(e.ctx, e.db.q(`SELECT id, deleted_at IS NOT NULL FROM mobility
 		WHERE home_id = ? AND partner_id = ? AND COALESCE(institution_id, 0) = ? AND COALESCE(unit_id, 0) = ?
 		AND year = ? AND direction = ? AND category = ? AND programme = ?`)); err != nil {
 		im.full.Close()
-		return nil, err
+		im.full = nil
+		return err
 	}
 	im.args = make([]any, 2+4*mobilityBatch)
-	return im, nil
+	return nil
 }
 
 func (im *mobilityImport) close() {
-	im.full.Close()
-	im.lookup.Close()
+	if im.full != nil {
+		im.full.Close()
+	}
+	if im.lookup != nil {
+		im.lookup.Close()
+	}
 }
 
 // mobilityInsertSQL inserts n figures. The home and the time are the
@@ -247,7 +291,7 @@ func (im *mobilityImport) read(rows iter.Seq2[int, partnerhub.Mobility], progres
 		row = r
 		im.res.Rows++
 		if im.res.Rows%mobilityProgressEvery == 0 {
-			if im.e.ctx.Err() != nil {
+			if im.ctx.Err() != nil {
 				break
 			}
 			if progress != nil {
@@ -307,14 +351,19 @@ func sortFigures(figs []packedFigure) {
 	slices.SortFunc(figs, func(a, b packedFigure) int { return comparePacked(&a, &b) })
 }
 
+// sortLast sorts the last chunk, the one not full yet (the others were
+// sorted as they filled).
+func (im *mobilityImport) sortLast() {
+	if n := len(im.chunks); n > 0 {
+		sortFigures(im.chunks[n-1])
+	}
+}
+
 // sorted merges the sorted chunks: every figure in the unique index's
 // order, those with the same key by row.
 func (im *mobilityImport) sorted() iter.Seq[*packedFigure] {
 	return func(yield func(*packedFigure) bool) {
-		chunks := im.chunks
-		if n := len(chunks); n > 0 {
-			sortFigures(chunks[n-1])
-		}
+		chunks := im.chunks // each sorted: the last by sortLast
 		// a binary heap of the chunks by their next figure
 		next := make([]int, len(chunks))
 		heap := make([]int, 0, len(chunks))

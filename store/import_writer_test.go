@@ -1,0 +1,133 @@
+package store_test
+
+// Imports leave the database writable while they read and check a file:
+// each test stops an import half way through its rows, at a point the test
+// controls, and signs in and edits meanwhile. Nothing here is timed: the
+// deadline of the sign-in and the edit is a failsafe that turns a wait for
+// the writer (the fault these tests catch) into a failure, not a hang.
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"partnerhub"
+	"partnerhub/authn"
+	"partnerhub/store"
+	"partnerhub/store/storetest"
+)
+
+// pausedRows yields figs as mobRows does, but after the first half it
+// closes reached and waits for release: the import is then in the middle
+// of reading its rows.
+func pausedRows(figs []partnerhub.Mobility, reached chan<- struct{}, release <-chan struct{}) func(func(int, partnerhub.Mobility) bool) {
+	return func(yield func(int, partnerhub.Mobility) bool) {
+		for i, m := range figs {
+			if i == len(figs)/2 {
+				close(reached)
+				<-release
+			}
+			if !yield(i+2, m) {
+				return
+			}
+		}
+	}
+}
+
+type importOutcome struct {
+	res store.ImportResult
+	err error
+}
+
+// startPausedImport starts an import of figs and returns when it is
+// half way through reading them.
+func startPausedImport(t *testing.T, db *store.DB, actor *partnerhub.User, figs []partnerhub.Mobility) (release chan struct{}, done chan importOutcome) {
+	t.Helper()
+	reached, release := make(chan struct{}), make(chan struct{})
+	done = make(chan importOutcome, 1)
+	go func() {
+		res, err := db.ImportMobility(context.Background(), actor, mobHome, pausedRows(figs, reached, release), noFailures, nil)
+		done <- importOutcome{res, err}
+	}()
+	select {
+	case <-reached:
+	case o := <-done:
+		t.Fatalf("the import ended before reading its rows: %+v %v", o.res, o.err)
+	}
+	return release, done
+}
+
+func TestMobilityImportLeavesTheWriterFree(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		db := e.OpenBuiltin(t)
+		ctx := context.Background()
+		admin := mobUser(t, db, "admin@example.ac.jp", partnerhub.RoleAdmin)
+		const password = "a long and secret passphrase"
+		editor, err := db.CreateUser(ctx, mobHome, &partnerhub.User{Email: "editor@example.ac.jp", Name: "Editor", Role: partnerhub.RoleAdmin}, password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		figs := mobWorldOf(t, db).figures(rand.New(rand.NewPCG(7, 8)), 400, 2010, 5) // years 2010–2014
+		release, done := startPausedImport(t, db, admin, figs)
+
+		// The import is reading. A sign-in (its failure counters and its
+		// session are writes) and an edit of a figure of the same home
+		// complete meanwhile.
+		failsafe, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		u, err := authn.NewPasswords(db).Authenticate(failsafe, mobHome, partnerhub.Credentials{Email: editor.Email, Password: password, IP: "192.0.2.1", At: time.Now()})
+		if err != nil {
+			close(release)
+			t.Fatalf("sign-in during an import: %v", err)
+		}
+		if _, err := db.CreateSession(failsafe, u.ID, time.Now(), time.Hour); err != nil {
+			close(release)
+			t.Fatalf("session during an import: %v", err)
+		}
+		one := partnerhub.Mobility{Partner: figs[0].Partner, Year: 2030, Direction: partnerhub.Inbound, Category: partnerhub.Faculty,
+			Programme: partnerhub.Visit, Count: 4}
+		if err := db.PutMobility(failsafe, u, mobHome, one); err != nil {
+			close(release)
+			t.Fatalf("edit during an import: %v", err)
+		}
+
+		close(release)
+		o := <-done
+		if o.err != nil || o.res.Rows != int64(len(figs)) || o.res.ProblemCount != 0 {
+			t.Fatalf("import: %+v %v", o.res, o.err)
+		}
+		if _, n, err := db.ListMobility(ctx, mobHome, store.MobilityFilter{}, 1, 0); err != nil || n != int64(len(figs))+1 {
+			t.Fatalf("%d figures stored, want %d: %v", n, len(figs)+1, err)
+		}
+		mobNoDrift(t, db)
+	})
+}
+
+// TestMobilityImportRecordsChanged: rows are checked against the records
+// as they were when reading began; when those change before the writing,
+// the import adds nothing and says so.
+func TestMobilityImportRecordsChanged(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		db := e.OpenBuiltin(t)
+		ctx := context.Background()
+		admin := mobUser(t, db, "admin@example.ac.jp", partnerhub.RoleAdmin)
+		figs := mobWorldOf(t, db).figures(rand.New(rand.NewPCG(9, 10)), 200, 2010, 5)
+		release, done := startPausedImport(t, db, admin, figs)
+		_, err := db.Apply(ctx, partnerhub.Change{Actor: admin, Home: mobHome, Entity: partnerhub.EntityPartner,
+			Action: partnerhub.ActionDelete, Key: figs[0].Partner, Version: 1})
+		if err != nil {
+			close(release)
+			t.Fatal(err)
+		}
+		before := mobSnapshot(t, db)
+		close(release)
+		o := <-done
+		var pe *partnerhub.Error
+		if !errors.As(o.err, &pe) || pe.Code != partnerhub.EConflict || pe.Message != "error.import_changed" {
+			t.Fatalf("import after a partner was deleted: %+v %v", o.res, o.err)
+		}
+		mobSame(t, db, before)
+	})
+}
