@@ -115,7 +115,9 @@ func TestMobilityImportRecordsChanged(t *testing.T) {
 		admin := mobUser(t, db, "admin@example.ac.jp", partnerhub.RoleAdmin)
 		figs := mobWorldOf(t, db).figures(rand.New(rand.NewPCG(9, 10)), 200, 2010, 5)
 		release, done := startPausedImport(t, db, admin, figs)
-		_, err := db.Apply(ctx, partnerhub.Change{Actor: admin, Home: mobHome, Entity: partnerhub.EntityPartner,
+		failsafe, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		_, err := db.Apply(failsafe, partnerhub.Change{Actor: admin, Home: mobHome, Entity: partnerhub.EntityPartner,
 			Action: partnerhub.ActionDelete, Key: figs[0].Partner, Version: 1})
 		if err != nil {
 			close(release)

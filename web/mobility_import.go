@@ -26,10 +26,18 @@ import (
 // maxUpload bounds an uploaded file unless Deps.MaxUploadBytes says otherwise.
 const maxUpload = 256 << 20
 
+// The imports that may run at once, unless Deps says otherwise: each holds
+// its file's figures in memory and takes a core to read them.
+const (
+	maxImportsPerUser = 1
+	maxImportsPerHome = 2
+)
+
 // importJob is one import running or done on this node.
 type importJob struct {
 	ID     string
 	Owner  int64
+	Home   string
 	File   string
 	Format string
 	Size   int64
@@ -51,10 +59,51 @@ type jobProblem struct {
 	Args        []any
 }
 
-// jobs keeps this node's imports for an hour after they end.
+// jobs keeps this node's imports for an hour after they end, and counts
+// those running, by user and by home institution.
 type jobs struct {
-	mu sync.Mutex
-	m  map[string]*importJob
+	mu      sync.Mutex
+	m       map[string]*importJob
+	running map[int64]int  // by owner
+	homes   map[string]int // by home institution
+}
+
+// jobsBusy says which limit an import would pass: "user" or "home", and
+// the limit.
+type jobsBusy struct {
+	scope string
+	limit int
+}
+
+// reserve counts an import of owner for home as running, unless that
+// would pass perUser or perHome; release ends the count.
+func (j *jobs) reserve(owner int64, home string, perUser, perHome int) (release func(), busy *jobsBusy) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.running == nil {
+		j.running, j.homes = map[int64]int{}, map[string]int{}
+	}
+	switch {
+	case j.running[owner] >= perUser:
+		return nil, &jobsBusy{"user", perUser}
+	case j.homes[home] >= perHome:
+		return nil, &jobsBusy{"home", perHome}
+	}
+	j.running[owner]++
+	j.homes[home]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			j.mu.Lock()
+			defer j.mu.Unlock()
+			if j.running[owner]--; j.running[owner] == 0 {
+				delete(j.running, owner)
+			}
+			if j.homes[home]--; j.homes[home] == 0 {
+				delete(j.homes, home)
+			}
+		})
+	}, nil
 }
 
 func (j *jobs) add(job *importJob) {
@@ -95,9 +144,34 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, v *view) (
 	if s.deps.Mobility == nil {
 		return fail(http.StatusNotFound, v.P.T("error.not_found"))
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.deps.MaxUploadBytes+1<<20) // the file and the form around it
+	// The limits are checked before the upload is read: a refused import
+	// costs neither the disk nor the time of receiving the file.
+	release, busy := s.jobs.reserve(u.ID, v.Home, s.deps.MaxImportsPerUser, s.deps.MaxImportsPerHome)
+	if busy != nil {
+		s.logSecurity(r, "import_refused", "reason", "busy_"+busy.scope, "limit", busy.limit)
+		w.Header().Set("Retry-After", "60")
+		return fail(http.StatusTooManyRequests, v.P.T("import.busy_"+busy.scope, busy.limit))
+	}
+	started := false
+	defer func() {
+		if !started {
+			release()
+		}
+	}()
+	tooBig := func() (*page, error) {
+		s.logSecurity(r, "import_refused", "reason", "too_big", "limit", s.deps.MaxUploadBytes)
+		return fail(http.StatusRequestEntityTooLarge, v.P.T("import.too_big", sizeText(s.deps.MaxUploadBytes)))
+	}
+	limit := s.deps.MaxUploadBytes + 1<<20 // the file and the form around it
+	if r.ContentLength > limit {
+		return tooBig()
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return tooBig()
+		}
 		return fail(http.StatusBadRequest, v.P.T("import.no_file"))
 	}
 	defer file.Close()
@@ -105,11 +179,20 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, v *view) (
 	if format != "csv" && format != "xlsx" {
 		return fail(http.StatusBadRequest, v.P.T("import.bad_extension", hdr.Filename))
 	}
+	if hdr.Size > s.deps.MaxUploadBytes {
+		return tooBig()
+	}
+	// CreateTemp makes the file readable by its owner only (0600).
 	tmp, err := os.CreateTemp("", "partnerhub-import-*."+format)
 	if err != nil {
 		return nil, err
 	}
-	size, err := io.Copy(tmp, file)
+	size, err := io.Copy(tmp, io.LimitReader(file, s.deps.MaxUploadBytes+1))
+	if err == nil && size > s.deps.MaxUploadBytes {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return tooBig()
+	}
 	if err == nil {
 		_, err = tmp.Seek(0, io.SeekStart)
 	}
@@ -118,11 +201,31 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, v *view) (
 		os.Remove(tmp.Name())
 		return fail(http.StatusBadRequest, v.P.T("import.upload_failed"))
 	}
-	job := &importJob{ID: rand.Text()[:16], Owner: u.ID, File: filepath.Base(hdr.Filename), Format: format, Size: size, Start: time.Now()}
+	job := &importJob{ID: rand.Text()[:16], Owner: u.ID, Home: v.Home, File: filepath.Base(hdr.Filename), Format: format, Size: size, Start: time.Now()}
 	s.jobs.add(job)
-	go s.runImport(job, tmp, u, v.Home)
+	started = true
+	go func() {
+		defer release()
+		s.runImport(job, tmp, u, v.Home)
+	}()
 	http.Redirect(w, r, "/"+string(v.Lang)+"/mobility/import/"+job.ID, http.StatusSeeOther)
 	return nil, nil
+}
+
+// sizeText writes a number of bytes as people read a limit: 256 MiB.
+func sizeText(n int64) string {
+	for _, u := range []struct {
+		shift uint
+		name  string
+	}{{30, "GiB"}, {20, "MiB"}, {10, "KiB"}} {
+		switch {
+		case n >= 1<<u.shift && n%(1<<u.shift) == 0:
+			return fmt.Sprintf("%d %s", n>>u.shift, u.name)
+		case n >= 1<<u.shift:
+			return fmt.Sprintf("%.1f %s", float64(n)/float64(int64(1)<<u.shift), u.name)
+		}
+	}
+	return fmt.Sprintf("%d B", n)
 }
 
 // runImport reads a saved upload into the store, in the background: the
@@ -156,8 +259,12 @@ func (s *Server) runImport(job *importJob, f *os.File, u *partnerhub.User, home 
 	}()
 	snap := s.full.Load()
 	res := transfer.NewResolver(snap.index)
+	var in io.Reader = f
+	if s.importInput != nil {
+		in = s.importInput(f)
+	}
 	rows := func(yield func(int, partnerhub.Mobility) bool) {
-		for fig, errs := range transfer.Ahead(transfer.Figures(f, job.Format, res, func(n int64) { job.done.Store(n) })) {
+		for fig, errs := range transfer.Ahead(transfer.Figures(in, job.Format, res, func(n int64) { job.done.Store(n) })) {
 			if len(errs) > 0 {
 				failed += len(errs)
 				for _, e := range errs {

@@ -10,9 +10,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -49,6 +51,9 @@ type Deps struct {
 	SessionTTL     time.Duration // how long a sign-in lasts; default 12 hours
 	MaxBodyBytes   int64         // bound of a JSON request body; default 1 MiB
 	MaxUploadBytes int64         // bound of an uploaded mobility file; default 256 MiB
+	// The mobility imports that may run at once on this node: of one
+	// user (default 1) and of one home institution (default 2).
+	MaxImportsPerUser, MaxImportsPerHome int
 }
 
 // DefaultBaseURL is the base URL of a server whose operator named none.
@@ -83,6 +88,12 @@ func (d Deps) withDefaults() Deps {
 	if d.MaxUploadBytes <= 0 {
 		d.MaxUploadBytes = maxUpload
 	}
+	if d.MaxImportsPerUser <= 0 {
+		d.MaxImportsPerUser = maxImportsPerUser
+	}
+	if d.MaxImportsPerHome <= 0 {
+		d.MaxImportsPerHome = maxImportsPerHome
+	}
 	return d
 }
 
@@ -100,6 +111,9 @@ type Server struct {
 	templates   map[string]*template.Template
 	maps        mapCache
 	jobs        jobs // mobility imports running on this node
+	// importInput, when not nil, wraps the file an import reads: tests
+	// pause an import half way through its file with it.
+	importInput func(*os.File) io.Reader
 }
 
 // snapshot is one version of the programme, indexed, with the responses

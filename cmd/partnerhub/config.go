@@ -39,9 +39,11 @@ type Config struct {
 	ShutdownTimeout   time.Duration // to finish the requests in flight on SIGTERM
 	ReloadInterval    time.Duration // how often to look for other nodes' edits
 
-	MaxBodyBytes    int64         // a JSON request body
-	MaxUploadBytes  int64         // an uploaded mobility file
-	SessionLifetime time.Duration // how long a sign-in lasts
+	MaxBodyBytes   int64 // a JSON request body
+	MaxUploadBytes int64 // an uploaded mobility file
+	// mobility imports running at once: of one user, of the home institution
+	MaxImportsPerUser, MaxImportsPerHome int
+	SessionLifetime                      time.Duration // how long a sign-in lasts
 
 	DBMaxOpen, DBMaxIdle int // connection pool; 0: the engine's default
 }
@@ -59,6 +61,8 @@ var settings = []struct{ name, def, help string }{
 	{"reload-interval", "2s", "cli.flag_reload_interval"},
 	{"max-body", "1MiB", "cli.flag_max_body"},
 	{"max-upload", "256MiB", "cli.flag_max_upload"},
+	{"max-imports-per-user", "1", "cli.flag_max_imports_per_user"},
+	{"max-imports-per-home", "2", "cli.flag_max_imports_per_home"},
 	{"session-lifetime", "12h", "cli.flag_session_lifetime"},
 	{"db-max-open", "0", "cli.flag_db_max_open"},
 	{"db-max-idle", "0", "cli.flag_db_max_idle"},
@@ -166,6 +170,17 @@ func (c *configFlags) build(p *i18n.Printer) (Config, error) {
 	cfg.SessionLifetime = duration("session-lifetime", time.Minute)
 	cfg.MaxBodyBytes = size("max-body")
 	cfg.MaxUploadBytes = size("max-upload")
+	// Zero would refuse every import; no limit is not offered.
+	positive := func(name string) int {
+		v, source := c.value(name)
+		n, perr := strconv.Atoi(strings.TrimSpace(v))
+		if perr != nil || n < 1 {
+			bad(v, source, "cli.config_want_positive")
+		}
+		return n
+	}
+	cfg.MaxImportsPerUser = positive("max-imports-per-user")
+	cfg.MaxImportsPerHome = positive("max-imports-per-home")
 	cfg.DBMaxOpen = count("db-max-open")
 	cfg.DBMaxIdle = count("db-max-idle")
 	if err == nil && cfg.DBMaxOpen > 0 && cfg.DBMaxIdle > cfg.DBMaxOpen {

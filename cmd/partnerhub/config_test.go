@@ -49,7 +49,8 @@ func TestConfigDefaultsEnvironmentAndFlags(t *testing.T) {
 	want := Config{Addr: "127.0.0.1:8080", DB: "sqlite:partnerhub.db",
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second,
 		IdleTimeout: 120 * time.Second, ShutdownTimeout: 10 * time.Second, ReloadInterval: 2 * time.Second,
-		MaxBodyBytes: 1 << 20, MaxUploadBytes: 256 << 20, SessionLifetime: 12 * time.Hour}
+		MaxBodyBytes: 1 << 20, MaxUploadBytes: 256 << 20, SessionLifetime: 12 * time.Hour,
+		MaxImportsPerUser: 1, MaxImportsPerHome: 2}
 	gotProxies := cfg.TrustedProxies
 	cfg.TrustedProxies = nil
 	if !reflect.DeepEqual(cfg, want) {
@@ -68,6 +69,10 @@ func TestConfigDefaultsEnvironmentAndFlags(t *testing.T) {
 	if cfg.BaseURL != "https://partners.example.ac.jp" || cfg.ReadTimeout != 50*time.Second || cfg.MaxUploadBytes != 64<<20 ||
 		cfg.TrustedProxies != nil || cfg.DBMaxOpen != 8 || cfg.DBMaxIdle != 2 || cfg.SessionLifetime != 30*time.Minute || cfg.Home != "utokyo" {
 		t.Fatalf("env and flags: %+v", cfg)
+	}
+	cfg, err = buildConfig(t, env("PARTNERHUB_MAX_IMPORTS_PER_HOME", "4"), "-max-imports-per-user", "2")
+	if err != nil || cfg.MaxImportsPerUser != 2 || cfg.MaxImportsPerHome != 4 {
+		t.Fatalf("import limits: %+v %v", cfg, err)
 	}
 	cfg, err = buildConfig(t, env(), "-trusted-proxies", "10.1.0.0/16, 192.0.2.7")
 	if err != nil || len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[1].String() != "192.0.2.7/32" {
@@ -94,6 +99,8 @@ func TestConfigErrors(t *testing.T) {
 		{"base URL of another scheme", env("PARTNERHUB_BASE_URL", "ftp://example.ac.jp"), nil, "PARTNERHUB_BASE_URL"},
 		{"proxy", env(), []string{"-trusted-proxies", "10.0.0.0/33"}, "-trusted-proxies “10.0.0.0/33”"},
 		{"count", env(), []string{"-db-max-open", "many"}, "-db-max-open “many”"},
+		{"no imports at all", env(), []string{"-max-imports-per-user", "0"}, "-max-imports-per-user “0”: give a whole number, 1 or more"},
+		{"imports per home", env("PARTNERHUB_MAX_IMPORTS_PER_HOME", "two"), nil, "PARTNERHUB_MAX_IMPORTS_PER_HOME “two”"},
 		{"idle over open", env(), []string{"-db-max-open", "2", "-db-max-idle", "5"}, "-db-max-idle 5 is more than -db-max-open 2"},
 		{"address", env(), []string{"-addr", "8080"}, "-addr “8080”"},
 		{"in Japanese", env("LANG", "ja_JP.UTF-8"), []string{"-read-timeout", "soon"}, "-read-timeout「soon」：30s"},
@@ -133,7 +140,8 @@ func TestHelp(t *testing.T) {
 		want []string
 	}{
 		{[]string{"serve", "-h"}, env(), []string{"portal", "-base-url", "PARTNERHUB_BASE_URL", "-trusted-proxies", "-read-header-timeout",
-			"-shutdown-timeout", "-max-body", "-max-upload", "-session-lifetime", "-db-max-open", "-db-max-idle", "(env PARTNERHUB_MAX_UPLOAD)", `(default "12h")`}},
+			"-shutdown-timeout", "-max-body", "-max-upload", "-session-lifetime", "-db-max-open", "-db-max-idle", "(env PARTNERHUB_MAX_UPLOAD)",
+			"-max-imports-per-user", "-max-imports-per-home", `(default "12h")`}},
 		{[]string{"serve", "-h"}, env("LANG", "ja_JP.UTF-8"), []string{"ポータル", "-base-url", "（環境変数 PARTNERHUB_BASE_URL）", "サインインの有効期間"}},
 		{[]string{"-h"}, env(), []string{"import mobility", "portal", "enable"}},
 		{[]string{"-h"}, env("LANG", "ja_JP.UTF-8"), []string{"import mobility", "ポータル"}},
