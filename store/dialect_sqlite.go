@@ -65,6 +65,9 @@ func openSQLite(path string) (*DB, error) {
 			return nil, &partnerhub.Error{Code: partnerhub.EInvalid, Message: "error.db_folder", Args: []any{dir}, Err: err}
 		}
 	}
+	if err := createOwnerOnly(path); err != nil {
+		return nil, &partnerhub.Error{Code: partnerhub.EUnavailable, Message: "error.db_create", Args: []any{path, err.Error()}, Err: err}
+	}
 	q := url.Values{}
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -86,6 +89,24 @@ func openSQLite(path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	return &DB{read: read, write: write, dialect: sqliteDialect}, nil
+}
+
+// createOwnerOnly creates the database file, empty, readable and writable
+// by its owner only (it holds password hashes and sessions), unless it
+// exists. SQLite would create it with the umask's permissions, 0644 as a
+// rule; it gives the -wal and -shm files it makes beside it the database
+// file's own. The mode is set again after creating, because the umask can
+// only take permissions away: the file is 0600 whatever the umask. A file
+// that exists is left as its owner set it.
+func createOwnerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return errors.Join(f.Chmod(0o600), f.Close())
 }
 
 // sqliteTableExists reports whether the database has the table.
@@ -157,11 +178,13 @@ func vacuumInto(ctx context.Context, db *DB, path string) error {
 		os.Remove(tmp)
 		os.Remove(tmp + "-journal")
 	}()
+	// VACUUM INTO writes into an empty file that exists: made here 0600,
+	// the copy is never readable by others, not even while it is written.
+	if err := createOwnerOnly(tmp); err != nil {
+		return err
+	}
 	if _, err := db.read.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
 		return fmt.Errorf("backup: %w", err)
-	}
-	if err := os.Chmod(tmp, 0o600); err != nil {
-		return err
 	}
 	return publish(tmp, abs, path, "error.backup_exists")
 }
