@@ -63,6 +63,11 @@ func (a *app) pgDump(ctx context.Context, db *store.DB, file string) error {
 		fmt.Fprintln(a.stdout, a.p.T("cli.backup_no_pg_dump", shown))
 		return nil
 	}
+	// pg_dump creates its file with the umask's permissions; made here
+	// first, 0600, the dump (password hashes and all) is its owner's alone.
+	if err := createOwnerOnly(file); err != nil {
+		return errors.New(a.p.T("cli.export_write", file, oneLine(err)))
+	}
 	cmd := exec.CommandContext(ctx, prog, args[1:]...)
 	cmd.Env = os.Environ()
 	if password != "" {
@@ -257,6 +262,10 @@ func (a *app) writeNewFile(path string, write func(io.Writer) error) error {
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp)
+	if err := f.Chmod(0o600); err != nil { // CreateTemp's 0600, whatever the umask
+		f.Close()
+		return errors.New(a.p.T("cli.export_write", path, oneLine(err)))
+	}
 	if err := write(f); err != nil {
 		f.Close()
 		return a.describe(err)
@@ -273,6 +282,16 @@ func (a *app) writeNewFile(path string, write func(io.Writer) error) error {
 		}
 	}
 	return nil
+}
+
+// createOwnerOnly creates an empty file readable and writable by its owner
+// only, whatever the umask, and refuses a file that exists.
+func createOwnerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	return errors.Join(f.Chmod(0o600), f.Close())
 }
 
 // describeImport is describe with the problems of an import, the first few
