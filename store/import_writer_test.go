@@ -7,8 +7,10 @@ package store_test
 // the writer (the fault these tests catch) into a failure, not a hang.
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -131,5 +133,67 @@ func TestMobilityImportRecordsChanged(t *testing.T) {
 			t.Fatalf("import after a partner was deleted: %+v %v", o.res, o.err)
 		}
 		mobSame(t, db, before)
+	})
+}
+
+// pausedReader reads r but stops before byte at until release is closed;
+// reached is closed when it stops.
+type pausedReader struct {
+	r       io.Reader
+	at, n   int
+	reached chan struct{}
+	release chan struct{}
+	stopped bool
+}
+
+func (p *pausedReader) Read(b []byte) (int, error) {
+	if p.n >= p.at && !p.stopped {
+		p.stopped = true
+		close(p.reached)
+		<-p.release
+	} else if !p.stopped && len(b) > p.at-p.n {
+		b = b[:p.at-p.n]
+	}
+	n, err := p.r.Read(b)
+	p.n += n
+	return n, err
+}
+
+// TestTransferImportLeavesTheWriterFree: the whole-data import reads and
+// checks its document before it takes the writer. Its database must be
+// empty, so nobody can sign in to it or edit it meanwhile; a write
+// transaction of another kind shows that the writer is free.
+func TestTransferImportLeavesTheWriterFree(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		ctx := context.Background()
+		doc := xferExport(t, transferFixture(t, e).db)
+		dst := e.Open(t)
+		in := &pausedReader{r: bytes.NewReader(doc), at: len(doc) / 2, reached: make(chan struct{}), release: make(chan struct{})}
+		done := make(chan error, 1)
+		go func() { done <- dst.Import(ctx, in) }()
+		select {
+		case <-in.reached:
+		case err := <-done:
+			t.Fatalf("the import ended before reading its document: %v", err)
+		}
+		failsafe, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		err := dst.ExecForTest(failsafe, `CREATE TABLE scratch_during_import (x INTEGER)`)
+		if err == nil {
+			err = dst.ExecForTest(failsafe, `DROP TABLE scratch_during_import`)
+		}
+		if err == nil {
+			err = dst.CheckEmpty(failsafe)
+		}
+		close(in.release)
+		if err != nil {
+			t.Fatalf("a write while the import read its document: %v", err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if got := xferExport(t, dst); !bytes.Equal(got, doc) {
+			t.Fatalf("the import differs at %s", xferDiff(doc, got))
+		}
 	})
 }
