@@ -159,7 +159,9 @@ func TestImportLeavesSignInAndEditsFree(t *testing.T) {
 	// Half the file is read; the import is reading and checking. A
 	// sign-in, an edit and another import (its owner's limit is one, the
 	// home's two) complete meanwhile, on the same server and database.
-	r := within(t, "sign-in", func() reply { return ed.send(t, "POST", "/en/signin", signinForm("viewer@example.ac.jp", testPassword)) })
+	r := within(t, "sign-in", func() reply {
+		return ed.send(t, "POST", "/en/signin", signinForm("viewer@example.ac.jp", testPassword))
+	})
 	if r.status != http.StatusSeeOther || r.cookie() == nil {
 		t.Fatalf("sign-in during an import: %d %s", r.status, r.body)
 	}
