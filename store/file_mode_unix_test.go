@@ -4,11 +4,13 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
 
+	"partnerhub"
 	"partnerhub/store"
 )
 
@@ -74,4 +76,17 @@ func TestSQLiteFilesAreTheOwners(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantMode(t, shared, 0o640)
+}
+
+// A database file that cannot be created is named, with why.
+func TestSQLiteFileNotCreated(t *testing.T) {
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := store.Open(context.Background(), "sqlite:"+filepath.Join(notADir, "partnerhub.db"))
+	var pe *partnerhub.Error
+	if !errors.As(err, &pe) || pe.Message != "error.db_create" || pe.Args[0] != filepath.Join(notADir, "partnerhub.db") {
+		t.Fatalf("got %v", err)
+	}
 }
