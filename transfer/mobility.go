@@ -208,6 +208,7 @@ const (
 	mobMaxColumns     = 64       // columns of the header
 	mobMaxRecordBytes = 1 << 20  // bytes of one CSV record
 	mobMaxXLSXBytes   = 64 << 20 // a workbook, packed and unpacked
+	mobMaxXLSXEntries = 10_000   // parts of a workbook; Excel writes a few dozen
 	mobMaxXLSXXML     = 16 << 20 // a sheet larger than this is unpacked to a temporary file, not to memory
 	mobProgressEvery  = 10_000   // rows between calls of progress
 	mobMaxYear        = partnerhub.MaxAcademicYear
@@ -457,6 +458,7 @@ const (
 	mobKeyDuplicateColumn    = "import.duplicate_column"
 	mobKeyNotXLSX            = "import.not_xlsx"
 	mobKeyXLSXTooLarge       = "import.xlsx_too_large"
+	mobKeyXLSXTooManyEntries = "import.xlsx_too_many_parts"
 	mobKeyNoSheet            = "import.no_sheet"
 	mobKeyEmptySheet         = "import.empty_sheet"
 	mobKeyUnreadableRow      = "import.unreadable_row"

@@ -386,6 +386,7 @@ func TestXLSXUnreadable(t *testing.T) {
 		{"an old .xls (OLE)", append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), make([]byte, 1024)...), mobRowErr(0, "", mobKeyNotXLSX)},
 		{"zip bomb", bomb, mobRowErr(0, "", mobKeyXLSXTooLarge, 64)},
 		{"entry larger than declared", liar, mobRowErr(0, "", mobKeyNotXLSX)},
+		{"too many entries", manyEntries(t, mobMaxXLSXEntries+1), mobRowErr(0, "", mobKeyXLSXTooManyEntries, mobMaxXLSXEntries)},
 		{"too large packed", make([]byte, mobMaxXLSXBytes+1), mobRowErr(0, "", mobKeyXLSXTooLarge, 64)},
 		{"no sheet", noSheets, mobRowErr(0, "", mobKeyNoSheet)},
 		{"empty first sheet", empty, mobRowErr(0, "", mobKeyEmptySheet, "Sheet1")},
@@ -773,4 +774,19 @@ func BenchmarkRowsXLSX(b *testing.B) {
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(peak-before)/(1<<20), "peak-heap-MB")
 	b.ReportMetric(float64(len(data))/(1<<20), "file-MB")
+}
+
+// manyEntries is a zip of n empty files: tiny on disk, costly to list.
+func manyEntries(t *testing.T, n int) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for i := range n {
+		if _, err := zw.CreateHeader(&zip.FileHeader{Name: strconv.Itoa(i), Method: zip.Store}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

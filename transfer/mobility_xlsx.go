@@ -3,6 +3,7 @@ package transfer
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"strings"
@@ -48,9 +49,12 @@ func (p *mobParser) readXLSX(r io.Reader) {
 		return
 	}
 	if key := mobCheckZip(b); key != "" {
-		if key == mobKeyXLSXTooLarge {
+		switch key {
+		case mobKeyXLSXTooLarge:
 			p.fail(0, key, mobMaxXLSXBytes>>20)
-		} else {
+		case mobKeyXLSXTooManyEntries:
+			p.fail(0, key, mobMaxXLSXEntries)
+		default:
 			p.fail(0, key)
 		}
 		return
@@ -146,8 +150,17 @@ func mobCheckZip(b []byte) (key string) {
 	if bytes.HasPrefix(b, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")) {
 		return mobKeyNotXLSX
 	}
+	// archive/zip reads the whole central directory before anything can be
+	// checked, so a small file that lists a million empty entries would cost
+	// hundreds of megabytes: count the entries from the end record first.
+	switch n, ok := zipEntries(b); {
+	case !ok:
+		return mobKeyNotXLSX
+	case n > mobMaxXLSXEntries:
+		return mobKeyXLSXTooManyEntries
+	}
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
+	if err != nil || len(zr.File) > mobMaxXLSXEntries {
 		return mobKeyNotXLSX
 	}
 	var total uint64
@@ -171,4 +184,19 @@ func mobCheckZip(b []byte) (key string) {
 		}
 	}
 	return ""
+}
+
+// zipEntries reads the number of entries an archive declares in its end of
+// central directory record, which sits in the last 22 bytes plus a comment
+// of at most 65,535 bytes. A count of 0xFFFF means "see the ZIP64 record":
+// no workbook has that many parts, so it is reported as too many.
+func zipEntries(b []byte) (n int, ok bool) {
+	const eocdLen, maxComment = 22, 0xFFFF
+	start := max(0, len(b)-eocdLen-maxComment)
+	i := bytes.LastIndex(b[start:], []byte("PK\x05\x06"))
+	if i < 0 || start+i+eocdLen > len(b) {
+		return 0, false
+	}
+	rec := b[start+i:]
+	return int(binary.LittleEndian.Uint16(rec[10:12])), true
 }
