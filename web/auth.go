@@ -235,7 +235,9 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, v *view) (*page,
 	case err == nil:
 	case errors.As(err, &e) && e.Code == partnerhub.ETooMany:
 		s.logSecurity(r, "signin_throttled", "account", email)
-		w.Header().Set("Retry-After", strconv.Itoa(int(authn.FailureWindow.Seconds())))
+		if wait := (*authn.Wait)(nil); errors.As(err, &wait) {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.D.Seconds())))
+		}
 		d.Alert = v.P.Error(e)
 		return s.signinPage(v, http.StatusTooManyRequests, d), nil
 	case errors.As(err, &e) && e.Code == partnerhub.EUnauthorized:

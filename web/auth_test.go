@@ -481,7 +481,7 @@ func TestSafeNextAndClientIP(t *testing.T) {
 		if tc.xff != "" {
 			r.Header.Set("X-Forwarded-For", tc.xff)
 		}
-		if got := clientIP(r, DefaultTrustedProxies); got != tc.want {
+		if got := clientIP(r, privateNetworks); got != tc.want {
 			t.Errorf("clientIP(%s, XFF %q) = %q, want %q", tc.remote, tc.xff, got, tc.want)
 		}
 	}

@@ -43,8 +43,9 @@ type Deps struct {
 	// chooses. Default http://127.0.0.1:8080, the default -addr.
 	BaseURL string
 	// TrustedProxies are the peers whose X-Forwarded-For and
-	// X-Forwarded-Proto are believed. nil: DefaultTrustedProxies; an empty
-	// slice: none.
+	// X-Forwarded-Proto are believed; nil or empty: none. Nothing is
+	// trusted by default: a client on a private network (a campus) could
+	// otherwise name any address it likes, and escape throttling.
 	TrustedProxies []netip.Prefix
 	SessionTTL     time.Duration // how long a sign-in lasts; default 12 hours
 	MaxBodyBytes   int64         // bound of a JSON request body; default 1 MiB
@@ -54,14 +55,6 @@ type Deps struct {
 // DefaultBaseURL is the base URL of a server whose operator named none.
 const DefaultBaseURL = "http://127.0.0.1:8080"
 
-// DefaultTrustedProxies are the peers believed when the operator named
-// none: this machine and private networks, where load balancers live.
-var DefaultTrustedProxies = []netip.Prefix{
-	netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"),
-	netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"),
-	netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("fc00::/7"),
-}
-
 // withDefaults fills the settings left zero.
 func (d Deps) withDefaults() Deps {
 	if d.Logger == nil {
@@ -70,9 +63,6 @@ func (d Deps) withDefaults() Deps {
 	d.BaseURL = strings.TrimSuffix(d.BaseURL, "/")
 	if d.BaseURL == "" {
 		d.BaseURL = DefaultBaseURL
-	}
-	if d.TrustedProxies == nil {
-		d.TrustedProxies = DefaultTrustedProxies
 	}
 	if d.SessionTTL <= 0 {
 		d.SessionTTL = sessionTTL
