@@ -50,6 +50,9 @@ type Deps struct {
 	SessionTTL     time.Duration // how long a sign-in lasts; default 12 hours
 	MaxBodyBytes   int64         // bound of a JSON request body; default 1 MiB
 	MaxUploadBytes int64         // bound of an uploaded mobility file; default 256 MiB
+	// Now is the clock of sign-in attempts, which throttling reads;
+	// default time.Now. Tests set it, so that no test waits.
+	Now func() time.Time
 }
 
 // DefaultBaseURL is the base URL of a server whose operator named none.
@@ -70,6 +73,9 @@ func (d Deps) withDefaults() Deps {
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = maxBodyBytes
 	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
 	if d.MaxUploadBytes <= 0 {
 		d.MaxUploadBytes = maxUpload
 	}
@@ -80,7 +86,7 @@ func (d Deps) withDefaults() Deps {
 type Server struct {
 	deps    Deps
 	mux     *http.ServeMux
-	handler http.Handler             // mux behind the cross-origin protection
+	handler http.Handler             // mux behind the cross-origin protection and headers
 	snap    atomic.Pointer[snapshot] // what the public sees: no drafts
 	full    atomic.Pointer[snapshot] // what signed-in users see: drafts too
 	version atomic.Int64             // the data version the snapshots were read at
@@ -149,7 +155,8 @@ func NewServer(ctx context.Context, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.routes()
-	s.handler = s.protect(s.identify(s.mux))
+	// identify comes before protect, so that a refusal has its request id.
+	s.handler = s.headers(s.identify(s.protect(s.mux)))
 	return s, nil
 }
 
@@ -232,7 +239,10 @@ func hasCredentials(r *http.Request) bool {
 	if r.Header.Get("Authorization") != "" {
 		return true
 	}
-	_, err := r.Cookie(sessionCookie)
+	if _, err := r.Cookie(sessionCookie); err == nil {
+		return true
+	}
+	_, err := r.Cookie(secureSessionCookie)
 	return err == nil
 }
 
