@@ -31,12 +31,13 @@ var privateNetworks = []netip.Prefix{
 	netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("fc00::/7"),
 }
 
-// testClock is a clock that moves only when a test moves it.
+// testClock is a clock that moves only when a test moves it. It starts at
+// the real time, since sessions made at it are checked against that.
 type testClock struct{ ns atomic.Int64 }
 
 func newTestClock() *testClock {
 	c := &testClock{}
-	c.ns.Store(time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC).UnixNano())
+	c.ns.Store(time.Now().UnixNano())
 	return c
 }
 func (c *testClock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
@@ -214,4 +215,166 @@ func TestForwardedForOnlyFromTrustedProxies(t *testing.T) {
 			t.Fatalf("https from another peer: %v", w.Header())
 		}
 	})
+}
+
+const wantCSP = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+// Every kind of route answers with the security headers, and whatever
+// depends on who is signed in is neither stored nor shared.
+func TestSecurityHeadersOnEveryRouteKind(t *testing.T) {
+	es := newEdgeServer(t, storetest.Engines()[0], nil)
+	es.addUser(t, "viewer@example.ac.jp", partnerhub.RoleViewer)
+	w := es.serve("POST", "/en/signin", "", signinForm("viewer@example.ac.jp", testPassword))
+	session := cookieNamed(w, sessionCookie)
+	if session == nil {
+		t.Fatalf("sign-in: %d", w.Code)
+	}
+	page := es.serve("GET", "/en/partners", "", nil)
+	css := es.srv.assets.urlFor["site.css"]
+
+	type want struct {
+		status  int
+		private bool // Cache-Control: no-store and Vary: Cookie
+		etag    bool // a public answer, cached and revalidated
+	}
+	for _, tc := range []struct {
+		name, method, path string
+		kv                 []any
+		want               want
+	}{
+		{"public page", "GET", "/en/partners", nil, want{200, false, true}},
+		{"cached page, revalidated", "GET", "/en/partners", []any{"If-None-Match", page.Header().Get("Etag")}, want{304, false, true}},
+		{"page for a signed-in reader", "GET", "/en/partners", []any{session}, want{200, true, false}},
+		{"static asset", "GET", css, nil, want{200, false, false}},
+		{"API list", "GET", "/api/v1/partners", nil, want{200, false, true}},
+		{"API list for a signed-in reader", "GET", "/api/v1/partners", []any{session}, want{200, true, true}},
+		{"API error", "GET", "/api/v1/partners/nowhere", nil, want{404, true, false}},
+		{"API refusal", "POST", "/api/v1/partners", nil, want{401, true, false}},
+		{"healthz", "GET", "/healthz", nil, want{200, false, false}},
+		{"root 404", "GET", "/nowhere", nil, want{404, false, false}},
+		{"download", "GET", "/en/export/partners?format=csv", nil, want{200, true, false}},
+		{"download for a signed-in reader", "GET", "/en/export/partners?format=csv", []any{session}, want{200, true, false}},
+		{"sign-in page", "GET", "/en/signin", nil, want{200, true, false}},
+		{"account page", "GET", "/en/account", []any{session}, want{200, true, false}},
+		{"redirect to sign in", "GET", "/en/account", nil, want{303, false, false}},
+		{"redirect of the root", "GET", "/", nil, want{302, false, false}},
+		{"cross-origin refusal", "POST", "/en/signout", []any{"Sec-Fetch-Site", "cross-site", session}, want{403, true, false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := es.serve(tc.method, tc.path, "", nil, tc.kv...)
+			h := w.Header()
+			if w.Code != tc.want.status {
+				t.Fatalf("status %d, want %d", w.Code, tc.want.status)
+			}
+			if h.Get("Content-Security-Policy") != wantCSP || h.Get("X-Content-Type-Options") != "nosniff" ||
+				h.Get("Referrer-Policy") != "same-origin" || h.Get("X-Frame-Options") != "DENY" || h.Get("X-Request-Id") == "" {
+				t.Fatalf("security headers missing: %v", h)
+			}
+			if len(h.Values("Content-Security-Policy")) != 1 {
+				t.Fatalf("two policies: %q", h.Values("Content-Security-Policy"))
+			}
+			if h.Get("Strict-Transport-Security") != "" {
+				t.Fatal("HSTS over plain HTTP")
+			}
+			vary := strings.Join(h.Values("Vary"), ",")
+			if tc.want.private && (h.Get("Cache-Control") != "no-store" || !strings.Contains(vary, "Cookie")) {
+				t.Fatalf("an answer for one person: Cache-Control %q, Vary %q", h.Get("Cache-Control"), vary)
+			}
+			if tc.want.etag && !tc.want.private && (h.Get("Etag") == "" || h.Get("Cache-Control") != "no-cache" || !strings.Contains(vary, "Cookie")) {
+				t.Fatalf("a public answer: ETag %q, Cache-Control %q, Vary %q", h.Get("Etag"), h.Get("Cache-Control"), vary)
+			}
+		})
+	}
+
+	t.Run("over TLS: HSTS, and __Host- cookies that are Secure", func(t *testing.T) {
+		w := es.serve("POST", "https://partners.example.ac.jp/en/signin", "", signinForm("viewer@example.ac.jp", testPassword))
+		ck := cookieNamed(w, "__Host-ph_session")
+		if w.Code != http.StatusSeeOther || ck == nil || !ck.Secure || !ck.HttpOnly || ck.Path != "/" || ck.Domain != "" || cookieNamed(w, sessionCookie) != nil {
+			t.Fatalf("%d, cookies %v", w.Code, w.Result().Cookies())
+		}
+		if w.Header().Get("Strict-Transport-Security") != "max-age=31536000" {
+			t.Fatalf("HSTS %q", w.Header().Get("Strict-Transport-Security"))
+		}
+		if w := es.serve("GET", "https://partners.example.ac.jp/en/account", "", nil, ck); w.Code != 200 {
+			t.Fatalf("the __Host- cookie is not read: %d", w.Code)
+		}
+		// A plain-named cookie, which plain HTTP could have planted, is
+		// not read over TLS.
+		if w := es.serve("GET", "https://partners.example.ac.jp/en/account", "", nil, &http.Cookie{Name: sessionCookie, Value: ck.Value}); w.Code != http.StatusSeeOther {
+			t.Fatalf("a plain cookie was read over TLS: %d", w.Code)
+		}
+		w = es.serve("GET", "https://partners.example.ac.jp/en/partners", "", nil)
+		if lang := cookieNamed(w, "__Host-lang"); lang == nil || !lang.Secure || lang.Path != "/" || lang.Domain != "" {
+			t.Fatalf("language cookie %v", w.Result().Cookies())
+		}
+		if w := es.serve("GET", "https://partners.example.ac.jp/", "", nil, &http.Cookie{Name: "__Host-lang", Value: "ja"}); w.Header().Get("Location") != "/ja/" {
+			t.Fatalf("the root ignores the language cookie: %v", w.Header())
+		}
+		w = es.serve("POST", "https://partners.example.ac.jp/en/signout", "", nil, ck)
+		if out := cookieNamed(w, "__Host-ph_session"); out == nil || out.MaxAge >= 0 || !out.Secure {
+			t.Fatalf("sign-out clears %v", w.Result().Cookies())
+		}
+	})
+}
+
+// The security log records refusals, failed sign-ins with the account
+// tried, sign-in and sign-out, each with the request id sent back in
+// X-Request-Id; no password, token or cookie value ever reaches it.
+func TestSecurityLog(t *testing.T) {
+	es := newEdgeServer(t, storetest.Engines()[0], nil)
+	viewer := es.addUser(t, "viewer@example.ac.jp", partnerhub.RoleViewer)
+	token, _, err := es.db.CreateToken(context.Background(), viewer.ID, "script", es.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const wrong = "Tr0ub4dor&3-not-the-password"
+	type event struct {
+		w      *httptest.ResponseRecorder
+		want   []string // what its log line holds
+		status int
+	}
+	var events []event
+	add := func(w *httptest.ResponseRecorder, status int, want ...string) { events = append(events, event{w, want, status}) }
+
+	add(es.serve("POST", "/en/signin", "", signinForm("viewer@example.ac.jp", wrong)), 401,
+		`"event":"signin_failed"`, `"account":"viewer@example.ac.jp"`, `"ip":"192.0.2.1"`)
+	w := es.serve("POST", "/en/signin", "", signinForm("viewer@example.ac.jp", testPassword))
+	session := cookieNamed(w, sessionCookie)
+	add(w, 303, `"event":"signed_in"`, fmt.Sprintf(`"user":%d`, viewer.ID))
+	add(es.serve("POST", "/api/v1/partners", "", nil), 401, `"event":"refused"`, `"status":401`, `"reason":"error.unauthorized"`)
+	add(es.serve("DELETE", "/api/v1/partners/ntu?version=1", "", nil, "Authorization", "Bearer "+token), 403, `"event":"refused"`, `"status":403`, fmt.Sprintf(`"user":%d`, viewer.ID))
+	add(es.serve("GET", "/en/admin/audit", "", nil, session), 403, `"event":"refused"`, `"status":403`, `"reason":"error.admins_only"`)
+	add(es.serve("POST", "/en/signout", "", nil, session, "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"), 403,
+		`"event":"refused"`, `"reason":"error.cross_origin"`, `"origin":"https://evil.example"`, `"sec_fetch_site":"cross-site"`)
+	add(es.serve("DELETE", "/api/v1/partners/ntu", "", nil, "Authorization", "Bearer "+token, "Sec-Fetch-Site", "cross-site"), 403,
+		`"event":"refused"`, `"reason":"error.cross_origin"`)
+	add(es.serve("POST", "/en/signout", "", nil, session), 303, `"event":"signed_out"`)
+
+	log := es.log.String()
+	lines := strings.Split(strings.TrimSpace(log), "\n")
+	for i, ev := range events {
+		if ev.w.Code != ev.status {
+			t.Fatalf("request %d: status %d, want %d", i, ev.w.Code, ev.status)
+		}
+		id := ev.w.Header().Get("X-Request-Id")
+		var line string
+		for _, l := range lines {
+			if strings.Contains(l, `"request_id":"`+id+`"`) && strings.Contains(l, `"msg":"security"`) {
+				line = l
+			}
+		}
+		if id == "" || line == "" {
+			t.Fatalf("request %d (%v): no security line with its request id %q in\n%s", i, ev.want, id, log)
+		}
+		for _, s := range ev.want {
+			if !strings.Contains(line, s) {
+				t.Errorf("request %d: %s missing from %s", i, s, line)
+			}
+		}
+	}
+	for _, secret := range []string{wrong, testPassword, token, session.Value} {
+		if strings.Contains(log, secret) {
+			t.Fatalf("a secret %q is in the log:\n%s", secret, log)
+		}
+	}
 }
