@@ -334,7 +334,9 @@ func TestSecurityLog(t *testing.T) {
 		status int
 	}
 	var events []event
-	add := func(w *httptest.ResponseRecorder, status int, want ...string) { events = append(events, event{w, want, status}) }
+	add := func(w *httptest.ResponseRecorder, status int, want ...string) {
+		events = append(events, event{w, want, status})
+	}
 
 	add(es.serve("POST", "/en/signin", "", signinForm("viewer@example.ac.jp", wrong)), 401,
 		`"event":"signin_failed"`, `"account":"viewer@example.ac.jp"`, `"ip":"192.0.2.1"`)
