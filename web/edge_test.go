@@ -246,6 +246,7 @@ func TestSecurityHeadersOnEveryRouteKind(t *testing.T) {
 		{"cached page, revalidated", "GET", "/en/partners", []any{"If-None-Match", page.Header().Get("Etag")}, want{304, false, true}},
 		{"page for a signed-in reader", "GET", "/en/partners", []any{session}, want{200, true, false}},
 		{"static asset", "GET", css, nil, want{200, false, false}},
+		{"static asset for a signed-in reader", "GET", css, []any{session}, want{200, false, false}},
 		{"API list", "GET", "/api/v1/partners", nil, want{200, false, true}},
 		{"API list for a signed-in reader", "GET", "/api/v1/partners", []any{session}, want{200, true, true}},
 		{"API error", "GET", "/api/v1/partners/nowhere", nil, want{404, true, false}},
@@ -277,6 +278,9 @@ func TestSecurityHeadersOnEveryRouteKind(t *testing.T) {
 				t.Fatal("HSTS over plain HTTP")
 			}
 			vary := strings.Join(h.Values("Vary"), ",")
+			if strings.HasPrefix(tc.path, "/static/") && (h.Get("Cache-Control") != "public, max-age=31536000, immutable" || vary != "") {
+				t.Fatalf("a static file: Cache-Control %q, Vary %q", h.Get("Cache-Control"), vary)
+			}
 			if tc.want.private && (h.Get("Cache-Control") != "no-store" || !strings.Contains(vary, "Cookie")) {
 				t.Fatalf("an answer for one person: Cache-Control %q, Vary %q", h.Get("Cache-Control"), vary)
 			}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 )
 
 // The headers every response carries, built once: setting a header from a
@@ -63,7 +64,9 @@ func (s *Server) headers(next http.Handler) http.Handler {
 		if s.secureRequest(r) {
 			h["Strict-Transport-Security"] = hdrHSTS
 		}
-		if hasCredentials(r) {
+		// Static files are the same for everyone and cached for ever,
+		// whatever cookie the browser sends with them.
+		if hasCredentials(r) && !strings.HasPrefix(r.URL.Path, "/static/") {
 			h["Cache-Control"] = hdrNoStore
 			h["Vary"] = hdrVaryWho
 		}
