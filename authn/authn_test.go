@@ -44,14 +44,4 @@ func TestSecrets(t *testing.T) {
 	}
 }
 
-func TestThrottled(t *testing.T) {
-	if throttled(MaxFailuresPerEmail-1, MaxFailuresPerIP-1, "192.0.2.1") != nil {
-		t.Fatal("throttled below the limits")
-	}
-	if throttled(MaxFailuresPerEmail, 0, "") == nil || throttled(0, MaxFailuresPerIP, "192.0.2.1") == nil {
-		t.Fatal("not throttled at a limit")
-	}
-	if throttled(0, MaxFailuresPerIP, "") != nil {
-		t.Fatal("an unknown IP address throttled by the failures of unknown addresses")
-	}
-}
+// Throttling: throttle_test.go.

@@ -16,12 +16,12 @@ type Accounts interface {
 	PasswordUser(ctx context.Context, email string) (*partnerhub.User, string, error)
 	// ReplacePasswordHash sets a user's hash to next if it is still old.
 	ReplacePasswordHash(ctx context.Context, userID int64, old, next string) error
-	// CountFailures counts the failures of an address and of an IP address since a time.
-	CountFailures(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, err error)
+	// FailureStats counts the failures that throttle an attempt.
+	FailureStats(ctx context.Context, q FailureQuery) (FailureStats, error)
 	// RecordFailure keeps a failure, and forgets those before forgetBefore.
 	RecordFailure(ctx context.Context, email, ip string, at, forgetBefore time.Time) error
-	// ClearFailures forgets the failures of an address.
-	ClearFailures(ctx context.Context, email string) error
+	// ClearFailures forgets the failures of an account from one address.
+	ClearFailures(ctx context.Context, email, ip string) error
 }
 
 // Passwords signs people in with an e-mail address and a password.
@@ -37,21 +37,17 @@ var _ partnerhub.Authenticator = (*Passwords)(nil)
 // Authenticate checks an e-mail address and password. An unknown address, a
 // wrong password, a disabled user and a user of another home get the same
 // EUnauthorized error ("error.signin_failed") after the same work, and count
-// as a failure of that address and of the IP address. After
-// MaxFailuresPerEmail failures of the address, or MaxFailuresPerIP of the IP
-// address, within FailureWindow, it refuses with ETooMany before looking at
-// the password. A success forgets the address's failures.
+// as a failure of that account from the IP address. While throttle.go's
+// policy says wait, it refuses with ETooMany (its cause a *Wait) before
+// looking at the password. A success forgets the failures of the account
+// from that IP address.
 func (p *Passwords) Authenticate(ctx context.Context, home string, c partnerhub.Credentials) (*partnerhub.User, error) {
 	email := partnerhub.NormalizeEmail(c.Email)
 	if len(email) > 254 {
 		email = email[:254] // what is stored of an absurd attempt
 	}
 	email = strings.ToValidUTF8(email, "")
-	byEmail, byIP, err := p.accounts.CountFailures(ctx, email, c.IP, c.At.Add(-FailureWindow))
-	if err != nil {
-		return nil, err
-	}
-	if err := throttled(byEmail, byIP, c.IP); err != nil {
+	if err := p.throttled(ctx, email, c.IP, c.At); err != nil {
 		return nil, err
 	}
 	u, hash, err := p.accounts.PasswordUser(ctx, email)
@@ -70,7 +66,7 @@ func (p *Passwords) Authenticate(ctx context.Context, home string, c partnerhub.
 		}
 		return nil, partnerhub.Errorf(partnerhub.EUnauthorized, "error.signin_failed")
 	}
-	if err := p.accounts.ClearFailures(ctx, email); err != nil {
+	if err := p.accounts.ClearFailures(ctx, email, c.IP); err != nil {
 		return nil, err
 	}
 	if stale {

@@ -247,7 +247,9 @@ func (c *canvas) open() {
 	if f.lang != "" {
 		c.printf(` lang="%s"`, esc(f.lang))
 	}
-	c.printf(` font-family="inherit" style="max-width:100%%;height:auto;print-color-adjust:exact;-webkit-print-color-adjust:exact">`)
+	// No style attribute: the page's Content-Security-Policy forbids
+	// inline styles, so the page's style sheet sizes svg.chart.
+	c.printf(` font-family="inherit">`)
 	c.printf(`<title id="%s-title">%s</title>`, f.id, esc(f.title))
 	c.printf(`<desc id="%s-desc">%s</desc>`, f.id, esc(f.desc))
 }

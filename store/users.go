@@ -405,33 +405,7 @@ func (db *DB) ReplacePasswordHash(ctx context.Context, userID int64, old, next s
 	return wrap("replace password hash", err)
 }
 
-// CountFailures counts the failed sign-ins of an e-mail address and of an
-// IP address since a time.
-func (db *DB) CountFailures(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, err error) {
-	since = dbTime(since)
-	err = db.read.QueryRowContext(ctx, db.q(`SELECT
-		(SELECT count(*) FROM login_failures WHERE email = ? AND at > ?),
-		(SELECT count(*) FROM login_failures WHERE ip = ? AND at > ?)`), email, since, ip, since).Scan(&byEmail, &byIP)
-	return byEmail, byIP, wrap("count sign-in failures", err)
-}
-
-// RecordFailure keeps a failed sign-in, and forgets the failures before
-// forgetBefore.
-func (db *DB) RecordFailure(ctx context.Context, email, ip string, at, forgetBefore time.Time) error {
-	return wrap("record sign-in failure", db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO login_failures (email, ip, at) VALUES (?, ?, ?)`), email, ip, dbTime(at)); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, db.q(`DELETE FROM login_failures WHERE at < ?`), dbTime(forgetBefore))
-		return err
-	}))
-}
-
-// ClearFailures forgets the failed sign-ins of an e-mail address.
-func (db *DB) ClearFailures(ctx context.Context, email string) error {
-	_, err := db.write.ExecContext(ctx, db.q(`DELETE FROM login_failures WHERE email = ?`), email)
-	return wrap("clear sign-in failures", err)
-}
+// The failed sign-ins that throttle the next ones are in throttle.go.
 
 // ---- sessions --------------------------------------------------------------
 

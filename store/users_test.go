@@ -246,42 +246,7 @@ func TestAuthenticate(t *testing.T) {
 			}
 		})
 
-		t.Run("five failures of an address refuse even the right password", func(t *testing.T) {
-			acctUser(t, db, "target@example.ac.jp", partnerhub.RoleViewer)
-			at := now.Add(time.Hour)
-			for i := range authn.MaxFailuresPerEmail {
-				_, err := signIn(ctx, db, "target@example.ac.jp", "guess"+string(rune('a'+i)), "198.51.100.1", at.Add(time.Duration(i)*time.Second))
-				wantCode(t, err, partnerhub.EUnauthorized)
-			}
-			_, err := signIn(ctx, db, "target@example.ac.jp", goodPassword, "198.51.100.9", at.Add(time.Minute))
-			wantCode(t, err, partnerhub.ETooMany)
-			if n := failures("target@example.ac.jp"); n != authn.MaxFailuresPerEmail {
-				t.Fatalf("a refused attempt was recorded: %d failures", n)
-			}
-			// Other addresses are not affected.
-			if _, err := signIn(ctx, db, "sato@example.ac.jp", goodPassword, "198.51.100.9", at.Add(time.Minute)); err != nil {
-				t.Fatal(err)
-			}
-			// Once the window has passed, the right password works again.
-			if _, err := signIn(ctx, db, "target@example.ac.jp", goodPassword, "198.51.100.1", at.Add(authn.FailureWindow+10*time.Second)); err != nil {
-				t.Fatalf("after the window: %v", err)
-			}
-		})
-
-		t.Run("thirty failures from an address of the network refuse it", func(t *testing.T) {
-			at := now.Add(2 * time.Hour)
-			for i := range authn.MaxFailuresPerIP {
-				if _, err := raw.Exec(rebind(db, `INSERT INTO login_failures (email, ip, at) VALUES (?, ?, ?)`),
-					"spray"+string(rune('a'+i%26))+"@example.ac.jp", "203.0.113.7", at.Add(-time.Minute).UTC()); err != nil {
-					t.Fatal(err)
-				}
-			}
-			_, err := signIn(ctx, db, "sato@example.ac.jp", goodPassword, "203.0.113.7", at)
-			wantCode(t, err, partnerhub.ETooMany)
-			if _, err := signIn(ctx, db, "sato@example.ac.jp", goodPassword, "203.0.113.8", at); err != nil {
-				t.Fatalf("another IP: %v", err)
-			}
-		})
+		// Throttling: throttle_test.go.
 
 		t.Run("hashes with other parameters verify, and are upgraded", func(t *testing.T) {
 			old := acctUser(t, db, "old@example.ac.jp", partnerhub.RoleViewer)

@@ -34,8 +34,12 @@ func (s *Server) printer(r *http.Request) *i18n.Printer {
 func writeBody(w http.ResponseWriter, r *http.Request, b body) error {
 	h := w.Header()
 	h["Content-Type"] = hdrJSON
-	h["Cache-Control"] = hdrNoCache
-	h["X-Content-Type-Options"] = hdrNosniff
+	h["Vary"] = hdrVaryWho // a signed-in reader sees drafts
+	if hasCredentials(r) {
+		h["Cache-Control"] = hdrNoStore
+	} else {
+		h["Cache-Control"] = hdrNoCache
+	}
 	h["Etag"] = b.etag
 	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, b.etag[0]) {
 		w.WriteHeader(http.StatusNotModified)

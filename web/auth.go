@@ -39,12 +39,12 @@ func (s *Server) secureRequest(r *http.Request) bool {
 }
 
 func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", Expires: expires,
+	http.SetCookie(w, &http.Cookie{Name: s.sessionCookieName(r), Value: token, Path: "/", Expires: expires,
 		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureRequest(r)})
 }
 
 func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+	http.SetCookie(w, &http.Cookie{Name: s.sessionCookieName(r), Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureRequest(r)})
 }
 
@@ -146,12 +146,9 @@ func (s *Server) privatePage(w http.ResponseWriter, r *http.Request, v *view, p 
 	}
 	h := w.Header()
 	h["Content-Type"] = hdrHTML
-	h["X-Content-Type-Options"] = hdrNosniff
-	h.Set("Cache-Control", "no-store")
+	h["Cache-Control"] = hdrNoStore
+	h["Vary"] = hdrVaryWho
 	h.Set("Content-Language", string(v.Lang))
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", "frame-ancestors 'none'")
 	h.Set("Content-Length", strconv.Itoa(len(c.body)))
 	w.WriteHeader(c.status)
 	w.Write(c.body)
@@ -223,7 +220,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, v *view) (*page,
 	if len(d.Errors) > 0 {
 		return s.signinPage(v, http.StatusBadRequest, d), nil
 	}
-	now := time.Now()
+	now := s.deps.Now()
 	ip := clientIP(r, s.deps.TrustedProxies)
 	u, err := s.deps.Authenticator.Authenticate(r.Context(), s.home(r), partnerhub.Credentials{Email: email, Password: password, IP: ip, At: now})
 	if err == nil && u.Home != s.home(r) {
@@ -235,7 +232,9 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, v *view) (*page,
 	case err == nil:
 	case errors.As(err, &e) && e.Code == partnerhub.ETooMany:
 		s.logSecurity(r, "signin_throttled", "account", email)
-		w.Header().Set("Retry-After", strconv.Itoa(int(authn.FailureWindow.Seconds())))
+		if wait := (*authn.Wait)(nil); errors.As(err, &wait) {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.D.Seconds())))
+		}
 		d.Alert = v.P.Error(e)
 		return s.signinPage(v, http.StatusTooManyRequests, d), nil
 	case errors.As(err, &e) && e.Code == partnerhub.EUnauthorized:
@@ -248,7 +247,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, v *view) (*page,
 		return nil, err
 	}
 	// A new session for a new sign-in: end the one this browser had.
-	if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" {
+	if ck, err := r.Cookie(s.sessionCookieName(r)); err == nil && ck.Value != "" {
 		if err := s.deps.Accounts.DeleteSession(r.Context(), ck.Value); err != nil {
 			return nil, err
 		}
@@ -265,7 +264,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, v *view) (*page,
 }
 
 func (s *Server) signout(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
-	if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" && s.deps.Accounts != nil {
+	if ck, err := r.Cookie(s.sessionCookieName(r)); err == nil && ck.Value != "" && s.deps.Accounts != nil {
 		if err := s.deps.Accounts.DeleteSession(r.Context(), ck.Value); err != nil {
 			return nil, err
 		}
@@ -425,6 +424,7 @@ func (s *Server) crossOriginRefused(w http.ResponseWriter, r *http.Request) {
 	if l, ok := partnerhub.ParseLang(strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 2)[0]); ok {
 		lang = l
 	}
+	s.logRefusal(r, err)
 	v := s.accountView(r, lang, "/", "", nil)
 	s.privatePage(w, r, v, &page{Template: "error", Title: v.P.T("account.refused_title"), Status: http.StatusForbidden,
 		Data: &errorData{Message: v.P.Error(err)}})

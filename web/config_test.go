@@ -114,7 +114,8 @@ func TestTrustedProxies(t *testing.T) {
 		{"private peer not in the list", Deps{TrustedProxies: lb}, req("10.9.0.1:1", "X-Forwarded-Proto", "https", "X-Forwarded-For", "203.0.113.1"), false, "10.9.0.1"},
 		{"two trusted hops", Deps{TrustedProxies: lb}, req("10.1.2.3:1", "X-Forwarded-For", "203.0.113.1, 198.51.100.9", "X-Forwarded-For", "10.1.9.9"), false, "198.51.100.9"},
 		{"none trusted", Deps{TrustedProxies: []netip.Prefix{}}, req("127.0.0.1:1", "X-Forwarded-Proto", "https", "X-Forwarded-For", "203.0.113.1"), false, "127.0.0.1"},
-		{"default: this machine", Deps{}, req("127.0.0.1:1", "X-Forwarded-Proto", "https", "X-Forwarded-For", "203.0.113.1"), true, "203.0.113.1"},
+		{"default: none, not even this machine", Deps{}, req("127.0.0.1:1", "X-Forwarded-Proto", "https", "X-Forwarded-For", "203.0.113.1"), false, "127.0.0.1"},
+		{"default: none, not a private network", Deps{}, req("10.0.0.2:1", "X-Forwarded-Proto", "https", "X-Forwarded-For", "203.0.113.1"), false, "10.0.0.2"},
 		{"https base URL", Deps{BaseURL: "https://p.example.ac.jp", TrustedProxies: []netip.Prefix{}}, req("198.51.100.7:1"), true, "198.51.100.7"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -74,6 +74,23 @@ type errorBody struct {
 	} `json:"error"`
 }
 
+// logRefusal records a request refused for who made it (401: nobody or
+// not enough; 403: not allowed, or sent from another site) in the security
+// log, with the reason's message key. Other errors are not refusals.
+func (s *Server) logRefusal(r *http.Request, err error) {
+	var e *partnerhub.Error
+	if !errors.As(err, &e) || (e.Code != partnerhub.EUnauthorized && e.Code != partnerhub.EForbidden) {
+		return
+	}
+	args := []any{"status", statusOf(e.Code), "reason", e.Message}
+	if e.Message == "error.cross_origin" {
+		// Where the browser says the request came from: the facts to
+		// tell an attack from a misconfigured proxy.
+		args = append(args, "origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
+	}
+	s.logSecurity(r, "refused", args...)
+}
+
 // writeError renders err. Errors that are not ours are logged and shown as
 // a generic internal error: no internal text ever reaches a client.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -95,6 +112,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		body.Error.Code = partnerhub.EInternal
 		body.Error.Message = p.T("error.internal")
 	}
+	s.logRefusal(r, err)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -102,7 +120,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Content-Language", string(p.Lang))
-	h.Set("Vary", "Accept-Language")
+	h.Set("Vary", "Accept-Language, Authorization, Cookie")
 	h.Set("Cache-Control", "no-store")
 	h.Del("ETag")
 	if body.Error.Code == partnerhub.EUnauthorized {

@@ -49,8 +49,8 @@ func (s *Server) export(lang partnerhub.Lang, list exportList) http.HandlerFunc 
 		name := t.Name + "." + format
 		h := w.Header()
 		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, name, url.PathEscape(name)))
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Content-Type-Options", "nosniff")
+		h["Cache-Control"] = hdrNoStore
+		h["Vary"] = hdrVaryWho // a signed-in reader's download holds drafts
 		if format == "csv" {
 			h.Set("Content-Type", "text/csv; charset=utf-8")
 			err = transfer.WriteCSV(w, t)

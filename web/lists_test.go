@@ -79,7 +79,9 @@ func newListsServer(t *testing.T, extra int) *listsServer {
 		BinFn: func(context.Context, string) ([]partnerhub.BinItem, error) { return bin, nil },
 	}
 	accounts := &mock.Accounts{}
-	f.cookie = &http.Cookie{Name: sessionCookie, Value: accounts.SignIn(f.admin, "session-of-the-office")}
+	// The base URL is https: browsers reach the site over TLS only, so the
+	// session cookie has its __Host- name.
+	f.cookie = &http.Cookie{Name: secureSessionCookie, Value: accounts.SignIn(f.admin, "session-of-the-office")}
 	f.srv, err = NewServer(context.Background(), Deps{Source: mock.NewCatalogs(c), Home: "utokyo", Messages: msgs,
 		Accounts: accounts, Editor: f.editor, Mobility: &mock.Mobility{}, BaseURL: listsBase})
 	if err != nil {

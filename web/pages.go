@@ -562,7 +562,7 @@ func (s *Server) notFoundPage(r *http.Request, v *view) (*page, error) {
 // the browser's Accept-Language.
 func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 	choice := ""
-	if ck, err := r.Cookie(langCookie); err == nil {
+	if ck, err := r.Cookie(s.langCookieName(r)); err == nil {
 		choice = ck.Value
 	}
 	lang := s.deps.Messages.Negotiate(choice, r.Header.Get("Accept-Language"))

@@ -147,6 +147,7 @@ func (s *Server) pageFor(lang partnerhub.Lang, nav string, h pageHandler) http.H
 		v := s.newView(r, lang, nav, snap)
 		p, err := h(r, v)
 		if err != nil {
+			s.logRefusal(r, err)
 			p = s.errorPage(v, err)
 		}
 		c, err := s.render(v, p)
@@ -204,6 +205,7 @@ func (s *Server) newPrivateView(r *http.Request, lang partnerhub.Lang, u *partne
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, v *view, h privateHandler) {
 	p, err := h(w, r, v)
 	if err != nil {
+		s.logRefusal(r, err)
 		p = s.errorPage(v, err)
 	}
 	if p != nil {
@@ -235,7 +237,9 @@ func (s *Server) render(v *view, p *page) (*rendered, error) {
 
 var (
 	hdrHTML = []string{"text/html; charset=utf-8"}
-	hdrVary = []string{"Accept-Encoding"}
+	// A public page is answered so to anyone without a session: one with
+	// a session gets a page of their own.
+	hdrVary = []string{"Accept-Encoding, Authorization, Cookie"}
 )
 
 func (s *Server) writePage(w http.ResponseWriter, r *http.Request, lang partnerhub.Lang, c *rendered, snap *snapshot) {
@@ -247,9 +251,10 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, lang partnerh
 	h["Content-Language"] = snap.langHeader[lang]
 	h["Last-Modified"] = snap.lastModified
 	// The language of a page read is the reader's choice: remember it for "/".
-	if ck, err := r.Cookie(langCookie); err != nil || ck.Value != string(lang) {
-		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(lang), Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	name := s.langCookieName(r)
+	if ck, err := r.Cookie(name); err != nil || ck.Value != string(lang) {
+		http.SetCookie(w, &http.Cookie{Name: name, Value: string(lang), Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: name == secureLangCookie})
 	}
 	if c.status != http.StatusOK {
 		w.WriteHeader(c.status)

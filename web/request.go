@@ -111,7 +111,7 @@ func (s *Server) authenticate(r *http.Request, home string) (user, session *part
 		return nil, nil
 	}
 	now := time.Now()
-	if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" {
+	if ck, err := r.Cookie(s.sessionCookieName(r)); err == nil && ck.Value != "" {
 		u, err := s.deps.Accounts.SessionUser(r.Context(), ck.Value, now)
 		session = s.ofHome(r, home, u, err)
 	}

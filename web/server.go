@@ -45,8 +45,9 @@ type Deps struct {
 	// chooses. Default http://127.0.0.1:8080, the default -addr.
 	BaseURL string
 	// TrustedProxies are the peers whose X-Forwarded-For and
-	// X-Forwarded-Proto are believed. nil: DefaultTrustedProxies; an empty
-	// slice: none.
+	// X-Forwarded-Proto are believed; nil or empty: none. Nothing is
+	// trusted by default: a client on a private network (a campus) could
+	// otherwise name any address it likes, and escape throttling.
 	TrustedProxies []netip.Prefix
 	SessionTTL     time.Duration // how long a sign-in lasts; default 12 hours
 	MaxBodyBytes   int64         // bound of a JSON request body; default 1 MiB
@@ -54,18 +55,13 @@ type Deps struct {
 	// The mobility imports that may run at once on this node: of one
 	// user (default 1) and of one home institution (default 2).
 	MaxImportsPerUser, MaxImportsPerHome int
+	// Now is the clock of sign-in attempts, which throttling reads;
+	// default time.Now. Tests set it, so that no test waits.
+	Now func() time.Time
 }
 
 // DefaultBaseURL is the base URL of a server whose operator named none.
 const DefaultBaseURL = "http://127.0.0.1:8080"
-
-// DefaultTrustedProxies are the peers believed when the operator named
-// none: this machine and private networks, where load balancers live.
-var DefaultTrustedProxies = []netip.Prefix{
-	netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"),
-	netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"),
-	netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("fc00::/7"),
-}
 
 // withDefaults fills the settings left zero.
 func (d Deps) withDefaults() Deps {
@@ -76,14 +72,14 @@ func (d Deps) withDefaults() Deps {
 	if d.BaseURL == "" {
 		d.BaseURL = DefaultBaseURL
 	}
-	if d.TrustedProxies == nil {
-		d.TrustedProxies = DefaultTrustedProxies
-	}
 	if d.SessionTTL <= 0 {
 		d.SessionTTL = sessionTTL
 	}
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = maxBodyBytes
+	}
+	if d.Now == nil {
+		d.Now = time.Now
 	}
 	if d.MaxUploadBytes <= 0 {
 		d.MaxUploadBytes = maxUpload
@@ -101,7 +97,7 @@ func (d Deps) withDefaults() Deps {
 type Server struct {
 	deps    Deps
 	mux     *http.ServeMux
-	handler http.Handler             // mux behind the cross-origin protection
+	handler http.Handler             // mux behind the cross-origin protection and headers
 	snap    atomic.Pointer[snapshot] // what the public sees: no drafts
 	full    atomic.Pointer[snapshot] // what signed-in users see: drafts too
 	version atomic.Int64             // the data version the snapshots were read at
@@ -173,7 +169,8 @@ func NewServer(ctx context.Context, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.routes()
-	s.handler = s.protect(s.identify(s.mux))
+	// identify comes before protect, so that a refusal has its request id.
+	s.handler = s.headers(s.identify(s.protect(s.mux)))
 	return s, nil
 }
 
@@ -256,7 +253,10 @@ func hasCredentials(r *http.Request) bool {
 	if r.Header.Get("Authorization") != "" {
 		return true
 	}
-	_, err := r.Cookie(sessionCookie)
+	if _, err := r.Cookie(sessionCookie); err == nil {
+		return true
+	}
+	_, err := r.Cookie(secureSessionCookie)
 	return err == nil
 }
 

@@ -52,7 +52,7 @@ type Config struct {
 // partnerhub used before they could be set.
 var settings = []struct{ name, def, help string }{
 	{"base-url", "", "cli.flag_base_url"},
-	{"trusted-proxies", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7", "cli.flag_trusted_proxies"},
+	{"trusted-proxies", "none", "cli.flag_trusted_proxies"},
 	{"read-header-timeout", "5s", "cli.flag_read_header_timeout"},
 	{"read-timeout", "30s", "cli.flag_read_timeout"},
 	{"write-timeout", "60s", "cli.flag_write_timeout"},
