@@ -47,6 +47,12 @@ type Deps struct {
 	// slice: none.
 	TrustedProxies []netip.Prefix
 	SessionTTL     time.Duration // how long a sign-in lasts; default 12 hours
+	// SessionIdle ends a session unused this long; default 30 minutes,
+	// negative for never.
+	SessionIdle time.Duration
+	// MaxSessions is how many sessions a user holds at once (the oldest
+	// ends); default partnerhub.MaxSessionsPerUser, negative for no limit.
+	MaxSessions int
 	MaxBodyBytes   int64         // bound of a JSON request body; default 1 MiB
 	MaxUploadBytes int64         // bound of an uploaded mobility file; default 256 MiB
 }
@@ -76,6 +82,12 @@ func (d Deps) withDefaults() Deps {
 	}
 	if d.SessionTTL <= 0 {
 		d.SessionTTL = sessionTTL
+	}
+	if d.SessionIdle == 0 {
+		d.SessionIdle = sessionIdle
+	}
+	if d.MaxSessions == 0 {
+		d.MaxSessions = partnerhub.MaxSessionsPerUser
 	}
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = maxBodyBytes

@@ -42,6 +42,7 @@ type Config struct {
 	MaxBodyBytes    int64         // a JSON request body
 	MaxUploadBytes  int64         // an uploaded mobility file
 	SessionLifetime time.Duration // how long a sign-in lasts
+	SessionIdle     time.Duration // how long a sign-in lasts unused
 
 	DBMaxOpen, DBMaxIdle int // connection pool; 0: the engine's default
 }
@@ -60,6 +61,7 @@ var settings = []struct{ name, def, help string }{
 	{"max-body", "1MiB", "cli.flag_max_body"},
 	{"max-upload", "256MiB", "cli.flag_max_upload"},
 	{"session-lifetime", "12h", "cli.flag_session_lifetime"},
+	{"session-idle", "30m", "cli.flag_session_idle"},
 	{"db-max-open", "0", "cli.flag_db_max_open"},
 	{"db-max-idle", "0", "cli.flag_db_max_idle"},
 }
@@ -164,6 +166,7 @@ func (c *configFlags) build(p *i18n.Printer) (Config, error) {
 	cfg.ShutdownTimeout = duration("shutdown-timeout", 0)
 	cfg.ReloadInterval = duration("reload-interval", 100*time.Millisecond)
 	cfg.SessionLifetime = duration("session-lifetime", time.Minute)
+	cfg.SessionIdle = duration("session-idle", time.Minute)
 	cfg.MaxBodyBytes = size("max-body")
 	cfg.MaxUploadBytes = size("max-upload")
 	cfg.DBMaxOpen = count("db-max-open")
