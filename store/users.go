@@ -402,4 +402,3 @@ func (db *DB) ClearFailures(ctx context.Context, email string) error {
 	_, err := db.write.ExecContext(ctx, db.q(`DELETE FROM login_failures WHERE email = ?`), email)
 	return wrap("clear sign-in failures", err)
 }
-

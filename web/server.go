@@ -52,9 +52,9 @@ type Deps struct {
 	SessionIdle time.Duration
 	// MaxSessions is how many sessions a user holds at once (the oldest
 	// ends); default partnerhub.MaxSessionsPerUser, negative for no limit.
-	MaxSessions int
-	MaxBodyBytes   int64         // bound of a JSON request body; default 1 MiB
-	MaxUploadBytes int64         // bound of an uploaded mobility file; default 256 MiB
+	MaxSessions    int
+	MaxBodyBytes   int64 // bound of a JSON request body; default 1 MiB
+	MaxUploadBytes int64 // bound of an uploaded mobility file; default 256 MiB
 }
 
 // DefaultBaseURL is the base URL of a server whose operator named none.
