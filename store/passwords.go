@@ -112,13 +112,23 @@ func (db *DB) ChangePassword(ctx context.Context, userID int64, current, next, k
 	if err != nil {
 		return err
 	}
+	// Wrong current passwords count as failed sign-ins of the address: a
+	// stolen session cannot be used to guess the password at leisure.
+	byEmail, _, err := db.CountFailures(ctx, u.Email, "", now.Add(-authn.FailureWindow))
+	if err != nil {
+		return err
+	}
+	if byEmail >= authn.MaxFailuresPerEmail {
+		return partnerhub.Errorf(partnerhub.ETooMany, "error.signin_throttled", int(authn.FailureWindow/time.Minute))
+	}
 	errs := partnerhub.FieldErrors{}
 	if current == "" {
 		errs.Add("current_password", "required")
-	} else if len(current) > authn.MaxPasswordBytes {
+	} else if ok, _ := authn.VerifyPassword(hash, current[:min(len(current), authn.MaxPasswordBytes)]); !ok || len(current) > authn.MaxPasswordBytes {
 		errs.Add("current_password", "password_wrong")
-	} else if ok, _ := authn.VerifyPassword(hash, current); !ok {
-		errs.Add("current_password", "password_wrong")
+		if err := db.RecordFailure(ctx, u.Email, "", now, now.Add(-24*time.Hour)); err != nil {
+			return err
+		}
 	}
 	pwCtx, err := db.passwordContext(ctx, u.Home, u.Name, u.Email)
 	if err != nil {

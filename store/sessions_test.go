@@ -111,6 +111,11 @@ func TestChangeAndResetPasswordEndCredentials(t *testing.T) {
 			if _, err := signIn(ctx, db, u.Email, next, "192.0.2.40", now); err != nil {
 				t.Fatalf("new password: %v", err)
 			}
+			// Guessing the current password is throttled like signing in.
+			for range 5 {
+				fieldKey(t, db.ChangePassword(ctx, u.ID, "a wrong guess", "another fine passphrase", keep, now), "current_password")
+			}
+			wantCode(t, db.ChangePassword(ctx, u.ID, next, "another fine passphrase", keep, now), partnerhub.ETooMany)
 		})
 
 		t.Run("reset ends every session and token, and may require a change", func(t *testing.T) {
