@@ -32,7 +32,9 @@ func TestMustChangePasswordGate(t *testing.T) {
 		r := ts.send(t, "POST", "/en/signin", signinForm(u.Email, testPassword, "next", "/en/admin/audit"))
 		wantRedirect(t, r, "/en/account/password")
 		ck := r.cookie()
-		for _, path := range []string{"/en/account", "/en/admin/audit", "/ja/edit/activity/new", "/en/account/sessions"} {
+		// Pages that show drafts to the signed-in too: no drafts before the change.
+		for _, path := range []string{"/en/account", "/en/admin/audit", "/ja/edit/activity/new", "/en/account/sessions",
+			"/en/agreements", "/en/export/agreements?format=csv"} {
 			wantRedirect(t, ts.send(t, "GET", path, nil, ck), "/"+path[1:3]+"/account/password")
 		}
 		for _, auth := range []any{ck, "Authorization"} {
