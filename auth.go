@@ -28,15 +28,18 @@ var Roles = []Role{RoleAdmin, RoleCoordinator, RoleViewer}
 // User is a person who signs in. A user belongs to one home institution;
 // a coordinator is granted units of it.
 type User struct {
-	ID        int64     `json:"id"`
-	Home      string    `json:"home"`
-	Email     string    `json:"email"`
-	Name      string    `json:"name"`
-	Role      Role      `json:"role"`
-	Units     []string  `json:"units"` // unit codes, for coordinators
-	Disabled  bool      `json:"disabled"`
-	CreatedAt time.Time `json:"created_at"`
-	Version   int       `json:"version"`
+	ID       int64    `json:"id"`
+	Home     string   `json:"home"`
+	Email    string   `json:"email"`
+	Name     string   `json:"name"`
+	Role     Role     `json:"role"`
+	Units    []string `json:"units"` // unit codes, for coordinators
+	Disabled bool     `json:"disabled"`
+	// MustChangePassword: the password was set by the programme office
+	// (generated), and its holder may do nothing but change it.
+	MustChangePassword bool      `json:"must_change_password"`
+	CreatedAt          time.Time `json:"created_at"`
+	Version            int       `json:"version"`
 }
 
 // NormalizeEmail lower-cases and trims an address, so sign-in ignores case.

@@ -20,13 +20,25 @@ type CatalogService interface {
 // AccountService keeps the sessions and API tokens of people signed in
 // (an Authenticator tells who they are).
 type AccountService interface {
-	CreateSession(ctx context.Context, userID int64, now time.Time, ttl time.Duration) (string, error)
+	CreateSession(ctx context.Context, userID int64, now time.Time, spec SessionSpec) (string, error)
+	// SessionUser returns the holder of a session that has neither expired
+	// nor idled out, and notes its use.
 	SessionUser(ctx context.Context, token string, now time.Time) (*User, error)
 	DeleteSession(ctx context.Context, token string) error
-	CreateToken(ctx context.Context, userID int64, name string, now time.Time) (string, APIToken, error)
+	// Sessions lists a user's live sessions, marking the one of token.
+	Sessions(ctx context.Context, userID int64, token string, now time.Time) ([]Session, error)
+	// EndSession ends one of a user's sessions by its ID; EndOtherSessions
+	// ends all of them but the one of keep ("" for all) and counts them.
+	EndSession(ctx context.Context, userID int64, id string) error
+	EndOtherSessions(ctx context.Context, userID int64, keep string) (int, error)
+	// ChangePassword sets a user's password after checking their current
+	// one; it ends their other sessions and revokes their API tokens.
+	ChangePassword(ctx context.Context, userID int64, current, next, keep string, now time.Time) error
+	CreateToken(ctx context.Context, userID int64, spec TokenSpec, now time.Time) (string, APIToken, error)
 	Tokens(ctx context.Context, userID int64) ([]APIToken, error)
 	RevokeToken(ctx context.Context, userID, tokenID int64, now time.Time) error
-	TokenUser(ctx context.Context, raw string, now time.Time) (*User, error)
+	// TokenUser returns the user of a live API token, and the token.
+	TokenUser(ctx context.Context, raw string, now time.Time) (*User, APIToken, error)
 }
 
 // MobilityService records mobility figures and sums them.
@@ -49,10 +61,15 @@ type APIToken struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	RevokedAt  *time.Time `json:"revoked_at"`
+	// ExpiresAt is nil only for tokens made before tokens expired.
+	ExpiresAt *time.Time `json:"expires_at"`
+	Scope     TokenScope `json:"scope"`
 }
 
-// Active reports whether the token still works.
-func (t APIToken) Active() bool { return t.RevokedAt == nil }
+// Active reports whether the token still works at now.
+func (t APIToken) Active(now time.Time) bool {
+	return t.RevokedAt == nil && (t.ExpiresAt == nil || now.Before(*t.ExpiresAt))
+}
 
 // MobilityFilter selects figures; zero fields select all.
 type MobilityFilter struct {

@@ -117,8 +117,20 @@ func (m *Accounts) SignIn(u *partnerhub.User, token string) string {
 	return token
 }
 
-func (m *Accounts) CreateSession(context.Context, int64, time.Time, time.Duration) (string, error) {
+func (m *Accounts) CreateSession(context.Context, int64, time.Time, partnerhub.SessionSpec) (string, error) {
 	return "", ErrNotSet
+}
+
+func (m *Accounts) Sessions(context.Context, int64, string, time.Time) ([]partnerhub.Session, error) {
+	return []partnerhub.Session{}, nil
+}
+
+func (m *Accounts) EndSession(context.Context, int64, string) error { return ErrNotSet }
+
+func (m *Accounts) EndOtherSessions(context.Context, int64, string) (int, error) { return 0, ErrNotSet }
+
+func (m *Accounts) ChangePassword(context.Context, int64, string, string, string, time.Time) error {
+	return ErrNotSet
 }
 
 func (m *Accounts) SessionUser(_ context.Context, token string, _ time.Time) (*partnerhub.User, error) {
@@ -137,7 +149,7 @@ func (m *Accounts) DeleteSession(_ context.Context, token string) error {
 	return nil
 }
 
-func (m *Accounts) CreateToken(context.Context, int64, string, time.Time) (string, partnerhub.APIToken, error) {
+func (m *Accounts) CreateToken(context.Context, int64, partnerhub.TokenSpec, time.Time) (string, partnerhub.APIToken, error) {
 	return "", partnerhub.APIToken{}, ErrNotSet
 }
 
@@ -145,11 +157,16 @@ func (m *Accounts) Tokens(context.Context, int64) ([]partnerhub.APIToken, error)
 
 func (m *Accounts) RevokeToken(context.Context, int64, int64, time.Time) error { return ErrNotSet }
 
-func (m *Accounts) TokenUser(ctx context.Context, raw string, now time.Time) (*partnerhub.User, error) {
+// TokenUser answers with TokenUserFn's user and a read-write token.
+func (m *Accounts) TokenUser(ctx context.Context, raw string, now time.Time) (*partnerhub.User, partnerhub.APIToken, error) {
 	if m.TokenUserFn == nil {
-		return nil, partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
+		return nil, partnerhub.APIToken{}, partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
 	}
-	return m.TokenUserFn(ctx, raw, now)
+	u, err := m.TokenUserFn(ctx, raw, now)
+	if err != nil {
+		return nil, partnerhub.APIToken{}, err
+	}
+	return u, partnerhub.APIToken{UserID: u.ID, Scope: partnerhub.ScopeWrite}, nil
 }
 
 // Mobility is a MobilityService whose methods are the functions set.

@@ -82,6 +82,11 @@ func dnew(name string, t dumpType, since int64, def any) dumpColumn {
 	return dumpColumn{name: name, typ: t, since: since, def: def}
 }
 
+// dnewOpt is a nullable column added by schema version since, NULL in older exports.
+func dnewOpt(name string, t dumpType, since int64) dumpColumn {
+	return dumpColumn{name: name, typ: t, null: true, since: since}
+}
+
 func dref(col, table string) dumpRef {
 	return dumpRef{cols: []string{col}, table: table, refs: []string{"id"}}
 }
@@ -188,15 +193,19 @@ var dumpTables = []dumpTable{
 	{name: "users", pk: dumpByID, refs: []dumpRef{dumpHomeRef}, cols: dumpCols(
 		dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("email", dumpText), dcol("name", dumpText),
 		dcol("password_hash", dumpText), dcol("role", dumpText), dcol("disabled", dumpBool),
-		dcol("created_at", dumpTime), dcol("version", dumpInt))},
+		dcol("created_at", dumpTime), dcol("version", dumpInt),
+		dnew("must_change_password", dumpBool, 7, false))},
 	{name: "user_units", pk: []string{"user_id", "unit_id"},
 		refs: []dumpRef{dref("user_id", "users"), dref("unit_id", "units")}, cols: dumpCols(
 			dcol("user_id", dumpInt), dcol("unit_id", dumpInt))},
 	{name: "sessions", pk: []string{"token_hash"}, refs: []dumpRef{dref("user_id", "users")}, cols: dumpCols(
-		dcol("token_hash", dumpText), dcol("user_id", dumpInt), dcol("created_at", dumpTime), dcol("expires_at", dumpTime))},
+		dcol("token_hash", dumpText), dcol("user_id", dumpInt), dcol("created_at", dumpTime), dcol("expires_at", dumpTime),
+		dnew("id", dumpText, 7, ""), dnewOpt("last_seen_at", dumpTime, 7), dnew("idle_seconds", dumpInt, 7, 0),
+		dnew("ip", dumpText, 7, ""), dnew("user_agent", dumpText, 7, ""))},
 	{name: "api_tokens", pk: dumpByID, refs: []dumpRef{dref("user_id", "users")}, cols: dumpCols(
 		dcol("id", dumpInt), dcol("user_id", dumpInt), dcol("name", dumpText), dcol("token_hash", dumpText),
-		dcol("created_at", dumpTime), dopt("last_used_at", dumpTime), dopt("revoked_at", dumpTime))},
+		dcol("created_at", dumpTime), dopt("last_used_at", dumpTime), dopt("revoked_at", dumpTime),
+		dnewOpt("expires_at", dumpTime, 7), dnew("scope", dumpText, 7, "write"))},
 	{name: "login_failures", pk: dumpByID, cols: dumpCols(
 		dcol("id", dumpInt), dcol("email", dumpText), dcol("ip", dumpText), dcol("at", dumpTime))},
 	{name: "audit_events", pk: dumpByID, refs: []dumpRef{dumpHomeRef, dref("user_id", "users")}, cols: dumpCols(
@@ -230,6 +239,7 @@ func dumpCols(parts ...any) []dumpColumn {
 var olderExports = map[int64][]string{
 	3: {"mobility_by_programme"},
 	4: {},
+	5: {},
 }
 
 // dumpTableByName indexes dumpTables.

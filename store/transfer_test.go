@@ -84,15 +84,15 @@ func transferFixture(t *testing.T, e storetest.Engine) *transferData {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	session, err := db.CreateSession(ctx, admin.ID, now, time.Hour)
+	session, err := db.CreateSession(ctx, admin.ID, now, partnerhub.SessionSpec{TTL: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := db.CreateToken(ctx, admin.ID, "kept", now)
+	token, _, err := db.CreateToken(ctx, admin.ID, partnerhub.TokenSpec{Name: "kept", Scope: partnerhub.ScopeWrite}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, revoked, err := db.CreateToken(ctx, admin.ID, "revoked", now)
+	_, revoked, err := db.CreateToken(ctx, admin.ID, partnerhub.TokenSpec{Name: "revoked", Scope: partnerhub.ScopeWrite}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +242,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		if u, err := dst.SessionUser(ctx, src.session, time.Now()); err != nil || u.Email != src.admin.Email {
 			t.Fatalf("session after import: %v %v", u, err)
 		}
-		if u, err := dst.TokenUser(ctx, src.token, time.Now()); err != nil || u.Email != src.admin.Email {
+		if u, _, err := dst.TokenUser(ctx, src.token, time.Now()); err != nil || u.Email != src.admin.Email {
 			t.Fatalf("token after import: %v %v", u, err)
 		}
 		srcEvents, _ := src.db.Audit(ctx, "utokyo", partnerhub.AuditFilter{})

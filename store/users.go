@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"partnerhub"
 	"partnerhub/authn"
@@ -45,7 +44,7 @@ func errUnauthorized() error {
 
 // userSelect reads users with their home's slug; queries append conditions.
 const (
-	userCols   = `SELECT u.id, h.slug, u.email, u.name, u.role, u.disabled, u.created_at, u.version`
+	userCols   = `SELECT u.id, h.slug, u.email, u.name, u.role, u.disabled, u.created_at, u.version, u.must_change_password`
 	userFrom   = ` FROM users u JOIN home_institutions h ON h.id = u.home_id`
 	userSelect = userCols + userFrom
 )
@@ -56,7 +55,7 @@ type rowScanner interface{ Scan(dest ...any) error }
 func scanUser(row rowScanner, extra ...any) (*partnerhub.User, error) {
 	u := &partnerhub.User{Units: []string{}}
 	var role string
-	if err := row.Scan(append([]any{&u.ID, &u.Home, &u.Email, &u.Name, &role, &u.Disabled, &u.CreatedAt, &u.Version}, extra...)...); err != nil {
+	if err := row.Scan(append([]any{&u.ID, &u.Home, &u.Email, &u.Name, &role, &u.Disabled, &u.CreatedAt, &u.Version, &u.MustChangePassword}, extra...)...); err != nil {
 		return nil, err
 	}
 	u.Role = partnerhub.Role(role)
@@ -188,7 +187,11 @@ func (db *DB) CreateUser(ctx context.Context, home string, u *partnerhub.User, p
 	if err := addFields(errs, nu.Validate()); err != nil {
 		return nil, err
 	}
-	pwErr := partnerhub.ValidatePassword(password)
+	pwCtx, err := db.passwordContext(ctx, home, nu.Name, nu.Email)
+	if err != nil {
+		return nil, err
+	}
+	pwErr := authn.CheckPassword(password, pwCtx)
 	if err := addFields(errs, pwErr); err != nil {
 		return nil, err
 	}
@@ -204,7 +207,7 @@ func (db *DB) CreateUser(ctx context.Context, home string, u *partnerhub.User, p
 	if pwErr == nil && len(errs) == 0 {
 		hash = authn.HashPassword(password)
 	}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
 		homeID, err := db.homeID(ctx, tx, home)
 		if err != nil {
 			return err
@@ -232,8 +235,8 @@ func (db *DB) CreateUser(ctx context.Context, home string, u *partnerhub.User, p
 		if taken > 0 {
 			return errEmailTaken(nu.Email)
 		}
-		err = tx.QueryRowContext(ctx, db.q(`INSERT INTO users (home_id, email, name, password_hash, role, disabled, created_at, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`), homeID, nu.Email, nu.Name, hash, string(nu.Role), nu.Disabled, nu.CreatedAt).Scan(&nu.ID)
+		err = tx.QueryRowContext(ctx, db.q(`INSERT INTO users (home_id, email, name, password_hash, role, disabled, created_at, version, must_change_password)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`), homeID, nu.Email, nu.Name, hash, string(nu.Role), nu.Disabled, nu.CreatedAt, nu.MustChangePassword).Scan(&nu.ID)
 		if db.dialect.isUnique(err) {
 			return errEmailTaken(nu.Email)
 		}
@@ -350,39 +353,6 @@ func (db *DB) EnableUser(ctx context.Context, home, email string) error {
 	})
 }
 
-// SetPassword gives a user of a home a new password. Their sessions end
-// (API tokens stay) and their failed sign-ins are forgotten.
-func (db *DB) SetPassword(ctx context.Context, home, email, password string) error {
-	email = partnerhub.NormalizeEmail(email)
-	if err := partnerhub.ValidatePassword(password); err != nil {
-		return err
-	}
-	hash := authn.HashPassword(password)
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		id, err := db.userOfHome(ctx, tx, home, email)
-		if err != nil {
-			return err
-		}
-		for _, st := range []struct {
-			q    string
-			args []any
-		}{
-			{`UPDATE users SET password_hash = ?, version = version + 1 WHERE id = ?`, []any{hash, id}},
-			{`DELETE FROM sessions WHERE user_id = ?`, []any{id}},
-			{`DELETE FROM login_failures WHERE email = ?`, []any{email}},
-		} {
-			if _, err := tx.ExecContext(ctx, db.q(st.q), st.args...); err != nil {
-				return err
-			}
-		}
-		homeID, err := db.homeID(ctx, tx, home)
-		if err != nil {
-			return err
-		}
-		return db.auditUser(ctx, tx, homeID, partnerhub.ActionUpdate, id, userState{Email: email}, userState{Email: email, PasswordChanged: true})
-	})
-}
-
 // ---- sign-in ---------------------------------------------------------------
 
 // PasswordUser returns the user with an e-mail address (normalized) and
@@ -406,167 +376,3 @@ func (db *DB) ReplacePasswordHash(ctx context.Context, userID int64, old, next s
 }
 
 // The failed sign-ins that throttle the next ones are in throttle.go.
-
-// ---- sessions --------------------------------------------------------------
-
-// CreateSession starts a session of a user that ends at now+ttl and returns
-// its token, for a cookie. The database keeps only the token's hash. Expired
-// sessions of anyone are cleaned up on the way.
-func (db *DB) CreateSession(ctx context.Context, userID int64, now time.Time, ttl time.Duration) (string, error) {
-	now = dbTime(now)
-	raw, hash := authn.NewSecret("")
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		var disabled bool
-		err := tx.QueryRowContext(ctx, db.q(`SELECT disabled FROM users WHERE id = ?`), userID).Scan(&disabled)
-		if err == sql.ErrNoRows || disabled {
-			return errUnauthorized()
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM sessions WHERE expires_at <= ?`), now); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, db.q(`INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`),
-			hash, userID, now, now.Add(ttl))
-		return err
-	})
-	if err != nil {
-		return "", err
-	}
-	return raw, nil
-}
-
-// SessionUser returns the user of a session token; an unknown or expired
-// token, or a disabled user, is EUnauthorized.
-func (db *DB) SessionUser(ctx context.Context, token string, now time.Time) (*partnerhub.User, error) {
-	if !authn.PlausibleSecret(token, "") {
-		return nil, errUnauthorized()
-	}
-	return db.oneUser(ctx, errUnauthorized(), `JOIN sessions s ON s.user_id = u.id
-		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = ?`, authn.SecretHash(token), dbTime(now), false)
-}
-
-// DeleteSession ends a session. Ending one that does not exist is no error.
-func (db *DB) DeleteSession(ctx context.Context, token string) error {
-	if !authn.PlausibleSecret(token, "") {
-		return nil
-	}
-	_, err := db.write.ExecContext(ctx, db.q(`DELETE FROM sessions WHERE token_hash = ?`), authn.SecretHash(token))
-	return err
-}
-
-// ---- API tokens ------------------------------------------------------------
-
-// lastUsedResolution is how often a token's last use is written: a token
-// used constantly costs one write a minute, not one per request.
-const lastUsedResolution = time.Minute
-
-// CreateToken makes an API token for a user, named by them. It returns the
-// raw token, which is never shown again, and its record.
-func (db *DB) CreateToken(ctx context.Context, userID int64, name string, now time.Time) (string, APIToken, error) {
-	name = strings.TrimSpace(name)
-	errs := partnerhub.FieldErrors{}
-	switch n := utf8.RuneCountInString(name); {
-	case n == 0:
-		errs.Add("name", "required")
-	case !utf8.ValidString(name):
-		errs.Add("name", "bad_utf8")
-	case n > maxTokenNameLen:
-		errs.Add("name", "too_long_chars", maxTokenNameLen)
-	}
-	if err := errs.Err(); err != nil {
-		return "", APIToken{}, err
-	}
-	tok := APIToken{UserID: userID, Name: name, CreatedAt: dbTime(now)}
-	raw, hash := authn.NewSecret(TokenPrefix)
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		var disabled bool
-		err := tx.QueryRowContext(ctx, db.q(`SELECT disabled FROM users WHERE id = ?`), userID).Scan(&disabled)
-		if err == sql.ErrNoRows || disabled {
-			return errUnauthorized()
-		}
-		if err != nil {
-			return err
-		}
-		return tx.QueryRowContext(ctx, db.q(`INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id`),
-			userID, name, hash, tok.CreatedAt).Scan(&tok.ID)
-	})
-	if err != nil {
-		return "", APIToken{}, err
-	}
-	return raw, tok, nil
-}
-
-// Tokens lists a user's API tokens, revoked ones included, oldest first.
-func (db *DB) Tokens(ctx context.Context, userID int64) ([]APIToken, error) {
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT id, user_id, name, created_at, last_used_at, revoked_at
-		FROM api_tokens WHERE user_id = ? ORDER BY id`), userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	toks := []APIToken{}
-	for rows.Next() {
-		var t APIToken
-		var used, revoked sql.NullTime
-		if err := rows.Scan(&t.ID, &t.UserID, &t.Name, &t.CreatedAt, &used, &revoked); err != nil {
-			return nil, err
-		}
-		t.CreatedAt = t.CreatedAt.UTC()
-		t.LastUsedAt, t.RevokedAt = nullTime(used), nullTime(revoked)
-		toks = append(toks, t)
-	}
-	return toks, rows.Err()
-}
-
-func nullTime(t sql.NullTime) *time.Time {
-	if !t.Valid {
-		return nil
-	}
-	u := t.Time.UTC()
-	return &u
-}
-
-// RevokeToken revokes one of a user's API tokens. Someone else's token, or
-// none, is ENotFound; revoking a revoked token changes nothing.
-func (db *DB) RevokeToken(ctx context.Context, userID, tokenID int64, now time.Time) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		var revoked sql.NullTime
-		err := tx.QueryRowContext(ctx, db.q(`SELECT revoked_at FROM api_tokens WHERE id = ? AND user_id = ?`), tokenID, userID).Scan(&revoked)
-		if err == sql.ErrNoRows {
-			return partnerhub.Errorf(partnerhub.ENotFound, "error.token_not_found", tokenID)
-		}
-		if err != nil || revoked.Valid {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, db.q(`UPDATE api_tokens SET revoked_at = ? WHERE id = ?`), dbTime(now), tokenID)
-		return err
-	})
-}
-
-// TokenUser returns the user of a raw API token and notes its use. An
-// unknown or revoked token, or a disabled user, is EUnauthorized.
-func (db *DB) TokenUser(ctx context.Context, raw string, now time.Time) (*partnerhub.User, error) {
-	if !authn.PlausibleSecret(raw, TokenPrefix) {
-		return nil, errUnauthorized()
-	}
-	now = dbTime(now)
-	var tokenID int64
-	var used sql.NullTime
-	u, err := scanUser(db.read.QueryRowContext(ctx, db.q(userCols+`, t.id, t.last_used_at`+userFrom+`
-		JOIN api_tokens t ON t.user_id = u.id
-		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = ?`), authn.SecretHash(raw), false), &tokenID, &used)
-	if err == sql.ErrNoRows {
-		return nil, errUnauthorized()
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !used.Valid || now.Sub(used.Time) >= lastUsedResolution {
-		if _, err := db.write.ExecContext(ctx, db.q(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`), now, tokenID); err != nil {
-			return nil, err
-		}
-	}
-	return u, db.withUnits(ctx, u)
-}

@@ -287,14 +287,14 @@ func TestAuthenticate(t *testing.T) {
 		})
 
 		t.Run("a new password ends sessions and works; the old one does not", func(t *testing.T) {
-			tok, err := db.CreateSession(ctx, u.ID, now, time.Hour)
+			tok, err := db.CreateSession(ctx, u.ID, now, partnerhub.SessionSpec{TTL: time.Hour})
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = db.SetPassword(ctx, "utokyo", "sato@example.ac.jp", "short")
+			err = db.SetPassword(ctx, "utokyo", "sato@example.ac.jp", "short", false)
 			wantFields(t, err, "password")
-			wantCode(t, db.SetPassword(ctx, "utokyo", "nobody@example.ac.jp", "a much better password"), partnerhub.ENotFound)
-			if err := db.SetPassword(ctx, "utokyo", "SATO@example.ac.jp", "a much better password"); err != nil {
+			wantCode(t, db.SetPassword(ctx, "utokyo", "nobody@example.ac.jp", "a much better password", false), partnerhub.ENotFound)
+			if err := db.SetPassword(ctx, "utokyo", "SATO@example.ac.jp", "a much better password", false); err != nil {
 				t.Fatal(err)
 			}
 			_, err = db.SessionUser(ctx, tok, now)
@@ -316,7 +316,7 @@ func TestSessions(t *testing.T) {
 		u := acctUser(t, db, "s@example.ac.jp", partnerhub.RoleAdmin)
 		now := time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC)
 
-		tok, err := db.CreateSession(ctx, u.ID, now, 12*time.Hour)
+		tok, err := db.CreateSession(ctx, u.ID, now, partnerhub.SessionSpec{TTL: 12 * time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,7 +342,7 @@ func TestSessions(t *testing.T) {
 		}
 
 		// A new session cleans up the expired ones.
-		tok2, err := db.CreateSession(ctx, u.ID, now.Add(13*time.Hour), 12*time.Hour)
+		tok2, err := db.CreateSession(ctx, u.ID, now.Add(13*time.Hour), partnerhub.SessionSpec{TTL: 12 * time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -361,13 +361,13 @@ func TestSessions(t *testing.T) {
 		}
 
 		// Disabling a user ends their sessions, and they cannot start one.
-		tok3, _ := db.CreateSession(ctx, u.ID, now, time.Hour)
+		tok3, _ := db.CreateSession(ctx, u.ID, now, partnerhub.SessionSpec{TTL: time.Hour})
 		if err := db.DisableUser(ctx, "utokyo", "s@example.ac.jp"); err != nil {
 			t.Fatal(err)
 		}
 		_, err = db.SessionUser(ctx, tok3, now)
 		wantCode(t, err, partnerhub.EUnauthorized)
-		_, err = db.CreateSession(ctx, u.ID, now, time.Hour)
+		_, err = db.CreateSession(ctx, u.ID, now, partnerhub.SessionSpec{TTL: time.Hour})
 		wantCode(t, err, partnerhub.EUnauthorized)
 		got, _ = db.UserByID(ctx, u.ID)
 		if !got.Disabled || got.Version != 2 {
@@ -386,16 +386,16 @@ func TestAPITokens(t *testing.T) {
 		other := acctUser(t, db, "o@example.ac.jp", partnerhub.RoleViewer)
 		now := time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC)
 
-		_, _, err := db.CreateToken(ctx, u.ID, "  ", now)
+		_, _, err := db.CreateToken(ctx, u.ID, partnerhub.TokenSpec{Name: "  ", Scope: partnerhub.ScopeWrite}, now)
 		wantFields(t, err, "name")
-		_, _, err = db.CreateToken(ctx, u.ID, strings.Repeat("x", 101), now)
+		_, _, err = db.CreateToken(ctx, u.ID, partnerhub.TokenSpec{Name: strings.Repeat("x", 101), Scope: partnerhub.ScopeWrite}, now)
 		wantFields(t, err, "name")
 
-		rawTok, tok, err := db.CreateToken(ctx, u.ID, " CI import ", now)
+		rawTok, tok, err := db.CreateToken(ctx, u.ID, partnerhub.TokenSpec{Name: " CI import ", Scope: partnerhub.ScopeWrite}, now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasPrefix(rawTok, "ph_") || len(rawTok) != 46 || tok.Name != "CI import" || tok.ID == 0 || !tok.Active() {
+		if !strings.HasPrefix(rawTok, "ph_") || len(rawTok) != 46 || tok.Name != "CI import" || tok.ID == 0 || !tok.Active(now) {
 			t.Fatalf("CreateToken = %q, %+v", rawTok, tok)
 		}
 		var stored string
@@ -404,7 +404,7 @@ func TestAPITokens(t *testing.T) {
 			t.Fatalf("stored %q: want a SHA-256 only", stored)
 		}
 
-		got, err := db.TokenUser(ctx, rawTok, now.Add(time.Minute))
+		got, _, err := db.TokenUser(ctx, rawTok, now.Add(time.Minute))
 		if err != nil || got.ID != u.ID || !reflect.DeepEqual(got.Units, []string{"sci"}) {
 			t.Fatalf("TokenUser = %+v, %v", got, err)
 		}
@@ -420,26 +420,26 @@ func TestAPITokens(t *testing.T) {
 			changed = rawTok[:len(rawTok)-1] + "B"
 		}
 		for _, bad := range []string{"", "ph_", changed, strings.TrimPrefix(rawTok, "ph_")} {
-			_, err := db.TokenUser(ctx, bad, now)
+			_, _, err := db.TokenUser(ctx, bad, now)
 			wantCode(t, err, partnerhub.EUnauthorized)
 		}
 
 		// Only the owner revokes; a revoked token no longer works.
 		wantCode(t, db.RevokeToken(ctx, other.ID, tok.ID, now), partnerhub.ENotFound)
 		wantCode(t, db.RevokeToken(ctx, u.ID, 999999, now), partnerhub.ENotFound)
-		if _, err := db.TokenUser(ctx, rawTok, now); err != nil {
+		if _, _, err := db.TokenUser(ctx, rawTok, now); err != nil {
 			t.Fatalf("someone else's revocation took effect: %v", err)
 		}
 		if err := db.RevokeToken(ctx, u.ID, tok.ID, now.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		_, err = db.TokenUser(ctx, rawTok, now.Add(2*time.Hour))
+		_, _, err = db.TokenUser(ctx, rawTok, now.Add(2*time.Hour))
 		wantCode(t, err, partnerhub.EUnauthorized)
 		if err := db.RevokeToken(ctx, u.ID, tok.ID, now.Add(3*time.Hour)); err != nil {
 			t.Fatalf("revoking twice: %v", err)
 		}
 		toks, _ = db.Tokens(ctx, u.ID)
-		if len(toks) != 1 || toks[0].Active() || !toks[0].RevokedAt.Equal(now.Add(time.Hour)) {
+		if len(toks) != 1 || toks[0].Active(now) || !toks[0].RevokedAt.Equal(now.Add(time.Hour)) {
 			t.Fatalf("after revoke: %+v", toks)
 		}
 		if toks, _ := db.Tokens(ctx, other.ID); len(toks) != 0 {
@@ -447,20 +447,20 @@ func TestAPITokens(t *testing.T) {
 		}
 
 		// Disabling the owner revokes every token.
-		rawTok2, _, err := db.CreateToken(ctx, u.ID, "second", now)
+		rawTok2, _, err := db.CreateToken(ctx, u.ID, partnerhub.TokenSpec{Name: "second", Scope: partnerhub.ScopeWrite}, now)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := db.DisableUser(ctx, "utokyo", u.Email); err != nil {
 			t.Fatal(err)
 		}
-		_, err = db.TokenUser(ctx, rawTok2, now)
+		_, _, err = db.TokenUser(ctx, rawTok2, now)
 		wantCode(t, err, partnerhub.EUnauthorized)
 		toks, _ = db.Tokens(ctx, u.ID)
-		if toks[1].Active() {
+		if toks[1].Active(now) {
 			t.Fatal("a disabled user's token is still active")
 		}
-		_, _, err = db.CreateToken(ctx, u.ID, "third", now)
+		_, _, err = db.CreateToken(ctx, u.ID, partnerhub.TokenSpec{Name: "third", Scope: partnerhub.ScopeWrite}, now)
 		wantCode(t, err, partnerhub.EUnauthorized)
 	})
 }
@@ -480,7 +480,7 @@ func TestAccountChangesAreAudited(t *testing.T) {
 		if _, err := db.CreateUser(ctx, "utokyo", &partnerhub.User{Email: "c@example.ac.jp", Name: "C", Role: partnerhub.RoleCoordinator, Units: []string{"agr"}}, pw); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.SetPassword(ctx, "utokyo", "c@example.ac.jp", pw+" again"); err != nil {
+		if err := db.SetPassword(ctx, "utokyo", "c@example.ac.jp", pw+" again", false); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.DisableUser(ctx, "utokyo", "c@example.ac.jp"); err != nil {

@@ -24,6 +24,9 @@ const (
 	// sessionTTL is how long a sign-in lasts unless Deps.SessionTTL says
 	// otherwise; the cookie expires with it.
 	sessionTTL = 12 * time.Hour
+	// sessionIdle ends a session that made no request for this long,
+	// unless Deps.SessionIdle says otherwise.
+	sessionIdle = 30 * time.Minute
 	// maxAccountForm bounds the body of the sign-in and token forms.
 	maxAccountForm = 16 << 10
 )
@@ -252,14 +255,18 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, v *view) (*page,
 			return nil, err
 		}
 	}
-	token, err := s.deps.Accounts.CreateSession(r.Context(), u.ID, now, s.deps.SessionTTL)
+	token, err := s.deps.Accounts.CreateSession(r.Context(), u.ID, now, s.sessionSpec(r, ip))
 	if err != nil {
 		return nil, err
 	}
 	s.setSessionCookie(w, r, token, now.Add(s.deps.SessionTTL))
 	s.logSecurity(r, "signed_in", "account", u.Email, "user", u.ID)
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, safeNext(next, v.Lang), http.StatusSeeOther)
+	dest := safeNext(next, v.Lang)
+	if step := accountGate(u); step != nil {
+		dest = "/" + string(v.Lang) + step.path
+	}
+	http.Redirect(w, r, dest, http.StatusSeeOther)
 	return nil, nil
 }
 
@@ -285,6 +292,10 @@ type accountData struct {
 	// A token just made: its raw value is shown on this answer only.
 	NewToken, NewTokenName string
 	Name                   string // typed into the token form
+	Scope                  string // chosen in the token form
+	Days                   int    // chosen in the token form
+	Lifetimes              []int  // the lifetimes offered, in days
+	Scopes                 []partnerhub.TokenScope
 	Errors                 map[string]string
 }
 
@@ -294,6 +305,8 @@ type tokenRow struct {
 	Active                   bool
 	Created, Used, Revoked   string // for reading
 	CreatedAt, UsedAt, RevAt string // for <time datetime>
+	Expires, ExpAt           string // "" for a token made before tokens expired
+	Scope                    string
 }
 
 func stamp(t *time.Time) (human, machine string) {
@@ -311,6 +324,13 @@ func (s *Server) accountPage(r *http.Request, v *view, u *partnerhub.User, d *ac
 		return nil, err
 	}
 	d.User = u
+	d.Lifetimes, d.Scopes = partnerhub.TokenLifetimes, partnerhub.TokenScopes
+	if d.Days == 0 {
+		d.Days = partnerhub.DefaultTokenLifetime
+	}
+	if d.Scope == "" {
+		d.Scope = string(partnerhub.ScopeRead)
+	}
 	for _, code := range u.Units {
 		unit := partnerhub.Unit{Code: code, Name: partnerhub.Text{Ja: code, En: code}}
 		for _, x := range v.X.Units() {
@@ -321,8 +341,9 @@ func (s *Server) accountPage(r *http.Request, v *view, u *partnerhub.User, d *ac
 		d.Units = append(d.Units, unit)
 	}
 	for _, t := range toks {
-		row := tokenRow{ID: t.ID, Name: t.Name, Active: t.Active()}
+		row := tokenRow{ID: t.ID, Name: t.Name, Active: t.Active(time.Now()), Scope: string(t.Scope)}
 		row.Created, row.CreatedAt = stamp(&t.CreatedAt)
+		row.Expires, row.ExpAt = stamp(t.ExpiresAt)
 		row.Used, row.UsedAt = stamp(t.LastUsedAt)
 		row.Revoked, row.RevAt = stamp(t.RevokedAt)
 		d.Tokens = append(d.Tokens, row)
@@ -342,6 +363,9 @@ func (s *Server) accountPages(lang partnerhub.Lang, h privateHandler) http.Handl
 			http.Redirect(w, r, signinURL(lang, "/"+string(lang)+"/account"), http.StatusSeeOther)
 			return
 		}
+		if s.pageGate(w, r, lang, u) {
+			return
+		}
 		v := s.accountView(r, lang, "/account", "", u)
 		s.answer(w, r, v, h)
 	})
@@ -358,9 +382,17 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, v *view) (*
 	if err := r.ParseForm(); err != nil {
 		return nil, partnerhub.Errorf(partnerhub.EInvalid, "error.invalid")
 	}
-	d := &accountData{Errors: map[string]string{}, Name: r.PostForm.Get("name")}
+	d := &accountData{Errors: map[string]string{}, Name: r.PostForm.Get("name"), Scope: r.PostForm.Get("scope")}
+	spec := partnerhub.TokenSpec{Name: d.Name, Scope: partnerhub.TokenScope(d.Scope)}
+	if days := r.PostForm.Get("days"); days != "" {
+		n, err := strconv.Atoi(days)
+		if err != nil {
+			n = -1 // refused by the store with the field's message
+		}
+		spec.Days, d.Days = n, n
+	}
 	status := http.StatusOK
-	raw, tok, err := s.deps.Accounts.CreateToken(r.Context(), v.User.ID, d.Name, time.Now())
+	raw, tok, err := s.deps.Accounts.CreateToken(r.Context(), v.User.ID, spec, time.Now())
 	if err != nil {
 		fields, err := fieldErrors(v, err)
 		if err != nil {
@@ -369,6 +401,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, v *view) (*
 		d.Errors, status = fields, http.StatusBadRequest
 	} else {
 		d.NewToken, d.NewTokenName, d.Name = raw, tok.Name, ""
+		s.logSecurity(r, "token_created", "token", tok.ID, "scope", string(tok.Scope), "expires", tok.ExpiresAt)
 	}
 	return s.accountPage(r, v, v.User, d, status)
 }
@@ -381,6 +414,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, v *view) (*
 	if err := s.deps.Accounts.RevokeToken(r.Context(), v.User.ID, id, time.Now()); err != nil {
 		return nil, err
 	}
+	s.logSecurity(r, "token_revoked", "token", id)
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, "/"+string(v.Lang)+"/account#tokens", http.StatusSeeOther)
 	return nil, nil
@@ -428,4 +462,11 @@ func (s *Server) crossOriginRefused(w http.ResponseWriter, r *http.Request) {
 	v := s.accountView(r, lang, "/", "", nil)
 	s.privatePage(w, r, v, &page{Template: "error", Title: v.P.T("account.refused_title"), Status: http.StatusForbidden,
 		Data: &errorData{Message: v.P.Error(err)}})
+}
+
+// sessionSpec is how a session opened by r behaves, and what its owner
+// will see of where it was opened.
+func (s *Server) sessionSpec(r *http.Request, ip string) partnerhub.SessionSpec {
+	return partnerhub.SessionSpec{TTL: s.deps.SessionTTL, Idle: max(s.deps.SessionIdle, 0), Max: max(s.deps.MaxSessions, 0),
+		IP: ip, UserAgent: r.UserAgent()}
 }

@@ -306,7 +306,7 @@ func TestSignOutAndSessions(t *testing.T) {
 		})
 
 		t.Run("an expired session is refused", func(t *testing.T) {
-			tok, err := ts.db.CreateSession(ctx, u.ID, time.Now().Add(-sessionTTL-time.Minute), sessionTTL)
+			tok, err := ts.db.CreateSession(ctx, u.ID, time.Now().Add(-sessionTTL-time.Minute), partnerhub.SessionSpec{TTL: sessionTTL})
 			if err != nil {
 				t.Fatal(err)
 			}

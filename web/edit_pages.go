@@ -84,6 +84,9 @@ func (s *Server) private(lang partnerhub.Lang, nav string, h privateHandler) htt
 			http.Redirect(w, r, "/"+string(lang)+"/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
+		if s.pageGate(w, r, lang, u) {
+			return
+		}
 		v := s.newPrivateView(r, lang, u)
 		v.Nav = nav
 		s.answer(w, r, v, h)

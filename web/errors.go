@@ -59,7 +59,11 @@ func (s *Server) api(h handlerFunc) http.Handler {
 				s.writeError(w, r, errors.New("panic"))
 			}
 		}()
-		if err := h(w, r); err != nil {
+		err := s.apiGate(r)
+		if err == nil {
+			err = h(w, r)
+		}
+		if err != nil {
 			s.writeError(w, r, err)
 		}
 	})

@@ -32,6 +32,9 @@ func (s *Server) export(lang partnerhub.Lang, list exportList) http.HandlerFunc 
 		if hasCredentials(r) {
 			u = s.user(r)
 		}
+		if u != nil && s.pageGate(w, r, lang, u) {
+			return
+		}
 		var v *view
 		if u != nil {
 			v = s.newPrivateView(r, lang, u)

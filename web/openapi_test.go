@@ -914,7 +914,7 @@ func TestOpenAPIExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin := as.addUser(t, "oa-admin@example.ac.jp", partnerhub.RoleAdmin)
-	raw, _, err := as.db.CreateToken(context.Background(), admin.ID, "test", time.Now())
+	raw, _, err := as.db.CreateToken(context.Background(), admin.ID, partnerhub.TokenSpec{Name: "test", Scope: partnerhub.ScopeWrite}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1733,7 +1733,7 @@ func TestOpenAPIWrites(t *testing.T) {
 	} {
 		user := ts.addUser(t, "oa-"+u.who+"@example.ac.jp", u.role, u.units...)
 		users[u.who] = user
-		raw, _, err := ts.db.CreateToken(context.Background(), user.ID, "test", time.Now())
+		raw, _, err := ts.db.CreateToken(context.Background(), user.ID, partnerhub.TokenSpec{Name: "test", Scope: partnerhub.ScopeWrite}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1880,7 +1880,7 @@ func TestOpenAPIWrites(t *testing.T) {
 	w.want(w.call("viewer", "GET", audit, audit, nil), http.StatusForbidden, "audit as viewer")
 	w.want(w.call("coordinator", "GET", audit, audit, nil), http.StatusForbidden, "audit as coordinator")
 	ts.addUser(t, "oa-leaver@example.ac.jp", partnerhub.RoleViewer)
-	if err := ts.db.SetPassword(context.Background(), "utokyo", "oa-leaver@example.ac.jp", testPassword+" changed"); err != nil {
+	if err := ts.db.SetPassword(context.Background(), "utokyo", "oa-leaver@example.ac.jp", testPassword+" changed", false); err != nil {
 		t.Fatal(err)
 	}
 	if err := ts.db.DisableUser(context.Background(), "utokyo", "oa-leaver@example.ac.jp"); err != nil {

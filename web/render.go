@@ -127,6 +127,9 @@ func (s *Server) pageFor(lang partnerhub.Lang, nav string, h pageHandler) http.H
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if hasCredentials(r) {
 			if u := s.user(r); u != nil {
+				if s.pageGate(w, r, lang, u) {
+					return
+				}
 				// A signed-in reader sees drafts and edit links: a page
 				// of their own, never cached.
 				v := s.newPrivateView(r, lang, u)

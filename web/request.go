@@ -28,6 +28,8 @@ type requestInfo struct {
 	// for nobody. session is the holder of the session cookie alone: the
 	// account pages use it, so that an API token cannot make more tokens.
 	user, session *partnerhub.User
+	// token is the API token the request presents, if it does.
+	token *partnerhub.APIToken
 }
 
 type requestKey struct{}
@@ -82,7 +84,7 @@ func (s *Server) identified(r *http.Request) *requestInfo {
 	info := s.info(r)
 	info.who.Do(func() {
 		if hasCredentials(r) {
-			info.user, info.session = s.authenticate(r, info.home)
+			info.user, info.session, info.token = s.authenticate(r, info.home)
 		}
 	})
 	return info
@@ -106,9 +108,9 @@ func (s *Server) langFor(r *http.Request) partnerhub.Lang {
 }
 
 // authenticate finds who makes a request that carries credentials.
-func (s *Server) authenticate(r *http.Request, home string) (user, session *partnerhub.User) {
+func (s *Server) authenticate(r *http.Request, home string) (user, session *partnerhub.User, token *partnerhub.APIToken) {
 	if s.deps.Accounts == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	now := time.Now()
 	if ck, err := r.Cookie(s.sessionCookieName(r)); err == nil && ck.Value != "" {
@@ -118,12 +120,15 @@ func (s *Server) authenticate(r *http.Request, home string) (user, session *part
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, tok, _ := strings.Cut(h, " ")
 		if !strings.EqualFold(scheme, "Bearer") {
-			return nil, session
+			return nil, session, nil
 		}
-		u, err := s.deps.Accounts.TokenUser(r.Context(), strings.TrimSpace(tok), now)
-		return s.ofHome(r, home, u, err), session
+		u, t, err := s.deps.Accounts.TokenUser(r.Context(), strings.TrimSpace(tok), now)
+		if u = s.ofHome(r, home, u, err); u == nil {
+			return nil, session, nil
+		}
+		return u, session, &t
 	}
-	return session, session
+	return session, session, nil
 }
 
 func (s *Server) ofHome(r *http.Request, home string, u *partnerhub.User, err error) *partnerhub.User {

@@ -65,6 +65,11 @@ func (s *Server) routes() {
 		s.mux.Handle("GET "+p+"/account", s.accountPages(l, s.account))
 		s.mux.Handle("POST "+p+"/account/tokens", s.accountPages(l, s.createToken))
 		s.mux.Handle("POST "+p+"/account/tokens/{id}/revoke", s.accountPages(l, s.revokeToken))
+		s.mux.Handle("GET "+p+"/account/password", s.ownPages(l, "/account/password", false, s.passwordForm))
+		s.mux.Handle("POST "+p+"/account/password", s.ownPages(l, "/account/password", false, s.changePassword))
+		s.mux.Handle("GET "+p+"/account/sessions", s.ownPages(l, "/account/sessions", true, s.sessionsPage))
+		s.mux.Handle("POST "+p+"/account/sessions/{id}/end", s.ownPages(l, "/account/sessions", true, s.endSession))
+		s.mux.Handle("POST "+p+"/account/sessions/end-others", s.ownPages(l, "/account/sessions", true, s.endOtherSessions))
 	}
 
 	// Write API: every write goes through Editor.Apply (roles, versions, audit).

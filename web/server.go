@@ -50,8 +50,14 @@ type Deps struct {
 	// otherwise name any address it likes, and escape throttling.
 	TrustedProxies []netip.Prefix
 	SessionTTL     time.Duration // how long a sign-in lasts; default 12 hours
-	MaxBodyBytes   int64         // bound of a JSON request body; default 1 MiB
-	MaxUploadBytes int64         // bound of an uploaded mobility file; default 256 MiB
+	// SessionIdle ends a session unused this long; default 30 minutes,
+	// negative for never.
+	SessionIdle time.Duration
+	// MaxSessions is how many sessions a user holds at once (the oldest
+	// ends); default partnerhub.MaxSessionsPerUser, negative for no limit.
+	MaxSessions    int
+	MaxBodyBytes   int64 // bound of a JSON request body; default 1 MiB
+	MaxUploadBytes int64 // bound of an uploaded mobility file; default 256 MiB
 	// The mobility imports that may run at once on this node: of one
 	// user (default 1) and of one home institution (default 2).
 	MaxImportsPerUser, MaxImportsPerHome int
@@ -74,6 +80,12 @@ func (d Deps) withDefaults() Deps {
 	}
 	if d.SessionTTL <= 0 {
 		d.SessionTTL = sessionTTL
+	}
+	if d.SessionIdle == 0 {
+		d.SessionIdle = sessionIdle
+	}
+	if d.MaxSessions == 0 {
+		d.MaxSessions = partnerhub.MaxSessionsPerUser
 	}
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = maxBodyBytes

@@ -39,7 +39,7 @@ func newEditors(t *testing.T, e storetest.Engine) *editors {
 		{"viewer", partnerhub.RoleViewer, nil},
 	} {
 		user := ts.addUser(t, u.name+"@example.ac.jp", u.role, u.units...)
-		raw, _, err := ts.db.CreateToken(context.Background(), user.ID, "test", time.Now())
+		raw, _, err := ts.db.CreateToken(context.Background(), user.ID, partnerhub.TokenSpec{Name: "test", Scope: partnerhub.ScopeWrite}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -44,6 +44,7 @@ type Config struct {
 	// mobility imports running at once: of one user, of the home institution
 	MaxImportsPerUser, MaxImportsPerHome int
 	SessionLifetime                      time.Duration // how long a sign-in lasts
+	SessionIdle                          time.Duration // how long a sign-in lasts unused
 
 	DBMaxOpen, DBMaxIdle int // connection pool; 0: the engine's default
 }
@@ -64,6 +65,7 @@ var settings = []struct{ name, def, help string }{
 	{"max-imports-per-user", "1", "cli.flag_max_imports_per_user"},
 	{"max-imports-per-home", "2", "cli.flag_max_imports_per_home"},
 	{"session-lifetime", "12h", "cli.flag_session_lifetime"},
+	{"session-idle", "30m", "cli.flag_session_idle"},
 	{"db-max-open", "0", "cli.flag_db_max_open"},
 	{"db-max-idle", "0", "cli.flag_db_max_idle"},
 }
@@ -168,6 +170,7 @@ func (c *configFlags) build(p *i18n.Printer) (Config, error) {
 	cfg.ShutdownTimeout = duration("shutdown-timeout", 0)
 	cfg.ReloadInterval = duration("reload-interval", 100*time.Millisecond)
 	cfg.SessionLifetime = duration("session-lifetime", time.Minute)
+	cfg.SessionIdle = duration("session-idle", time.Minute)
 	cfg.MaxBodyBytes = size("max-body")
 	cfg.MaxUploadBytes = size("max-upload")
 	// Zero would refuse every import; no limit is not offered.

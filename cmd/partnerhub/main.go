@@ -319,7 +319,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		cfg.BaseURL = baseFromListener(ln.Addr())
 	}
 	srv, err := web.NewServer(ctx, web.Deps{Source: db, Home: cfg.Home, Messages: a.msgs, Logger: log, Accounts: db, Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db,
-		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, SessionTTL: cfg.SessionLifetime,
+		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, SessionTTL: cfg.SessionLifetime, SessionIdle: cfg.SessionIdle,
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes,
 		MaxImportsPerUser: cfg.MaxImportsPerUser, MaxImportsPerHome: cfg.MaxImportsPerHome})
 	if err != nil {

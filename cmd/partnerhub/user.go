@@ -39,6 +39,8 @@ func (a *app) user(ctx context.Context, args []string) error {
 		return a.userSetEnabled(ctx, args[1:], true)
 	case "reset-password":
 		return a.userResetPassword(ctx, args[1:])
+	case "signout":
+		return a.userSignout(ctx, args[1:])
 	}
 	return usageError{a.p.T("cli.user_unknown_subcommand", args[0])}
 }
@@ -179,7 +181,9 @@ func (a *app) userAdd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	u := &partnerhub.User{Email: *email, Name: *name, Role: partnerhub.Role(strings.TrimSpace(*role))}
+	// A generated password passes through the programme office: its holder
+	// must replace it at the first sign-in.
+	u := &partnerhub.User{Email: *email, Name: *name, Role: partnerhub.Role(strings.TrimSpace(*role)), MustChangePassword: generated}
 	for c := range strings.SplitSeq(*units, ",") {
 		if c = strings.TrimSpace(c); c != "" {
 			u.Units = append(u.Units, c)
@@ -313,12 +317,39 @@ func (a *app) userResetPassword(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := db.SetPassword(ctx, home, *email, pw); err != nil {
+	if err := db.SetPassword(ctx, home, *email, pw, generated); err != nil {
 		return a.describeUser(err)
 	}
 	fmt.Fprintln(a.stdout, a.p.T("cli.user_password_set", partnerhub.NormalizeEmail(*email)))
 	if generated {
 		fmt.Fprintln(a.stdout, a.p.T("cli.user_password_once", pw))
 	}
+	return nil
+}
+
+// userSignout ends every session of a user (a lost laptop, a shared
+// computer); their password and API tokens stay.
+func (a *app) userSignout(ctx context.Context, args []string) error {
+	fs, f := a.userFlagSet("signout", "cli.user_usage_signout")
+	email := fs.String("email", "", a.p.T("cli.user_flag_email"))
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		args = append([]string{"-email", args[0]}, args[1:]...) // "user signout EMAIL" reads naturally too
+	}
+	if help, err := a.parse(fs, args); help || err != nil {
+		return err
+	}
+	if err := a.required("email", *email); err != nil {
+		return err
+	}
+	db, home, err := a.openHome(ctx, f, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := db.SignOutUser(ctx, home, *email)
+	if err != nil {
+		return a.describe(err)
+	}
+	fmt.Fprintln(a.stdout, a.p.T("cli.user_signed_out", partnerhub.NormalizeEmail(*email), n))
 	return nil
 }

@@ -151,7 +151,7 @@ func TestUserCommands(t *testing.T) {
 
 		// reset-password: generated, then from stdin; sessions end.
 		u, _ := db.UserByEmail(context.Background(), "sato@example.ac.jp")
-		tok, err := db.CreateSession(context.Background(), u.ID, time.Now(), time.Hour)
+		tok, err := db.CreateSession(context.Background(), u.ID, time.Now(), partnerhub.SessionSpec{TTL: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
