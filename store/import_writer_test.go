@@ -84,7 +84,7 @@ func TestMobilityImportLeavesTheWriterFree(t *testing.T) {
 			close(release)
 			t.Fatalf("sign-in during an import: %v", err)
 		}
-		if _, err := db.CreateSession(failsafe, u.ID, time.Now(), time.Hour); err != nil {
+		if _, err := db.CreateSession(failsafe, u.ID, time.Now(), partnerhub.SessionSpec{TTL: time.Hour}); err != nil {
 			close(release)
 			t.Fatalf("session during an import: %v", err)
 		}

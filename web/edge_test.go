@@ -327,7 +327,7 @@ func TestSecurityHeadersOnEveryRouteKind(t *testing.T) {
 func TestSecurityLog(t *testing.T) {
 	es := newEdgeServer(t, storetest.Engines()[0], nil)
 	viewer := es.addUser(t, "viewer@example.ac.jp", partnerhub.RoleViewer)
-	token, _, err := es.db.CreateToken(context.Background(), viewer.ID, "script", es.clock.Now())
+	token, _, err := es.db.CreateToken(context.Background(), viewer.ID, partnerhub.TokenSpec{Name: "script"}, es.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

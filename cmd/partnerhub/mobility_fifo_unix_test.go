@@ -95,7 +95,7 @@ func TestImportMobilityLeavesTheWriterFree(t *testing.T) {
 		defer cancel()
 		u, err := authn.NewPasswords(db).Authenticate(failsafe, "utokyo", partnerhub.Credentials{Email: "office@example.ac.jp", Password: password, IP: "192.0.2.1", At: time.Now()})
 		if err == nil {
-			_, err = db.CreateSession(failsafe, u.ID, time.Now(), time.Hour)
+			_, err = db.CreateSession(failsafe, u.ID, time.Now(), partnerhub.SessionSpec{TTL: time.Hour})
 		}
 		if err == nil {
 			err = db.PutMobility(failsafe, u, "utokyo", partnerhub.Mobility{Partner: "pku", Year: 2020, Direction: partnerhub.Inbound,
