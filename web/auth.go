@@ -247,6 +247,10 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, v *view) (*page,
 	default:
 		return nil, err
 	}
+	// A user with a second factor is sent to prove it; the session waits.
+	if done, err := s.secondStep(w, r, v, u, next, now); done || err != nil {
+		return nil, err
+	}
 	// A new session for a new sign-in: end the one this browser had.
 	if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" {
 		if err := s.deps.Accounts.DeleteSession(r.Context(), ck.Value); err != nil {
@@ -341,6 +345,10 @@ func (s *Server) accountPages(lang partnerhub.Lang, h privateHandler) http.Handl
 		if u == nil {
 			w.Header().Set("Cache-Control", "no-store")
 			http.Redirect(w, r, signinURL(lang, "/"+string(lang)+"/account"), http.StatusSeeOther)
+			return
+		}
+		if s.mustEnrol(r, u) {
+			redirectToEnrol(w, r, lang)
 			return
 		}
 		v := s.accountView(r, lang, "/account", "", u)

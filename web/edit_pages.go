@@ -84,6 +84,10 @@ func (s *Server) private(lang partnerhub.Lang, nav string, h privateHandler) htt
 			http.Redirect(w, r, "/"+string(lang)+"/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
+		if s.mustEnrol(r, u) {
+			redirectToEnrol(w, r, lang)
+			return
+		}
 		v := s.newPrivateView(r, lang, u)
 		v.Nav = nav
 		s.answer(w, r, v, h)

@@ -59,6 +59,10 @@ func (s *Server) api(h handlerFunc) http.Handler {
 				s.writeError(w, r, errors.New("panic"))
 			}
 		}()
+		if hasCredentials(r) && s.mustEnrol(r, s.user(r)) {
+			s.writeError(w, r, enrolRequired())
+			return
+		}
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
 		}

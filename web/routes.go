@@ -66,6 +66,7 @@ func (s *Server) routes() {
 		s.mux.Handle("POST "+p+"/account/tokens", s.accountPages(l, s.createToken))
 		s.mux.Handle("POST "+p+"/account/tokens/{id}/revoke", s.accountPages(l, s.revokeToken))
 	}
+	s.mfaRoutes()
 
 	// Write API: every write goes through Editor.Apply (roles, versions, audit).
 	for _, e := range writeAPI {
