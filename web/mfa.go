@@ -117,10 +117,10 @@ type mfaData struct {
 }
 
 type passkeyRow struct {
-	ID                   int64
-	Name                 string
-	Created, Used        string
-	CreatedAt, UsedAt    string
+	ID                int64
+	Name              string
+	Created, Used     string
+	CreatedAt, UsedAt string
 }
 
 func (s *Server) mfaView(r *http.Request, v *view, d *mfaData, status int) (*page, error) {
@@ -361,9 +361,9 @@ type waUser struct {
 	creds []webauthn.Credential
 }
 
-func (w waUser) WebAuthnID() []byte                        { return []byte(strconv.FormatInt(w.u.ID, 10)) }
-func (w waUser) WebAuthnName() string                      { return w.u.Email }
-func (w waUser) WebAuthnDisplayName() string               { return w.u.Name }
+func (w waUser) WebAuthnID() []byte                         { return []byte(strconv.FormatInt(w.u.ID, 10)) }
+func (w waUser) WebAuthnName() string                       { return w.u.Email }
+func (w waUser) WebAuthnDisplayName() string                { return w.u.Name }
 func (w waUser) WebAuthnCredentials() []webauthn.Credential { return w.creds }
 
 // webAuthnUser loads a user's passkeys for a ceremony.
@@ -409,22 +409,22 @@ func (s *Server) ceremony(h ceremonyHandler) http.Handler {
 }
 
 func (s *Server) ceremonyStep(w http.ResponseWriter, r *http.Request, h ceremonyHandler) error {
-		w.Header().Set("Cache-Control", "no-store")
-		if s.deps.MFA == nil || s.deps.Accounts == nil {
-			return partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxCeremonyBody)
-		out, err := h(w, r)
-		if err != nil {
-			return err
-		}
-		b, err := json.Marshal(out)
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(b)
-		return nil
+	w.Header().Set("Cache-Control", "no-store")
+	if s.deps.MFA == nil || s.deps.Accounts == nil {
+		return partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxCeremonyBody)
+	out, err := h(w, r)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(b)
+	return nil
 }
 
 // registration is what a passkey's registration keeps between its steps.
