@@ -334,3 +334,21 @@ func (db *DB) DeleteChallenge(ctx context.Context, token string) error {
 	_, err := db.write.ExecContext(ctx, db.q(`DELETE FROM mfa_challenges WHERE token_hash = ?`), authn.SecretHash(token))
 	return wrap("delete challenge", err)
 }
+
+// ResetMFA removes every second factor of a user of a home, for someone who
+// lost them all; an administrator is then held at enrolment again.
+func (db *DB) ResetMFA(ctx context.Context, home, email string) error {
+	email = partnerhub.NormalizeEmail(email)
+	return wrap("reset mfa", db.tx(ctx, func(tx *sql.Tx) error {
+		id, err := db.userOfHome(ctx, tx, home, email)
+		if err != nil {
+			return err
+		}
+		for _, table := range []string{"mfa_totp", "mfa_recovery_codes", "mfa_passkeys", "mfa_challenges"} {
+			if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM `+table+` WHERE user_id = ?`), id); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
