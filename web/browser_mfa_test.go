@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net"
+	"os"
 	"strings"
 	"testing"
 
@@ -39,6 +40,26 @@ func TestBrowserPasskey(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	axe, err := os.ReadFile("testdata/axe-core/axe.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// audit checks pages with axe, and that they fit a phone's width.
+	audit := func(paths ...string) {
+		t.Helper()
+		for _, path := range paths {
+			do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(base+path), chromedp.WaitReady(chromedp.CSS("footer")))
+			for _, v := range runAxe(t, ctx, axe).serious() {
+				t.Errorf("%s: %s", path, v)
+			}
+			do(t, ctx, chromedp.EmulateViewport(360, 800), chromedp.Navigate(base+path), chromedp.WaitReady(chromedp.CSS("footer")))
+			if overflow := get(t, ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`)); overflow > 0 {
+				t.Errorf("%s scrolls sideways by %dpx at 360px", path, overflow)
+			}
+		}
+		do(t, ctx, chromedp.EmulateViewport(1280, 900))
+	}
+
 	signIn := func() {
 		t.Helper()
 		do(t, ctx,
@@ -67,6 +88,13 @@ func TestBrowserPasskey(t *testing.T) {
 	if err != nil || len(creds.Credentials) != 1 {
 		t.Fatalf("the authenticator holds %v (%v)", creds, err)
 	}
+	// With a TOTP enrolment under way too: the QR code and the secret.
+	do(t, ctx, chromedp.Navigate(base+"/en/account/mfa"), chromedp.Click(chromedp.CSS(`form[action="/en/account/mfa/totp"] button`)))
+	arrive(t, ctx, "/en/account/mfa")
+	if w := get(t, ctx, chromedp.Evaluate[int](`document.querySelector("img.mfa-qr").naturalWidth`)); w == 0 {
+		t.Fatal("the QR code does not load")
+	}
+	audit("/en/account/mfa", "/ja/account/mfa")
 	// The gate opens.
 	do(t, ctx, chromedp.Navigate(base+"/en/admin/audit"))
 	arrive(t, ctx, "/en/admin/audit")
@@ -77,6 +105,7 @@ func TestBrowserPasskey(t *testing.T) {
 	// Now the password leads to the second step, and the passkey finishes.
 	signIn()
 	arrive(t, ctx, "/en/signin/factor")
+	audit("/ja/signin/factor", "/en/signin/factor")
 	do(t, ctx, chromedp.Click(chromedp.CSS(`#passkey-signin`)))
 	arrive(t, ctx, "/en/account")
 	if body := get(t, ctx, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(body, admin.Email) {
