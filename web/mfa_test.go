@@ -1,13 +1,16 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,18 +22,45 @@ import (
 	"partnerhub/store/storetest"
 )
 
+// logBuffer keeps what a server logs, for a test to read between requests.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 // newMFAServer is newAuthServer with second factors. base, when not "",
 // is the site's base URL, and the server listens at its port on
 // 127.0.0.1 (WebAuthn needs a host name: http://localhost:port).
 func newMFAServer(t *testing.T, e storetest.Engine, base string, ln net.Listener) *authServer {
 	t.Helper()
+	ts, _ := newMFAServerLog(t, e, base, ln)
+	return ts
+}
+
+// newMFAServerLog is newMFAServer, and what it logs.
+func newMFAServerLog(t *testing.T, e storetest.Engine, base string, ln net.Listener) (*authServer, *logBuffer) {
+	t.Helper()
+	logs := &logBuffer{}
 	db := e.OpenBuiltin(t)
 	msgs, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv, err := NewServer(context.Background(), Deps{Source: db, Home: "utokyo", Messages: msgs, Accounts: db,
-		Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db, MFA: db, BaseURL: base})
+		Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db, MFA: db, BaseURL: base,
+		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +71,7 @@ func newMFAServer(t *testing.T, e storetest.Engine, base string, ln net.Listener
 	}
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &authServer{Server: ts, db: db, srv: srv}
+	return &authServer{Server: ts, db: db, srv: srv}, logs
 }
 
 // replyCookie is the cookie of a name a reply sets, or nil.
@@ -112,7 +142,7 @@ func (ts *authServer) factorStep(t *testing.T, step *http.Cookie, code string) r
 
 func TestTOTPSignin(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
-		ts := newMFAServer(t, e, "", nil)
+		ts, logs := newMFAServerLog(t, e, "", nil)
 		u := ts.addUser(t, "coord@example.ac.jp", partnerhub.RoleCoordinator, "agr")
 		session := ts.signIn(t, u.Email) // no factor yet: one step
 		secret, used, codes := ts.enrolTOTP(t, session, u)
@@ -149,6 +179,20 @@ func TestTOTPSignin(t *testing.T) {
 		wantPage(t, ts.factorStep(t, step, codes[3]), http.StatusUnauthorized, "not right")
 		if f, _ := ts.db.Factors(context.Background(), u.ID); f.RecoveryLeft != authn.RecoveryCodeCount-1 {
 			t.Fatalf("%d recovery codes left", f.RecoveryLeft)
+		}
+
+		// The security log tells what happened, and holds no secret.
+		log := logs.String()
+		for _, event := range []string{"event=mfa_factor_added", "event=mfa_recovery_regenerated", "event=signin_second_step",
+			"event=mfa_failed", "event=mfa_recovery_used", "factor=totp", "factor=recovery"} {
+			if !strings.Contains(log, event) {
+				t.Errorf("the log has no %s", event)
+			}
+		}
+		for _, secretText := range append([]string{secret}, codes...) {
+			if strings.Contains(log, secretText) {
+				t.Errorf("the log holds a secret: %s", secretText)
+			}
 		}
 	})
 }
