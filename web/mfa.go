@@ -308,8 +308,8 @@ func (s *Server) totpRemove(w http.ResponseWriter, r *http.Request, v *view) (*p
 		return s.mfaView(r, v, d, http.StatusBadRequest)
 	}
 	if err := s.deps.MFA.RemoveTOTP(r.Context(), v.User.ID, partnerhub.MustHaveFactor(v.User)); err != nil {
-		if partnerhub.ErrorCode(err) == partnerhub.EConflict {
-			d.Errors["remove"] = v.P.Error(err.(*partnerhub.Error))
+		if e := (*partnerhub.Error)(nil); errors.As(err, &e) && e.Code == partnerhub.EConflict {
+			d.Errors["remove"] = v.P.Error(e)
 			return s.mfaView(r, v, d, http.StatusConflict)
 		}
 		return nil, err
@@ -345,8 +345,8 @@ func (s *Server) passkeyRemove(w http.ResponseWriter, r *http.Request, v *view) 
 		return nil, partnerhub.Errorf(partnerhub.ENotFound, "mfa.no_passkey")
 	}
 	if err := s.deps.MFA.RemovePasskey(r.Context(), v.User.ID, id, partnerhub.MustHaveFactor(v.User)); err != nil {
-		if partnerhub.ErrorCode(err) == partnerhub.EConflict {
-			return s.mfaView(r, v, &mfaData{Errors: map[string]string{"passkeys": v.P.Error(err.(*partnerhub.Error))}}, http.StatusConflict)
+		if e := (*partnerhub.Error)(nil); errors.As(err, &e) && e.Code == partnerhub.EConflict {
+			return s.mfaView(r, v, &mfaData{Errors: map[string]string{"passkeys": v.P.Error(e)}}, http.StatusConflict)
 		}
 		return nil, err
 	}

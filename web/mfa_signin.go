@@ -9,6 +9,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -230,8 +231,12 @@ func (s *Server) factorCode(w http.ResponseWriter, r *http.Request, v *view) (*p
 		return s.factorPage(v, p, next, http.StatusBadRequest, d), nil
 	}
 	if err := s.throttledFactor(r, p, now); err != nil {
+		var e *partnerhub.Error
+		if !errors.As(err, &e) || e.Code != partnerhub.ETooMany {
+			return nil, err
+		}
 		w.Header().Set("Retry-After", strconv.Itoa(int(authn.FailureWindow.Seconds())))
-		d.Alert = v.P.Error(err.(*partnerhub.Error))
+		d.Alert = v.P.Error(e)
 		return s.factorPage(v, p, next, http.StatusTooManyRequests, d), nil
 	}
 	code := strings.Join(strings.Fields(r.PostForm.Get("code")), "")

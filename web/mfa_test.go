@@ -284,3 +284,52 @@ func TestAdminMustEnrol(t *testing.T) {
 		}
 	})
 }
+
+// TestPasskeyCeremonyGuards: the JSON steps of a passkey's registration
+// need the session, refuse other sites, check the name, and name the
+// relying party after the base URL, never the request's Host.
+func TestPasskeyCeremonyGuards(t *testing.T) {
+	ts := newMFAServer(t, storetest.Engines()[0], "https://partners.example.ac.jp", nil)
+	u := ts.addUser(t, "coord@example.ac.jp", partnerhub.RoleCoordinator, "agr")
+	session := ts.signIn(t, u.Email)
+	begin := func(body string, header ...any) reply {
+		t.Helper()
+		req, err := http.NewRequest("POST", ts.URL+"/en/account/mfa/passkeys/begin", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Host = "evil.example"
+		for i := 0; i < len(header); i++ {
+			switch h := header[i].(type) {
+			case *http.Cookie:
+				req.AddCookie(h)
+			case string:
+				req.Header.Set(h, header[i+1].(string))
+				i++
+			}
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(res.Body)
+		return reply{res.StatusCode, res.Header, b.String()}
+	}
+	if r := begin(`{"name":"Key"}`); r.status != http.StatusUnauthorized {
+		t.Fatalf("without a session: %d %s", r.status, r.body)
+	}
+	if r := begin(`{"name":"Key"}`, &http.Cookie{Name: session.Name, Value: session.Value}, "Sec-Fetch-Site", "cross-site"); r.status != http.StatusForbidden {
+		t.Fatalf("from another site: %d %s", r.status, r.body)
+	}
+	if r := begin(`{"name":"  "}`, &http.Cookie{Name: session.Name, Value: session.Value}); r.status != http.StatusBadRequest || !strings.Contains(r.body, "This field is required") {
+		t.Fatalf("without a name: %d %s", r.status, r.body)
+	}
+	r := begin(`{"name":"Key"}`, &http.Cookie{Name: session.Name, Value: session.Value}, "Sec-Fetch-Site", "same-origin")
+	if r.status != http.StatusOK || !strings.Contains(r.body, `"rp":{"name":"partnerhub","id":"partners.example.ac.jp"}`) ||
+		r.header.Get("Cache-Control") != "no-store" || replyCookie(r, registerCookie) == nil {
+		t.Fatalf("begin: %d %v %s", r.status, r.header, r.body)
+	}
+}
