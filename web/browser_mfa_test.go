@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
@@ -90,7 +91,17 @@ func TestBrowserPasskey(t *testing.T) {
 	}
 	// With a TOTP enrolment under way too: the QR code and the secret.
 	do(t, ctx, chromedp.Navigate(base+"/en/account/mfa"), chromedp.Click(chromedp.CSS(`form[action="/en/account/mfa/totp"] button`)))
-	arrive(t, ctx, "/en/account/mfa")
+	// The page is the same before and after the POST: wait for the image.
+	do(t, ctx, chromedp.WaitReady(chromedp.CSS("img.mfa-qr")))
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		if done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("img.mfa-qr").complete`)); err == nil && done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the QR code does not finish loading")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if w := get(t, ctx, chromedp.Evaluate[int](`document.querySelector("img.mfa-qr").naturalWidth`)); w == 0 {
 		t.Fatal("the QR code does not load")
 	}
