@@ -64,3 +64,13 @@ func (db *DB) ClearFailures(ctx context.Context, email, ip string) error {
 	_, err := db.write.ExecContext(ctx, db.q(`DELETE FROM login_failures WHERE email = ? AND ip = ?`), email, ip)
 	return wrap("clear sign-in failures", err)
 }
+
+// CountFailures counts the failures recorded under a key (an address, or a
+// user's second step) and from an IP address since a time.
+func (db *DB) CountFailures(ctx context.Context, key, ip string, since time.Time) (byKey, byIP int, err error) {
+	since = dbTime(since)
+	err = db.read.QueryRowContext(ctx, db.q(`SELECT
+		(SELECT count(*) FROM login_failures WHERE email = ? AND at > ?),
+		(SELECT count(*) FROM login_failures WHERE ip = ? AND at > ?)`), key, since, ip, since).Scan(&byKey, &byIP)
+	return byKey, byIP, wrap("count failures", err)
+}

@@ -208,6 +208,18 @@ var dumpTables = []dumpTable{
 		dnewOpt("expires_at", dumpTime, 7), dnew("scope", dumpText, 7, "write"))},
 	{name: "login_failures", pk: dumpByID, cols: dumpCols(
 		dcol("id", dumpInt), dcol("email", dumpText), dcol("ip", dumpText), dcol("at", dumpTime))},
+	{name: "mfa_totp", pk: dumpByID, refs: []dumpRef{dref("user_id", "users")}, cols: dumpCols(
+		dcol("id", dumpInt), dcol("user_id", dumpInt), dcol("secret", dumpText), dcol("created_at", dumpTime), dopt("confirmed_at", dumpTime),
+		dcol("last_step", dumpInt))},
+	{name: "mfa_recovery_codes", pk: dumpByID, refs: []dumpRef{dref("user_id", "users")}, cols: dumpCols(
+		dcol("id", dumpInt), dcol("user_id", dumpInt), dcol("code_hash", dumpText), dcol("created_at", dumpTime),
+		dopt("used_at", dumpTime))},
+	{name: "mfa_passkeys", pk: dumpByID, refs: []dumpRef{dref("user_id", "users")}, cols: dumpCols(
+		dcol("id", dumpInt), dcol("user_id", dumpInt), dcol("name", dumpText), dcol("credential_id", dumpText),
+		dcol("credential", dumpText), dcol("created_at", dumpTime), dopt("last_used_at", dumpTime))},
+	{name: "mfa_challenges", pk: []string{"token_hash"}, refs: []dumpRef{dref("user_id", "users")}, cols: dumpCols(
+		dcol("token_hash", dumpText), dcol("user_id", dumpInt), dcol("purpose", dumpText), dcol("data", dumpText),
+		dcol("failures", dumpInt), dcol("created_at", dumpTime), dcol("expires_at", dumpTime))},
 	{name: "audit_events", pk: dumpByID, refs: []dumpRef{dumpHomeRef, dref("user_id", "users")}, cols: dumpCols(
 		dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("at", dumpTime), dopt("user_id", dumpInt),
 		dcol("actor", dumpText), dcol("action", dumpText), dcol("entity", dumpText), dcol("entity_key", dumpText),
@@ -237,10 +249,14 @@ func dumpCols(parts ...any) []dumpColumn {
 // export of any other older version is imported with the release that
 // wrote it, then migrated.
 var olderExports = map[int64][]string{
-	3: {"mobility_by_programme"},
-	4: {},
-	5: {},
+	3: append([]string{"mobility_by_programme"}, mfaTables...),
+	4: mfaTables,
+	5: mfaTables,
 }
+
+// mfaTables came with schema version 8; an older export has no second
+// factors, so its administrators enrol again after an import.
+var mfaTables = []string{"mfa_totp", "mfa_recovery_codes", "mfa_passkeys", "mfa_challenges"}
 
 // dumpTableByName indexes dumpTables.
 var dumpTableByName = func() map[string]*dumpTable {

@@ -102,7 +102,30 @@ func transferFixture(t *testing.T, e storetest.Engine) *transferData {
 	if _, err := signIn(ctx, db, "admin@example.ac.jp", "wrong", "192.0.2.1", now); partnerhub.ErrorCode(err) != partnerhub.EUnauthorized {
 		t.Fatalf("failed sign-in: %v", err)
 	}
+	transferMFA(t, db, admin.ID, now)
 	return &transferData{db: db, admin: admin, session: session, token: token}
+}
+
+// transferMFA gives a user one row of every second-factor table.
+func transferMFA(t *testing.T, db *store.DB, userID int64, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	if err := db.StartTOTP(ctx, userID, "JBSWY3DPEHPK3PXP", now); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := db.CheckTOTP(ctx, userID, true, now, func(string) (int64, bool) { return 1, true }); err != nil || !ok {
+		t.Fatalf("confirm totp: %v %v", ok, err)
+	}
+	if err := db.SetRecoveryCodes(ctx, userID, []string{"hash-1", "hash-2"}, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AddPasskey(ctx, partnerhub.Passkey{UserID: userID, Name: "key", CredentialID: []byte{1, 2, 3},
+		Credential: []byte(`{"id":"AQID"}`), CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateChallenge(ctx, userID, partnerhub.ChallengeSignin, "", now, time.Hour); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func transferLoaded(t *testing.T, e storetest.Engine) *store.DB {

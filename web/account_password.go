@@ -32,8 +32,8 @@ func (s *Server) ownPages(lang partnerhub.Lang, path string, gated bool, h priva
 }
 
 // sessionToken is the raw token of the request's session cookie, or "".
-func sessionToken(r *http.Request) string {
-	if ck, err := r.Cookie(sessionCookie); err == nil {
+func (s *Server) sessionToken(r *http.Request) string {
+	if ck, err := r.Cookie(s.sessionCookieName(r)); err == nil {
 		return ck.Value
 	}
 	return ""
@@ -79,7 +79,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, v *view)
 	if len(d.Errors) > 0 {
 		return s.passwordPage(v, d, http.StatusBadRequest), nil
 	}
-	err := s.deps.Accounts.ChangePassword(r.Context(), v.User.ID, current, next, sessionToken(r), time.Now())
+	err := s.deps.Accounts.ChangePassword(r.Context(), v.User.ID, current, next, s.sessionToken(r), time.Now())
 	if err != nil {
 		fields, err := fieldErrors(v, err)
 		if err != nil {

@@ -29,7 +29,7 @@ type sessionView struct {
 }
 
 func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
-	list, err := s.deps.Accounts.Sessions(r.Context(), v.User.ID, sessionToken(r), time.Now())
+	list, err := s.deps.Accounts.Sessions(r.Context(), v.User.ID, s.sessionToken(r), time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request, v *view) (*p
 }
 
 func (s *Server) endOtherSessions(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
-	n, err := s.deps.Accounts.EndOtherSessions(r.Context(), v.User.ID, sessionToken(r))
+	n, err := s.deps.Accounts.EndOtherSessions(r.Context(), v.User.ID, s.sessionToken(r))
 	if err != nil {
 		return nil, err
 	}

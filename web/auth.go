@@ -249,6 +249,10 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, v *view) (*page,
 	default:
 		return nil, err
 	}
+	// A user with a second factor is sent to prove it; the session waits.
+	if done, err := s.secondStep(w, r, v, u, next, now); done || err != nil {
+		return nil, err
+	}
 	// A new session for a new sign-in: end the one this browser had.
 	if ck, err := r.Cookie(s.sessionCookieName(r)); err == nil && ck.Value != "" {
 		if err := s.deps.Accounts.DeleteSession(r.Context(), ck.Value); err != nil {
@@ -263,7 +267,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, v *view) (*page,
 	s.logSecurity(r, "signed_in", "account", u.Email, "user", u.ID)
 	w.Header().Set("Cache-Control", "no-store")
 	dest := safeNext(next, v.Lang)
-	if step := accountGate(u); step != nil {
+	if step := s.accountGate(r, u); step != nil {
 		dest = "/" + string(v.Lang) + step.path
 	}
 	http.Redirect(w, r, dest, http.StatusSeeOther)

@@ -14,11 +14,16 @@ type accountStep struct {
 }
 
 // accountGate is the one place that decides whether u must do something
-// first. Today: change a password the programme office generated. Other
-// steps (enrolling a second factor) go here too, in order.
-func accountGate(u *partnerhub.User) *accountStep {
-	if u != nil && u.MustChangePassword {
+// first, in order: change a password the programme office generated, then,
+// for an administrator, add a second factor.
+func (s *Server) accountGate(r *http.Request, u *partnerhub.User) *accountStep {
+	switch {
+	case u == nil:
+		return nil
+	case u.MustChangePassword:
 		return &accountStep{path: "/account/password", err: partnerhub.Errorf(partnerhub.EForbidden, "error.must_change_password")}
+	case s.mustEnrol(r, u):
+		return &accountStep{path: "/account/mfa", err: partnerhub.Errorf(partnerhub.EForbidden, "mfa.enrol_required")}
 	}
 	return nil
 }
@@ -26,7 +31,7 @@ func accountGate(u *partnerhub.User) *accountStep {
 // pageGate sends a signed-in user who has a step to do to its page, and
 // reports whether it did.
 func (s *Server) pageGate(w http.ResponseWriter, r *http.Request, lang partnerhub.Lang, u *partnerhub.User) bool {
-	step := accountGate(u)
+	step := s.accountGate(r, u)
 	if step == nil {
 		return false
 	}
@@ -42,7 +47,7 @@ func (s *Server) apiGate(r *http.Request) error {
 		return nil
 	}
 	info := s.identified(r)
-	if step := accountGate(info.user); step != nil {
+	if step := s.accountGate(r, info.user); step != nil {
 		return step.err
 	}
 	if tok := info.token; tok != nil && !tok.CanWrite() {

@@ -42,6 +42,16 @@ func (s *Server) sessionCookieName(r *http.Request) string {
 	return sessionCookie
 }
 
+// cookieName is the name of any other cookie of ours (the sign-in's second
+// step, a passkey's registration) for a request, prefixed as the session
+// cookie is.
+func (s *Server) cookieName(r *http.Request, base string) string {
+	if s.secureRequest(r) {
+		return "__Host-" + base
+	}
+	return base
+}
+
 // langCookieName is the name of the language cookie for a request.
 func (s *Server) langCookieName(r *http.Request) string {
 	if s.secureRequest(r) {

@@ -71,6 +71,7 @@ func (s *Server) routes() {
 		s.mux.Handle("POST "+p+"/account/sessions/{id}/end", s.ownPages(l, "/account/sessions", true, s.endSession))
 		s.mux.Handle("POST "+p+"/account/sessions/end-others", s.ownPages(l, "/account/sessions", true, s.endOtherSessions))
 	}
+	s.mfaRoutes()
 
 	// Write API: every write goes through Editor.Apply (roles, versions, audit).
 	for _, e := range writeAPI {

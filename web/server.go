@@ -35,6 +35,9 @@ type Deps struct {
 	Authenticator partnerhub.Authenticator
 	Editor        partnerhub.Editor          // writes, history, bin; nil: read-only
 	Mobility      partnerhub.MobilityService // mobility figures and statistics; nil: none
+	// MFA keeps second factors; nil: none, and no administrator is held
+	// to enrol one.
+	MFA partnerhub.MFAService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.

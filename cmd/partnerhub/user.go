@@ -41,6 +41,8 @@ func (a *app) user(ctx context.Context, args []string) error {
 		return a.userResetPassword(ctx, args[1:])
 	case "signout":
 		return a.userSignout(ctx, args[1:])
+	case "reset-mfa":
+		return a.userResetMFA(ctx, args[1:])
 	}
 	return usageError{a.p.T("cli.user_unknown_subcommand", args[0])}
 }
