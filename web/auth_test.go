@@ -57,7 +57,7 @@ type reply struct {
 // cookie returns the ph_session cookie the reply sets, or nil.
 func (r reply) cookie() *http.Cookie {
 	for _, c := range (&http.Response{Header: r.header}).Cookies() {
-		if c.Name == sessionCookie {
+		if c.Name == sessionCookie || c.Name == secureSessionCookie {
 			return c
 		}
 	}
