@@ -1,0 +1,47 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"testing"
+)
+
+// institutionRefs names every column of the schema that refers to an
+// institution: the export's description of the schema, which
+// TestTransferSchema checks against the live schema of both engines, lists
+// the same ones. A new reference to institutions fails here until the
+// registry's sharing rule knows it.
+func TestInstitutionRefsCoverSchema(t *testing.T) {
+	var schema, known []string
+	for _, tb := range dumpTables {
+		for _, r := range tb.refs {
+			if r.table == "institutions" {
+				schema = append(schema, tb.name+"."+r.cols[0])
+			}
+		}
+	}
+	for _, r := range institutionRefs {
+		known = append(known, r.table+"."+r.column)
+	}
+	slices.Sort(schema)
+	slices.Sort(known)
+	if !slices.Equal(schema, known) {
+		t.Fatalf("columns that refer to institutions: schema %v, institutionRefs %v", schema, known)
+	}
+}
+
+// InstitutionRefsForTest names the columns that refer to institutions, as
+// "table.column".
+func InstitutionRefsForTest() []string {
+	var out []string
+	for _, r := range institutionRefs {
+		out = append(out, r.table+"."+r.column)
+	}
+	return out
+}
+
+// ExecArgsForTest runs a statement written with ? placeholders on the writer.
+func (db *DB) ExecArgsForTest(ctx context.Context, q string, args ...any) error {
+	_, err := db.write.ExecContext(ctx, db.q(q), args...)
+	return err
+}
