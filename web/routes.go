@@ -90,7 +90,7 @@ func (s *Server) routes() {
 	for _, l := range partnerhub.Langs {
 		p := "/" + string(l)
 		private := func(h privateHandler) http.Handler { return s.private(l, "", h) }
-		for _, e := range []partnerhub.Entity{partnerhub.EntityActivity, partnerhub.EntityAgreement, partnerhub.EntityPartner, partnerhub.EntityInstitution, partnerhub.EntityUnit} {
+		for _, e := range editEntities {
 			ep := p + "/edit/" + string(e)
 			s.mux.Handle("GET "+ep+"/new", private(s.editForm(e)))
 			s.mux.Handle("POST "+ep+"/new", private(s.editSave(e)))
@@ -114,6 +114,10 @@ func (s *Server) routes() {
 		s.mux.HandleFunc("GET "+p+"/mobility/template.xlsx", s.mobilityTemplate(l))
 	}
 }
+
+// editEntities are the records edited, deleted and restored in the browser.
+var editEntities = []partnerhub.Entity{partnerhub.EntityActivity, partnerhub.EntityAgreement, partnerhub.EntityPartner,
+	partnerhub.EntityInstitution, partnerhub.EntityUnit}
 
 // writeAPI lists the records the write API serves, and where.
 var writeAPI = []struct {
