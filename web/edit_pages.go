@@ -322,7 +322,7 @@ func (s *Server) editSave(entity partnerhub.Entity) privateHandler {
 		if key != "" {
 			ch = partnerhub.Change{Actor: v.User, Home: s.home(r), Entity: entity, Action: partnerhub.ActionUpdate, Key: key, Version: fp.Version, Record: rec}
 		}
-		if _, err := s.deps.Editor.Apply(r.Context(), ch); err != nil {
+		if _, err := s.apply(r, ch); err != nil {
 			return failed(err)
 		}
 		s.afterWrite(r)
@@ -367,7 +367,7 @@ func (s *Server) editTransit(entity partnerhub.Entity) privateHandler {
 		}
 		version, _ := strconv.Atoi(r.PostForm.Get("version"))
 		t := partnerhub.Transition{Verb: partnerhub.Verb(r.PostForm.Get("verb")), Comment: strings.TrimSpace(r.PostForm.Get("comment"))}
-		if _, err := s.deps.Editor.Apply(r.Context(), partnerhub.Transit(v.User, s.home(r), entity, key, version, t)); err != nil {
+		if _, err := s.apply(r, partnerhub.Transit(v.User, s.home(r), entity, key, version, t)); err != nil {
 			return nil, err
 		}
 		s.afterWrite(r)
@@ -471,7 +471,7 @@ func (s *Server) editDelete(entity partnerhub.Entity, action partnerhub.Action) 
 		if action == partnerhub.ActionRestore {
 			ch = partnerhub.Restore(v.User, s.home(r), entity, key)
 		}
-		if _, err := s.deps.Editor.Apply(r.Context(), ch); err != nil {
+		if _, err := s.apply(r, ch); err != nil {
 			return nil, err
 		}
 		s.afterWrite(r)

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -296,6 +298,19 @@ func TestSharedInstitutionChanges(t *testing.T) {
 			}
 		}
 
+		// The refusal is in the security log, with who tried and what.
+		var logged bytes.Buffer
+		logging := ts.homeServer(t, "utokyo", slog.New(slog.NewTextHandler(&logged, nil)))
+		req, _ := http.NewRequest("DELETE", logging.URL+fmt.Sprintf("/api/v1/institutions/shared-bc?version=%v", body["version"]), nil)
+		req.Header.Set("Authorization", "Bearer "+ts.token["admin"])
+		if res, err := logging.Client().Do(req); err != nil || res.StatusCode != 403 {
+			t.Fatalf("delete through the logging server: %v %v", res, err)
+		}
+		if line := logged.String(); !strings.Contains(line, "event=shared_record_refused") || !strings.Contains(line, "key=shared-bc") ||
+			!strings.Contains(line, "action=delete") || !strings.Contains(line, "user=") || strings.Contains(line, ts.token["admin"]) {
+			t.Errorf("security log: %q", line)
+		}
+
 		// A network administrator changes it: every home that uses it sees who did.
 		r := ts.call(t, "network", "PATCH", "/api/v1/institutions/shared-bc", map[string]any{"version": body["version"], "acronym": "SBC"})
 		if r.status != 200 || !strings.Contains(r.body, `"acronym":"SBC"`) {
@@ -309,7 +324,7 @@ func TestSharedInstitutionChanges(t *testing.T) {
 			}
 		}
 		// kyoto's own server shows it to kyoto's admin, on the API and the audit page.
-		kyoto := ts.homeServer(t, "kyoto")
+		kyoto := ts.homeServer(t, "kyoto", nil)
 		kyotoAdmin, err := ts.db.UserByEmail(ctx, "admin@kyoto.example.ac.jp")
 		if err != nil {
 			t.Fatal(err)
@@ -318,7 +333,7 @@ func TestSharedInstitutionChanges(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		req, _ := http.NewRequest("GET", kyoto.URL+"/api/v1/audit?entity=institution&key=shared-bc", nil)
+		req, _ = http.NewRequest("GET", kyoto.URL+"/api/v1/audit?entity=institution&key=shared-bc", nil)
 		req.Header.Set("Authorization", "Bearer "+raw)
 		res, err := kyoto.Client().Do(req)
 		if err != nil {
@@ -378,14 +393,14 @@ func TestSharedInstitutionChanges(t *testing.T) {
 }
 
 // homeServer serves another home of the same database.
-func (ts *tenants) homeServer(t *testing.T, home string) *httptest.Server {
+func (ts *tenants) homeServer(t *testing.T, home string, logger *slog.Logger) *httptest.Server {
 	t.Helper()
 	msgs, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv, err := NewServer(context.Background(), Deps{Source: ts.db, Home: home, Messages: msgs, Accounts: ts.db,
-		Authenticator: authn.NewPasswords(ts.db), Editor: ts.db, Mobility: ts.db})
+		Authenticator: authn.NewPasswords(ts.db), Editor: ts.db, Mobility: ts.db, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
