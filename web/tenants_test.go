@@ -234,9 +234,13 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 					r := ts.send(t, "POST", base, form, ts.cookie["admin"])
 					check("form "+base, r, want)
 					if want == http.StatusForbidden {
-						msg := map[string]string{"en": "only a network administrator may change", "ja": "変更できるのはネットワーク管理者だけです"}[lang]
-						if !strings.Contains(r.body, msg) {
-							t.Errorf("form %s: the page does not say %q", base, msg)
+						// The form says so above and on the slug, in the reader's language.
+						msgs := map[string][]string{"en": {"This institution is shared with other programmes (", "Shared with other programmes ("},
+							"ja": {"この機関はほかの事業（", "と共有している機関です。変更できるのはネットワーク管理者だけです。"}}[lang]
+						for _, msg := range msgs {
+							if !strings.Contains(r.body, msg) {
+								t.Errorf("form %s: the page does not say %q", base, msg)
+							}
 						}
 					}
 					check("delete "+base, ts.send(t, "POST", base+"/delete", url.Values{"version": {fmt.Sprint(rec.RecordVersion())}}, ts.cookie["admin"]), want)
