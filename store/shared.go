@@ -39,6 +39,15 @@ type sharingHome struct {
 // records refer to the institution with slug, records in the bin included
 // (a restore would bring the reference back), by slug.
 func (e *editTx) institutionUsers(slug string) ([]sharingHome, error) {
+	if e.db.dialect.name == "postgres" {
+		// Another home's write that is starting to refer to the institution
+		// holds a key-share lock on its row until it commits: waiting for it
+		// here means the homes read below include it. SQLite has one writer
+		// at a time, so nothing is in flight there.
+		if _, err := e.exec(`SELECT id FROM institutions WHERE slug = ? FOR UPDATE`, slug); err != nil {
+			return nil, err
+		}
+	}
 	parts := make([]string, len(institutionRefs))
 	args := []any{}
 	for i, r := range institutionRefs {

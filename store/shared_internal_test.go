@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"testing"
 )
@@ -44,4 +45,16 @@ func InstitutionRefsForTest() []string {
 func (db *DB) ExecArgsForTest(ctx context.Context, q string, args ...any) error {
 	_, err := db.write.ExecContext(ctx, db.q(q), args...)
 	return err
+}
+
+// BeginForTest opens a write transaction on the writer pool, and returns
+// its statements' placeholders rewritten for the engine.
+func (db *DB) BeginForTest(ctx context.Context) (*sql.Tx, func(string) string, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	return tx, db.q, err
+}
+
+// ReadRowForTest reads one row.
+func (db *DB) ReadRowForTest(ctx context.Context, q string, dest ...any) error {
+	return db.read.QueryRowContext(ctx, db.q(q)).Scan(dest...)
 }

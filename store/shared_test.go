@@ -89,3 +89,57 @@ func apply(db *store.DB, c partnerhub.Change) error {
 	_, err := db.Apply(context.Background(), c)
 	return err
 }
+
+// TestSharingWhileAnotherHomeStartsUsing: on PostgreSQL, where writers run
+// at once, kyoto's transaction that is starting to use an institution makes
+// utokyo's change of it wait; when kyoto commits, utokyo's admin is refused,
+// since the institution is now shared. (SQLite has one writer at a time.)
+func TestSharingWhileAnotherHomeStartsUsing(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		if e.Name != "postgres" {
+			t.Skip("SQLite runs one writer at a time")
+		}
+		ctx := context.Background()
+		db := e.OpenBuiltin(t)
+		storetest.AddHome(t, db, "kyoto", []partnerhub.Institution{registryInst("kyoto-uni"), registryInst("kyoto-a"), registryInst("kyoto-b")},
+			"kyoto-a", "kyoto-b")
+		admin := addUser(t, db, "admin@example.ac.jp", partnerhub.RoleAdmin)
+		in := registryInst("contested")
+		if _, err := db.Apply(ctx, partnerhub.Create(admin, "utokyo", &in)); err != nil {
+			t.Fatal(err)
+		}
+		tx, q, err := db.BeginForTest(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, q(`INSERT INTO partner_members (partner_id, institution_id, position)
+			SELECT p.id, i.id, 9 FROM partners p, institutions i WHERE p.slug = 'kyoto-group' AND i.slug = 'contested'`)); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			in.Version, in.Acronym = 1, "CHANGED"
+			_, err := db.Apply(ctx, partnerhub.Update(admin, "utokyo", &in))
+			done <- err
+		}()
+		// Wait until utokyo's change waits for kyoto's lock, or ends without.
+		for waiting := false; !waiting; {
+			select {
+			case err := <-done:
+				t.Fatalf("utokyo's change ended while kyoto's was in flight: %v", err)
+			default:
+			}
+			if err := db.ReadRowForTest(ctx, `SELECT count(*) > 0 FROM pg_stat_activity
+				WHERE wait_event_type = 'Lock' AND datname = current_database() AND query LIKE '%FROM institutions WHERE slug = % FOR UPDATE'`, &waiting); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; partnerhub.ErrorCode(err) != partnerhub.EForbidden {
+			t.Fatalf("utokyo's change after kyoto began to use the institution: %v", err)
+		}
+	})
+}
