@@ -5,6 +5,8 @@ package store
 // may change it (partnerhub.Authorize) and whose audit logs record the change.
 
 import (
+	"context"
+	"database/sql"
 	"strings"
 
 	"partnerhub"
@@ -39,15 +41,6 @@ type sharingHome struct {
 // records refer to the institution with slug, records in the bin included
 // (a restore would bring the reference back), by slug.
 func (e *editTx) institutionUsers(slug string) ([]sharingHome, error) {
-	if e.db.dialect.name == "postgres" {
-		// Another home's write that is starting to refer to the institution
-		// holds a key-share lock on its row until it commits: waiting for it
-		// here means the homes read below include it. SQLite has one writer
-		// at a time, so nothing is in flight there.
-		if _, err := e.exec(`SELECT id FROM institutions WHERE slug = ? FOR UPDATE`, slug); err != nil {
-			return nil, err
-		}
-	}
 	parts := make([]string, len(institutionRefs))
 	args := []any{}
 	for i, r := range institutionRefs {
@@ -79,7 +72,38 @@ func (e *editTx) sharers(entity partnerhub.Entity, key string) ([]sharingHome, e
 	if entity != partnerhub.EntityInstitution {
 		return nil, nil
 	}
+	if e.db.dialect.name == "postgres" {
+		// Another home's write that is starting to refer to the institution
+		// holds a key-share lock on its row until it commits: waiting for it
+		// here means the homes read below include it. SQLite has one writer
+		// at a time, so nothing is in flight there.
+		if _, err := e.exec(`SELECT id FROM institutions WHERE slug = ? FOR UPDATE`, key); err != nil {
+			return nil, err
+		}
+	}
 	return e.institutionUsers(key)
+}
+
+// SharedWith returns the home institutions other than home that use a
+// record (an institution of the shared registry), so that a form can say
+// before anyone types that only a network administrator may change it.
+func (db *DB) SharedWith(ctx context.Context, home string, entity partnerhub.Entity, key string) ([]string, error) {
+	if entity != partnerhub.EntityInstitution {
+		return nil, nil
+	}
+	var out []string
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		e := &editTx{db: db, tx: tx, ctx: ctx}
+		if err := e.home(home); err != nil {
+			return err
+		}
+		homes, err := e.institutionUsers(key)
+		for _, h := range homes {
+			out = append(out, h.slug)
+		}
+		return err
+	})
+	return out, wrap("shared with", err)
 }
 
 func homeIDs(homes []sharingHome) []int64 {

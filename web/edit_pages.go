@@ -54,6 +54,7 @@ type formPage struct {
 	Message  string
 	Conflict []conflictField // what changed meanwhile
 	Deleted  bool
+	Shared   string // a notice that other homes use the record; "" when not
 	Action   string
 	Public   string
 	Verbs    []partnerhub.Verb // a workflow's verbs in the record's present state
@@ -128,6 +129,9 @@ func (s *Server) editForm(entity partnerhub.Entity) privateHandler {
 		}
 		fp.Values, fp.Version, fp.Deleted = spec.values(rec), rec.RecordVersion(), deleted
 		fp.Name = recordName(v, rec)
+		if fp.Shared, err = s.sharedNotice(r, v, entity, key); err != nil {
+			return nil, err
+		}
 		if wf, ok := rec.(partnerhub.Workflow); ok && !deleted {
 			fp.Verbs = wf.Verbs()
 		}

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"partnerhub"
 )
@@ -21,4 +23,25 @@ func (s *Server) apply(r *http.Request, ch partnerhub.Change) (int, error) {
 		s.logSecurity(r, "shared_record_refused", "action", ch.Action, "entity", ch.Entity, "key", key, "shared_with", e.Args)
 	}
 	return version, err
+}
+
+// sharedWith is what an Editor that knows the shared registry also answers
+// (store.DB): the other home institutions that use a record.
+type sharedWith interface {
+	SharedWith(ctx context.Context, home string, entity partnerhub.Entity, key string) ([]string, error)
+}
+
+// sharedNotice says, above the form of a record other homes use, that only
+// a network administrator may change it; "" when the reader may, or when
+// the Editor cannot tell.
+func (s *Server) sharedNotice(r *http.Request, v *view, entity partnerhub.Entity, key string) (string, error) {
+	sw, ok := s.deps.Editor.(sharedWith)
+	if !ok || v.User == nil || v.User.NetworkAdmin {
+		return "", nil
+	}
+	homes, err := sw.SharedWith(r.Context(), s.home(r), entity, key)
+	if err != nil || len(homes) == 0 {
+		return "", err
+	}
+	return v.P.T("error.shared_record", strings.Join(homes, ", ")), nil
 }

@@ -302,6 +302,18 @@ func TestSharedInstitutionChanges(t *testing.T) {
 			}
 		}
 
+		// The form says so before anyone types, to all but a network administrator.
+		wantPage(t, ts.send(t, "GET", "/en/edit/institution/shared-bc", nil, ts.cookie["admin"]), 200,
+			"This institution is shared with other programmes (kyoto, osaka): only a network administrator may change it.")
+		wantPage(t, ts.send(t, "GET", "/ja/edit/institution/shared-bc", nil, ts.cookie["admin"]), 200,
+			"この機関はほかの事業（kyoto, osaka）と共有しています。")
+		if r := ts.send(t, "GET", "/en/edit/institution/shared-bc", nil, ts.cookie["network"]); r.status != 200 || strings.Contains(r.body, "shared with other programmes") {
+			t.Errorf("a network administrator's form: %d, or it says only a network administrator may change it", r.status)
+		}
+		if r := ts.send(t, "GET", "/en/edit/institution/tohoku", nil, ts.cookie["admin"]); r.status != 200 || strings.Contains(r.body, "shared with other programmes") {
+			t.Errorf("the form of an institution only utokyo uses: %d, or it says it is shared", r.status)
+		}
+
 		// The refusal is in the security log, with who tried and what.
 		var logged bytes.Buffer
 		logging := ts.homeServer(t, "utokyo", slog.New(slog.NewTextHandler(&logged, nil)))
