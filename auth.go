@@ -37,9 +37,12 @@ type User struct {
 	Disabled bool     `json:"disabled"`
 	// MustChangePassword: the password was set by the programme office
 	// (generated), and its holder may do nothing but change it.
-	MustChangePassword bool      `json:"must_change_password"`
-	CreatedAt          time.Time `json:"created_at"`
-	Version            int       `json:"version"`
+	MustChangePassword bool `json:"must_change_password"`
+	// NetworkAdmin may change the records every home shares (institutions
+	// that more than one home uses), whatever the role in their own home.
+	NetworkAdmin bool      `json:"network_admin"`
+	CreatedAt    time.Time `json:"created_at"`
+	Version      int       `json:"version"`
 }
 
 // NormalizeEmail lower-cases and trims an address, so sign-in ignores case.
@@ -94,20 +97,48 @@ const (
 	ActionTransition Action = "transition"
 )
 
+// Facts are what Authorize needs to know about a write besides who makes
+// it: the store gathers them inside the write's transaction.
+type Facts struct {
+	// Partners are the partners the record concerns, before and after the
+	// change.
+	Partners []string
+	// Team returns the unit codes of a partner's team in the current phase.
+	Team func(partner string) []string
+	// SharedWith are the other home institutions that use the record (an
+	// institution of the shared registry that their records refer to),
+	// besides the acting one; empty for a record only the acting home uses.
+	SharedWith []string
+}
+
 // Authorize answers who may do what. It is the one place where roles are
 // enforced: the store calls it for every write, inside the write's
 // transaction, with the facts it needs.
 //
-// partners are the partners the record concerns, before and after the
-// change; team returns the unit codes of a partner's team in the current
-// phase.
-func Authorize(u *User, action Action, entity Entity, partners []string, team func(partner string) []string) error {
+// A record that other homes use is shared: only a network administrator
+// may change it, since one home's admin must not rename or delete what
+// other programmes rely on.
+func Authorize(u *User, action Action, entity Entity, f Facts) error {
 	if u == nil {
 		return Errorf(EUnauthorized, "error.unauthorized")
 	}
 	if u.Disabled {
 		return Errorf(EUnauthorized, "error.unauthorized")
 	}
+	if entity == EntityInstitution && u.NetworkAdmin {
+		return nil
+	}
+	if err := authorizeRole(u, entity, f); err != nil {
+		return err
+	}
+	if len(f.SharedWith) > 0 {
+		return errShared(f.SharedWith)
+	}
+	return nil
+}
+
+// authorizeRole answers what the user's role in their own home allows.
+func authorizeRole(u *User, entity Entity, f Facts) error {
 	switch u.Role {
 	case RoleAdmin:
 		return nil
@@ -115,17 +146,25 @@ func Authorize(u *User, action Action, entity Entity, partners []string, team fu
 		if entity != EntityActivity && entity != EntityAgreement && entity != EntityTeam {
 			return Errorf(EForbidden, "error.forbidden_entity")
 		}
-		if len(partners) == 0 {
+		if len(f.Partners) == 0 {
 			return Errorf(EForbidden, "error.forbidden_programme")
 		}
-		for _, p := range partners {
-			if !slices.ContainsFunc(team(p), func(code string) bool { return slices.Contains(u.Units, code) }) {
+		for _, p := range f.Partners {
+			if !slices.ContainsFunc(f.Team(p), func(code string) bool { return slices.Contains(u.Units, code) }) {
 				return Errorf(EForbidden, "error.forbidden_partner", p)
 			}
 		}
 		return nil
 	}
 	return Errorf(EForbidden, "error.forbidden_role")
+}
+
+// errShared refuses a change to a record other homes use; the form shows it
+// by the record's key too.
+func errShared(homes []string) error {
+	list := strings.Join(homes, ", ")
+	return &Error{Code: EForbidden, Message: "error.shared_record", Args: []any{list},
+		Fields: FieldErrors{"slug": {Key: "shared_record", Args: []any{list}}}}
 }
 
 // AuthorizeMobility answers whether u may record a mobility figure: admins

@@ -33,8 +33,8 @@ type Factors struct {
 func (f Factors) Any() bool { return f.TOTP || len(f.Passkeys) > 0 }
 
 // MustHaveFactor reports whether u may do nothing until they enrol a second
-// factor: administrators.
-func MustHaveFactor(u *User) bool { return u != nil && u.Role == RoleAdmin }
+// factor: administrators, of a home or of the network.
+func MustHaveFactor(u *User) bool { return u != nil && (u.Role == RoleAdmin || u.NetworkAdmin) }
 
 // Purposes of an MFAChallenge.
 const (

@@ -208,7 +208,15 @@ func (k *kind[R]) apply(e *editTx, c partnerhub.Change) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := partnerhub.Authorize(c.Actor, c.Action, c.Entity, partners, team); err != nil {
+	sharers, err := e.sharers(c.Entity, key)
+	if err != nil {
+		return 0, err
+	}
+	facts := partnerhub.Facts{Partners: partners, Team: team}
+	for _, h := range sharers {
+		facts.SharedWith = append(facts.SharedWith, h.slug)
+	}
+	if err := partnerhub.Authorize(c.Actor, c.Action, c.Entity, facts); err != nil {
 		return 0, err
 	}
 
@@ -321,8 +329,12 @@ func (k *kind[R]) apply(e *editTx, c partnerhub.Change) (int, error) {
 	if cur != nil && !cur.deleted {
 		beforeRec = cur.rec
 	}
-	if err := e.audit(c, key, version, beforeRec, afterRec); err != nil {
-		return 0, err
+	// A change to a shared record is in the audit log of every home that
+	// uses it, so that each sees who changed what it relies on.
+	for _, homeID := range append([]int64{e.homeID}, homeIDs(sharers)...) {
+		if err := e.auditIn(homeID, c, key, version, beforeRec, afterRec); err != nil {
+			return 0, err
+		}
 	}
 	return version, nil
 }
@@ -401,6 +413,11 @@ func unitMarkFree(e *editTx, u *partnerhub.Unit) error {
 }
 
 func (e *editTx) audit(c partnerhub.Change, key string, version int, before, after any) error {
+	return e.auditIn(e.homeID, c, key, version, before, after)
+}
+
+// auditIn appends the event to the audit log of a home institution.
+func (e *editTx) auditIn(homeID int64, c partnerhub.Change, key string, version int, before, after any) error {
 	enc := func(v any) (any, error) {
 		if v == nil {
 			return nil, nil
@@ -425,7 +442,7 @@ func (e *editTx) audit(c partnerhub.Change, key string, version int, before, aft
 		}
 	}
 	_, err = e.exec(`INSERT INTO audit_events (home_id, at, user_id, actor, action, entity, entity_key, version, before_json, after_json, verb, comment)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.homeID, e.now, userID, actor, c.Action, c.Entity, key, version, b, a,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, homeID, e.now, userID, actor, c.Action, c.Entity, key, version, b, a,
 		c.Transition.Verb, c.Transition.Comment)
 	return err
 }

@@ -193,7 +193,7 @@ var dumpTables = []dumpTable{
 	{name: "users", pk: dumpByID, refs: []dumpRef{dumpHomeRef}, cols: dumpCols(
 		dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("email", dumpText), dcol("name", dumpText),
 		dcol("password_hash", dumpText), dcol("role", dumpText), dcol("disabled", dumpBool),
-		dcol("created_at", dumpTime), dcol("version", dumpInt),
+		dcol("created_at", dumpTime), dcol("version", dumpInt), dnew("network_admin", dumpBool, 6, false),
 		dnew("must_change_password", dumpBool, 7, false))},
 	{name: "user_units", pk: []string{"user_id", "unit_id"},
 		refs: []dumpRef{dref("user_id", "users"), dref("unit_id", "units")}, cols: dumpCols(

@@ -44,7 +44,7 @@ func errUnauthorized() error {
 
 // userSelect reads users with their home's slug; queries append conditions.
 const (
-	userCols   = `SELECT u.id, h.slug, u.email, u.name, u.role, u.disabled, u.created_at, u.version, u.must_change_password`
+	userCols   = `SELECT u.id, h.slug, u.email, u.name, u.role, u.disabled, u.created_at, u.version, u.must_change_password, u.network_admin`
 	userFrom   = ` FROM users u JOIN home_institutions h ON h.id = u.home_id`
 	userSelect = userCols + userFrom
 )
@@ -55,7 +55,7 @@ type rowScanner interface{ Scan(dest ...any) error }
 func scanUser(row rowScanner, extra ...any) (*partnerhub.User, error) {
 	u := &partnerhub.User{Units: []string{}}
 	var role string
-	if err := row.Scan(append([]any{&u.ID, &u.Home, &u.Email, &u.Name, &role, &u.Disabled, &u.CreatedAt, &u.Version, &u.MustChangePassword}, extra...)...); err != nil {
+	if err := row.Scan(append([]any{&u.ID, &u.Home, &u.Email, &u.Name, &role, &u.Disabled, &u.CreatedAt, &u.Version, &u.MustChangePassword, &u.NetworkAdmin}, extra...)...); err != nil {
 		return nil, err
 	}
 	u.Role = partnerhub.Role(role)
@@ -235,8 +235,8 @@ func (db *DB) CreateUser(ctx context.Context, home string, u *partnerhub.User, p
 		if taken > 0 {
 			return errEmailTaken(nu.Email)
 		}
-		err = tx.QueryRowContext(ctx, db.q(`INSERT INTO users (home_id, email, name, password_hash, role, disabled, created_at, version, must_change_password)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`), homeID, nu.Email, nu.Name, hash, string(nu.Role), nu.Disabled, nu.CreatedAt, nu.MustChangePassword).Scan(&nu.ID)
+		err = tx.QueryRowContext(ctx, db.q(`INSERT INTO users (home_id, email, name, password_hash, role, disabled, created_at, version, must_change_password, network_admin)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`), homeID, nu.Email, nu.Name, hash, string(nu.Role), nu.Disabled, nu.CreatedAt, nu.MustChangePassword, nu.NetworkAdmin).Scan(&nu.ID)
 		if db.dialect.isUnique(err) {
 			return errEmailTaken(nu.Email)
 		}
@@ -282,6 +282,7 @@ type userState struct {
 	Email           string `json:"email"`
 	Disabled        bool   `json:"disabled"`
 	PasswordChanged bool   `json:"password_changed,omitempty"`
+	NetworkAdmin    bool   `json:"network_admin,omitempty"`
 }
 
 func errEmailTaken(email string) error {

@@ -54,6 +54,7 @@ type formPage struct {
 	Message  string
 	Conflict []conflictField // what changed meanwhile
 	Deleted  bool
+	Shared   string // a notice that other homes use the record; "" when not
 	Action   string
 	Public   string
 	Verbs    []partnerhub.Verb // a workflow's verbs in the record's present state
@@ -131,6 +132,9 @@ func (s *Server) editForm(entity partnerhub.Entity) privateHandler {
 		}
 		fp.Values, fp.Version, fp.Deleted = spec.values(rec), rec.RecordVersion(), deleted
 		fp.Name = recordName(v, rec)
+		if fp.Shared, err = s.sharedNotice(r, v, entity, key); err != nil {
+			return nil, err
+		}
 		if wf, ok := rec.(partnerhub.Workflow); ok && !deleted {
 			fp.Verbs = wf.Verbs()
 		}
@@ -325,7 +329,7 @@ func (s *Server) editSave(entity partnerhub.Entity) privateHandler {
 		if key != "" {
 			ch = partnerhub.Change{Actor: v.User, Home: s.home(r), Entity: entity, Action: partnerhub.ActionUpdate, Key: key, Version: fp.Version, Record: rec}
 		}
-		if _, err := s.deps.Editor.Apply(r.Context(), ch); err != nil {
+		if _, err := s.apply(r, ch); err != nil {
 			return failed(err)
 		}
 		s.afterWrite(r)
@@ -370,7 +374,7 @@ func (s *Server) editTransit(entity partnerhub.Entity) privateHandler {
 		}
 		version, _ := strconv.Atoi(r.PostForm.Get("version"))
 		t := partnerhub.Transition{Verb: partnerhub.Verb(r.PostForm.Get("verb")), Comment: strings.TrimSpace(r.PostForm.Get("comment"))}
-		if _, err := s.deps.Editor.Apply(r.Context(), partnerhub.Transit(v.User, s.home(r), entity, key, version, t)); err != nil {
+		if _, err := s.apply(r, partnerhub.Transit(v.User, s.home(r), entity, key, version, t)); err != nil {
 			return nil, err
 		}
 		s.afterWrite(r)
@@ -474,7 +478,7 @@ func (s *Server) editDelete(entity partnerhub.Entity, action partnerhub.Action) 
 		if action == partnerhub.ActionRestore {
 			ch = partnerhub.Restore(v.User, s.home(r), entity, key)
 		}
-		if _, err := s.deps.Editor.Apply(r.Context(), ch); err != nil {
+		if _, err := s.apply(r, ch); err != nil {
 			return nil, err
 		}
 		s.afterWrite(r)

@@ -32,26 +32,6 @@ const (
 	totpIssuer = "partnerhub"
 )
 
-// mfaRoutes adds the routes of second factors.
-func (s *Server) mfaRoutes() {
-	for _, l := range partnerhub.Langs {
-		p := "/" + string(l)
-		s.mux.Handle("GET "+p+"/account/mfa", s.enrolPages(l, s.mfaPage))
-		s.mux.Handle("POST "+p+"/account/mfa/totp", s.enrolPages(l, s.totpStart))
-		s.mux.Handle("GET "+p+"/account/mfa/totp.png", s.enrolPages(l, s.totpQR))
-		s.mux.Handle("POST "+p+"/account/mfa/totp/confirm", s.enrolPages(l, s.totpConfirm))
-		s.mux.Handle("POST "+p+"/account/mfa/totp/remove", s.enrolPages(l, s.totpRemove))
-		s.mux.Handle("POST "+p+"/account/mfa/recovery", s.enrolPages(l, s.recoveryRegenerate))
-		s.mux.Handle("POST "+p+"/account/mfa/passkeys/{id}/remove", s.enrolPages(l, s.passkeyRemove))
-		s.mux.Handle("POST "+p+"/account/mfa/passkeys/begin", s.ceremony(s.passkeyRegisterBegin))
-		s.mux.Handle("POST "+p+"/account/mfa/passkeys/finish", s.ceremony(s.passkeyRegisterFinish))
-		s.mux.Handle("GET "+p+"/signin/factor", s.accountForm(l, "/signin/factor", s.factorForm))
-		s.mux.Handle("POST "+p+"/signin/factor", s.accountForm(l, "/signin/factor", s.factorCode))
-		s.mux.Handle("POST "+p+"/signin/factor/passkey/begin", s.ceremony(s.passkeySigninBegin))
-		s.mux.Handle("POST "+p+"/signin/factor/passkey/finish", s.ceremony(s.passkeySigninFinish))
-	}
-}
-
 // ---- the gate --------------------------------------------------------------
 
 // mustEnrol reports whether u may do nothing but enrol a second factor: an

@@ -71,7 +71,24 @@ func (s *Server) routes() {
 		s.mux.Handle("POST "+p+"/account/sessions/{id}/end", s.ownPages(l, "/account/sessions", true, s.endSession))
 		s.mux.Handle("POST "+p+"/account/sessions/end-others", s.ownPages(l, "/account/sessions", true, s.endOtherSessions))
 	}
-	s.mfaRoutes()
+
+	// Second factors: enrolment, and the second step of a sign-in.
+	for _, l := range partnerhub.Langs {
+		p := "/" + string(l)
+		s.mux.Handle("GET "+p+"/account/mfa", s.enrolPages(l, s.mfaPage))
+		s.mux.Handle("POST "+p+"/account/mfa/totp", s.enrolPages(l, s.totpStart))
+		s.mux.Handle("GET "+p+"/account/mfa/totp.png", s.enrolPages(l, s.totpQR))
+		s.mux.Handle("POST "+p+"/account/mfa/totp/confirm", s.enrolPages(l, s.totpConfirm))
+		s.mux.Handle("POST "+p+"/account/mfa/totp/remove", s.enrolPages(l, s.totpRemove))
+		s.mux.Handle("POST "+p+"/account/mfa/recovery", s.enrolPages(l, s.recoveryRegenerate))
+		s.mux.Handle("POST "+p+"/account/mfa/passkeys/{id}/remove", s.enrolPages(l, s.passkeyRemove))
+		s.mux.Handle("POST "+p+"/account/mfa/passkeys/begin", s.ceremony(s.passkeyRegisterBegin))
+		s.mux.Handle("POST "+p+"/account/mfa/passkeys/finish", s.ceremony(s.passkeyRegisterFinish))
+		s.mux.Handle("GET "+p+"/signin/factor", s.accountForm(l, "/signin/factor", s.factorForm))
+		s.mux.Handle("POST "+p+"/signin/factor", s.accountForm(l, "/signin/factor", s.factorCode))
+		s.mux.Handle("POST "+p+"/signin/factor/passkey/begin", s.ceremony(s.passkeySigninBegin))
+		s.mux.Handle("POST "+p+"/signin/factor/passkey/finish", s.ceremony(s.passkeySigninFinish))
+	}
 
 	// Write API: every write goes through Editor.Apply (roles, versions, audit).
 	for _, e := range writeAPI {
@@ -96,7 +113,7 @@ func (s *Server) routes() {
 	for _, l := range partnerhub.Langs {
 		p := "/" + string(l)
 		private := func(h privateHandler) http.Handler { return s.private(l, "", h) }
-		for _, e := range []partnerhub.Entity{partnerhub.EntityActivity, partnerhub.EntityAgreement, partnerhub.EntityPartner, partnerhub.EntityInstitution, partnerhub.EntityUnit} {
+		for _, e := range editEntities {
 			ep := p + "/edit/" + string(e)
 			s.mux.Handle("GET "+ep+"/new", private(s.editForm(e)))
 			s.mux.Handle("POST "+ep+"/new", private(s.editSave(e)))
@@ -120,6 +137,10 @@ func (s *Server) routes() {
 		s.mux.HandleFunc("GET "+p+"/mobility/template.xlsx", s.mobilityTemplate(l))
 	}
 }
+
+// editEntities are the records edited, deleted and restored in the browser.
+var editEntities = []partnerhub.Entity{partnerhub.EntityActivity, partnerhub.EntityAgreement, partnerhub.EntityPartner,
+	partnerhub.EntityInstitution, partnerhub.EntityUnit}
 
 // writeAPI lists the records the write API serves, and where.
 var writeAPI = []struct {

@@ -139,7 +139,7 @@ func (s *Server) apiWrite(entity partnerhub.Entity, action partnerhub.Action, pa
 			}
 			ch.Version = n
 		}
-		version, err := s.deps.Editor.Apply(r.Context(), ch)
+		version, err := s.apply(r, ch)
 		if err != nil {
 			return err
 		}
@@ -190,7 +190,7 @@ func (s *Server) apiTransit(entity partnerhub.Entity) handlerFunc {
 			return (partnerhub.FieldErrors{"version": {Key: "required"}}).Err()
 		}
 		key := r.PathValue("key")
-		version, err := s.deps.Editor.Apply(r.Context(), partnerhub.Transit(u, s.home(r), entity, key, t.Version,
+		version, err := s.apply(r, partnerhub.Transit(u, s.home(r), entity, key, t.Version,
 			partnerhub.Transition{Verb: t.Verb, Comment: t.Comment}))
 		if err != nil {
 			return err

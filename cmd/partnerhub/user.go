@@ -20,7 +20,7 @@ import (
 	"partnerhub/store"
 )
 
-// user runs "partnerhub user add|list|disable|enable|reset-password".
+// user runs "partnerhub user add|list|disable|enable|reset-password|network-admin".
 func (a *app) user(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return usageError{a.p.T("cli.user_no_subcommand")}
@@ -43,6 +43,8 @@ func (a *app) user(ctx context.Context, args []string) error {
 		return a.userSignout(ctx, args[1:])
 	case "reset-mfa":
 		return a.userResetMFA(ctx, args[1:])
+	case "network-admin":
+		return a.userNetworkAdmin(ctx, args[1:])
 	}
 	return usageError{a.p.T("cli.user_unknown_subcommand", args[0])}
 }
@@ -166,6 +168,7 @@ func (a *app) userAdd(ctx context.Context, args []string) error {
 	role := fs.String("role", "", a.p.T("cli.user_flag_role"))
 	units := fs.String("units", "", a.p.T("cli.user_flag_units"))
 	fromStdin := fs.Bool("password-stdin", false, a.p.T("cli.user_flag_password_stdin"))
+	networkAdmin := fs.Bool("network-admin", false, a.p.T("cli.user_flag_network_admin"))
 	if help, err := a.parse(fs, args); help || err != nil {
 		return err
 	}
@@ -185,7 +188,7 @@ func (a *app) userAdd(ctx context.Context, args []string) error {
 	defer db.Close()
 	// A generated password passes through the programme office: its holder
 	// must replace it at the first sign-in.
-	u := &partnerhub.User{Email: *email, Name: *name, Role: partnerhub.Role(strings.TrimSpace(*role)), MustChangePassword: generated}
+	u := &partnerhub.User{Email: *email, Name: *name, Role: partnerhub.Role(strings.TrimSpace(*role)), MustChangePassword: generated, NetworkAdmin: *networkAdmin}
 	for c := range strings.SplitSeq(*units, ",") {
 		if c = strings.TrimSpace(c); c != "" {
 			u.Units = append(u.Units, c)
@@ -225,6 +228,9 @@ func (a *app) userList(ctx context.Context, args []string) error {
 		status := a.p.T("cli.user_status_active")
 		if u.Disabled {
 			status = a.p.T("cli.user_status_disabled")
+		}
+		if u.NetworkAdmin {
+			status += ", " + a.p.T("cli.user_status_network_admin")
 		}
 		units := strings.Join(u.Units, ",")
 		if units == "" {

@@ -1,0 +1,37 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"partnerhub"
+)
+
+// SetNetworkAdmin grants (on) or revokes a user's network administration:
+// the right to change institutions that several homes use. The change is in
+// the user's home's audit log. Sessions stay: the flag is read afresh with
+// the user on every request.
+func (db *DB) SetNetworkAdmin(ctx context.Context, home, email string, on bool) error {
+	email = partnerhub.NormalizeEmail(email)
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		id, err := db.userOfHome(ctx, tx, home, email)
+		if err != nil {
+			return err
+		}
+		var was bool
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT network_admin FROM users WHERE id = ?`), id).Scan(&was); err != nil {
+			return err
+		}
+		if was == on {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE users SET network_admin = ?, version = version + 1 WHERE id = ?`), on, id); err != nil {
+			return err
+		}
+		homeID, err := db.homeID(ctx, tx, home)
+		if err != nil {
+			return err
+		}
+		return db.auditUser(ctx, tx, homeID, partnerhub.ActionUpdate, id, userState{Email: email, NetworkAdmin: was}, userState{Email: email, NetworkAdmin: on})
+	})
+}
