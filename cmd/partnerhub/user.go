@@ -282,8 +282,32 @@ func (a *app) userSetEnabled(ctx context.Context, args []string, enable bool) er
 	if enable {
 		name, usage, done = "enable", "cli.user_usage_enable", "cli.user_enabled"
 	}
+	return a.forUser(ctx, name, usage, args, nil, func(db *store.DB, home, email string) error {
+		set := db.DisableUser
+		if enable {
+			set = db.EnableUser
+		}
+		if err := set(ctx, home, email); err != nil {
+			return a.describe(err)
+		}
+		fmt.Fprintln(a.stdout, a.p.T(done, partnerhub.NormalizeEmail(email)))
+		return nil
+	})
+}
+
+// forUser runs a command that acts on one user, named by -email or as its
+// first argument ("user signout EMAIL" reads naturally too): it parses the
+// flags (flags adds the command's own, if any), opens the database of the
+// home institution and calls act.
+func (a *app) forUser(ctx context.Context, name, usage string, args []string, flags func(*flag.FlagSet), act func(db *store.DB, home, email string) error) error {
 	fs, f := a.userFlagSet(name, usage)
 	email := fs.String("email", "", a.p.T("cli.user_flag_email"))
+	if flags != nil {
+		flags(fs)
+	}
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		args = append([]string{"-email", args[0]}, args[1:]...)
+	}
 	if help, err := a.parse(fs, args); help || err != nil {
 		return err
 	}
@@ -295,15 +319,7 @@ func (a *app) userSetEnabled(ctx context.Context, args []string, enable bool) er
 		return err
 	}
 	defer db.Close()
-	set := db.DisableUser
-	if enable {
-		set = db.EnableUser
-	}
-	if err := set(ctx, home, *email); err != nil {
-		return a.describe(err)
-	}
-	fmt.Fprintln(a.stdout, a.p.T(done, partnerhub.NormalizeEmail(*email)))
-	return nil
+	return act(db, home, *email)
 }
 
 func (a *app) userResetPassword(ctx context.Context, args []string) error {
@@ -338,26 +354,12 @@ func (a *app) userResetPassword(ctx context.Context, args []string) error {
 // userSignout ends every session of a user (a lost laptop, a shared
 // computer); their password and API tokens stay.
 func (a *app) userSignout(ctx context.Context, args []string) error {
-	fs, f := a.userFlagSet("signout", "cli.user_usage_signout")
-	email := fs.String("email", "", a.p.T("cli.user_flag_email"))
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		args = append([]string{"-email", args[0]}, args[1:]...) // "user signout EMAIL" reads naturally too
-	}
-	if help, err := a.parse(fs, args); help || err != nil {
-		return err
-	}
-	if err := a.required("email", *email); err != nil {
-		return err
-	}
-	db, home, err := a.openHome(ctx, f, false)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	n, err := db.SignOutUser(ctx, home, *email)
-	if err != nil {
-		return a.describe(err)
-	}
-	fmt.Fprintln(a.stdout, a.p.T("cli.user_signed_out", partnerhub.NormalizeEmail(*email), n))
-	return nil
+	return a.forUser(ctx, "signout", "cli.user_usage_signout", args, nil, func(db *store.DB, home, email string) error {
+		n, err := db.SignOutUser(ctx, home, email)
+		if err != nil {
+			return a.describe(err)
+		}
+		fmt.Fprintln(a.stdout, a.p.T("cli.user_signed_out", partnerhub.NormalizeEmail(email), n))
+		return nil
+	})
 }
