@@ -85,7 +85,7 @@ func TestBrowserPasskey(t *testing.T) {
 	if body := get(t, ctx, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(body, "Virtual key") || !strings.Contains(body, "Your passkey is registered") {
 		t.Fatalf("after registering: %s", body)
 	}
-	creds, err := chromedp.Call(ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams{AuthenticatorID: auth.AuthenticatorID})
+	creds, err := chromedp.Call(ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams(auth))
 	if err != nil || len(creds.Credentials) != 1 {
 		t.Fatalf("the authenticator holds %v (%v)", creds, err)
 	}
