@@ -52,9 +52,9 @@ type Sender struct {
 	Timeout time.Duration
 	Now     func() time.Time // default time.Now
 
-	// claimed, when set, is called after each claim (tests hold a drain
-	// there to make two drains overlap).
-	claimed func([]Queued)
+	// Claimed, when set, is called after each claim with what it took:
+	// tests hold a drain there to make two drains overlap.
+	Claimed func([]Queued)
 }
 
 // Backoff is the wait before another try after attempt n (1, 2, ...)
@@ -85,8 +85,8 @@ func (s *Sender) Drain(ctx context.Context) (sent int, err error) {
 		if err != nil {
 			return sent, err
 		}
-		if s.claimed != nil {
-			s.claimed(qs)
+		if s.Claimed != nil {
+			s.Claimed(qs)
 		}
 		if len(qs) == 0 {
 			return sent, nil
