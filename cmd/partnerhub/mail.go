@@ -57,3 +57,12 @@ func logMail(log *slog.Logger, cfg Config) {
 	}
 	log.Info("mail", "smtp", cfg.SMTP.String(), "from", cfg.MailFrom.String())
 }
+
+// mailServer describes where mail goes, for the outbox page: "" for
+// nowhere.
+func mailServer(cfg Config) string {
+	if cfg.SMTP == nil {
+		return ""
+	}
+	return cfg.SMTP.String()
+}
