@@ -334,3 +334,59 @@ func TestConcurrentDrainsSendEachMessageOnce(t *testing.T) {
 		}
 	})
 }
+
+// Adding or removing a second factor writes a notice in its transaction;
+// an enrolment that never got its first code does not.
+func TestFactorNotices(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		ctx := context.Background()
+		db, ja, en := mailDB(t, e)
+		now := time.Now()
+		subjects := func() []string {
+			var out []string
+			es := outbox(t, db)
+			for i := len(es) - 1; i >= 0; i-- { // oldest first
+				out = append(out, es[i].To+": "+es[i].Subject)
+			}
+			return out
+		}
+		if err := db.StartTOTP(ctx, ja.ID, "JBSWY3DPEHPK3PXP", now); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RemoveTOTP(ctx, ja.ID, false); err != nil { // never confirmed
+			t.Fatal(err)
+		}
+		if got := subjects(); len(got) != 0 {
+			t.Fatalf("an unconfirmed enrolment wrote mail: %v", got)
+		}
+		if err := db.StartTOTP(ctx, ja.ID, "JBSWY3DPEHPK3PXP", now); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := db.CheckTOTP(ctx, ja.ID, true, now, func(string) (int64, bool) { return 1, true }); err != nil || !ok {
+			t.Fatalf("confirm: %v %v", ok, err)
+		}
+		// A code at sign-in is no change.
+		if ok, err := db.CheckTOTP(ctx, ja.ID, false, now, func(string) (int64, bool) { return 2, true }); err != nil || !ok {
+			t.Fatalf("sign-in code: %v %v", ok, err)
+		}
+		p, err := db.AddPasskey(ctx, partnerhub.Passkey{UserID: en.ID, Name: "key", CredentialID: []byte{1}, Credential: []byte(`{}`), CreatedAt: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RemovePasskey(ctx, en.ID, p.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ResetMFA(ctx, "utokyo", ja.Email); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{
+			ja.Email + ": 2段階認証の手段が追加されました",
+			en.Email + ": A second factor was added to your account",
+			en.Email + ": A second factor was removed from your account",
+			ja.Email + ": 2段階認証の設定が解除されました",
+		}
+		if got := subjects(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("notices:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	})
+}
