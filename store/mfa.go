@@ -15,6 +15,7 @@ import (
 
 	"partnerhub"
 	"partnerhub/authn"
+	"partnerhub/mail"
 )
 
 var _ partnerhub.MFAService = (*DB)(nil)
@@ -133,7 +134,10 @@ func (db *DB) CheckTOTP(ctx context.Context, userID int64, pending bool, now tim
 		}
 		n, err := res.RowsAffected()
 		ok = n == 1
-		return err
+		if err != nil || !ok || !pending {
+			return err
+		}
+		return db.securityNotice(ctx, tx, userID, mail.FactorAdded, now)
 	})
 	return ok, wrap("check totp", err)
 }
@@ -168,6 +172,12 @@ func (db *DB) afterRemoval(ctx context.Context, tx *sql.Tx, userID int64, keepOn
 // RemoveTOTP removes a user's authenticator app, confirmed or pending.
 func (db *DB) RemoveTOTP(ctx context.Context, userID int64, keepOne bool) error {
 	return wrap("remove totp", db.tx(ctx, func(tx *sql.Tx) error {
+		// An enrolment that never got its first code protected nothing:
+		// its removal is not worth a notice.
+		var confirmed bool
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT confirmed_at IS NOT NULL FROM mfa_totp WHERE user_id = ?`), userID).Scan(&confirmed); err != nil && err != sql.ErrNoRows {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM mfa_totp WHERE user_id = ?`), userID)
 		if err != nil {
 			return err
@@ -177,6 +187,11 @@ func (db *DB) RemoveTOTP(ctx context.Context, userID int64, keepOne bool) error 
 				err = partnerhub.Errorf(partnerhub.ENotFound, "mfa.no_totp")
 			}
 			return err
+		}
+		if confirmed {
+			if err := db.securityNotice(ctx, tx, userID, mail.FactorRemoved, time.Now()); err != nil {
+				return err
+			}
 		}
 		return db.afterRemoval(ctx, tx, userID, keepOne)
 	}))
@@ -230,9 +245,15 @@ func (db *DB) AddPasskey(ctx context.Context, p partnerhub.Passkey) (partnerhub.
 		return p, err
 	}
 	p.CreatedAt = dbTime(p.CreatedAt)
-	err := db.write.QueryRowContext(ctx, db.q(`INSERT INTO mfa_passkeys (user_id, name, credential_id, credential, created_at)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`), p.UserID, p.Name, base64.RawURLEncoding.EncodeToString(p.CredentialID),
-		string(p.Credential), p.CreatedAt).Scan(&p.ID)
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, db.q(`INSERT INTO mfa_passkeys (user_id, name, credential_id, credential, created_at)
+			VALUES (?, ?, ?, ?, ?) RETURNING id`), p.UserID, p.Name, base64.RawURLEncoding.EncodeToString(p.CredentialID),
+			string(p.Credential), p.CreatedAt).Scan(&p.ID)
+		if err != nil {
+			return err
+		}
+		return db.securityNotice(ctx, tx, p.UserID, mail.FactorAdded, p.CreatedAt)
+	})
 	return p, wrap("add passkey", err)
 }
 
@@ -255,6 +276,9 @@ func (db *DB) RemovePasskey(ctx context.Context, userID, id int64, keepOne bool)
 			if err == nil {
 				err = partnerhub.Errorf(partnerhub.ENotFound, "mfa.no_passkey")
 			}
+			return err
+		}
+		if err := db.securityNotice(ctx, tx, userID, mail.FactorRemoved, time.Now()); err != nil {
 			return err
 		}
 		return db.afterRemoval(ctx, tx, userID, keepOne)
@@ -349,6 +373,6 @@ func (db *DB) ResetMFA(ctx context.Context, home, email string) error {
 				return err
 			}
 		}
-		return nil
+		return db.securityNotice(ctx, tx, id, mail.FactorsReset, time.Now())
 	}))
 }

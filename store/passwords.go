@@ -12,6 +12,7 @@ import (
 
 	"partnerhub"
 	"partnerhub/authn"
+	"partnerhub/mail"
 )
 
 // passwordContext is what a password of a user of home must not be made
@@ -89,6 +90,9 @@ func (db *DB) SetPassword(ctx context.Context, home, email, password string, mus
 		}
 		homeID, err := db.homeID(ctx, tx, home)
 		if err != nil {
+			return err
+		}
+		if err := db.securityNotice(ctx, tx, id, mail.PasswordReset, now); err != nil {
 			return err
 		}
 		return db.auditUser(ctx, tx, homeID, partnerhub.ActionUpdate, id, userState{Email: email}, userState{Email: email, PasswordChanged: true})
@@ -171,6 +175,9 @@ func (db *DB) ChangePassword(ctx context.Context, userID int64, current, next, k
 		}
 		homeID, err := db.homeID(ctx, tx, u.Home)
 		if err != nil {
+			return err
+		}
+		if err := db.securityNotice(ctx, tx, userID, mail.PasswordChanged, now); err != nil {
 			return err
 		}
 		return db.auditUser(ctx, tx, homeID, partnerhub.ActionUpdate, userID, userState{Email: u.Email}, userState{Email: u.Email, PasswordChanged: true})

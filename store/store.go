@@ -17,6 +17,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"partnerhub"
+	"partnerhub/mail"
 )
 
 //go:embed migrations
@@ -28,6 +29,7 @@ var migrations embed.FS
 type DB struct {
 	read, write *sql.DB
 	dialect     dialect
+	mail        *mail.Composer // security notices; nil: none (SetMail)
 }
 
 // Open connects to a database URL: "sqlite:PATH" (PATH ":memory:" is not

@@ -194,7 +194,7 @@ var dumpTables = []dumpTable{
 		dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("email", dumpText), dcol("name", dumpText),
 		dcol("password_hash", dumpText), dcol("role", dumpText), dcol("disabled", dumpBool),
 		dcol("created_at", dumpTime), dcol("version", dumpInt), dnew("network_admin", dumpBool, 6, false),
-		dnew("must_change_password", dumpBool, 7, false))},
+		dnew("must_change_password", dumpBool, 7, false), dnew("language", dumpText, 10, ""))},
 	{name: "user_units", pk: []string{"user_id", "unit_id"},
 		refs: []dumpRef{dref("user_id", "users"), dref("unit_id", "units")}, cols: dumpCols(
 			dcol("user_id", dumpInt), dcol("unit_id", dumpInt))},
@@ -225,6 +225,13 @@ var dumpTables = []dumpTable{
 		dcol("actor", dumpText), dcol("action", dumpText), dcol("entity", dumpText), dcol("entity_key", dumpText),
 		dcol("version", dumpInt), dopt("before_json", dumpText), dopt("after_json", dumpText),
 		dnew("verb", dumpText, 5, ""), dnew("comment", dumpText, 5, ""))},
+	// Mail still waiting moves with the data; sent mail is the record of
+	// what was said.
+	{name: "mail_outbox", pk: dumpByID, cols: dumpCols(
+		dcol("id", dumpInt), dcol("recipient", dumpText), dcol("language", dumpText), dcol("subject", dumpText),
+		dcol("body_text", dumpText), dcol("body_html", dumpText), dcol("message_id", dumpText), dcol("kind", dumpText),
+		dcol("created_at", dumpTime), dcol("next_at", dumpTime), dcol("attempts", dumpInt), dcol("last_error", dumpText),
+		dopt("sent_at", dumpTime), dopt("failed_at", dumpTime))},
 }
 
 // dumpCols flattens columns and groups of columns.
@@ -249,9 +256,11 @@ func dumpCols(parts ...any) []dumpColumn {
 // export of any other older version is imported with the release that
 // wrote it, then migrated.
 var olderExports = map[int64][]string{
-	3: append([]string{"mobility_by_programme"}, mfaTables...),
-	4: mfaTables,
-	5: mfaTables,
+	3: append([]string{"mobility_by_programme", "mail_outbox"}, mfaTables...),
+	4: append([]string{"mail_outbox"}, mfaTables...),
+	5: append([]string{"mail_outbox"}, mfaTables...),
+	// The outbox came with schema version 10; an older export has no mail.
+	8: {"mail_outbox"},
 }
 
 // mfaTables came with schema version 8; an older export has no second

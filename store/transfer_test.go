@@ -103,6 +103,7 @@ func transferFixture(t *testing.T, e storetest.Engine) *transferData {
 		t.Fatalf("failed sign-in: %v", err)
 	}
 	transferMFA(t, db, admin.ID, now)
+	transferMail(t, db, admin, now)
 	return &transferData{db: db, admin: admin, session: session, token: token}
 }
 

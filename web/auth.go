@@ -264,6 +264,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, v *view) (*page,
 		return nil, err
 	}
 	s.setSessionCookie(w, r, token, now.Add(s.deps.SessionTTL))
+	s.rememberMailLanguage(r, u.ID)
 	s.logSecurity(r, "signed_in", "account", u.Email, "user", u.ID)
 	w.Header().Set("Cache-Control", "no-store")
 	dest := safeNext(next, v.Lang)
@@ -301,6 +302,7 @@ type accountData struct {
 	Lifetimes              []int  // the lifetimes offered, in days
 	Scopes                 []partnerhub.TokenScope
 	Errors                 map[string]string
+	Mail                   *mailPref // the language of mail (web/mail.go); nil: no mail
 }
 
 type tokenRow struct {
@@ -328,6 +330,9 @@ func (s *Server) accountPage(r *http.Request, v *view, u *partnerhub.User, d *ac
 		return nil, err
 	}
 	d.User = u
+	if d.Mail, err = s.mailPref(r.Context(), u); err != nil {
+		return nil, err
+	}
 	d.Lifetimes, d.Scopes = partnerhub.TokenLifetimes, partnerhub.TokenScopes
 	if d.Days == 0 {
 		d.Days = partnerhub.DefaultTokenLifetime

@@ -147,6 +147,7 @@ func (s *Server) completeSignin(w http.ResponseWriter, r *http.Request, p *pendi
 		return err
 	}
 	s.setSessionCookie(w, r, token, now.Add(s.deps.SessionTTL))
+	s.rememberMailLanguage(r, p.user.ID)
 	s.logSecurity(r, "signed_in", "account", p.user.Email, "user", p.user.ID, "factor", factor)
 	return nil
 }

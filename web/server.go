@@ -38,6 +38,12 @@ type Deps struct {
 	// MFA keeps second factors; nil: none, and no administrator is held
 	// to enrol one.
 	MFA partnerhub.MFAService
+	// Mail lists the outbox and keeps users' language of mail; nil: no
+	// outbox page and no choice of language.
+	Mail MailBox
+	// MailServer is where mail is sent (mail.SMTP.String, no password), for
+	// the outbox page; "": nowhere, mail waits.
+	MailServer string
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.

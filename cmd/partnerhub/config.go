@@ -6,6 +6,7 @@ package main
 import (
 	"flag"
 	"net"
+	netmail "net/mail"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"partnerhub/i18n"
+	"partnerhub/mail"
 )
 
 // Config is what serve runs with. Each setting has a flag and an
@@ -47,6 +49,11 @@ type Config struct {
 	SessionIdle                          time.Duration // how long a sign-in lasts unused
 
 	DBMaxOpen, DBMaxIdle int // connection pool; 0: the engine's default
+
+	// SMTP is where mail is handed over; nil: mail waits in the outbox.
+	// Its password is never printed (mail.SMTP.String leaves it out).
+	SMTP     *mail.SMTP
+	MailFrom *netmail.Address // the sender of mail; required with SMTP
 }
 
 // A setting's flag name, default and help key. The defaults are the values
@@ -68,6 +75,8 @@ var settings = []struct{ name, def, help string }{
 	{"session-idle", "30m", "cli.flag_session_idle"},
 	{"db-max-open", "0", "cli.flag_db_max_open"},
 	{"db-max-idle", "0", "cli.flag_db_max_idle"},
+	{"smtp", "", "cli.flag_smtp"},
+	{"mail-from", "", "cli.flag_mail_from"},
 }
 
 // envName is the environment variable of a flag.
@@ -186,6 +195,7 @@ func (c *configFlags) build(p *i18n.Printer) (Config, error) {
 	cfg.MaxImportsPerHome = positive("max-imports-per-home")
 	cfg.DBMaxOpen = count("db-max-open")
 	cfg.DBMaxIdle = count("db-max-idle")
+	c.buildMail(p, &cfg, &err)
 	if err == nil && cfg.DBMaxOpen > 0 && cfg.DBMaxIdle > cfg.DBMaxOpen {
 		err = usageError{p.T("cli.config_idle_over_open", cfg.DBMaxIdle, cfg.DBMaxOpen)}
 	}
@@ -247,4 +257,38 @@ func parseSize(s string) (int64, bool) {
 		return 0, false
 	}
 	return n << sh, true
+}
+
+// buildMail reads -smtp and -mail-from into cfg, or sets *err (if not set
+// yet). A bad -smtp is described without its value, which may hold a
+// password.
+func (c *configFlags) buildMail(p *i18n.Printer, cfg *Config, err *error) {
+	fail := func(e error) {
+		if *err == nil {
+			*err = e
+		}
+	}
+	why := func(e error) string {
+		if ce, ok := e.(*mail.ConfigError); ok {
+			return p.T(ce.Key, ce.Arg)
+		}
+		return e.Error()
+	}
+	if v, source := c.value("smtp"); strings.TrimSpace(v) != "" {
+		s, perr := mail.ParseSMTP(strings.TrimSpace(v))
+		if perr != nil {
+			fail(usageError{p.T("cli.mail_smtp_bad", source, why(perr))})
+		}
+		cfg.SMTP = s
+	}
+	if v, source := c.value("mail-from"); strings.TrimSpace(v) != "" {
+		a, perr := mail.ParseFrom(strings.TrimSpace(v))
+		if perr != nil {
+			fail(usageError{p.T("cli.mail_from_bad", source, why(perr))})
+		}
+		cfg.MailFrom = a
+	}
+	if cfg.SMTP != nil && cfg.MailFrom == nil {
+		fail(usageError{p.T("cli.mail_from_missing")})
+	}
 }

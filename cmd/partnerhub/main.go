@@ -24,6 +24,7 @@ import (
 	"partnerhub/authn"
 	"partnerhub/dataset"
 	"partnerhub/i18n"
+	"partnerhub/mail"
 	"partnerhub/store"
 	"partnerhub/web"
 )
@@ -192,6 +193,7 @@ func (a *app) open(ctx context.Context, dbURL string, create bool) (*store.DB, e
 	if err != nil {
 		return nil, a.describeDB(dbURL, err)
 	}
+	a.useMail(db, "")
 	return db, nil
 }
 
@@ -318,7 +320,9 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = baseFromListener(ln.Addr())
 	}
+	a.useMail(db, cfg.BaseURL)
 	srv, err := web.NewServer(ctx, web.Deps{Source: db, Home: cfg.Home, Messages: a.msgs, Logger: log, Accounts: db, Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db, MFA: db,
+		Mail: db, MailServer: mailServer(cfg),
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, SessionTTL: cfg.SessionLifetime, SessionIdle: cfg.SessionIdle,
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes,
 		MaxImportsPerUser: cfg.MaxImportsPerUser, MaxImportsPerHome: cfg.MaxImportsPerHome})
@@ -336,9 +340,11 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("listening", "addr", "http://"+ln.Addr().String(), "base_url", cfg.BaseURL, "db", db.Engine(), "home", cfg.Home)
+	logMail(log, cfg)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go srv.Watch(ctx, cfg.ReloadInterval) // edits made on other app nodes
+	go sendMail(ctx, log, &mail.Sender{Outbox: db, SMTP: cfg.SMTP, From: cfg.MailFrom}, mailInterval)
 	select {
 	case err := <-errc:
 		return err
