@@ -103,6 +103,9 @@ func transferFixture(t *testing.T, e storetest.Engine) *transferData {
 		t.Fatalf("failed sign-in: %v", err)
 	}
 	transferMFA(t, db, admin.ID, now)
+	if _, err := db.CreateCalendarFeed(ctx, admin.ID, now); err != nil {
+		t.Fatal(err)
+	}
 	return &transferData{db: db, admin: admin, session: session, token: token}
 }
 
