@@ -301,6 +301,7 @@ type accountData struct {
 	Lifetimes              []int  // the lifetimes offered, in days
 	Scopes                 []partnerhub.TokenScope
 	Errors                 map[string]string
+	Calendar               *calendarSection // nil without calendar feeds (calendar_personal.go)
 }
 
 type tokenRow struct {
@@ -343,6 +344,9 @@ func (s *Server) accountPage(r *http.Request, v *view, u *partnerhub.User, d *ac
 			}
 		}
 		d.Units = append(d.Units, unit)
+	}
+	if err := s.fillCalendar(r, u, d); err != nil {
+		return nil, err
 	}
 	for _, t := range toks {
 		row := tokenRow{ID: t.ID, Name: t.Name, Active: t.Active(time.Now()), Scope: string(t.Scope)}

@@ -38,6 +38,8 @@ type Deps struct {
 	// MFA keeps second factors; nil: none, and no administrator is held
 	// to enrol one.
 	MFA partnerhub.MFAService
+	// Calendars keeps the personal calendar feeds; nil: none.
+	Calendars partnerhub.CalendarService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.
