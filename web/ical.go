@@ -145,5 +145,3 @@ func icalEscape(s string) string {
 	}
 	return b.String()
 }
-
-
