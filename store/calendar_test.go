@@ -11,9 +11,8 @@ import (
 )
 
 // TestCalendarFeeds: a feed's secret finds its owner and nobody else's;
-// replacing it stops the old secret; revoking, disabling the user and
-// signing them out everywhere (DisableUser) each stop it; the database
-// keeps no secret.
+// replacing it stops the old secret; revoking it, a new password and
+// disabling the user each stop it; the database keeps no secret.
 func TestCalendarFeeds(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
 		ctx := context.Background()
@@ -72,6 +71,17 @@ func TestCalendarFeeds(t *testing.T) {
 		}
 		if _, err := db.CalendarUser(ctx, bobs, now); err != nil {
 			t.Fatalf("revoking alice's feed stopped bob's: %v", err)
+		}
+		// A new password ends the feed with the other credentials.
+		third, err := db.CreateCalendarFeed(ctx, alice.ID, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetPassword(ctx, "utokyo", alice.Email, "seven blue herons at dusk", false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CalendarUser(ctx, third, now); partnerhub.ErrorCode(err) != partnerhub.ENotFound {
+			t.Fatalf("after a new password: %v", err)
 		}
 		if err := db.DisableUser(ctx, "utokyo", bob.Email); err != nil {
 			t.Fatal(err)

@@ -34,7 +34,7 @@ func (db *DB) passwordContext(ctx context.Context, home, name, email string) (au
 }
 
 // endCredentials ends a user's sessions but keepHash's ("" for all) and
-// revokes their API tokens, in a transaction.
+// revokes their API tokens and calendar feed, in a transaction.
 func (db *DB) endCredentials(ctx context.Context, tx *sql.Tx, userID int64, keepHash string, now time.Time) error {
 	for _, st := range []struct {
 		q    string
