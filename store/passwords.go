@@ -35,7 +35,7 @@ func (db *DB) passwordContext(ctx context.Context, home, name, email string) (au
 }
 
 // endCredentials ends a user's sessions but keepHash's ("" for all) and
-// revokes their API tokens, in a transaction.
+// revokes their API tokens and calendar feed, in a transaction.
 func (db *DB) endCredentials(ctx context.Context, tx *sql.Tx, userID int64, keepHash string, now time.Time) error {
 	for _, st := range []struct {
 		q    string
@@ -43,6 +43,8 @@ func (db *DB) endCredentials(ctx context.Context, tx *sql.Tx, userID int64, keep
 	}{
 		{`DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, []any{userID, keepHash}},
 		{`UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, []any{dbTime(now), userID}},
+		// A calendar feed's URL is a credential too.
+		{`DELETE FROM calendar_feeds WHERE user_id = ?`, []any{userID}},
 	} {
 		if _, err := tx.ExecContext(ctx, db.q(st.q), st.args...); err != nil {
 			return err

@@ -206,6 +206,8 @@ var dumpTables = []dumpTable{
 		dcol("id", dumpInt), dcol("user_id", dumpInt), dcol("name", dumpText), dcol("token_hash", dumpText),
 		dcol("created_at", dumpTime), dopt("last_used_at", dumpTime), dopt("revoked_at", dumpTime),
 		dnewOpt("expires_at", dumpTime, 7), dnew("scope", dumpText, 7, "write"))},
+	{name: "calendar_feeds", pk: []string{"secret_hash"}, refs: []dumpRef{dref("user_id", "users")}, cols: dumpCols(
+		dcol("secret_hash", dumpText), dcol("user_id", dumpInt), dcol("created_at", dumpTime), dopt("used_at", dumpTime))},
 	{name: "login_failures", pk: dumpByID, cols: dumpCols(
 		dcol("id", dumpInt), dcol("email", dumpText), dcol("ip", dumpText), dcol("at", dumpTime))},
 	{name: "mfa_totp", pk: dumpByID, refs: []dumpRef{dref("user_id", "users")}, cols: dumpCols(
@@ -256,12 +258,16 @@ func dumpCols(parts ...any) []dumpColumn {
 // export of any other older version is imported with the release that
 // wrote it, then migrated.
 var olderExports = map[int64][]string{
-	3: append([]string{"mobility_by_programme", "mail_outbox"}, mfaTables...),
-	4: append([]string{"mail_outbox"}, mfaTables...),
-	5: append([]string{"mail_outbox"}, mfaTables...),
-	// The outbox came with schema version 10; an older export has no mail.
-	8: {"mail_outbox"},
+	3: append(append([]string{"mobility_by_programme", "mail_outbox"}, mfaTables...), calendarTables...),
+	4: append(append([]string{"mail_outbox"}, mfaTables...), calendarTables...),
+	5: append(append([]string{"mail_outbox"}, mfaTables...), calendarTables...),
+	// The outbox came with schema version 10, the calendar feeds with 11.
+	8: append([]string{"mail_outbox"}, calendarTables...),
 }
+
+// calendarTables came with schema version 11; an older export has no
+// calendar feeds, so their owners make new ones after an import.
+var calendarTables = []string{"calendar_feeds"}
 
 // mfaTables came with schema version 8; an older export has no second
 // factors, so its administrators enrol again after an import.

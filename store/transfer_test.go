@@ -104,6 +104,9 @@ func transferFixture(t *testing.T, e storetest.Engine) *transferData {
 	}
 	transferMFA(t, db, admin.ID, now)
 	transferMail(t, db, admin, now)
+	if _, err := db.CreateCalendarFeed(ctx, admin.ID, now); err != nil {
+		t.Fatal(err)
+	}
 	return &transferData{db: db, admin: admin, session: session, token: token}
 }
 

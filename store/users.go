@@ -321,6 +321,7 @@ func (db *DB) DisableUser(ctx context.Context, home, email string) error {
 			{`UPDATE users SET disabled = ?, version = version + 1 WHERE id = ?`, []any{true, id}},
 			{`DELETE FROM sessions WHERE user_id = ?`, []any{id}},
 			{`UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, []any{now, id}},
+			{`DELETE FROM calendar_feeds WHERE user_id = ?`, []any{id}},
 		} {
 			if _, err := tx.ExecContext(ctx, db.q(st.q), st.args...); err != nil {
 				return err

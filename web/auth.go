@@ -303,6 +303,7 @@ type accountData struct {
 	Scopes                 []partnerhub.TokenScope
 	Errors                 map[string]string
 	Mail                   *mailPref // the language of mail (web/mail.go); nil: no mail
+	Calendar               *calendarSection // nil without calendar feeds (calendar_personal.go)
 }
 
 type tokenRow struct {
@@ -348,6 +349,9 @@ func (s *Server) accountPage(r *http.Request, v *view, u *partnerhub.User, d *ac
 			}
 		}
 		d.Units = append(d.Units, unit)
+	}
+	if err := s.fillCalendar(r, u, d); err != nil {
+		return nil, err
 	}
 	for _, t := range toks {
 		row := tokenRow{ID: t.ID, Name: t.Name, Active: t.Active(time.Now()), Scope: string(t.Scope)}

@@ -44,6 +44,8 @@ type Deps struct {
 	// MailServer is where mail is sent (mail.SMTP.String, no password), for
 	// the outbox page; "": nowhere, mail waits.
 	MailServer string
+	// Calendars keeps the personal calendar feeds; nil: none.
+	Calendars partnerhub.CalendarService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.

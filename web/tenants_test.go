@@ -151,6 +151,7 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		`"POST "+p+"/account/mfa/recovery"`: "", `"POST "+p+"/account/mfa/passkeys/{id}/remove"`: "",
 		`"POST "+p+"/account/mfa/passkeys/begin"`: "", `"POST "+p+"/account/mfa/passkeys/finish"`: "",
 		`"POST "+p+"/signin/factor"`: "", `"POST "+p+"/signin/factor/passkey/begin"`: "", `"POST "+p+"/signin/factor/passkey/finish"`: "",
+		`"POST "+p+"/account/calendar"`: "", `"POST "+p+"/account/calendar/revoke"`: "",
 	}
 	for _, m := range writeRoutePattern.FindAllStringSubmatch(string(src), -1) {
 		if _, ok := walked[m[1]]; !ok {
