@@ -155,6 +155,7 @@ type Failed struct {
 	ID       int64
 	Kind     string
 	Args     string // its JSON, cut to a summary
+	Home     string // the home institution its arguments name ("home"), if any
 	Attempts int
 	Error    string // the last try's
 	At       time.Time
@@ -171,6 +172,12 @@ func (q *Queue) Failed(ctx context.Context, limit int) ([]Failed, error) {
 	out := make([]Failed, 0, len(res.Jobs))
 	for _, j := range res.Jobs {
 		f := Failed{ID: j.ID, Kind: j.Kind, Args: summary(compact(j.EncodedArgs), 200), Attempts: j.Attempt, At: j.CreatedAt}
+		var args struct {
+			Home string `json:"home"`
+		}
+		if json.Unmarshal(j.EncodedArgs, &args) == nil {
+			f.Home = args.Home
+		}
 		if j.FinalizedAt != nil {
 			f.At = *j.FinalizedAt
 		}
@@ -183,8 +190,9 @@ func (q *Queue) Failed(ctx context.Context, limit int) ([]Failed, error) {
 }
 
 // Retry makes a failed job available to run again, its attempts kept;
-// false when there is no such failed job.
-func (q *Queue) Retry(ctx context.Context, id int64) (bool, error) {
+// false when there is no such failed job, or when allow, given its
+// arguments' home (as in Failed), refuses it.
+func (q *Queue) Retry(ctx context.Context, id int64, allow func(home string) bool) (bool, error) {
 	j, err := q.client.JobGet(ctx, id)
 	if errors.Is(err, river.ErrNotFound) {
 		return false, nil
@@ -193,6 +201,13 @@ func (q *Queue) Retry(ctx context.Context, id int64) (bool, error) {
 		return false, err
 	}
 	if j.State != rivertype.JobStateDiscarded && j.State != rivertype.JobStateCancelled {
+		return false, nil
+	}
+	var args struct {
+		Home string `json:"home"`
+	}
+	_ = json.Unmarshal(j.EncodedArgs, &args) // no home is a job of every home
+	if allow != nil && !allow(args.Home) {
 		return false, nil
 	}
 	// River gives a job that has used its tries one more.

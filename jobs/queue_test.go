@@ -131,7 +131,7 @@ func TestFailedAndRetry(t *testing.T) {
 			}
 			<-failing
 			failing <- false
-			if ok, err := q.Retry(ctx, id); err != nil || !ok {
+			if ok, err := q.Retry(ctx, id, nil); err != nil || !ok {
 				t.Fatalf("retry: %v %v", ok, err)
 			}
 			if got := wait(t, ran); got.N != 3 {
@@ -141,7 +141,7 @@ func TestFailedAndRetry(t *testing.T) {
 			if failed, err := q.Failed(ctx, 10); err != nil || len(failed) != 0 {
 				t.Fatalf("after retry: %+v %v", failed, err)
 			}
-			if ok, err := q.Retry(ctx, id); err != nil || ok {
+			if ok, err := q.Retry(ctx, id, nil); err != nil || ok {
 				t.Fatalf("retry of a completed job: %v %v", ok, err)
 			}
 		})
