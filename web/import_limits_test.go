@@ -8,6 +8,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -50,7 +51,7 @@ func pauseFirstImport(t *testing.T, ed *editors) *pausedFile {
 	t.Helper()
 	p := &pausedFile{reached: make(chan struct{}), release: make(chan struct{})}
 	var once sync.Once
-	ed.srv.importInput = func(f io.Reader, size int64) io.Reader {
+	ed.srv.importInput = func(_ context.Context, f io.Reader, size int64) io.Reader {
 		in := f
 		once.Do(func() {
 			p.r, p.at = f, int(size/2)

@@ -272,7 +272,7 @@ func (s *Server) runImport(ctx context.Context, a ImportArgs, last bool) error {
 		resolver := transfer.NewResolver(snap.index)
 		in := im.ImportFile(ctx, a.ID)
 		if s.importInput != nil {
-			in = s.importInput(in, rec.Size)
+			in = s.importInput(ctx, in, rec.Size)
 		}
 		rows := func(yield func(int, partnerhub.Mobility) bool) {
 			for fig, errs := range transfer.Ahead(transfer.Figures(in, rec.Format, resolver, progress)) {

@@ -128,8 +128,9 @@ type Server struct {
 	maps        mapCache
 	imports     localImports // mobility imports running on this node
 	// importInput, when not nil, wraps the file of size bytes an import
-	// reads: tests pause an import half way through its file with it.
-	importInput func(in io.Reader, size int64) io.Reader
+	// reads in ctx (the job's): tests pause an import half way through
+	// its file with it.
+	importInput func(ctx context.Context, in io.Reader, size int64) io.Reader
 }
 
 // snapshot is one version of the programme, indexed, with the responses

@@ -26,6 +26,7 @@ type testServer struct {
 	*httptest.Server
 	db  *store.DB
 	srv *Server
+	q   *jobs.Queue // started
 }
 
 func newTestServer(t *testing.T, e storetest.Engine) *testServer {
@@ -44,7 +45,7 @@ func newTestServer(t *testing.T, e storetest.Engine) *testServer {
 	startQueue(t, q)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return &testServer{Server: ts, db: db, srv: srv}
+	return &testServer{Server: ts, db: db, srv: srv, q: q}
 }
 
 // testQueue is a job queue on db that retries at once, for a server to
