@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -31,6 +32,14 @@ func (db *DB) JobDriver() riverdriver.Driver[*sql.Tx] {
 // that needs it.
 func (db *DB) WriteTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return db.tx(ctx, fn)
+}
+
+// queueTable reports whether a table is the job queue's (River's, and the
+// files of imports waiting): work in flight, not the programme's data, so
+// exports leave it out. An export is made of a stopped instance; what was
+// queued is run, or retried from the failed jobs page, before it is made.
+func queueTable(name string) bool {
+	return strings.HasPrefix(name, "river_") || name == "import_jobs" || name == "import_job_chunks"
 }
 
 // migrateJobs brings River's own tables up to date with River's migrator,
