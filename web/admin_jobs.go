@@ -47,8 +47,9 @@ func (s *Server) jobsPage(w http.ResponseWriter, r *http.Request, v *view) (*pag
 		return nil, err
 	}
 	d := &jobsData{Jobs: failed}
-	if id := r.URL.Query().Get("retried"); id != "" {
-		d.Notice = v.P.T("jobs.retried", id)
+	// Only a job number is echoed: the notice says nothing a link chose.
+	if id, err := strconv.ParseInt(r.URL.Query().Get("retried"), 10, 64); err == nil && id > 0 {
+		d.Notice = v.P.T("jobs.retried", strconv.FormatInt(id, 10))
 	}
 	return &page{Template: "admin_jobs", Title: v.P.T("jobs.title"), Data: d}, nil
 }
@@ -74,7 +75,7 @@ func (s *Server) jobRetry(w http.ResponseWriter, r *http.Request, v *view) (*pag
 		return nil, err
 	}
 	if !ok {
-		return refuse(http.StatusNotFound, v.P.T("jobs.not_failed", id))
+		return refuse(http.StatusNotFound, v.P.T("jobs.not_failed", raw))
 	}
 	s.logSecurity(r, "job_retried", "job", id)
 	http.Redirect(w, r, "/"+string(v.Lang)+"/admin/jobs?retried="+strconv.FormatInt(id, 10), http.StatusSeeOther)

@@ -267,6 +267,7 @@ func TestAdminJobs(t *testing.T) {
 		fail <- false
 		r = n.send(t, "POST", "/en/admin/jobs/"+fmt.Sprint(id)+"/retry", nil, n.cookie["admin"])
 		wantRedirect(t, r, "/en/admin/jobs?retried="+fmt.Sprint(id))
+		wantPage(t, n.send(t, "GET", r.header.Get("Location"), nil, n.cookie["admin"]), 200, "Job "+fmt.Sprint(id)+" will run again shortly.")
 		select {
 		case <-ran:
 		case <-time.After(time.Minute):
@@ -290,5 +291,50 @@ func TestAdminJobs(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantPage(t, n.send(t, "GET", path, nil, n.cookie["admin"]), 200, "#"+fmt.Sprint(other))
+	})
+}
+
+type brokenFile struct{}
+
+func (brokenFile) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
+
+// An import whose file cannot be read is tried three times; then its page
+// says so and it waits on the failed jobs page, its file deleted.
+func TestImportFailsItsLastTry(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		ed := newEditors(t, e)
+		stopQueue(t, ed)
+		n, _ := ed.node(t, false, nil)
+		tries := make(chan struct{}, 8)
+		n.srv.importInput = func(context.Context, io.Reader, int64) io.Reader {
+			tries <- struct{}{}
+			return brokenFile{}
+		}
+		started := n.postImport(t, "coordinator", "en", "broken.csv", figuresCSV(20, 2000))
+		wantPage(t, n.followJob(t, "coordinator", started), 200, "broken.csv", "Something went wrong on our side")
+		if got := len(tries); got != 3 {
+			t.Fatalf("%d tries, want 3", got)
+		}
+		deadline := time.Now().Add(time.Minute)
+		for {
+			r := n.send(t, "GET", "/en/admin/jobs", nil, n.cookie["admin"])
+			if strings.Contains(r.body, "mobility_import") {
+				wantPage(t, r, 200, "disk on fire", "<td>3</td>")
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the failed import is not on the jobs page\n%s", r.body)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		var chunks int
+		if err := ed.db.WriteTx(context.Background(), func(tx *sql.Tx) error {
+			return tx.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM import_job_chunks`).Scan(&chunks)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if chunks != 0 {
+			t.Fatalf("%d chunks of the failed import's file left", chunks)
+		}
 	})
 }

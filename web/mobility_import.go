@@ -274,6 +274,8 @@ func (s *Server) runImport(ctx context.Context, a ImportArgs, last bool) error {
 		if s.importInput != nil {
 			in = s.importInput(ctx, in, rec.Size)
 		}
+		read := &readError{r: in}
+		in = read
 		rows := func(yield func(int, partnerhub.Mobility) bool) {
 			for fig, errs := range transfer.Ahead(transfer.Figures(in, rec.Format, resolver, progress)) {
 				if len(errs) > 0 {
@@ -291,6 +293,12 @@ func (s *Server) runImport(ctx context.Context, a ImportArgs, last bool) error {
 			}
 		}
 		result, err = s.deps.Mobility.ImportMobility(ctx, u, a.Home, rows, func() bool { return failed > 0 }, nil)
+		if rerr := read.first(); rerr != nil {
+			// The file's bytes come from the database: failing to read
+			// them is ours (or the node stopping), not the file's, and
+			// worth another try, whatever the reader made of it.
+			err = fmt.Errorf("reading the stored file: %w", rerr)
+		}
 	}
 	var e *partnerhub.Error
 	retry := err != nil && (!errors.As(err, &e) || e.Code == partnerhub.EInternal)
@@ -331,6 +339,32 @@ func (s *Server) runImport(ctx context.Context, a ImportArgs, last bool) error {
 		return err // the last try failed: the queue keeps the job for administrators
 	}
 	return nil
+}
+
+// readError keeps the first error of a reader other than its end. The
+// reader may still be read ahead in another goroutine when it is asked.
+type readError struct {
+	r   io.Reader
+	mu  sync.Mutex
+	err error
+}
+
+func (r *readError) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.mu.Lock()
+		if r.err == nil {
+			r.err = err
+		}
+		r.mu.Unlock()
+	}
+	return n, err
+}
+
+func (r *readError) first() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
 }
 
 // jsonArgs turns the numbers of arguments read back from JSON into the
