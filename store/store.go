@@ -117,7 +117,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	return nil
+	return db.migrateJobs(ctx)
 }
 
 // SchemaVersion is the version of the newest migration applied: 0 for a

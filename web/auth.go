@@ -302,7 +302,7 @@ type accountData struct {
 	Lifetimes              []int  // the lifetimes offered, in days
 	Scopes                 []partnerhub.TokenScope
 	Errors                 map[string]string
-	Mail                   *mailPref // the language of mail (web/mail.go); nil: no mail
+	Mail                   *mailPref        // the language of mail (web/mail.go); nil: no mail
 	Calendar               *calendarSection // nil without calendar feeds (calendar_personal.go)
 }
 

@@ -19,6 +19,7 @@ import (
 	"partnerhub"
 	"partnerhub/dataset"
 	"partnerhub/i18n"
+	"partnerhub/jobs"
 	"partnerhub/store"
 	"partnerhub/store/storetest"
 )
@@ -29,12 +30,13 @@ type authServer struct {
 	*httptest.Server
 	db  *store.DB
 	srv *Server
+	q   *jobs.Queue // started
 }
 
 func newAuthServer(t *testing.T, e storetest.Engine) *authServer {
 	t.Helper()
 	ts := newTestServer(t, e)
-	return &authServer{Server: ts.Server, db: ts.db, srv: ts.srv}
+	return &authServer{Server: ts.Server, db: ts.db, srv: ts.srv, q: ts.q}
 }
 
 const testPassword = "a long and secret passphrase"

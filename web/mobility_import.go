@@ -3,11 +3,12 @@ package web
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,13 +16,18 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"partnerhub"
+	"partnerhub/jobs"
+	"partnerhub/store"
 	"partnerhub/transfer"
 )
 
-// Importing a mobility file in the browser: the upload is saved, read in
-// the background, and its page shows a progress bar until the file is in
-// or refused with its problems listed by row and column.
+// Importing a mobility file in the browser: the upload is stored in the
+// database and a job of the queue reads it, on whichever node takes it;
+// its page, on any node, shows a progress bar until the file is in or
+// refused with its problems listed by row and column.
 
 // maxUpload bounds an uploaded file unless Deps.MaxUploadBytes says otherwise.
 const maxUpload = 256 << 20
@@ -33,24 +39,81 @@ const (
 	maxImportsPerHome = 2
 )
 
-// importJob is one import running or done on this node.
-type importJob struct {
-	ID     string
-	Owner  int64
-	Home   string
-	File   string
-	Format string
-	Size   int64
-	Start  time.Time
+// ImportStore keeps the imports the queue runs, their files and results
+// (store.DB).
+type ImportStore interface {
+	RunningImports(ctx context.Context, userID int64, home string) (byUser, byHome int, err error)
+	AddImportJob(ctx context.Context, j store.ImportJob, file io.Reader, perUser, perHome int, enqueue func(*sql.Tx) error) error
+	ImportJobByID(ctx context.Context, id string) (store.ImportJob, error)
+	ImportFile(ctx context.Context, id string) io.Reader
+	SetImportProgress(ctx context.Context, id string, done int64) error
+	FinishImport(ctx context.Context, id string, done int64, result string, now time.Time) error
+	UserByID(ctx context.Context, id int64) (*partnerhub.User, error)
+}
 
-	done atomic.Int64 // bytes (CSV) or rows (XLSX) read
+// ImportArgs is the job of one import; its file and result are in the
+// import_jobs table under ID.
+type ImportArgs struct {
+	ID     string `json:"id"`
+	UserID int64  `json:"user_id"`
+	Home   string `json:"home"`
+}
 
-	mu       sync.Mutex
-	finished bool
-	rows     int64
-	problems []jobProblem
-	count    int
-	err      error
+func (ImportArgs) Kind() string { return "mobility_import" }
+
+// InsertOpts: an import that fails for want of the database is tried
+// again, but not for a day: its owner is waiting for it.
+func (ImportArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 3} }
+
+type importWorker struct {
+	river.WorkerDefaults[ImportArgs]
+	s *Server
+}
+
+// Timeout: a file of hundreds of megabytes takes minutes.
+func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return 2 * time.Hour }
+
+func (w *importWorker) Work(ctx context.Context, j *river.Job[ImportArgs]) error {
+	return w.s.runImport(ctx, j.Args, j.Attempt >= j.MaxAttempts)
+}
+
+// registerJobs adds the server's workers to the queue.
+func (s *Server) registerJobs(q *jobs.Queue) {
+	jobs.Register(q, &importWorker{s: s})
+}
+
+// localImports counts how far the imports running on this node have read,
+// which their pages show between the saves of progress to the database.
+type localImports struct {
+	mu sync.Mutex
+	m  map[string]*atomic.Int64
+}
+
+func (l *localImports) start(id string) *atomic.Int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[string]*atomic.Int64{}
+	}
+	n := new(atomic.Int64)
+	l.m[id] = n
+	return n
+}
+
+func (l *localImports) end(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.m, id)
+}
+
+func (l *localImports) done(id string) (int64, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n, ok := l.m[id]
+	if !ok {
+		return 0, false
+	}
+	return n.Load(), true
 }
 
 type jobProblem struct {
@@ -59,71 +122,17 @@ type jobProblem struct {
 	Args        []any
 }
 
-// jobs keeps this node's imports for an hour after they end, and counts
-// those running, by user and by home institution.
-type jobs struct {
-	mu      sync.Mutex
-	m       map[string]*importJob
-	running map[int64]int  // by owner
-	homes   map[string]int // by home institution
+// importResult is what an import leaves for its page, in import_jobs.result.
+type importResult struct {
+	Rows     int64
+	Count    int
+	Problems []jobProblem
+	Err      *resultError `json:",omitempty"`
 }
 
-// jobsBusy says which limit an import would pass: "user" or "home", and
-// the limit.
-type jobsBusy struct {
-	scope string
-	limit int
-}
-
-// reserve counts an import of owner for home as running, unless that
-// would pass perUser or perHome; release ends the count.
-func (j *jobs) reserve(owner int64, home string, perUser, perHome int) (release func(), busy *jobsBusy) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.running == nil {
-		j.running, j.homes = map[int64]int{}, map[string]int{}
-	}
-	switch {
-	case j.running[owner] >= perUser:
-		return nil, &jobsBusy{"user", perUser}
-	case j.homes[home] >= perHome:
-		return nil, &jobsBusy{"home", perHome}
-	}
-	j.running[owner]++
-	j.homes[home]++
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			j.mu.Lock()
-			defer j.mu.Unlock()
-			if j.running[owner]--; j.running[owner] == 0 {
-				delete(j.running, owner)
-			}
-			if j.homes[home]--; j.homes[home] == 0 {
-				delete(j.homes, home)
-			}
-		})
-	}, nil
-}
-
-func (j *jobs) add(job *importJob) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.m == nil {
-		j.m = map[string]*importJob{}
-	}
-	for id, old := range j.m {
-		if time.Since(old.Start) > time.Hour {
-			delete(j.m, id)
-		}
-	}
-	j.m[job.ID] = job
-}
-
-func (j *jobs) get(id string) *importJob {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.m[id]
+type resultError struct {
+	Code, Message string
+	Args          []any
 }
 
 // importData is what the import page shows: the form, a refusal, or a job's progress.
@@ -141,23 +150,28 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, v *view) (
 	fail := func(status int, msg string) (*page, error) {
 		return &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Status: status, Data: &importData{Error: msg}}, nil
 	}
-	if s.deps.Mobility == nil {
+	if s.deps.Mobility == nil || s.deps.Imports == nil || s.deps.Jobs == nil {
 		return fail(http.StatusNotFound, v.P.T("error.not_found"))
 	}
-	// The limits are checked before the upload is read: a refused import
-	// costs neither the disk nor the time of receiving the file.
-	release, busy := s.jobs.reserve(u.ID, v.Home, s.deps.MaxImportsPerUser, s.deps.MaxImportsPerHome)
-	if busy != nil {
-		s.logSecurity(r, "import_refused", "reason", "busy_"+busy.scope, "limit", busy.limit)
+	busy := func(b *store.ImportBusy) (*page, error) {
+		s.logSecurity(r, "import_refused", "reason", "busy_"+b.Scope, "limit", b.Limit)
 		w.Header().Set("Retry-After", "60")
-		return fail(http.StatusTooManyRequests, v.P.T("import.busy_"+busy.scope, busy.limit))
+		return fail(http.StatusTooManyRequests, v.P.T("import.busy_"+b.Scope, b.Limit))
 	}
-	started := false
-	defer func() {
-		if !started {
-			release()
-		}
-	}()
+	// The limits are checked before the upload is read, so that a refused
+	// import costs neither the disk nor the time of receiving the file,
+	// and again when it is stored, where two at once cannot both pass.
+	perUser, perHome := s.deps.MaxImportsPerUser, s.deps.MaxImportsPerHome
+	byUser, byHome, err := s.deps.Imports.RunningImports(r.Context(), u.ID, v.Home)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case byUser >= perUser:
+		return busy(&store.ImportBusy{Scope: "user", Limit: perUser})
+	case byHome >= perHome:
+		return busy(&store.ImportBusy{Scope: "home", Limit: perHome})
+	}
 	tooBig := func() (*page, error) {
 		s.logSecurity(r, "import_refused", "reason", "too_big", "limit", s.deps.MaxUploadBytes)
 		return fail(http.StatusRequestEntityTooLarge, v.P.T("import.too_big", sizeText(s.deps.MaxUploadBytes)))
@@ -182,32 +196,18 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, v *view) (
 	if hdr.Size > s.deps.MaxUploadBytes {
 		return tooBig()
 	}
-	// CreateTemp makes the file readable by its owner only (0600).
-	tmp, err := os.CreateTemp("", "partnerhub-import-*."+format)
+	job := store.ImportJob{ID: rand.Text()[:16], UserID: u.ID, Home: v.Home, File: filepath.Base(hdr.Filename), Format: format,
+		Size: hdr.Size, Created: time.Now()}
+	err = s.deps.Imports.AddImportJob(r.Context(), job, io.LimitReader(file, hdr.Size), perUser, perHome, func(tx *sql.Tx) error {
+		_, err := s.deps.Jobs.InsertTx(r.Context(), tx, ImportArgs{ID: job.ID, UserID: u.ID, Home: v.Home}, nil)
+		return err
+	})
+	if b, ok := errors.AsType[*store.ImportBusy](err); ok {
+		return busy(b)
+	}
 	if err != nil {
 		return nil, err
 	}
-	size, err := io.Copy(tmp, io.LimitReader(file, s.deps.MaxUploadBytes+1))
-	if err == nil && size > s.deps.MaxUploadBytes {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return tooBig()
-	}
-	if err == nil {
-		_, err = tmp.Seek(0, io.SeekStart)
-	}
-	if err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fail(http.StatusBadRequest, v.P.T("import.upload_failed"))
-	}
-	job := &importJob{ID: rand.Text()[:16], Owner: u.ID, Home: v.Home, File: filepath.Base(hdr.Filename), Format: format, Size: size, Start: time.Now()}
-	s.jobs.add(job)
-	started = true
-	go func() {
-		defer release()
-		s.runImport(job, tmp, u, v.Home)
-	}()
 	http.Redirect(w, r, "/"+string(v.Lang)+"/mobility/import/"+job.ID, http.StatusSeeOther)
 	return nil, nil
 }
@@ -228,63 +228,159 @@ func sizeText(n int64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-// runImport reads a saved upload into the store, in the background: the
-// request that uploaded it has ended.
-func (s *Server) runImport(job *importJob, f *os.File, u *partnerhub.User, home string) {
-	defer os.Remove(f.Name())
-	defer f.Close()
-	ctx := context.Background()
-	var rowErrs []jobProblem
+// progressEvery is how often a running import saves its progress for the
+// other nodes.
+const progressEvery = time.Second
+
+// runImport reads a stored upload into the store: the queue's job. An
+// error the import's owner can act on (a refused file) ends it, with its
+// result saved; any other error is returned for the queue to retry, and
+// saved too when last is true, since no try follows.
+func (s *Server) runImport(ctx context.Context, a ImportArgs, last bool) error {
+	im := s.deps.Imports
+	rec, err := im.ImportJobByID(ctx, a.ID)
+	if partnerhub.ErrorCode(err) == partnerhub.ENotFound || err == nil && rec.Finished {
+		return nil // done already, or deleted: nothing is left to do
+	}
+	if err != nil {
+		return err
+	}
+	done := s.imports.start(a.ID)
+	defer s.imports.end(a.ID)
+	var saving sync.Mutex
+	var savedAt atomic.Int64
+	progress := func(n int64) {
+		done.Store(n)
+		// Saved in the background, and one save at a time: with SQLite
+		// it waits for the import's own transaction to end.
+		if now := time.Now().UnixNano(); now-savedAt.Load() >= int64(progressEvery) && saving.TryLock() {
+			savedAt.Store(now)
+			go func() {
+				defer saving.Unlock()
+				if err := im.SetImportProgress(context.WithoutCancel(ctx), a.ID, done.Load()); err != nil {
+					s.deps.Logger.Warn("import progress", "id", a.ID, "err", err)
+				}
+			}()
+		}
+	}
+	var res importResult
 	failed := 0
 	var result partnerhub.ImportResult
-	var err error
-	defer func() {
-		job.mu.Lock()
-		defer job.mu.Unlock()
-		job.finished, job.rows, job.err = true, result.Rows, err
-		job.problems = rowErrs
-		job.count = failed + result.ProblemCount
-		for _, p := range result.Problems {
-			if len(job.problems) >= 200 {
-				break
-			}
-			job.problems = append(job.problems, jobProblem{Row: p.Row, Column: p.Field, Key: "field." + p.Key, Args: p.Args})
+	u, err := im.UserByID(ctx, a.UserID)
+	if err == nil {
+		snap := s.full.Load()
+		resolver := transfer.NewResolver(snap.index)
+		in := im.ImportFile(ctx, a.ID)
+		if s.importInput != nil {
+			in = s.importInput(ctx, in, rec.Size)
 		}
-		slices.SortStableFunc(job.problems, func(a, b jobProblem) int { return a.Row - b.Row })
-		if err == nil {
-			if err := s.Reload(ctx); err != nil {
-				s.deps.Logger.Error("reload after import", "err", err)
-			}
-		}
-	}()
-	snap := s.full.Load()
-	res := transfer.NewResolver(snap.index)
-	var in io.Reader = f
-	if s.importInput != nil {
-		in = s.importInput(f)
-	}
-	rows := func(yield func(int, partnerhub.Mobility) bool) {
-		for fig, errs := range transfer.Ahead(transfer.Figures(in, job.Format, res, func(n int64) { job.done.Store(n) })) {
-			if len(errs) > 0 {
-				failed += len(errs)
-				for _, e := range errs {
-					if len(rowErrs) < 200 {
-						rowErrs = append(rowErrs, jobProblem{Row: e.Row, Column: e.Column, Key: e.Key, Args: e.Args})
+		read := &readError{r: in}
+		in = read
+		rows := func(yield func(int, partnerhub.Mobility) bool) {
+			for fig, errs := range transfer.Ahead(transfer.Figures(in, rec.Format, resolver, progress)) {
+				if len(errs) > 0 {
+					failed += len(errs)
+					for _, e := range errs {
+						if len(res.Problems) < 200 {
+							res.Problems = append(res.Problems, jobProblem{Row: e.Row, Column: e.Column, Key: e.Key, Args: e.Args})
+						}
 					}
+					continue
 				}
-				continue
-			}
-			if !yield(fig.Row, fig.Mobility) {
-				return
+				if !yield(fig.Row, fig.Mobility) {
+					return
+				}
 			}
 		}
+		result, err = s.deps.Mobility.ImportMobility(ctx, u, a.Home, rows, func() bool { return failed > 0 }, nil)
+		if rerr := read.first(); rerr != nil {
+			// The file's bytes come from the database: failing to read
+			// them is ours (or the node stopping), not the file's, and
+			// worth another try, whatever the reader made of it.
+			err = fmt.Errorf("reading the stored file: %w", rerr)
+		}
 	}
-	result, err = s.deps.Mobility.ImportMobility(ctx, u, home, rows, func() bool { return failed > 0 }, nil)
+	var e *partnerhub.Error
+	retry := err != nil && (!errors.As(err, &e) || e.Code == partnerhub.EInternal)
+	if retry && !last {
+		return err
+	}
+	res.Rows, res.Count = result.Rows, failed+result.ProblemCount
+	for _, p := range result.Problems {
+		if len(res.Problems) >= 200 {
+			break
+		}
+		res.Problems = append(res.Problems, jobProblem{Row: p.Row, Column: p.Field, Key: "field." + p.Key, Args: p.Args})
+	}
+	slices.SortStableFunc(res.Problems, func(a, b jobProblem) int { return a.Row - b.Row })
+	switch {
+	case err == nil:
+	case e != nil && e.Code != partnerhub.EInternal:
+		res.Err = &resultError{Code: e.Code, Message: e.Message, Args: e.Args}
+	default:
+		s.deps.Logger.Error("mobility import failed", "file", rec.File, "err", err)
+		res.Err = &resultError{Code: partnerhub.EInternal, Message: "error.internal"}
+	}
+	b, jerr := json.Marshal(res)
+	if jerr != nil {
+		return jerr
+	}
+	// The import's own context may be ending (a node stopping): what it
+	// did must still be told.
+	if ferr := im.FinishImport(context.WithoutCancel(ctx), a.ID, done.Load(), string(b), time.Now()); ferr != nil {
+		return ferr
+	}
+	if err == nil {
+		if err := s.Reload(ctx); err != nil {
+			s.deps.Logger.Error("reload after import", "err", err)
+		}
+	}
+	if retry {
+		return err // the last try failed: the queue keeps the job for administrators
+	}
+	return nil
+}
+
+// readError keeps the first error of a reader other than its end. The
+// reader may still be read ahead in another goroutine when it is asked.
+type readError struct {
+	r   io.Reader
+	mu  sync.Mutex
+	err error
+}
+
+func (r *readError) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.mu.Lock()
+		if r.err == nil {
+			r.err = err
+		}
+		r.mu.Unlock()
+	}
+	return n, err
+}
+
+func (r *readError) first() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+// jsonArgs turns the numbers of arguments read back from JSON into the
+// integers they were, for messages that format them with %d.
+func jsonArgs(args []any) []any {
+	for i, a := range args {
+		if f, ok := a.(float64); ok && f == float64(int64(f)) {
+			args[i] = int64(f)
+		}
+	}
+	return args
 }
 
 // jobView is a job as its page shows it.
 type jobView struct {
-	*importJob
+	File     string
 	Finished bool
 	Percent  int // -1 when the total is not known (a workbook's rows)
 	Done     int64
@@ -297,42 +393,50 @@ type jobView struct {
 
 func (s *Server) importProgress(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
 	u := v.User
-	job := s.jobs.get(r.PathValue("id"))
-	if job == nil || job.Owner != u.ID {
+	if s.deps.Imports == nil {
 		return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
 	}
-	jv := jobView{importJob: job, Percent: -1, Done: job.done.Load()}
+	job, err := s.deps.Imports.ImportJobByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	if job.UserID != u.ID {
+		return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
+	}
+	jv := jobView{File: job.File, Percent: -1, Done: job.Done, Finished: job.Finished}
+	if n, ok := s.imports.done(job.ID); ok && n > jv.Done {
+		jv.Done = n
+	}
 	if job.Format == "csv" && job.Size > 0 {
 		jv.Percent = int(100 * jv.Done / job.Size)
 	}
-	job.mu.Lock()
-	jv.Finished, jv.Rows, jv.Count = job.finished, job.rows, job.count
-	for _, p := range job.problems {
+	if !jv.Finished {
+		return &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Data: &importData{Job: &jv}}, nil
+	}
+	var res importResult
+	if err := json.Unmarshal([]byte(job.Result), &res); err != nil {
+		return nil, fmt.Errorf("import %s: result: %w", job.ID, err)
+	}
+	jv.Percent, jv.Rows, jv.Count = 100, res.Rows, res.Count
+	for _, p := range res.Problems {
 		line := v.P.T("import.at_row", p.Row)
 		if p.Column != "" {
 			line += " [" + p.Column + "]"
 		}
-		jv.Problems = append(jv.Problems, v.P.T("import.problem", line, v.P.T(p.Key, p.Args...)))
+		jv.Problems = append(jv.Problems, v.P.T("import.problem", line, v.P.T(p.Key, jsonArgs(p.Args)...)))
 	}
-	err := job.err
-	job.mu.Unlock()
-	if jv.Finished {
-		jv.Percent = 100
-		var e *partnerhub.Error
-		switch {
-		case err == nil:
-			jv.OK = true
-		case errors.As(err, &e) && e.Message == "error.import_rejected" && len(jv.Problems) > 0:
-			// The list says it, with the count of the file's problems
-			// and the store's together (the store's error counts its own).
-		case errors.As(err, &e) && e.Message == "error.import_rejected":
-			jv.Message = v.P.T("error.import_rejected", jv.Count)
-		case errors.As(err, &e) && e.Code != partnerhub.EInternal:
-			jv.Message = v.P.Error(e)
-		default:
-			s.deps.Logger.Error("mobility import failed", "file", job.File, "err", err)
-			jv.Message = v.P.T("error.internal")
-		}
+	switch e := res.Err; {
+	case e == nil:
+		jv.OK = true
+	case e.Message == "error.import_rejected" && len(jv.Problems) > 0:
+		// The list says it, with the count of the file's problems
+		// and the store's together (the store's error counts its own).
+	case e.Message == "error.import_rejected":
+		jv.Message = v.P.T("error.import_rejected", jv.Count)
+	case e.Code != partnerhub.EInternal:
+		jv.Message = v.P.Error(&partnerhub.Error{Code: e.Code, Message: e.Message, Args: jsonArgs(e.Args)})
+	default:
+		jv.Message = v.P.T("error.internal")
 	}
 	return &page{Template: "mobility_import", Title: v.P.T("import.page_title"), Data: &importData{Job: &jv}}, nil
 }

@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -22,6 +21,7 @@ import (
 
 	"partnerhub"
 	"partnerhub/i18n"
+	"partnerhub/jobs"
 )
 
 // Deps are what NewServer needs.
@@ -69,9 +69,14 @@ type Deps struct {
 	MaxSessions    int
 	MaxBodyBytes   int64 // bound of a JSON request body; default 1 MiB
 	MaxUploadBytes int64 // bound of an uploaded mobility file; default 256 MiB
-	// The mobility imports that may run at once on this node: of one
+	// The mobility imports that may run at once, across all nodes: of one
 	// user (default 1) and of one home institution (default 2).
 	MaxImportsPerUser, MaxImportsPerHome int
+	// Jobs is the job queue (not yet started: NewServer registers the
+	// server's workers on it); Imports keeps the imports it runs
+	// (store.DB). Either nil: no imports in the browser, no jobs page.
+	Jobs    *jobs.Queue
+	Imports ImportStore
 	// Now is the clock of sign-in attempts, which throttling reads;
 	// default time.Now. Tests set it, so that no test waits.
 	Now func() time.Time
@@ -129,10 +134,11 @@ type Server struct {
 	assets      *assets
 	templates   map[string]*template.Template
 	maps        mapCache
-	jobs        jobs // mobility imports running on this node
-	// importInput, when not nil, wraps the file an import reads: tests
-	// pause an import half way through its file with it.
-	importInput func(*os.File) io.Reader
+	imports     localImports // mobility imports running on this node
+	// importInput, when not nil, wraps the file of size bytes an import
+	// reads in ctx (the job's): tests pause an import half way through
+	// its file with it.
+	importInput func(ctx context.Context, in io.Reader, size int64) io.Reader
 }
 
 // snapshot is one version of the programme, indexed, with the responses
@@ -190,6 +196,9 @@ func NewServer(ctx context.Context, deps Deps) (*Server, error) {
 	}
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
+	}
+	if deps.Jobs != nil && deps.Imports != nil {
+		s.registerJobs(deps.Jobs)
 	}
 	s.routes()
 	// identify comes before protect, so that a refusal has its request id.

@@ -10,11 +10,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"partnerhub"
 	"partnerhub/authn"
 	"partnerhub/dataset"
 	"partnerhub/i18n"
+	"partnerhub/jobs"
 	"partnerhub/store"
 	"partnerhub/store/storetest"
 )
@@ -24,6 +26,7 @@ type testServer struct {
 	*httptest.Server
 	db  *store.DB
 	srv *Server
+	q   *jobs.Queue // started
 }
 
 func newTestServer(t *testing.T, e storetest.Engine) *testServer {
@@ -33,13 +36,39 @@ func newTestServer(t *testing.T, e storetest.Engine) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := NewServer(context.Background(), Deps{Source: db, Home: "utokyo", Messages: msgs, Accounts: db, Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db})
+	q := testQueue(t, db)
+	srv, err := NewServer(context.Background(), Deps{Source: db, Home: "utokyo", Messages: msgs, Accounts: db, Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db,
+		Jobs: q, Imports: db})
 	if err != nil {
 		t.Fatal(err)
 	}
+	startQueue(t, q)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return &testServer{Server: ts, db: db, srv: srv}
+	return &testServer{Server: ts, db: db, srv: srv, q: q}
+}
+
+// testQueue is a job queue on db that retries at once, for a server to
+// register its workers on; startQueue runs it until the test ends.
+func testQueue(t *testing.T, db *store.DB) *jobs.Queue {
+	t.Helper()
+	q, err := jobs.New(db, jobs.Config{Workers: 4, Poll: 100 * time.Millisecond, RetryDelay: func(int) time.Duration { return 0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+func startQueue(t *testing.T, q *jobs.Queue) {
+	t.Helper()
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		q.Stop(ctx)
+	})
 }
 
 type response struct {

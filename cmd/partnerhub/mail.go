@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
@@ -9,7 +8,7 @@ import (
 	"partnerhub/store"
 )
 
-// mailInterval is how often serve sends the outbox's mail.
+// mailInterval is how often the queue's mail job sends the outbox's mail.
 const mailInterval = 30 * time.Second
 
 // useMail makes db write security notices with links to base; "" (a
@@ -24,29 +23,6 @@ func (a *app) useMail(db *store.DB, base string) {
 		base = "http://127.0.0.1:8080"
 	}
 	db.SetMail(&mail.Composer{Messages: a.msgs, BaseURL: base})
-}
-
-// sendMail drains the outbox every interval until ctx ends. It stands in
-// for the job queue, which will call (*mail.Sender).Drain instead.
-func sendMail(ctx context.Context, log *slog.Logger, s *mail.Sender, interval time.Duration) {
-	if s.SMTP == nil {
-		return // mail waits in the outbox; the administrators see it there
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		n, err := s.Drain(ctx)
-		if err != nil && ctx.Err() == nil {
-			log.Error("mail", "err", err)
-		} else if n > 0 {
-			log.Info("mail sent", "messages", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // logMail says where mail goes, never with the SMTP password.

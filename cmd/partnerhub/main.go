@@ -24,6 +24,7 @@ import (
 	"partnerhub/authn"
 	"partnerhub/dataset"
 	"partnerhub/i18n"
+	"partnerhub/jobs"
 	"partnerhub/mail"
 	"partnerhub/store"
 	"partnerhub/web"
@@ -320,15 +321,31 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = baseFromListener(ln.Addr())
 	}
+	// The job queue: its workers are registered here (jobs.Builtin) and
+	// by NewServer (the web's), before it starts.
+	queue, err := jobs.New(db, jobs.Config{Logger: log})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	jobs.Builtin(queue, db, log)
+	jobs.Mail(queue, &mail.Sender{Outbox: db, SMTP: cfg.SMTP, From: cfg.MailFrom}, mailInterval, log)
 	a.useMail(db, cfg.BaseURL)
 	srv, err := web.NewServer(ctx, web.Deps{Source: db, Home: cfg.Home, Messages: a.msgs, Logger: log, Accounts: db, Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db, MFA: db, Calendars: db,
 		Mail: db, MailServer: mailServer(cfg),
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, SessionTTL: cfg.SessionLifetime, SessionIdle: cfg.SessionIdle,
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes,
-		MaxImportsPerUser: cfg.MaxImportsPerUser, MaxImportsPerHome: cfg.MaxImportsPerHome})
+		MaxImportsPerUser: cfg.MaxImportsPerUser, MaxImportsPerHome: cfg.MaxImportsPerHome,
+		Jobs: queue, Imports: db})
 	if err != nil {
 		ln.Close()
 		return a.describe(err)
+	}
+	// The queue outlives ctx by the shutdown below: a job is given the
+	// shutdown's time to end, then cancelled and left for another node.
+	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
+		ln.Close()
+		return err
 	}
 	hs := &http.Server{
 		Handler:           srv,
@@ -344,7 +361,6 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go srv.Watch(ctx, cfg.ReloadInterval) // edits made on other app nodes
-	go sendMail(ctx, log, &mail.Sender{Outbox: db, SMTP: cfg.SMTP, From: cfg.MailFrom}, mailInterval)
 	select {
 	case err := <-errc:
 		return err
@@ -353,7 +369,11 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	// Finish the requests in flight, then stop.
 	shutdown, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := hs.Shutdown(shutdown); err != nil {
+	err = hs.Shutdown(shutdown)
+	if qerr := queue.Stop(shutdown); qerr != nil {
+		log.Warn("job queue stop", "err", qerr)
+	}
+	if err != nil {
 		return err
 	}
 	log.Info("stopped")
