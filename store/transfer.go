@@ -201,7 +201,7 @@ var dumpTables = []dumpTable{
 	{name: "sessions", pk: []string{"token_hash"}, refs: []dumpRef{dref("user_id", "users")}, cols: dumpCols(
 		dcol("token_hash", dumpText), dcol("user_id", dumpInt), dcol("created_at", dumpTime), dcol("expires_at", dumpTime),
 		dnew("id", dumpText, 7, ""), dnewOpt("last_seen_at", dumpTime, 7), dnew("idle_seconds", dumpInt, 7, 0),
-		dnew("ip", dumpText, 7, ""), dnew("user_agent", dumpText, 7, ""))},
+		dnew("ip", dumpText, 7, ""), dnew("user_agent", dumpText, 7, ""), dnewOpt("auth_at", dumpTime, 12))},
 	{name: "api_tokens", pk: dumpByID, refs: []dumpRef{dref("user_id", "users")}, cols: dumpCols(
 		dcol("id", dumpInt), dcol("user_id", dumpInt), dcol("name", dumpText), dcol("token_hash", dumpText),
 		dcol("created_at", dumpTime), dopt("last_used_at", dumpTime), dopt("revoked_at", dumpTime),
@@ -252,6 +252,9 @@ var olderExports = map[int64][]string{
 	3: append([]string{"mobility_by_programme"}, mfaTables...),
 	4: mfaTables,
 	5: mfaTables,
+	// Schema 12 added only a column (sessions.auth_at), NULL in an older
+	// export: its sessions ask for the password before factors change.
+	8: {},
 }
 
 // mfaTables came with schema version 8; an older export has no second

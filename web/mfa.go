@@ -34,11 +34,11 @@ const (
 
 // ---- the gate --------------------------------------------------------------
 
-// mustEnrol reports whether u may do nothing but enrol a second factor: an
-// administrator without one. The private pages, the account pages and the
-// API all ask it. A failure to look is a refusal.
+// mustEnrol reports whether u may do nothing but enrol a second factor: a
+// user without one whom Deps.MFARequired names. The private pages, the
+// account pages and the API all ask it. A failure to look is a refusal.
 func (s *Server) mustEnrol(r *http.Request, u *partnerhub.User) bool {
-	if s.deps.MFA == nil || !partnerhub.MustHaveFactor(u) {
+	if s.deps.MFA == nil || !s.deps.MFARequired.Needs(u) {
 		return false
 	}
 	f, err := s.deps.MFA.Factors(r.Context(), u.ID)
@@ -47,6 +47,15 @@ func (s *Server) mustEnrol(r *http.Request, u *partnerhub.User) bool {
 		return true
 	}
 	return !f.Any()
+}
+
+// enrolKey picks the message of an administrator, or of anyone else held
+// because everyone must enrol.
+func enrolKey(u *partnerhub.User, admin, everyone string) string {
+	if partnerhub.MustHaveFactor(u) {
+		return admin
+	}
+	return everyone
 }
 
 // enrolPages serves the pages of one's second factors: like accountPages,
@@ -78,7 +87,10 @@ func (s *Server) enrolPages(lang partnerhub.Lang, h privateHandler) http.Handler
 type mfaData struct {
 	User      *partnerhub.User
 	Factors   partnerhub.Factors
-	MustEnrol bool // an administrator without a factor: why they are here
+	MustEnrol bool // a user held without a factor: why they are here
+	// EnrolKey is the message that says why: administrators are held
+	// whatever the setting, others only when everyone is.
+	EnrolKey string
 	// Secret is the pending TOTP secret in groups of four, for typing.
 	Secret string
 	// Codes are recovery codes just made, shown on this answer only.
@@ -101,7 +113,8 @@ func (s *Server) mfaView(r *http.Request, v *view, d *mfaData, status int) (*pag
 		return nil, err
 	}
 	d.User, d.Factors = v.User, f
-	d.MustEnrol = partnerhub.MustHaveFactor(v.User) && !f.Any()
+	d.MustEnrol = s.deps.MFARequired.Needs(v.User) && !f.Any()
+	d.EnrolKey = enrolKey(v.User, "mfa.must_enrol", "mfa.must_enrol_everyone")
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
@@ -279,7 +292,7 @@ func (s *Server) totpRemove(w http.ResponseWriter, r *http.Request, v *view) (*p
 		s.logSecurity(r, "mfa_remove_refused", "factor", "totp")
 		return s.mfaView(r, v, d, http.StatusBadRequest)
 	}
-	if err := s.deps.MFA.RemoveTOTP(r.Context(), v.User.ID, partnerhub.MustHaveFactor(v.User)); err != nil {
+	if err := s.deps.MFA.RemoveTOTP(r.Context(), v.User.ID, s.deps.MFARequired.Needs(v.User)); err != nil {
 		if e := (*partnerhub.Error)(nil); errors.As(err, &e) && e.Code == partnerhub.EConflict {
 			d.Errors["remove"] = v.P.Error(e)
 			return s.mfaView(r, v, d, http.StatusConflict)
@@ -316,7 +329,7 @@ func (s *Server) passkeyRemove(w http.ResponseWriter, r *http.Request, v *view) 
 	if err != nil {
 		return nil, partnerhub.Errorf(partnerhub.ENotFound, "mfa.no_passkey")
 	}
-	if err := s.deps.MFA.RemovePasskey(r.Context(), v.User.ID, id, partnerhub.MustHaveFactor(v.User)); err != nil {
+	if err := s.deps.MFA.RemovePasskey(r.Context(), v.User.ID, id, s.deps.MFARequired.Needs(v.User)); err != nil {
 		if e := (*partnerhub.Error)(nil); errors.As(err, &e) && e.Code == partnerhub.EConflict {
 			return s.mfaView(r, v, &mfaData{Errors: map[string]string{"passkeys": v.P.Error(e)}}, http.StatusConflict)
 		}

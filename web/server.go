@@ -64,6 +64,10 @@ type Deps struct {
 	// The mobility imports that may run at once on this node: of one
 	// user (default 1) and of one home institution (default 2).
 	MaxImportsPerUser, MaxImportsPerHome int
+	// MFARequired says who must enrol a second factor before anything
+	// else; the zero value holds administrators only (serve's default is
+	// everyone).
+	MFARequired partnerhub.MFARequired
 	// Now is the clock of sign-in attempts, which throttling reads;
 	// default time.Now. Tests set it, so that no test waits.
 	Now func() time.Time
