@@ -147,6 +147,9 @@ func groupSecret(s string) string {
 }
 
 func (s *Server) mfaPage(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if done, err := s.reauthFirst(w, r, v, "/account/mfa"); done || err != nil {
+		return nil, err
+	}
 	d := &mfaData{}
 	switch r.URL.Query().Get("done") {
 	case "passkey":
@@ -175,6 +178,9 @@ func parseAccountForm(w http.ResponseWriter, r *http.Request) error {
 
 // totpStart makes a new secret, pending until a code of it is entered.
 func (s *Server) totpStart(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if done, err := s.reauthFirst(w, r, v, "/account/mfa"); done || err != nil {
+		return nil, err
+	}
 	secret, _, err := authn.NewTOTP(totpIssuer, v.User.Email)
 	if err != nil {
 		return nil, err
@@ -208,6 +214,9 @@ func (s *Server) totpQR(w http.ResponseWriter, r *http.Request, v *view) (*page,
 // totpConfirm takes the pending secret once the user enters a code of it,
 // and, for a user without recovery codes, shows their first ones.
 func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if done, err := s.reauthFirst(w, r, v, "/account/mfa"); done || err != nil {
+		return nil, err
+	}
 	if err := parseAccountForm(w, r); err != nil {
 		return nil, err
 	}
@@ -254,6 +263,9 @@ func (s *Server) firstRecoveryCodes(r *http.Request, userID int64, d *mfaData, n
 // totpRemove removes the authenticator app, given a current code of it or
 // the password: a session left open on a shared computer is not enough.
 func (s *Server) totpRemove(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if done, err := s.reauthFirst(w, r, v, "/account/mfa"); done || err != nil {
+		return nil, err
+	}
 	if err := parseAccountForm(w, r); err != nil {
 		return nil, err
 	}
@@ -306,6 +318,9 @@ func (s *Server) totpRemove(w http.ResponseWriter, r *http.Request, v *view) (*p
 // recoveryRegenerate replaces the recovery codes and shows the new ones
 // once.
 func (s *Server) recoveryRegenerate(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if done, err := s.reauthFirst(w, r, v, "/account/mfa"); done || err != nil {
+		return nil, err
+	}
 	f, err := s.deps.MFA.Factors(r.Context(), v.User.ID)
 	if err != nil {
 		return nil, err
@@ -325,6 +340,9 @@ func (s *Server) recoveryRegenerate(w http.ResponseWriter, r *http.Request, v *v
 
 // passkeyRemove removes one of the user's passkeys.
 func (s *Server) passkeyRemove(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if done, err := s.reauthFirst(w, r, v, "/account/mfa"); done || err != nil {
+		return nil, err
+	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return nil, partnerhub.Errorf(partnerhub.ENotFound, "mfa.no_passkey")
@@ -427,6 +445,9 @@ func (s *Server) passkeyRegisterBegin(w http.ResponseWriter, r *http.Request) (a
 	if u == nil {
 		return nil, partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
 	}
+	if err := s.reauthJSON(r); err != nil {
+		return nil, err
+	}
 	var in struct {
 		Name string `json:"name"`
 	}
@@ -481,6 +502,9 @@ func (s *Server) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request) (
 	u := s.sessionUser(r)
 	if u == nil {
 		return nil, partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
+	}
+	if err := s.reauthJSON(r); err != nil {
+		return nil, err
 	}
 	ck, err := r.Cookie(s.cookieName(r, registerCookie))
 	if err != nil {
