@@ -349,6 +349,6 @@ func (db *DB) ResetMFA(ctx context.Context, home, email string) error {
 				return err
 			}
 		}
-		return nil
+		return db.auditAccountAction(ctx, tx, home, id, func(u *userState) { u.FactorsReset = true })
 	}))
 }

@@ -251,8 +251,11 @@ func (db *DB) SignOutUser(ctx context.Context, home, email string) (int, error) 
 			return err
 		}
 		m, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
 		n = int(m)
-		return err
+		return db.auditAccountAction(ctx, tx, home, id, func(u *userState) { u.SessionsEnded = true })
 	})
 	return n, err
 }
