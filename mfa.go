@@ -6,7 +6,8 @@ import (
 )
 
 // Second factors of sign-in: a TOTP authenticator app (RFC 6238) with
-// recovery codes, and passkeys (WebAuthn). Administrators must have one.
+// recovery codes, and passkeys (WebAuthn). Administrators must have one,
+// and everyone else too unless the operator says otherwise (MFARequired).
 
 // Passkey is a WebAuthn credential of a user. Credential is the record the
 // WebAuthn library keeps (public key, sign count, flags), as JSON.
