@@ -6,7 +6,8 @@ import (
 )
 
 // Second factors of sign-in: a TOTP authenticator app (RFC 6238) with
-// recovery codes, and passkeys (WebAuthn). Administrators must have one.
+// recovery codes, and passkeys (WebAuthn). Administrators must have one,
+// and everyone else too unless the operator says otherwise (MFARequired).
 
 // Passkey is a WebAuthn credential of a user. Credential is the record the
 // WebAuthn library keeps (public key, sign count, flags), as JSON.
@@ -35,6 +36,37 @@ func (f Factors) Any() bool { return f.TOTP || len(f.Passkeys) > 0 }
 // MustHaveFactor reports whether u may do nothing until they enrol a second
 // factor: administrators, of a home or of the network.
 func MustHaveFactor(u *User) bool { return u != nil && (u.Role == RoleAdmin || u.NetworkAdmin) }
+
+// MFARequired says whose accounts need a second factor before anything
+// else. Its zero value is MFAAdmins, which tests that build a server by
+// hand rely on; the server's setting defaults to MFAEveryone.
+type MFARequired int
+
+const (
+	// MFAAdmins holds only administrators and network administrators: for
+	// a deployment whose other people sign in through single sign-on with
+	// the identity provider's own multi-factor authentication.
+	MFAAdmins MFARequired = iota
+	// MFAEveryone holds every account, as ASVS level 2 (V6.3.3) asks.
+	MFAEveryone
+)
+
+// ParseMFARequired reads a setting: "everyone" or "admins".
+func ParseMFARequired(s string) (MFARequired, bool) {
+	switch s {
+	case "everyone":
+		return MFAEveryone, true
+	case "admins":
+		return MFAAdmins, true
+	}
+	return 0, false
+}
+
+// Needs reports whether u may do nothing until they enrol a second factor
+// under this setting.
+func (m MFARequired) Needs(u *User) bool {
+	return u != nil && (m == MFAEveryone || MustHaveFactor(u))
+}
 
 // Purposes of an MFAChallenge.
 const (

@@ -34,6 +34,12 @@ type AccountService interface {
 	// ChangePassword sets a user's password after checking their current
 	// one; it ends their other sessions and revokes their API tokens.
 	ChangePassword(ctx context.Context, userID int64, current, next, keep string, now time.Time) error
+	// SessionAuthAt is when the holder of a session last proved their
+	// password (zero: not since it was kept); Reauthenticate checks it
+	// again and notes the time, or fails with the field error "password"
+	// and counts the failure.
+	SessionAuthAt(ctx context.Context, token string, now time.Time) (time.Time, error)
+	Reauthenticate(ctx context.Context, userID int64, token, password string, now time.Time) error
 	CreateToken(ctx context.Context, userID int64, spec TokenSpec, now time.Time) (string, APIToken, error)
 	Tokens(ctx context.Context, userID int64) ([]APIToken, error)
 	RevokeToken(ctx context.Context, userID, tokenID int64, now time.Time) error

@@ -43,18 +43,36 @@ func TestTOTPStep(t *testing.T) {
 }
 
 func TestRecoveryCodes(t *testing.T) {
+	if len(recoveryAlphabet) != 32 {
+		t.Fatalf("alphabet of %d letters", len(recoveryAlphabet))
+	}
+	// A code made before codes were 24 characters still matches its hash.
+	if RecoveryHash("abcd efgh-jkmn-pqrs") != SecretHash("recovery:ABCDEFGHJKMNPQRS") {
+		t.Error("an older code no longer matches")
+	}
 	codes, hashes := NewRecoveryCodes()
 	if len(codes) != RecoveryCodeCount || len(hashes) != RecoveryCodeCount {
 		t.Fatalf("%d codes, %d hashes", len(codes), len(hashes))
 	}
 	seen := map[string]bool{}
 	for i, c := range codes {
-		if len(c) != 19 || strings.Trim(c, recoveryAlphabet+"-") != "" || seen[c] {
+		// 24 characters of 32 letters (120 bits, enough for an unsalted
+		// hash at ASVS level 2), in six groups of four.
+		groups := strings.Split(c, "-")
+		if len(c) != 29 || len(groups) != 6 || strings.Trim(c, recoveryAlphabet+"-") != "" || seen[c] {
 			t.Errorf("code %q", c)
+		}
+		for _, g := range groups {
+			if len(g) != 4 {
+				t.Errorf("code %q: group %q", c, g)
+			}
 		}
 		seen[c] = true
 		if hashes[i] != RecoveryHash(c) || hashes[i] != RecoveryHash(strings.ToLower(strings.ReplaceAll(c, "-", " "))) {
 			t.Errorf("the hash of %q depends on how it is typed", c)
+		}
+		if hashes[i] != RecoveryHash(" "+strings.NewReplacer("0", "o", "1", "l").Replace(c)+" ") {
+			t.Errorf("%q typed with o for 0 and l for 1 does not match", c)
 		}
 		if strings.Contains(hashes[i], c) {
 			t.Errorf("hash %q holds the code", hashes[i])

@@ -142,6 +142,15 @@ func (m *Accounts) SessionUser(_ context.Context, token string, _ time.Time) (*p
 	return nil, partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
 }
 
+// SessionAuthAt calls every session of the mock freshly signed in.
+func (m *Accounts) SessionAuthAt(_ context.Context, _ string, now time.Time) (time.Time, error) {
+	return now, nil
+}
+
+func (m *Accounts) Reauthenticate(context.Context, int64, string, string, time.Time) error {
+	return ErrNotSet
+}
+
 func (m *Accounts) DeleteSession(_ context.Context, token string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -373,6 +373,9 @@ func (db *DB) ResetMFA(ctx context.Context, home, email string) error {
 				return err
 			}
 		}
+		if err := db.auditAccountAction(ctx, tx, home, id, func(u *userState) { u.FactorsReset = true }); err != nil {
+			return err
+		}
 		return db.securityNotice(ctx, tx, id, mail.FactorsReset, time.Now())
 	}))
 }

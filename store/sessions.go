@@ -124,9 +124,11 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, now time.Time, sp
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, db.q(`INSERT INTO sessions (token_hash, user_id, created_at, expires_at, id, last_seen_at, idle_seconds, ip, user_agent)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			hash, userID, now, now.Add(spec.TTL), id, now, int64(spec.Idle/time.Second), spec.IP, ua)
+		// A session opens on a sign-in: its holder has just proved who
+		// they are (auth_at, reauth.go).
+		_, err = tx.ExecContext(ctx, db.q(`INSERT INTO sessions (token_hash, user_id, created_at, expires_at, id, last_seen_at, idle_seconds, ip, user_agent, auth_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			hash, userID, now, now.Add(spec.TTL), id, now, int64(spec.Idle/time.Second), spec.IP, ua, now)
 		return err
 	})
 	if err != nil {
@@ -249,8 +251,11 @@ func (db *DB) SignOutUser(ctx context.Context, home, email string) (int, error) 
 			return err
 		}
 		m, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
 		n = int(m)
-		return err
+		return db.auditAccountAction(ctx, tx, home, id, func(u *userState) { u.SessionsEnded = true })
 	})
 	return n, err
 }

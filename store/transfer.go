@@ -201,7 +201,7 @@ var dumpTables = []dumpTable{
 	{name: "sessions", pk: []string{"token_hash"}, refs: []dumpRef{dref("user_id", "users")}, cols: dumpCols(
 		dcol("token_hash", dumpText), dcol("user_id", dumpInt), dcol("created_at", dumpTime), dcol("expires_at", dumpTime),
 		dnew("id", dumpText, 7, ""), dnewOpt("last_seen_at", dumpTime, 7), dnew("idle_seconds", dumpInt, 7, 0),
-		dnew("ip", dumpText, 7, ""), dnew("user_agent", dumpText, 7, ""))},
+		dnew("ip", dumpText, 7, ""), dnew("user_agent", dumpText, 7, ""), dnewOpt("auth_at", dumpTime, 12))},
 	{name: "api_tokens", pk: dumpByID, refs: []dumpRef{dref("user_id", "users")}, cols: dumpCols(
 		dcol("id", dumpInt), dcol("user_id", dumpInt), dcol("name", dumpText), dcol("token_hash", dumpText),
 		dcol("created_at", dumpTime), dopt("last_used_at", dumpTime), dopt("revoked_at", dumpTime),
@@ -261,7 +261,9 @@ var olderExports = map[int64][]string{
 	3: append(append([]string{"mobility_by_programme", "mail_outbox"}, mfaTables...), calendarTables...),
 	4: append(append([]string{"mail_outbox"}, mfaTables...), calendarTables...),
 	5: append(append([]string{"mail_outbox"}, mfaTables...), calendarTables...),
-	// The outbox came with schema version 10, the calendar feeds with 11.
+	// The outbox came with schema version 10, the calendar feeds with 11;
+	// 12 added only a column (sessions.auth_at), NULL in an older export:
+	// its sessions ask for the password before factors change.
 	8: append([]string{"mail_outbox"}, calendarTables...),
 }
 

@@ -2,7 +2,8 @@ package web
 
 // The sessions page: where one is signed in (when each session began, when
 // it was last used, from which address and browser), and a button to end
-// any of the others, or all of them.
+// any of the others, or all of them. The page and its buttons need a
+// recent proof of the password (reauth.go).
 
 import (
 	"net/http"
@@ -29,6 +30,9 @@ type sessionView struct {
 }
 
 func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if done, err := s.reauthFirst(w, r, v, "/account/sessions"); done || err != nil {
+		return nil, err
+	}
 	list, err := s.deps.Accounts.Sessions(r.Context(), v.User.ID, s.sessionToken(r), time.Now())
 	if err != nil {
 		return nil, err
@@ -53,6 +57,9 @@ func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request, v *view) (
 // endSession ends one of the user's sessions, this one included (which
 // signs this browser out).
 func (s *Server) endSession(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if done, err := s.reauthFirst(w, r, v, "/account/sessions"); done || err != nil {
+		return nil, err
+	}
 	id := r.PathValue("id")
 	if err := s.deps.Accounts.EndSession(r.Context(), v.User.ID, id); err != nil {
 		return nil, err
@@ -64,6 +71,9 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request, v *view) (*p
 }
 
 func (s *Server) endOtherSessions(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if done, err := s.reauthFirst(w, r, v, "/account/sessions"); done || err != nil {
+		return nil, err
+	}
 	n, err := s.deps.Accounts.EndOtherSessions(r.Context(), v.User.ID, s.sessionToken(r))
 	if err != nil {
 		return nil, err

@@ -296,7 +296,7 @@ func TestSecurityHeadersOnEveryRouteKind(t *testing.T) {
 		if w.Code != http.StatusSeeOther || ck == nil || !ck.Secure || !ck.HttpOnly || ck.Path != "/" || ck.Domain != "" || cookieNamed(w, sessionCookie) != nil {
 			t.Fatalf("%d, cookies %v", w.Code, w.Result().Cookies())
 		}
-		if w.Header().Get("Strict-Transport-Security") != "max-age=31536000" {
+		if w.Header().Get("Strict-Transport-Security") != "max-age=31536000; includeSubDomains" {
 			t.Fatalf("HSTS %q", w.Header().Get("Strict-Transport-Security"))
 		}
 		if w := es.serve("GET", "https://partners.example.ac.jp/en/account", "", nil, ck); w.Code != 200 {

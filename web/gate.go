@@ -15,7 +15,8 @@ type accountStep struct {
 
 // accountGate is the one place that decides whether u must do something
 // first, in order: change a password the programme office generated, then,
-// for an administrator, add a second factor.
+// for an administrator (or anyone, as Deps.MFARequired says), add a second
+// factor.
 func (s *Server) accountGate(r *http.Request, u *partnerhub.User) *accountStep {
 	switch {
 	case u == nil:
@@ -23,7 +24,8 @@ func (s *Server) accountGate(r *http.Request, u *partnerhub.User) *accountStep {
 	case u.MustChangePassword:
 		return &accountStep{path: "/account/password", err: partnerhub.Errorf(partnerhub.EForbidden, "error.must_change_password")}
 	case s.mustEnrol(r, u):
-		return &accountStep{path: "/account/mfa", err: partnerhub.Errorf(partnerhub.EForbidden, "mfa.enrol_required")}
+		return &accountStep{path: "/account/mfa", err: partnerhub.Errorf(partnerhub.EForbidden,
+			enrolKey(u, "mfa.enrol_required", "mfa.enrol_required_everyone"))}
 	}
 	return nil
 }

@@ -14,9 +14,10 @@ var (
 	hdrCSP      = []string{"default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"}
 	hdrReferrer = []string{"same-origin"}
 	hdrDeny     = []string{"DENY"} // for browsers that predate frame-ancestors
-	// A year, without includeSubDomains: other hosts of a university's
-	// domain may not speak HTTPS, and are not ours to decide for.
-	hdrHSTS    = []string{"max-age=31536000"}
+	// A year, with includeSubDomains: it covers only the subdomains of the
+	// host that sends it (RFC 6797 §6.1.2), and partnerhub has a host name
+	// of its own, so no other host of the university's domain is bound.
+	hdrHSTS    = []string{"max-age=31536000; includeSubDomains"}
 	hdrNoStore = []string{"no-store"}
 	// hdrVaryWho is the Vary of every answer that depends on who asks.
 	hdrVaryWho = []string{"Authorization, Cookie"}

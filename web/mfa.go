@@ -34,11 +34,11 @@ const (
 
 // ---- the gate --------------------------------------------------------------
 
-// mustEnrol reports whether u may do nothing but enrol a second factor: an
-// administrator without one. The private pages, the account pages and the
-// API all ask it. A failure to look is a refusal.
+// mustEnrol reports whether u may do nothing but enrol a second factor: a
+// user without one whom Deps.MFARequired names. The private pages, the
+// account pages and the API all ask it. A failure to look is a refusal.
 func (s *Server) mustEnrol(r *http.Request, u *partnerhub.User) bool {
-	if s.deps.MFA == nil || !partnerhub.MustHaveFactor(u) {
+	if s.deps.MFA == nil || !s.deps.MFARequired.Needs(u) {
 		return false
 	}
 	f, err := s.deps.MFA.Factors(r.Context(), u.ID)
@@ -47,6 +47,15 @@ func (s *Server) mustEnrol(r *http.Request, u *partnerhub.User) bool {
 		return true
 	}
 	return !f.Any()
+}
+
+// enrolKey picks the message of an administrator, or of anyone else held
+// because everyone must enrol.
+func enrolKey(u *partnerhub.User, admin, everyone string) string {
+	if partnerhub.MustHaveFactor(u) {
+		return admin
+	}
+	return everyone
 }
 
 // enrolPages serves the pages of one's second factors: like accountPages,
@@ -78,7 +87,10 @@ func (s *Server) enrolPages(lang partnerhub.Lang, h privateHandler) http.Handler
 type mfaData struct {
 	User      *partnerhub.User
 	Factors   partnerhub.Factors
-	MustEnrol bool // an administrator without a factor: why they are here
+	MustEnrol bool // a user held without a factor: why they are here
+	// EnrolKey is the message that says why: administrators are held
+	// whatever the setting, others only when everyone is.
+	EnrolKey string
 	// Secret is the pending TOTP secret in groups of four, for typing.
 	Secret string
 	// Codes are recovery codes just made, shown on this answer only.
@@ -101,7 +113,8 @@ func (s *Server) mfaView(r *http.Request, v *view, d *mfaData, status int) (*pag
 		return nil, err
 	}
 	d.User, d.Factors = v.User, f
-	d.MustEnrol = partnerhub.MustHaveFactor(v.User) && !f.Any()
+	d.MustEnrol = s.deps.MFARequired.Needs(v.User) && !f.Any()
+	d.EnrolKey = enrolKey(v.User, "mfa.must_enrol", "mfa.must_enrol_everyone")
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
@@ -134,6 +147,9 @@ func groupSecret(s string) string {
 }
 
 func (s *Server) mfaPage(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if done, err := s.reauthFirst(w, r, v, "/account/mfa"); done || err != nil {
+		return nil, err
+	}
 	d := &mfaData{}
 	switch r.URL.Query().Get("done") {
 	case "passkey":
@@ -162,6 +178,9 @@ func parseAccountForm(w http.ResponseWriter, r *http.Request) error {
 
 // totpStart makes a new secret, pending until a code of it is entered.
 func (s *Server) totpStart(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if done, err := s.reauthFirst(w, r, v, "/account/mfa"); done || err != nil {
+		return nil, err
+	}
 	secret, _, err := authn.NewTOTP(totpIssuer, v.User.Email)
 	if err != nil {
 		return nil, err
@@ -195,6 +214,9 @@ func (s *Server) totpQR(w http.ResponseWriter, r *http.Request, v *view) (*page,
 // totpConfirm takes the pending secret once the user enters a code of it,
 // and, for a user without recovery codes, shows their first ones.
 func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if done, err := s.reauthFirst(w, r, v, "/account/mfa"); done || err != nil {
+		return nil, err
+	}
 	if err := parseAccountForm(w, r); err != nil {
 		return nil, err
 	}
@@ -241,6 +263,9 @@ func (s *Server) firstRecoveryCodes(r *http.Request, userID int64, d *mfaData, n
 // totpRemove removes the authenticator app, given a current code of it or
 // the password: a session left open on a shared computer is not enough.
 func (s *Server) totpRemove(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if done, err := s.reauthFirst(w, r, v, "/account/mfa"); done || err != nil {
+		return nil, err
+	}
 	if err := parseAccountForm(w, r); err != nil {
 		return nil, err
 	}
@@ -279,7 +304,7 @@ func (s *Server) totpRemove(w http.ResponseWriter, r *http.Request, v *view) (*p
 		s.logSecurity(r, "mfa_remove_refused", "factor", "totp")
 		return s.mfaView(r, v, d, http.StatusBadRequest)
 	}
-	if err := s.deps.MFA.RemoveTOTP(r.Context(), v.User.ID, partnerhub.MustHaveFactor(v.User)); err != nil {
+	if err := s.deps.MFA.RemoveTOTP(r.Context(), v.User.ID, s.deps.MFARequired.Needs(v.User)); err != nil {
 		if e := (*partnerhub.Error)(nil); errors.As(err, &e) && e.Code == partnerhub.EConflict {
 			d.Errors["remove"] = v.P.Error(e)
 			return s.mfaView(r, v, d, http.StatusConflict)
@@ -293,6 +318,9 @@ func (s *Server) totpRemove(w http.ResponseWriter, r *http.Request, v *view) (*p
 // recoveryRegenerate replaces the recovery codes and shows the new ones
 // once.
 func (s *Server) recoveryRegenerate(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if done, err := s.reauthFirst(w, r, v, "/account/mfa"); done || err != nil {
+		return nil, err
+	}
 	f, err := s.deps.MFA.Factors(r.Context(), v.User.ID)
 	if err != nil {
 		return nil, err
@@ -312,11 +340,14 @@ func (s *Server) recoveryRegenerate(w http.ResponseWriter, r *http.Request, v *v
 
 // passkeyRemove removes one of the user's passkeys.
 func (s *Server) passkeyRemove(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if done, err := s.reauthFirst(w, r, v, "/account/mfa"); done || err != nil {
+		return nil, err
+	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return nil, partnerhub.Errorf(partnerhub.ENotFound, "mfa.no_passkey")
 	}
-	if err := s.deps.MFA.RemovePasskey(r.Context(), v.User.ID, id, partnerhub.MustHaveFactor(v.User)); err != nil {
+	if err := s.deps.MFA.RemovePasskey(r.Context(), v.User.ID, id, s.deps.MFARequired.Needs(v.User)); err != nil {
 		if e := (*partnerhub.Error)(nil); errors.As(err, &e) && e.Code == partnerhub.EConflict {
 			return s.mfaView(r, v, &mfaData{Errors: map[string]string{"passkeys": v.P.Error(e)}}, http.StatusConflict)
 		}
@@ -414,6 +445,9 @@ func (s *Server) passkeyRegisterBegin(w http.ResponseWriter, r *http.Request) (a
 	if u == nil {
 		return nil, partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
 	}
+	if err := s.reauthJSON(r); err != nil {
+		return nil, err
+	}
 	var in struct {
 		Name string `json:"name"`
 	}
@@ -468,6 +502,9 @@ func (s *Server) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request) (
 	u := s.sessionUser(r)
 	if u == nil {
 		return nil, partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
+	}
+	if err := s.reauthJSON(r); err != nil {
+		return nil, err
 	}
 	ck, err := r.Cookie(s.cookieName(r, registerCookie))
 	if err != nil {

@@ -82,6 +82,8 @@ func (s *Server) routes() {
 	// Second factors: enrolment, and the second step of a sign-in.
 	for _, l := range partnerhub.Langs {
 		p := "/" + string(l)
+		s.mux.Handle("GET "+p+"/account/confirm", s.confirmPages(l, s.confirmForm))
+		s.mux.Handle("POST "+p+"/account/confirm", s.confirmPages(l, s.confirmPassword))
 		s.mux.Handle("GET "+p+"/account/mfa", s.enrolPages(l, s.mfaPage))
 		s.mux.Handle("POST "+p+"/account/mfa/totp", s.enrolPages(l, s.totpStart))
 		s.mux.Handle("GET "+p+"/account/mfa/totp.png", s.enrolPages(l, s.totpQR))

@@ -77,6 +77,10 @@ type Deps struct {
 	// (store.DB). Either nil: no imports in the browser, no jobs page.
 	Jobs    *jobs.Queue
 	Imports ImportStore
+	// MFARequired says who must enrol a second factor before anything
+	// else; the zero value holds administrators only (serve's default is
+	// everyone).
+	MFARequired partnerhub.MFARequired
 	// Now is the clock of sign-in attempts, which throttling reads;
 	// default time.Now. Tests set it, so that no test waits.
 	Now func() time.Time

@@ -148,7 +148,7 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		`"POST "+p+"/admin/jobs/{id}/retry"`: "",
 		// The signed-in user's own account, not a record of a home.
 		`"POST "+p+"/signin"`: "", `"POST "+p+"/signout"`: "", `"POST "+p+"/account/tokens"`: "", `"POST "+p+"/account/tokens/{id}/revoke"`: "", `"POST "+p+"/account/language"`: "",
-		`"POST "+p+"/account/password"`: "", `"POST "+p+"/account/sessions/{id}/end"`: "", `"POST "+p+"/account/sessions/end-others"`: "",
+		`"POST "+p+"/account/password"`: "", `"POST "+p+"/account/confirm"`: "", `"POST "+p+"/account/sessions/{id}/end"`: "", `"POST "+p+"/account/sessions/end-others"`: "",
 		`"POST "+p+"/account/mfa/totp"`: "", `"POST "+p+"/account/mfa/totp/confirm"`: "", `"POST "+p+"/account/mfa/totp/remove"`: "",
 		`"POST "+p+"/account/mfa/recovery"`: "", `"POST "+p+"/account/mfa/passkeys/{id}/remove"`: "",
 		`"POST "+p+"/account/mfa/passkeys/begin"`: "", `"POST "+p+"/account/mfa/passkeys/finish"`: "",

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"partnerhub"
 	"partnerhub/i18n"
 	"partnerhub/mail"
 )
@@ -47,6 +48,9 @@ type Config struct {
 	MaxImportsPerUser, MaxImportsPerHome int
 	SessionLifetime                      time.Duration // how long a sign-in lasts
 	SessionIdle                          time.Duration // how long a sign-in lasts unused
+	// MFARequired says who must enrol a second factor: everyone (ASVS
+	// level 2), or administrators only.
+	MFARequired partnerhub.MFARequired
 
 	DBMaxOpen, DBMaxIdle int // connection pool; 0: the engine's default
 
@@ -73,6 +77,7 @@ var settings = []struct{ name, def, help string }{
 	{"max-imports-per-home", "2", "cli.flag_max_imports_per_home"},
 	{"session-lifetime", "12h", "cli.flag_session_lifetime"},
 	{"session-idle", "30m", "cli.flag_session_idle"},
+	{"mfa-required", "everyone", "cli.flag_mfa_required"},
 	{"db-max-open", "0", "cli.flag_db_max_open"},
 	{"db-max-idle", "0", "cli.flag_db_max_idle"},
 	{"smtp", "", "cli.flag_smtp"},
@@ -180,6 +185,14 @@ func (c *configFlags) build(p *i18n.Printer) (Config, error) {
 	cfg.ReloadInterval = duration("reload-interval", 100*time.Millisecond)
 	cfg.SessionLifetime = duration("session-lifetime", time.Minute)
 	cfg.SessionIdle = duration("session-idle", time.Minute)
+	{
+		v, source := c.value("mfa-required")
+		m, ok := partnerhub.ParseMFARequired(strings.TrimSpace(v))
+		if !ok {
+			bad(v, source, "cli.config_want_mfa_required")
+		}
+		cfg.MFARequired = m
+	}
 	cfg.MaxBodyBytes = size("max-body")
 	cfg.MaxUploadBytes = size("max-upload")
 	// Zero would refuse every import; no limit is not offered.

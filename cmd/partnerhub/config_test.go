@@ -50,7 +50,7 @@ func TestConfigDefaultsEnvironmentAndFlags(t *testing.T) {
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second,
 		IdleTimeout: 120 * time.Second, ShutdownTimeout: 10 * time.Second, ReloadInterval: 2 * time.Second,
 		MaxBodyBytes: 1 << 20, MaxUploadBytes: 256 << 20, SessionLifetime: 12 * time.Hour, SessionIdle: 30 * time.Minute,
-		MaxImportsPerUser: 1, MaxImportsPerHome: 2}
+		MaxImportsPerUser: 1, MaxImportsPerHome: 2, MFARequired: partnerhub.MFAEveryone}
 	gotProxies := cfg.TrustedProxies
 	cfg.TrustedProxies = nil
 	if !reflect.DeepEqual(cfg, want) {
@@ -75,6 +75,16 @@ func TestConfigDefaultsEnvironmentAndFlags(t *testing.T) {
 	cfg, err = buildConfig(t, env("PARTNERHUB_MAX_IMPORTS_PER_HOME", "4"), "-max-imports-per-user", "2")
 	if err != nil || cfg.MaxImportsPerUser != 2 || cfg.MaxImportsPerHome != 4 {
 		t.Fatalf("import limits: %+v %v", cfg, err)
+	}
+	// Administrators only, for single sign-on with the identity provider's
+	// own second factor; the flag wins over the environment.
+	cfg, err = buildConfig(t, env("PARTNERHUB_MFA_REQUIRED", "admins"))
+	if err != nil || cfg.MFARequired != partnerhub.MFAAdmins {
+		t.Fatalf("mfa-required from the environment: %v %v", cfg.MFARequired, err)
+	}
+	cfg, err = buildConfig(t, env("PARTNERHUB_MFA_REQUIRED", "admins"), "-mfa-required", "everyone")
+	if err != nil || cfg.MFARequired != partnerhub.MFAEveryone {
+		t.Fatalf("-mfa-required: %v %v", cfg.MFARequired, err)
 	}
 	cfg, err = buildConfig(t, env(), "-trusted-proxies", "10.1.0.0/16, 192.0.2.7")
 	if err != nil || len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[1].String() != "192.0.2.7/32" {
@@ -105,6 +115,7 @@ func TestConfigErrors(t *testing.T) {
 		{"imports per home", env("PARTNERHUB_MAX_IMPORTS_PER_HOME", "two"), nil, "PARTNERHUB_MAX_IMPORTS_PER_HOME “two”"},
 		{"idle over open", env(), []string{"-db-max-open", "2", "-db-max-idle", "5"}, "-db-max-idle 5 is more than -db-max-open 2"},
 		{"address", env(), []string{"-addr", "8080"}, "-addr “8080”"},
+		{"mfa-required", env("PARTNERHUB_MFA_REQUIRED", "nobody"), nil, "PARTNERHUB_MFA_REQUIRED “nobody”: give everyone or admins"},
 		{"in Japanese", env("LANG", "ja_JP.UTF-8"), []string{"-read-timeout", "soon"}, "-read-timeout「soon」：30s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

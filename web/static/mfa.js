@@ -33,7 +33,9 @@
         if (!res.ok) {
           var e = j && j.error;
           var msg = e && e.fields && e.fields.name ? e.fields.name : e && e.message;
-          throw new Error(msg || '');
+          var err = new Error(msg || '');
+          err.status = res.status;
+          throw err;
         }
         return j;
       });
@@ -81,6 +83,15 @@
       }).catch(function (err) {
         button.disabled = false;
         say(errEl, reg.dataset.fail, err);
+        // A session whose password was not confirmed lately: the message
+        // says so, and a link leads to the confirm page and back.
+        if (err && err.status === 403 && reg.dataset.confirm) {
+          var a = document.createElement('a');
+          a.href = reg.dataset.confirm;
+          a.textContent = reg.dataset.confirmText;
+          errEl.appendChild(document.createTextNode(' '));
+          errEl.appendChild(a);
+        }
       });
     });
   }
