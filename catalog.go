@@ -151,13 +151,20 @@ func (c *Catalog) Validate() error {
 		}
 	}
 	agreements := map[string]bool{}
+	for _, a := range c.Agreements {
+		agreements[a.Slug] = true
+	}
+	seen := map[string]bool{}
 	for i, a := range c.Agreements {
 		p := indexed("agreements", i)
 		sub(p, a.Validate())
-		if agreements[a.Slug] {
+		if seen[a.Slug] {
 			errs.Add(p+".slug", "duplicate", a.Slug)
 		}
-		agreements[a.Slug] = true
+		seen[a.Slug] = true
+		if a.Renews != "" && !agreements[a.Renews] {
+			errs.Add(p+".renews", "unknown_agreement", a.Renews)
+		}
 		if a.Partner != "" && !partners[a.Partner] {
 			errs.Add(p+".partner", "unknown_partner", a.Partner)
 		}
@@ -254,11 +261,19 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// Public returns the catalog as the public sees it: without drafts. The
+// Public returns the catalog as the public sees it: without drafts or
+// agreements not yet signed. The
 // lists it does not filter are shared with c.
 func (c *Catalog) Public() *Catalog {
 	p := *c
-	p.Agreements = slices.DeleteFunc(slices.Clone(c.Agreements), func(a Agreement) bool { return !a.Published })
+	// An agreement is public once signed: drafts under negotiation, and who
+	// reviews them, are the office's own.
+	p.Agreements = slices.DeleteFunc(slices.Clone(c.Agreements), func(a Agreement) bool {
+		return !a.Published || a.Stage != StageSigned && a.Stage != StageTerminated
+	})
+	for i := range p.Agreements {
+		p.Agreements[i].Review = nil
+	}
 	p.Activities = slices.DeleteFunc(slices.Clone(c.Activities), func(a Activity) bool { return !a.Published })
 	return &p
 }

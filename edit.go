@@ -2,7 +2,6 @@ package partnerhub
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -109,45 +108,7 @@ type Workflow interface {
 	Verbs() []Verb
 	// Transit applies a verb to the record in place; a verb that does not
 	// apply in the present state is a conflict.
-	Transit(v Verb) error
-}
-
-// The verbs of an agreement: the office confirms that an agreement of
-// unknown standing is in force, or records that one has lapsed.
-const (
-	VerbConfirm Verb = "confirm"
-	VerbExpire  Verb = "expire"
-)
-
-// AgreementVerbs are every verb of an agreement's workflow.
-var AgreementVerbs = []Verb{VerbConfirm, VerbExpire}
-
-// Verbs implements Workflow.
-func (a *Agreement) Verbs() []Verb {
-	switch a.Status {
-	case Unknown:
-		return []Verb{VerbConfirm, VerbExpire}
-	case Active:
-		return []Verb{VerbExpire}
-	}
-	return nil
-}
-
-// Transit implements Workflow.
-func (a *Agreement) Transit(v Verb) error {
-	if !slices.Contains(AgreementVerbs, v) {
-		return (FieldErrors{"verb": {Key: "one_of", Args: []any{verbList(AgreementVerbs)}}}).Err()
-	}
-	if !slices.Contains(a.Verbs(), v) {
-		return Errorf(EConflict, "error.transition_not_allowed")
-	}
-	switch v {
-	case VerbConfirm:
-		a.Status = Active
-	case VerbExpire:
-		a.Status = Expired
-	}
-	return nil
+	Transit(v Verb, t TransitContext) error
 }
 
 func verbList(vs []Verb) string {

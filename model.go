@@ -322,11 +322,12 @@ type AgreementKind string
 const (
 	MoU            AgreementKind = "mou"      // strategic partnership memorandum
 	Exchange       AgreementKind = "exchange" // academic or student exchange agreement
+	UnitAgreement  AgreementKind = "unit"     // between units of the two universities
 	MutualOffices  AgreementKind = "office"   // offices set up at each other's campus
 	OtherAgreement AgreementKind = "other"
 )
 
-var AgreementKinds = []AgreementKind{MoU, Exchange, MutualOffices, OtherAgreement}
+var AgreementKinds = []AgreementKind{MoU, Exchange, UnitAgreement, MutualOffices, OtherAgreement}
 
 // AgreementLevel says who signed: the university as a whole or a unit.
 type AgreementLevel string
@@ -338,7 +339,7 @@ const (
 
 var AgreementLevels = []AgreementLevel{UniversityLevel, UnitLevel}
 
-// AgreementStatus of an agreement.
+// AgreementStatus of an agreement, derived (see StatusOn).
 type AgreementStatus string
 
 const (
@@ -347,23 +348,45 @@ const (
 	Unknown AgreementStatus = "unknown"
 )
 
-var AgreementStatuses = []AgreementStatus{Active, Expired, Unknown}
+// AgreementStatuses are every status, in the order of an agreement's life.
+var AgreementStatuses = []AgreementStatus{Draft, InReview, Approved, Signed, Active, Expiring, Expired, Renewed, Terminated, Unknown}
+
+// DeclaredStatuses are what the office may declare of a signed agreement
+// whose expiry is not known.
+var DeclaredStatuses = []AgreementStatus{Active, Expired, Unknown}
 
 // Agreement is a memorandum, exchange agreement or similar arrangement.
 type Agreement struct {
-	Slug        string          `json:"slug"`
-	Partner     string          `json:"partner"`
-	Institution string          `json:"institution"` // member institution, for groups
-	Kind        AgreementKind   `json:"kind"`
-	Level       AgreementLevel  `json:"level"`
-	Title       Text            `json:"title"`
-	Units       []string        `json:"units"`
-	Signed      PartialDate     `json:"signed"`
-	Expires     PartialDate     `json:"expires"`
-	Status      AgreementStatus `json:"status"`
-	Note        Text            `json:"note"`
-	Published   bool            `json:"published"` // false for a draft, seen only by signed-in users
-	Version     int             `json:"version"`
+	Slug        string         `json:"slug"`
+	Partner     string         `json:"partner"`
+	Institution string         `json:"institution"` // member institution, for groups
+	Kind        AgreementKind  `json:"kind"`
+	Level       AgreementLevel `json:"level"`
+	Title       Text           `json:"title"`
+	Units       []string       `json:"units"`
+	Signed      PartialDate    `json:"signed"`
+	Effective   PartialDate    `json:"effective"` // in force from; the signing date when not recorded
+	Expires     PartialDate    `json:"expires"`
+	Renewal     Renewal        `json:"renewal"`     // "" when not recorded
+	NoticeDays  int            `json:"notice_days"` // notice a side must give to end or renew it
+	// The people who signed, or are to sign, for each side.
+	HomeSignatory    string `json:"home_signatory"`
+	PartnerSignatory string `json:"partner_signatory"`
+	// Renews is the agreement this one is a new version of; RenewedBy, the
+	// signed one that renews it (derived).
+	Renews    string `json:"renews"`
+	RenewedBy string `json:"renewed_by"`
+	// Stage is moved by transitions only; Status is derived from it and the
+	// dates (StatusOn). Neither is taken from an edit.
+	Stage  AgreementStage  `json:"stage"`
+	Status AgreementStatus `json:"status"`
+	// Declared is the office's word on a signed agreement whose expiry is
+	// not known (confirm, expire); dates overrule it.
+	Declared  AgreementStatus `json:"-"`
+	Review    *Review         `json:"review,omitempty"`
+	Note      Text            `json:"note"`
+	Published bool            `json:"published"` // false for a draft, seen only by signed-in users
+	Version   int             `json:"version"`
 }
 
 func (a *Agreement) Validate() error {
@@ -373,9 +396,27 @@ func (a *Agreement) Validate() error {
 	validateEnum(errs, "kind", a.Kind, AgreementKinds, true)
 	validateEnum(errs, "level", a.Level, AgreementLevels, true)
 	validateText(errs, "title", a.Title, true)
-	validateEnum(errs, "status", a.Status, AgreementStatuses, true)
+	validateEnum(errs, "stage", a.Stage, AgreementStages, true)
+	validateEnum(errs, "renewal", a.Renewal, Renewals, false)
 	if !a.Expires.IsZero() && !a.Signed.IsZero() && a.Expires.Last().Before(a.Signed.First()) {
-		errs.Add("expires", "before_start")
+		errs.Add("expires", "before_signed")
+	}
+	if !a.Expires.IsZero() && !a.Effective.IsZero() && a.Expires.Last().Before(a.Effective.First()) {
+		errs.Add("expires", "before_effective")
+	}
+	if !a.Effective.IsZero() && !a.Signed.IsZero() && a.Effective.Last().Before(a.Signed.First()) {
+		errs.Add("effective", "before_signed")
+	}
+	if a.NoticeDays < 0 || a.NoticeDays > MaxNoticeDays {
+		errs.Add("notice_days", "out_of_range", 0, MaxNoticeDays)
+	}
+	validateLine(errs, "home_signatory", a.HomeSignatory)
+	validateLine(errs, "partner_signatory", a.PartnerSignatory)
+	if a.Renews != "" {
+		validateSlug(errs, "renews", a.Renews)
+		if a.Renews == a.Slug {
+			errs.Add("renews", "renews_itself")
+		}
 	}
 	if a.Level == UnitLevel && len(a.Units) == 0 {
 		errs.Add("units", "required")

@@ -15,6 +15,8 @@ const (
 	EntityActivity    Entity = "activity"
 	EntityUser        Entity = "user"
 	EntityMobility    Entity = "mobility" // a mobility figure, or an import of many
+	// EntityApprovalChain is the approval chain of a kind of agreement.
+	EntityApprovalChain Entity = "approval_chain"
 )
 
 // Record is a record the Editor writes. Every kind implements it, so a new

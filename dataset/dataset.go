@@ -9,6 +9,7 @@ package dataset
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -134,7 +136,12 @@ type agreementYAML struct {
 	Title       partnerhub.Text            `yaml:"title"`
 	Units       []string                   `yaml:"units"` // marks
 	Signed      string                     `yaml:"signed"`
+	Effective   string                     `yaml:"effective"`
 	Expires     string                     `yaml:"expires"`
+	Renewal     partnerhub.Renewal         `yaml:"renewal"`
+	NoticeDays  int                        `yaml:"notice_days"`
+	Renews      string                     `yaml:"renews"`
+	Stage       partnerhub.AgreementStage  `yaml:"stage"` // signed when not given: the data records agreements in force
 	Status      partnerhub.AgreementStatus `yaml:"status"`
 	Note        partnerhub.Text            `yaml:"note"`
 	Draft       bool                       `yaml:"draft"`
@@ -237,6 +244,7 @@ func Load(fsys fs.FS) (*partnerhub.Catalog, error) {
 		return nil, &Error{Problems: l.problems}
 	}
 	l.cat.Normalize()
+	l.cat.DeriveAgreementStatuses(partnerhub.Today(time.Now()))
 	return &l.cat, nil
 }
 
@@ -421,8 +429,9 @@ func (l *loader) build(insts []institutionYAML, home homeFile, phases []phaseYAM
 		c.Agreements = append(c.Agreements, partnerhub.Agreement{
 			Slug: a.Slug, Partner: a.Partner, Institution: a.Institution, Kind: a.Kind, Level: a.Level,
 			Title: a.Title, Units: l.unitCodes("agreements.yaml", n, "units", a.Units),
-			Signed: l.date("agreements.yaml", n, "signed", a.Signed), Expires: l.date("agreements.yaml", n, "expires", a.Expires),
-			Status: a.Status, Note: a.Note, Published: !a.Draft, Version: 1,
+			Signed: l.date("agreements.yaml", n, "signed", a.Signed), Effective: l.date("agreements.yaml", n, "effective", a.Effective),
+			Expires: l.date("agreements.yaml", n, "expires", a.Expires), Renewal: a.Renewal, NoticeDays: a.NoticeDays, Renews: a.Renews,
+			Stage: cmp.Or(a.Stage, partnerhub.StageSigned), Declared: a.Status, Status: a.Status, Note: a.Note, Published: !a.Draft, Version: 1,
 		})
 	}
 	for i, s := range acts.Series {

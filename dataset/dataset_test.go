@@ -368,11 +368,17 @@ func TestAgreements(t *testing.T) {
 		slug, partner string
 		kind          partnerhub.AgreementKind
 		signed        string
+		status        partnerhub.AgreementStatus
+		renews        string
 	}{
-		{"princeton-mou", "princeton", partnerhub.MoU, "2013-01"},
-		{"pku-mou", "pku", partnerhub.MoU, "2015"},
-		{"snu-mou", "snu", partnerhub.MoU, "2015"},
-		{"snu-offices", "snu", partnerhub.MutualOffices, "2014"},
+		// Princeton's memorandum of 2013, renewed in December 2018 and
+		// again in January 2023.
+		{"princeton-mou", "princeton", partnerhub.MoU, "2013-01", partnerhub.Renewed, ""},
+		{"princeton-mou-2018", "princeton", partnerhub.MoU, "2018-12", partnerhub.Renewed, "princeton-mou"},
+		{"princeton-mou-2023", "princeton", partnerhub.MoU, "2023-01", partnerhub.Active, "princeton-mou-2018"},
+		{"pku-mou", "pku", partnerhub.MoU, "2015", partnerhub.Active, ""},
+		{"snu-mou", "snu", partnerhub.MoU, "2015", partnerhub.Active, ""},
+		{"snu-offices", "snu", partnerhub.MutualOffices, "2014", partnerhub.Active, ""},
 	}
 	if len(c.Agreements) != len(tests) {
 		t.Errorf("%d agreements, want %d", len(c.Agreements), len(tests))
@@ -390,8 +396,8 @@ func TestAgreements(t *testing.T) {
 		if a.Partner != tt.partner || a.Kind != tt.kind || a.Signed.String() != tt.signed {
 			t.Errorf("%s: %s %s signed %q, want %s %s signed %q", tt.slug, a.Partner, a.Kind, a.Signed, tt.partner, tt.kind, tt.signed)
 		}
-		if a.Level != partnerhub.UniversityLevel || a.Status != partnerhub.Active {
-			t.Errorf("%s: level %s status %s, want university/active", tt.slug, a.Level, a.Status)
+		if a.Level != partnerhub.UniversityLevel || a.Status != tt.status || a.Stage != partnerhub.StageSigned || a.Renews != tt.renews {
+			t.Errorf("%s: level %s stage %s status %s renews %q, want university, signed, %s, %q", tt.slug, a.Level, a.Stage, a.Status, a.Renews, tt.status, tt.renews)
 		}
 		if a.Title.Ja == "" || a.Title.En == "" {
 			t.Errorf("%s: title missing a language", tt.slug)

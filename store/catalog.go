@@ -133,10 +133,16 @@ func (w *writer) catalog(c *partnerhub.Catalog) error {
 		w.series[s.Slug] = id
 	}
 	for _, a := range c.Agreements {
-		id, err := w.insert(`INSERT INTO agreements (home_id, slug, partner_id, institution_id, kind, level, title_ja, title_en, signed, expires, status, note_ja, note_en, published, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		declared := a.Declared
+		if declared == "" {
+			declared = partnerhub.Unknown
+		}
+		id, err := w.insert(`INSERT INTO agreements (home_id, slug, partner_id, institution_id, kind, level, title_ja, title_en, signed, effective, expires,
+				renewal, notice_days, home_signatory, partner_signatory, renews, stage, status, note_ja, note_en, published, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			w.home, a.Slug, w.partners[a.Partner], null(w.insts[a.Institution]), a.Kind, a.Level, a.Title.Ja, a.Title.En,
-			a.Signed.String(), a.Expires.String(), a.Status, a.Note.Ja, a.Note.En, a.Published, max(a.Version, 1))
+			a.Signed.String(), a.Effective.String(), a.Expires.String(), a.Renewal, a.NoticeDays, a.HomeSignatory, a.PartnerSignatory,
+			a.Renews, a.Stage, declared, a.Note.Ja, a.Note.En, a.Published, max(a.Version, 1))
 		if err != nil {
 			return fmt.Errorf("agreement %s: %w", a.Slug, err)
 		}

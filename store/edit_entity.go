@@ -4,6 +4,8 @@ package store
 
 import (
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -202,27 +204,37 @@ func loadAgreement(e *editTx, key string) (*state[*partnerhub.Agreement], error)
 	var a partnerhub.Agreement
 	var deleted sql.NullTime
 	var id int64
-	var signed, expires string
-	err := e.row(`SELECT a.id, a.slug, p.slug, COALESCE(i.slug, ''), a.kind, a.level, a.title_ja, a.title_en, a.signed, a.expires, a.status,
+	var signed, effective, expires, chain string
+	var step int
+	var submitted string
+	err := e.row(`SELECT a.id, a.slug, p.slug, COALESCE(i.slug, ''), a.kind, a.level, a.title_ja, a.title_en, a.signed, a.effective, a.expires,
+			a.renewal, a.notice_days, a.home_signatory, a.partner_signatory, a.renews, a.stage, a.status, a.review_chain, a.review_step, a.submitted_by,
 			a.note_ja, a.note_en, a.published, a.version, a.deleted_at
 		FROM agreements a JOIN partners p ON p.id = a.partner_id LEFT JOIN institutions i ON i.id = a.institution_id
 		WHERE a.home_id = ? AND a.slug = ?`, e.homeID, key).Scan(&id, &a.Slug, &a.Partner, &a.Institution, &a.Kind, &a.Level, &a.Title.Ja, &a.Title.En,
-		&signed, &expires, &a.Status, &a.Note.Ja, &a.Note.En, &a.Published, &a.Version, &deleted)
+		&signed, &effective, &expires, &a.Renewal, &a.NoticeDays, &a.HomeSignatory, &a.PartnerSignatory, &a.Renews, &a.Stage, &a.Declared,
+		&chain, &step, &submitted, &a.Note.Ja, &a.Note.En, &a.Published, &a.Version, &deleted)
 	if err == sql.ErrNoRows {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := date(signed, &a.Signed); err != nil {
-		return nil, err
+	for _, d := range []struct {
+		s string
+		d *partnerhub.PartialDate
+	}{{signed, &a.Signed}, {effective, &a.Effective}, {expires, &a.Expires}} {
+		if err := date(d.s, d.d); err != nil {
+			return nil, err
+		}
 	}
-	if err := date(expires, &a.Expires); err != nil {
+	if a.Review, err = decodeReview(chain, step, submitted); err != nil {
 		return nil, err
 	}
 	if a.Units, err = e.strings(`SELECT u.code FROM agreement_units x JOIN units u ON u.id = x.unit_id WHERE x.agreement_id = ? ORDER BY x.position`, id); err != nil {
 		return nil, err
 	}
+	a.Status = a.StatusOn(partnerhub.Today(e.now), false)
 	return &state[*partnerhub.Agreement]{&a, a.Version, deleted.Valid}, nil
 }
 
@@ -246,17 +258,58 @@ func saveAgreement(e *editTx, a *partnerhub.Agreement, create bool, version int)
 		}
 		instID = id
 	}
+	if a.Renews != "" {
+		id, err := e.id("agreements", "slug", a.Renews, true)
+		if err != nil {
+			return nil, err
+		}
+		if id == 0 {
+			errs.Add("renews", "unknown_agreement", a.Renews)
+		}
+	}
 	units, err := e.resolve(errs, "units", "units", "code", true, a.Units, "unknown_unit")
 	if err != nil || len(errs) > 0 {
 		return errs, err
 	}
+	chain, step, submitted, err := encodeReview(a.Review)
+	if err != nil {
+		return nil, err
+	}
+	declared := a.Declared
+	if declared == "" {
+		declared = partnerhub.Unknown
+	}
 	id, err := e.upsert(create, "agreements", "slug", a.Slug, true,
-		[]string{"slug", "partner_id", "institution_id", "kind", "level", "title_ja", "title_en", "signed", "expires", "status", "note_ja", "note_en", "published"},
-		[]any{a.Slug, partnerID, instID, a.Kind, a.Level, a.Title.Ja, a.Title.En, a.Signed.String(), a.Expires.String(), a.Status, a.Note.Ja, a.Note.En, a.Published}, version)
+		[]string{"slug", "partner_id", "institution_id", "kind", "level", "title_ja", "title_en", "signed", "effective", "expires",
+			"renewal", "notice_days", "home_signatory", "partner_signatory", "renews", "stage", "status", "review_chain", "review_step", "submitted_by",
+			"note_ja", "note_en", "published"},
+		[]any{a.Slug, partnerID, instID, a.Kind, a.Level, a.Title.Ja, a.Title.En, a.Signed.String(), a.Effective.String(), a.Expires.String(),
+			a.Renewal, a.NoticeDays, a.HomeSignatory, a.PartnerSignatory, a.Renews, a.Stage, declared, chain, step, submitted,
+			a.Note.Ja, a.Note.En, a.Published}, version)
 	if err != nil {
 		return nil, err
 	}
 	return errs, e.replaceLinks("agreement_units", "agreement_id", id, "unit_id", units)
+}
+
+// encodeReview is a review under way as its columns; none is empty.
+func encodeReview(r *partnerhub.Review) (chain string, step int, submitted string, err error) {
+	if r == nil {
+		return "", 0, "", nil
+	}
+	b, err := json.Marshal(r.Chain)
+	return string(b), r.Step, r.SubmittedBy, err
+}
+
+func decodeReview(chain string, step int, submitted string) (*partnerhub.Review, error) {
+	if chain == "" {
+		return nil, nil
+	}
+	r := &partnerhub.Review{Step: step, SubmittedBy: submitted}
+	if err := json.Unmarshal([]byte(chain), &r.Chain); err != nil {
+		return nil, fmt.Errorf("review chain: %w", err)
+	}
+	return r, nil
 }
 
 func loadActivity(e *editTx, key string) (*state[*partnerhub.Activity], error) {

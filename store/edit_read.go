@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"slices"
 	"strconv"
+	"time"
 
 	"partnerhub"
 )
@@ -20,7 +21,7 @@ func (db *DB) Record(ctx context.Context, home string, entity partnerhub.Entity,
 		return nil, false, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
 	}
 	err = db.readTx(ctx, func(tx *sql.Tx) error {
-		e := &editTx{db: db, tx: tx, ctx: ctx}
+		e := &editTx{db: db, tx: tx, ctx: ctx, now: time.Now().UTC()}
 		if err := e.home(home); err != nil {
 			return err
 		}
@@ -39,7 +40,7 @@ func (db *DB) Record(ctx context.Context, home string, entity partnerhub.Entity,
 func (db *DB) Bin(ctx context.Context, home string) ([]partnerhub.BinItem, error) {
 	var out []partnerhub.BinItem
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
-		e := &editTx{db: db, tx: tx, ctx: ctx}
+		e := &editTx{db: db, tx: tx, ctx: ctx, now: time.Now().UTC()}
 		if err := e.home(home); err != nil {
 			return err
 		}
@@ -85,7 +86,7 @@ func (db *DB) Bin(ctx context.Context, home string) ([]partnerhub.BinItem, error
 func (db *DB) Audit(ctx context.Context, home string, f partnerhub.AuditFilter) ([]partnerhub.AuditEvent, error) {
 	var out []partnerhub.AuditEvent
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
-		e := &editTx{db: db, tx: tx, ctx: ctx}
+		e := &editTx{db: db, tx: tx, ctx: ctx, now: time.Now().UTC()}
 		if err := e.home(home); err != nil {
 			return err
 		}

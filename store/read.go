@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"partnerhub"
 )
@@ -217,23 +218,35 @@ func (r *reader) catalog(home string) (*partnerhub.Catalog, error) {
 		return nil, fmt.Errorf("figures: %w", err)
 	}
 	c.Normalize()
+	c.DeriveAgreementStatuses(partnerhub.Today(time.Now()))
 	return c, nil
 }
 
 func (r *reader) agreements(c *partnerhub.Catalog, homeID int64) error {
 	at := map[string]int{}
-	err := r.each(`SELECT a.slug, p.slug, COALESCE(i.slug, ''), a.kind, a.level, a.title_ja, a.title_en, a.signed, a.expires, a.status, a.note_ja, a.note_en, a.published, a.version
+	err := r.each(`SELECT a.slug, p.slug, COALESCE(i.slug, ''), a.kind, a.level, a.title_ja, a.title_en, a.signed, a.effective, a.expires,
+			a.renewal, a.notice_days, a.home_signatory, a.partner_signatory, a.renews, a.stage, a.status, a.review_chain, a.review_step, a.submitted_by,
+			a.note_ja, a.note_en, a.published, a.version
 		FROM agreements a JOIN partners p ON p.id = a.partner_id LEFT JOIN institutions i ON i.id = a.institution_id AND i.deleted_at IS NULL
 		WHERE a.home_id = ? AND a.deleted_at IS NULL AND p.deleted_at IS NULL ORDER BY a.slug`, []any{homeID}, func(rows *sql.Rows) error {
 		var a partnerhub.Agreement
-		var signed, expires string
-		if err := rows.Scan(&a.Slug, &a.Partner, &a.Institution, &a.Kind, &a.Level, &a.Title.Ja, &a.Title.En, &signed, &expires, &a.Status, &a.Note.Ja, &a.Note.En, &a.Published, &a.Version); err != nil {
+		var signed, effective, expires, chain, submitted string
+		var step int
+		if err := rows.Scan(&a.Slug, &a.Partner, &a.Institution, &a.Kind, &a.Level, &a.Title.Ja, &a.Title.En, &signed, &effective, &expires,
+			&a.Renewal, &a.NoticeDays, &a.HomeSignatory, &a.PartnerSignatory, &a.Renews, &a.Stage, &a.Declared, &chain, &step, &submitted,
+			&a.Note.Ja, &a.Note.En, &a.Published, &a.Version); err != nil {
 			return err
 		}
-		if err := date(signed, &a.Signed); err != nil {
-			return err
+		for _, d := range []struct {
+			s string
+			d *partnerhub.PartialDate
+		}{{signed, &a.Signed}, {effective, &a.Effective}, {expires, &a.Expires}} {
+			if err := date(d.s, d.d); err != nil {
+				return err
+			}
 		}
-		if err := date(expires, &a.Expires); err != nil {
+		var err error
+		if a.Review, err = decodeReview(chain, step, submitted); err != nil {
 			return err
 		}
 		at[a.Slug] = len(c.Agreements)

@@ -143,7 +143,13 @@ var dumpTables = []dumpTable{
 			dopt("institution_id", dumpInt), dcol("kind", dumpText), dcol("level", dumpText),
 			dcol("title_ja", dumpText), dcol("title_en", dumpText), dcol("signed", dumpText), dcol("expires", dumpText),
 			dcol("status", dumpText), dcol("note_ja", dumpText), dcol("note_en", dumpText), dumpVersioned,
-			dcol("published", dumpBool))},
+			dcol("published", dumpBool),
+			dnew("stage", dumpText, 13, "signed"), dnew("effective", dumpText, 13, ""), dnew("renewal", dumpText, 13, ""),
+			dnew("notice_days", dumpInt, 13, int64(0)), dnew("home_signatory", dumpText, 13, ""), dnew("partner_signatory", dumpText, 13, ""),
+			dnew("renews", dumpText, 13, ""), dnew("review_chain", dumpText, 13, ""), dnew("review_step", dumpInt, 13, int64(0)),
+			dnew("submitted_by", dumpText, 13, ""))},
+	{name: "approval_chains", pk: []string{"home_id", "kind", "position"}, refs: []dumpRef{dumpHomeRef}, cols: dumpCols(
+		dcol("home_id", dumpInt), dcol("kind", dumpText), dcol("position", dumpInt), dcol("approver", dumpText), dcol("email", dumpText))},
 	{name: "agreement_units", pk: []string{"agreement_id", "unit_id"},
 		refs: []dumpRef{dref("agreement_id", "agreements"), dref("unit_id", "units")}, cols: dumpCols(
 			dcol("agreement_id", dumpInt), dcol("unit_id", dumpInt), dcol("position", dumpInt))},
@@ -258,14 +264,20 @@ func dumpCols(parts ...any) []dumpColumn {
 // export of any other older version is imported with the release that
 // wrote it, then migrated.
 var olderExports = map[int64][]string{
-	3: append(append([]string{"mobility_by_programme", "mail_outbox"}, mfaTables...), calendarTables...),
-	4: append(append([]string{"mail_outbox"}, mfaTables...), calendarTables...),
-	5: append(append([]string{"mail_outbox"}, mfaTables...), calendarTables...),
+	3: append(append([]string{"mobility_by_programme", "mail_outbox"}, mfaTables...), append(calendarTables, lifeTables...)...),
+	4: append(append([]string{"mail_outbox"}, mfaTables...), append(calendarTables, lifeTables...)...),
+	5: append(append([]string{"mail_outbox"}, mfaTables...), append(calendarTables, lifeTables...)...),
 	// The outbox came with schema version 10, the calendar feeds with 11;
 	// 12 added only a column (sessions.auth_at), NULL in an older export:
 	// its sessions ask for the password before factors change.
-	8: append([]string{"mail_outbox"}, calendarTables...),
+	8:  append([]string{"mail_outbox"}, append(calendarTables, lifeTables...)...),
+	12: lifeTables,
 }
+
+// lifeTables came with schema version 13 (the agreement's life): an older
+// export's agreements were all signed, and its homes use the built-in
+// approval chains.
+var lifeTables = []string{"approval_chains"}
 
 // calendarTables came with schema version 11; an older export has no
 // calendar feeds, so their owners make new ones after an import.

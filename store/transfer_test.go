@@ -107,6 +107,11 @@ func transferFixture(t *testing.T, e storetest.Engine) *transferData {
 	if _, err := db.CreateCalendarFeed(ctx, admin.ID, now); err != nil {
 		t.Fatal(err)
 	}
+	chain := partnerhub.ApprovalChain{Kind: partnerhub.MoU, Steps: []partnerhub.ApprovalStep{
+		{Approver: partnerhub.ApproverCoordinator}, {Approver: partnerhub.ApproverOffice}, {Approver: partnerhub.ApproverPerson, Email: "agr@example.ac.jp"}}}
+	if err := db.SetApprovalChain(ctx, admin, "utokyo", chain); err != nil {
+		t.Fatal(err)
+	}
 	return &transferData{db: db, admin: admin, session: session, token: token}
 }
 

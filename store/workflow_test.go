@@ -102,7 +102,7 @@ func TestTransitionInput(t *testing.T) {
 		t           partnerhub.Transition
 	}{
 		{"no verb", "verb", partnerhub.Transition{}},
-		{"an unknown verb", "verb", partnerhub.Transition{Verb: "terminate"}},
+		{"an unknown verb", "verb", partnerhub.Transition{Verb: "abolish"}},
 		{"a comment too long", "comment", partnerhub.Transition{Verb: partnerhub.VerbExpire, Comment: strings.Repeat("長", partnerhub.MaxCommentChars+1)}},
 		{"a comment that is not text", "comment", partnerhub.Transition{Verb: partnerhub.VerbExpire, Comment: "\xff"}},
 	} {

@@ -149,6 +149,15 @@ func unitOptions(v *view) []option {
 	return byName(v, out)
 }
 
+// agreementOptions offer the agreements one may renew, blank first.
+func agreementOptions(v *view) []option {
+	var out []option
+	for _, a := range v.X.Catalog().Agreements {
+		out = append(out, option{a.Slug, mustText(v, a.Title)})
+	}
+	return append([]option{{"", v.P.T("label.none")}}, byName(v, out)...)
+}
+
 func institutionOptions(v *view, blank bool) []option {
 	var out []option
 	for _, in := range v.X.Catalog().Institutions {
@@ -264,16 +273,24 @@ var forms = map[partnerhub.Entity]*formSpec{
 				{Name: "level", Label: "form.level", Kind: "select", Options: enumOptions(v, "agreement.level.", partnerhub.AgreementLevels, false), Required: true},
 				{Name: "title", Label: "form.title", Kind: "bitext", Required: true},
 				{Name: "units", Label: "label.units", Kind: "multi", Options: unitOptions(v)},
+				{Name: "stage", Label: "form.stage", Kind: "select", Options: enumOptions(v, "agreement.stage.", partnerhub.AgreementStages, false), Required: true, Hint: "form.stage_hint"},
 				{Name: "signed", Label: "form.signed", Kind: "date", Hint: "form.written_date_hint"},
+				{Name: "effective", Label: "form.effective", Kind: "date", Hint: "form.effective_hint"},
 				{Name: "expires", Label: "form.expires", Kind: "date", Hint: "form.written_date_hint"},
-				{Name: "status", Label: "form.status", Kind: "select", Options: enumOptions(v, "agreement.status.", partnerhub.AgreementStatuses, false), Required: true},
+				{Name: "renewal", Label: "form.renewal", Kind: "select", Options: enumOptions(v, "agreement.renewal.", partnerhub.Renewals, true)},
+				{Name: "notice_days", Label: "form.notice_days", Kind: "text", Hint: "form.notice_days_hint"},
+				{Name: "home_signatory", Label: "form.home_signatory", Kind: "text"},
+				{Name: "partner_signatory", Label: "form.partner_signatory", Kind: "text"},
+				{Name: "renews", Label: "form.renews", Kind: "select", Options: agreementOptions(v)},
 				{Name: "note", Label: "form.note", Kind: "bitextarea"},
 				{Name: "published", Label: "form.published", Kind: "check", Hint: "form.published_hint"},
 			}
 		},
 		func(a *partnerhub.Agreement) url.Values {
 			vals := url.Values{"slug": {a.Slug}, "partner": {a.Partner}, "institution": {a.Institution}, "kind": {string(a.Kind)},
-				"level": {string(a.Level)}, "units": a.Units, "signed": {a.Signed.String()}, "expires": {a.Expires.String()}, "status": {string(a.Status)}}
+				"level": {string(a.Level)}, "units": a.Units, "stage": {string(a.Stage)}, "signed": {a.Signed.String()}, "effective": {a.Effective.String()},
+				"expires": {a.Expires.String()}, "renewal": {string(a.Renewal)}, "notice_days": {strconv.Itoa(a.NoticeDays)},
+				"home_signatory": {a.HomeSignatory}, "partner_signatory": {a.PartnerSignatory}, "renews": {a.Renews}}
 			putText(a.Title, "title", vals)
 			putText(a.Note, "note", vals)
 			if a.Published {
@@ -285,9 +302,11 @@ var forms = map[partnerhub.Entity]*formSpec{
 			return &partnerhub.Agreement{
 				Slug: strings.TrimSpace(vals.Get("slug")), Partner: vals.Get("partner"), Institution: vals.Get("institution"),
 				Kind: partnerhub.AgreementKind(vals.Get("kind")), Level: partnerhub.AgreementLevel(vals.Get("level")),
-				Title: readText(vals, "title"), Units: formList(vals, "units"), Signed: readDate(vals, errs, "signed"),
-				Expires: readDate(vals, errs, "expires"), Status: partnerhub.AgreementStatus(vals.Get("status")),
-				Note: readText(vals, "note"), Published: vals.Get("published") != "",
+				Title: readText(vals, "title"), Units: formList(vals, "units"), Stage: partnerhub.AgreementStage(vals.Get("stage")),
+				Signed: readDate(vals, errs, "signed"), Effective: readDate(vals, errs, "effective"), Expires: readDate(vals, errs, "expires"),
+				Renewal: partnerhub.Renewal(vals.Get("renewal")), NoticeDays: readInt(vals, errs, "notice_days"),
+				HomeSignatory: strings.TrimSpace(vals.Get("home_signatory")), PartnerSignatory: strings.TrimSpace(vals.Get("partner_signatory")),
+				Renews: vals.Get("renews"), Note: readText(vals, "note"), Published: vals.Get("published") != "",
 			}
 		},
 	),

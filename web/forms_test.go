@@ -42,7 +42,10 @@ func TestFormsRoundTrip(t *testing.T) {
 		check(partnerhub.EntityActivity, &c.Activities[i])
 	}
 	for i := range c.Agreements {
-		check(partnerhub.EntityAgreement, &c.Agreements[i])
+		// What is derived, or moved by transitions only, is not edited.
+		a := c.Agreements[i]
+		a.Status, a.RenewedBy, a.Review = "", "", nil
+		check(partnerhub.EntityAgreement, &a)
 	}
 	for i := range c.Partners {
 		check(partnerhub.EntityPartner, &c.Partners[i])

@@ -133,6 +133,7 @@ type Server struct {
 	snap    atomic.Pointer[snapshot] // what the public sees: no drafts
 	full    atomic.Pointer[snapshot] // what signed-in users see: drafts too
 	version atomic.Int64             // the data version the snapshots were read at
+	day     atomic.Int64             // the day (Unix seconds of its midnight UTC) the statuses were derived for
 
 	openapiBody body
 	assets      *assets
@@ -225,6 +226,8 @@ func (s *Server) Reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	today := partnerhub.Today(s.deps.Now())
+	c.DeriveAgreementStatuses(today)
 	full, err := newSnapshot(c, s.deps.BaseURL)
 	if err != nil {
 		return err
@@ -236,6 +239,7 @@ func (s *Server) Reload(ctx context.Context) error {
 	s.full.Store(full)
 	s.snap.Store(public)
 	s.version.Store(version)
+	s.day.Store(today.Unix())
 	return nil
 }
 
@@ -259,7 +263,9 @@ func (s *Server) Watch(ctx context.Context, every time.Duration) {
 			s.deps.Logger.Warn("data version", "err", err)
 			continue
 		}
-		if v != s.version.Load() {
+		// A new day in Tokyo changes statuses (expiring, expired) without
+		// any write.
+		if v != s.version.Load() || partnerhub.Today(s.deps.Now()).Unix() != s.day.Load() {
 			if err := s.Reload(ctx); err != nil {
 				s.deps.Logger.Warn("reload", "err", err)
 			}

@@ -166,14 +166,16 @@ func TestAgreementsIndex(t *testing.T) {
 		return out
 	}
 	all := ed.send(t, "GET", "/en/agreements", nil)
-	if all.status != 200 || len(rows(all.body)) != 4 || !strings.Contains(all.body, "<p role=\"status\">4 agreements</p>") {
+	if all.status != 200 || len(rows(all.body)) != 6 || !strings.Contains(all.body, "<p role=\"status\">6 agreements</p>") {
 		t.Fatalf("all agreements: %d %q", all.status, rows(all.body))
 	}
-	// Newest signature first: PKU and SNU (2015), SNU's offices (2014), Princeton (2013-01).
-	if got := rows(all.body); !strings.HasPrefix(got[3], "Strategic Partnership Memorandum with Princeton") {
+	// Newest signature first: Princeton's renewals (2023-01, 2018-12), PKU
+	// and SNU (2015), SNU's offices (2014), Princeton (2013-01).
+	if got := rows(all.body); !strings.HasPrefix(got[0], "Renewal of the Strategic Partnership Memorandum with Princeton University (2023)") ||
+		!strings.HasPrefix(got[5], "Strategic Partnership Memorandum with Princeton") {
 		t.Errorf("order: %q", got)
 	}
-	for q, n := range map[string]int{"partner=snu": 2, "kind=office": 1, "kind=mou": 3, "level=unit": 0, "status=active": 4, "partner=snu&kind=mou": 1} {
+	for q, n := range map[string]int{"partner=snu": 2, "kind=office": 1, "kind=mou": 5, "level=unit": 0, "status=active": 4, "status=renewed": 2, "partner=snu&kind=mou": 1} {
 		r := ed.send(t, "GET", "/en/agreements?"+q, nil)
 		if r.status != 200 || len(rows(r.body)) != n {
 			t.Errorf("?%s: %d, %d rows, want %d", q, r.status, len(rows(r.body)), n)
@@ -209,7 +211,7 @@ func TestAgreementsIndex(t *testing.T) {
 		return out
 	}
 	pub := csvRows(ed.send(t, "GET", "/en/export/agreements?format=csv&kind=mou", nil).body)
-	if len(pub) != 4 || pub[0][5] != "Parties" || pub[1][5] != "The University of Tokyo and Peking University" {
+	if len(pub) != 6 || pub[0][5] != "Parties" || pub[1][5] != "The University of Tokyo and Princeton University" {
 		t.Errorf("public CSV of memoranda: %q", pub)
 	}
 	priv := csvRows(ed.send(t, "GET", "/en/export/agreements?format=csv&partner=ntu", nil, ed.cookie["admin"]).body)

@@ -37,7 +37,7 @@ func AddHome(t testing.TB, db *store.DB, slug string, insts []partnerhub.Institu
 		Teams:     []partnerhub.TeamMembership{{Partner: slug + "-partner", Unit: slug + "-unit", Phase: 1, Lead: true}},
 		Agreements: []partnerhub.Agreement{{Slug: slug + "-agreement", Partner: slug + "-group", Institution: use(1),
 			Kind: partnerhub.Exchange, Level: partnerhub.UniversityLevel, Title: text("Agreement of " + slug),
-			Units: []string{slug + "-unit"}, Status: partnerhub.Active, Published: true}},
+			Units: []string{slug + "-unit"}, Stage: partnerhub.StageSigned, Status: partnerhub.Active, Published: true}},
 		Activities: []partnerhub.Activity{{Slug: slug + "-activity", Kind: partnerhub.Workshop, Title: text("Activity of " + slug),
 			Host: use(2), Partners: []string{slug + "-partner"}, Units: []string{slug + "-unit"}, Institutions: []string{use(3)},
 			Published: true}},
