@@ -237,6 +237,21 @@ func (s *Server) getActivity(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, r, a)
 }
 
+// getAgreement is one agreement as the caller may see it: signed ones for
+// the public, any for a signed-in caller.
+func (s *Server) getAgreement(w http.ResponseWriter, r *http.Request) error {
+	if err := noParams(r); err != nil {
+		return err
+	}
+	c := s.snapFor(r).index.Catalog()
+	for i := range c.Agreements {
+		if c.Agreements[i].Slug == r.PathValue("slug") {
+			return writeJSON(w, r, &c.Agreements[i])
+		}
+	}
+	return partnerhub.Errorf(partnerhub.ENotFound, "error.record_not_found", r.PathValue("slug"))
+}
+
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
 	if err := noParams(r); err != nil {
 		return err

@@ -119,7 +119,7 @@ func (s *Server) editForm(entity partnerhub.Entity) privateHandler {
 		fp := &formPage{Entity: entity, Key: key, Fields: spec.fields(v), Values: url.Values{}}
 		if key == "" {
 			fp.Values.Set("published", "on")
-			for _, k := range []string{"partner", "partners", "units"} { // prefill from ?partner=ntu&units=agr
+			for _, k := range []string{"partner", "partners", "units", "renews", "kind", "level", "institution"} { // prefill from ?partner=ntu&units=agr
 				if vs := r.URL.Query()[k]; len(vs) > 0 {
 					fp.Values[k] = vs
 				}

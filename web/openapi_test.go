@@ -1132,6 +1132,8 @@ func TestOpenAPIResponses(t *testing.T) {
 				return units[0]["code"].(string)
 			case "/api/v1/activities/{slug}":
 				return acts[0]["slug"].(string)
+			case "/api/v1/agreements/{slug}":
+				return "princeton-mou"
 			}
 			t.Fatalf("%s: no value for %s", path, m)
 			return ""

@@ -312,9 +312,11 @@ func templateFuncs() template.FuncMap {
 			}
 			return template.HTML(`<span lang="` + string(v.Other) + `">` + template.HTMLEscapeString(s) + `</span>`)
 		},
-		"u":         func(v *view, p string) string { return "/" + string(v.Lang) + p },
-		"asset":     func(v *view, name string) string { return v.assets.urlFor[name] },
-		"date":      formatDate,
+		"u":     func(v *view, p string) string { return "/" + string(v.Lang) + p },
+		"asset": func(v *view, name string) string { return v.assets.urlFor[name] },
+		"date":  formatDate,
+		// jst is a moment as the programme's office reads it: Tokyo time.
+		"jst":       func(t time.Time) string { return t.In(partnerhub.Japan).Format("2006-01-02 15:04 JST") },
 		"when":      formatWhen,
 		"count":     count,
 		"country":   countryName,

@@ -20,6 +20,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/phases", s.api(s.listPhases))
 	s.mux.Handle("GET /api/v1/activities", s.api(s.listActivities))
 	s.mux.Handle("GET /api/v1/activities/{slug}", s.api(s.getActivity))
+	s.mux.Handle("GET /api/v1/agreements/{slug}", s.api(s.getAgreement))
 	s.mux.Handle("/api/", s.api(s.apiNotFound))
 
 	// The portal: every page under /ja/ and /en/.
@@ -41,6 +42,7 @@ func (s *Server) routes() {
 		s.mux.Handle("GET "+p+"/activities", s.pageFor(l, "activities", s.activitiesPage))
 		s.mux.Handle("GET "+p+"/activities/{slug}", s.pageFor(l, "activities", s.activityPage))
 		s.mux.Handle("GET "+p+"/agreements", s.pageFor(l, "agreements", s.agreementsPage))
+		s.mux.Handle("GET "+p+"/agreements/{slug}", s.pageFor(l, "agreements", s.agreementPage))
 		s.mux.HandleFunc("GET "+p+"/activities.ics", s.activityFeed(l, ""))
 		s.mux.HandleFunc("GET "+p+"/partners/{key}/activities.ics", s.activityFeed(l, "partner"))
 		s.mux.HandleFunc("GET "+p+"/units/{key}/activities.ics", s.activityFeed(l, "unit"))
@@ -132,6 +134,7 @@ func (s *Server) routes() {
 			s.mux.Handle("POST "+p+"/admin/bin/"+string(e)+"/{key}/restore", private(s.editDelete(e, partnerhub.ActionRestore)))
 		}
 		s.mux.Handle("POST "+p+"/edit/agreement/{key}/transition", private(s.editTransit(partnerhub.EntityAgreement)))
+		s.mux.Handle("POST "+p+"/agreements/{slug}/transition", private(s.agreementTransit))
 		s.mux.Handle("GET "+p+"/edit/team/{partner}/{phase}", private(s.editForm(partnerhub.EntityTeam)))
 		s.mux.Handle("POST "+p+"/edit/team/{partner}/{phase}", private(s.editSave(partnerhub.EntityTeam)))
 		s.mux.Handle("GET "+p+"/history/{entity}/{key}", private(s.historyPage))

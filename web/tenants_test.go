@@ -142,7 +142,8 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		`"POST /api/v1/agreements/{key}/transitions"`: "transition", `"PUT /api/v1/mobility"`: "mobility",
 		`"POST "+ep+"/new"`: "form create", `"POST "+ep+"/{key}"`: "form", `"POST "+ep+"/{key}/delete"`: "form",
 		`"POST "+p+"/admin/bin/"+string(e)+"/{key}/restore"`: "form", `"POST "+p+"/edit/agreement/{key}/transition"`: "form",
-		`"POST "+p+"/edit/team/{partner}/{phase}"`: "form", `"POST "+p+"/edit/mobility/new"`: "mobility",
+		`"POST "+p+"/agreements/{slug}/transition"`: "form",
+		`"POST "+p+"/edit/team/{partner}/{phase}"`:  "form", `"POST "+p+"/edit/mobility/new"`: "mobility",
 		`"POST "+p+"/mobility/import"`: "mobility",
 		// A failed job of the acting home only (TestAdminJobs).
 		`"POST "+p+"/admin/jobs/{id}/retry"`: "",
@@ -260,6 +261,10 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 			}
 			check("form transition", ts.send(t, "POST", "/"+lang+"/edit/agreement/kyoto-agreement/transition",
 				url.Values{"verb": {"expire"}, "version": {"1"}}, ts.cookie["admin"]), http.StatusNotFound)
+			for _, verb := range []string{"expire", "submit", "approve", "terminate"} {
+				check("page transition "+verb, ts.send(t, "POST", "/"+lang+"/agreements/kyoto-agreement/transition",
+					url.Values{"verb": {verb}, "comment": {"x"}, "version": {"1"}}, ts.cookie["admin"]), http.StatusNotFound)
+			}
 			check("form team", ts.send(t, "POST", "/"+lang+"/edit/team/kyoto-partner/1",
 				url.Values{"tier": {"primary"}, "units": {"kyoto-unit"}, "version": {"1"}}, ts.cookie["admin"]), http.StatusNotFound, http.StatusBadRequest)
 			check("form figure", ts.send(t, "POST", "/"+lang+"/edit/mobility/new", url.Values{"partner": {"kyoto-partner"}, "unit": {"kyoto-unit"},
