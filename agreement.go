@@ -1,6 +1,7 @@
 package partnerhub
 
 import (
+	"context"
 	"net/mail"
 	"slices"
 	"strconv"
@@ -384,4 +385,12 @@ var Japan = time.FixedZone("JST", 9*60*60)
 func Today(now time.Time) time.Time {
 	y, m, d := now.In(Japan).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// ChainService keeps each home's approval chains.
+type ChainService interface {
+	// ApprovalChains returns the chain of every kind, configured or built in.
+	ApprovalChains(ctx context.Context, home string) ([]ApprovalChain, error)
+	// SetApprovalChain replaces a kind's chain; administrators only.
+	SetApprovalChain(ctx context.Context, actor *User, home string, c ApprovalChain) error
 }

@@ -1,12 +1,15 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"partnerhub"
 	"partnerhub/store/storetest"
 )
 
@@ -106,7 +109,7 @@ func TestAgreementLife(t *testing.T) {
 		// An edit sets the dates; it cannot move the stage, nor put the
 		// expiry before the signing.
 		rec := map[string]any{"slug": slug, "partner": "ntu", "kind": "exchange", "level": "university", "stage": "signed",
-			"title": map[string]string{"ja": "学生交流協定（国立台湾大学、2026年）", "en": "Student exchange agreement with NTU (2026)"},
+			"title":  map[string]string{"ja": "学生交流協定（国立台湾大学、2026年）", "en": "Student exchange agreement with NTU (2026)"},
 			"signed": "2026-04-01", "expires": "2026-03-31", "published": true}
 		rec["version"], _ = strconv.Atoi(version())
 		if r := ed.call(t, "admin", "PUT", "/api/v1/agreements/"+slug, rec); r.status != http.StatusBadRequest || !strings.Contains(r.body, `"expires":"Cannot be before the signing date."`) {
@@ -136,6 +139,71 @@ func TestAgreementLife(t *testing.T) {
 			if !strings.Contains(r.body, want) {
 				t.Errorf("signed-in page lacks %q", want)
 			}
+		}
+	})
+}
+
+// TestApprovalChains: administrators set a kind's chain on its page; a
+// named person must be a user of the programme, said by the row in the
+// reader's language; the next submission of that kind follows the new
+// chain, and the named person, whatever their role, approves their step.
+func TestApprovalChains(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		ed := newEditors(t, e)
+		exec := ed.addUser(t, "exec@example.ac.jp", partnerhub.RoleViewer)
+		ed.cookie["exec"] = ed.signIn(t, exec.Email)
+		tok, _, err := ed.db.CreateToken(context.Background(), exec.ID, partnerhub.TokenSpec{Name: "test", Scope: partnerhub.ScopeWrite}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ed.token["exec"] = tok
+		if r := ed.send(t, "GET", "/en/admin/approvals", nil, ed.cookie["coordinator"]); r.status != http.StatusForbidden {
+			t.Errorf("a coordinator sees the chains: %d", r.status)
+		}
+		r := ed.send(t, "GET", "/ja/admin/approvals", nil, ed.cookie["admin"])
+		if r.status != 200 || !strings.Contains(r.body, `id="chain-mou"`) || !strings.Contains(r.body, "（既定）") {
+			t.Fatalf("chains page: %d %.500s", r.status, r.body)
+		}
+		set := func(lang string, approvers, emails []string) reply {
+			return ed.send(t, "POST", "/"+lang+"/admin/approvals/mou", url.Values{"approver": approvers, "email": emails}, ed.cookie["admin"])
+		}
+		for lang, want := range map[string]string{"en": "No active user of this programme has the address nobody@example.ac.jp.",
+			"ja": "nobody@example.ac.jp というアドレスの有効な利用者はこのプログラムにいません。"} {
+			r := set(lang, []string{"coordinator", "office", "person", ""}, []string{"", "", "nobody@example.ac.jp", ""})
+			if r.status != http.StatusBadRequest || !strings.Contains(r.body, want) || !strings.Contains(r.body, `value="nobody@example.ac.jp" autocomplete="off" aria-invalid="true"`) {
+				t.Errorf("%s: unknown person: %d %.3000s", lang, r.status, r.body)
+			}
+		}
+		if r := set("en", []string{"", ""}, []string{"", ""}); r.status != http.StatusBadRequest || !strings.Contains(r.body, "This field is required.") {
+			t.Errorf("an empty chain: %d", r.status)
+		}
+		if r := set("en", []string{"office", "person"}, []string{"", "exec@example.ac.jp"}); r.status != http.StatusSeeOther {
+			t.Fatalf("save: %d %.500s", r.status, r.body)
+		}
+		if r := ed.send(t, "GET", "/en/admin/approvals?saved=mou", nil, ed.cookie["admin"]); !strings.Contains(r.body, `<option value="person" selected>Named person</option>`) {
+			t.Errorf("saved chain not shown")
+		}
+
+		// The next memorandum follows the new chain: the office, then the executive.
+		const slug = "pku-mou-2027"
+		if r := ed.call(t, "admin", "POST", "/api/v1/agreements", map[string]any{"slug": slug, "partner": "pku", "kind": "mou", "level": "university",
+			"title": map[string]string{"ja": "覚書の更新（北京大学）", "en": "Renewal of the memorandum with PKU"}, "renews": "pku-mou", "published": true}); r.status != http.StatusCreated {
+			t.Fatalf("create: %d %s", r.status, r.body)
+		}
+		transit := func(role, verb string, version int) reply {
+			return ed.call(t, role, "POST", "/api/v1/agreements/"+slug+"/transitions", map[string]any{"verb": verb, "version": version})
+		}
+		for _, step := range []struct {
+			role, verb string
+			version    int
+			status     int
+		}{{"admin", "submit", 1, 200}, {"exec", "approve", 2, 403}, {"admin", "approve", 2, 200}, {"admin", "approve", 3, 403}, {"exec", "approve", 3, 200}} {
+			if r := transit(step.role, step.verb, step.version); r.status != step.status {
+				t.Fatalf("%s %s: %d, want %d: %s", step.role, step.verb, r.status, step.status, r.body)
+			}
+		}
+		if r := ed.call(t, "admin", "GET", "/api/v1/agreements/"+slug, nil); !strings.Contains(r.body, `"stage":"approved"`) {
+			t.Errorf("after the new chain: %s", r.body)
 		}
 	})
 }

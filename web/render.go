@@ -358,10 +358,11 @@ func templateFuncs() template.FuncMap {
 			}
 			return template.URL("?" + q.Encode())
 		},
-		"add":      func(a, b int) int { return a + b },
-		"str":      func(v any) string { return fmt.Sprint(v) },
-		"seq":      func(vs ...any) []any { return vs },
-		"selected": Selected,
+		"add":       func(a, b int) int { return a + b },
+		"str":       func(v any) string { return fmt.Sprint(v) },
+		"seq":       func(vs ...any) []any { return vs },
+		"stepField": stepField,
+		"selected":  Selected,
 		// num writes a count for the reader (1,234): every number a page
 		// shows goes through the Printer, as messages' {0, number} do.
 		"num": func(v *view, n any) string { return v.P.Num(n) },

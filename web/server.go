@@ -44,6 +44,9 @@ type Deps struct {
 	// MailServer is where mail is sent (mail.SMTP.String, no password), for
 	// the outbox page; "": nowhere, mail waits.
 	MailServer string
+	// Chains keeps the approval chains of agreements; nil: the built-in
+	// chains, not configurable.
+	Chains partnerhub.ChainService
 	// Calendars keeps the personal calendar feeds; nil: none.
 	Calendars partnerhub.CalendarService
 
