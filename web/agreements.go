@@ -124,6 +124,19 @@ type agreementsData struct {
 	XLSX     template.URL
 }
 
+// presentStatuses are the statuses some agreement the reader sees has, in
+// the order of an agreement's life: a filter offers only what finds
+// something.
+func presentStatuses(x *partnerhub.Index) []partnerhub.AgreementStatus {
+	var out []partnerhub.AgreementStatus
+	for _, st := range partnerhub.AgreementStatuses {
+		if slices.ContainsFunc(x.Catalog().Agreements, func(a partnerhub.Agreement) bool { return a.Status == st }) {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
 func (s *Server) agreementsPage(r *http.Request, v *view) (*page, error) {
 	x := v.X
 	q := r.URL.Query()
@@ -136,7 +149,7 @@ func (s *Server) agreementsPage(r *http.Request, v *view) (*page, error) {
 	d := &agreementsData{
 		Filter: listFilter{"partner": q.Get("partner"), "kind": q.Get("kind"), "level": q.Get("level"), "status": q.Get("status")},
 		Errors: errs, Owner: v.Owner(), Filtered: !f.IsZero(),
-		Partners: x.Partners(partnerhub.PartnerFilter{}), Kinds: partnerhub.AgreementKinds, Levels: partnerhub.AgreementLevels, Statuses: partnerhub.AgreementStatuses,
+		Partners: x.Partners(partnerhub.PartnerFilter{}), Kinds: partnerhub.AgreementKinds, Levels: partnerhub.AgreementLevels, Statuses: presentStatuses(x),
 	}
 	if errs != nil {
 		p.Status = http.StatusBadRequest

@@ -78,6 +78,9 @@ func publicPaths(x *partnerhub.Index) []string {
 	for _, a := range x.Activities(partnerhub.ActivityFilter{}) {
 		paths = append(paths, "/activities/"+a.Slug)
 	}
+	for _, a := range x.Catalog().Agreements {
+		paths = append(paths, "/agreements/"+a.Slug)
+	}
 	return paths
 }
 
