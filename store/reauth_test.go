@@ -76,6 +76,9 @@ func TestReauthenticate(t *testing.T) {
 		d["schema_version"] = 8
 		delete(d.tables(), "mail_outbox")    // schema 10's
 		delete(d.tables(), "calendar_feeds") // schema 11's
+		for _, name := range []string{"notifications", "mail_preferences", "agreement_reminders"} {
+			delete(d.tables(), name) // schema 15's
+		}
 		for _, r := range d.rows("sessions") {
 			delete(r.(map[string]any), "auth_at")
 		}

@@ -35,6 +35,9 @@ func TestImportBeforeMail(t *testing.T) {
 		d["schema_version"] = 8
 		delete(d.tables(), "mail_outbox")
 		delete(d.tables(), "calendar_feeds") // schema 11's
+		for _, name := range []string{"notifications", "mail_preferences", "agreement_reminders"} {
+			delete(d.tables(), name) // schema 15's
+		}
 		for _, r := range d.rows("users") {
 			delete(r.(map[string]any), "language")
 		}
