@@ -90,12 +90,7 @@ func (db *DB) DueReminders(ctx context.Context, now time.Time, thresholds []int)
 }
 
 // SendReminders notifies of every reminder due on the day of now (see
-// DueReminders) the coordinators of the agreement's units (or, for an
-// agreement without units, of its partner's lead unit in the latest
-// team) and the administrators of its home. Each reminder is claimed in
-// its own transaction by inserting its row of agreement_reminders: a
-// reminder another node claimed first is left to it. It returns how many
-// were sent.
+// DueReminders and SendReminder), and returns how many it sent.
 func (db *DB) SendReminders(ctx context.Context, now time.Time, thresholds []int) (int, error) {
 	due, err := db.DueReminders(ctx, now, thresholds)
 	if err != nil {
@@ -103,41 +98,54 @@ func (db *DB) SendReminders(ctx context.Context, now time.Time, thresholds []int
 	}
 	sent := 0
 	for _, r := range due {
-		claimed := false
-		err := db.tx(ctx, func(tx *sql.Tx) error {
-			res, err := tx.ExecContext(ctx, db.q(`INSERT INTO agreement_reminders (agreement_id, days, sent_at) VALUES (?, ?, ?)
-				ON CONFLICT DO NOTHING`), r.AgreementID, r.Days, dbTime(now))
-			if err != nil {
-				return err
-			}
-			if n, err := res.RowsAffected(); err != nil || n == 0 {
-				return err // another run sent it
-			}
-			for _, d := range r.Skipped {
-				if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO agreement_reminders (agreement_id, days, sent_at) VALUES (?, ?, ?)
-					ON CONFLICT DO NOTHING`), r.AgreementID, d, dbTime(now)); err != nil {
-					return err
-				}
-			}
-			to, err := db.reminderRecipients(ctx, tx, r.AgreementID, r.HomeID)
-			if err != nil {
-				return err
-			}
-			claimed = true
-			return db.Notify(ctx, tx, to, partnerhub.Notice{
-				Kind: partnerhub.NoticeExpiring, Entity: partnerhub.EntityAgreement, Key: r.Slug, Title: r.Title,
-				Path:          partnerhub.AgreementPath(r.Slug),
-				NoticeDetails: partnerhub.NoticeDetails{Days: partnerhub.DaysLeft(r.Expires, now), Date: r.Expires.String()},
-			}, now)
-		})
+		ok, err := db.SendReminder(ctx, r, now)
 		if err != nil {
-			return sent, wrap("send reminder", err)
+			return sent, err
 		}
-		if claimed {
+		if ok {
 			sent++
 		}
 	}
 	return sent, nil
+}
+
+// SendReminder notifies of r the coordinators of the agreement's units
+// (or, for an agreement without units, of its partner's lead unit in the
+// latest team) and the administrators of its home, in one transaction
+// that first claims r by inserting its row of agreement_reminders: false
+// when another run (on any node) claimed it first, and nothing is sent.
+func (db *DB) SendReminder(ctx context.Context, r Reminder, now time.Time) (bool, error) {
+	claimed := false
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.q(`INSERT INTO agreement_reminders (agreement_id, days, sent_at) VALUES (?, ?, ?)
+			ON CONFLICT DO NOTHING`), r.AgreementID, r.Days, dbTime(now))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err // another run sent it
+		}
+		for _, d := range r.Skipped {
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO agreement_reminders (agreement_id, days, sent_at) VALUES (?, ?, ?)
+				ON CONFLICT DO NOTHING`), r.AgreementID, d, dbTime(now)); err != nil {
+				return err
+			}
+		}
+		to, err := db.reminderRecipients(ctx, tx, r.AgreementID, r.HomeID)
+		if err != nil {
+			return err
+		}
+		claimed = true
+		return db.Notify(ctx, tx, to, partnerhub.Notice{
+			Kind: partnerhub.NoticeExpiring, Entity: partnerhub.EntityAgreement, Key: r.Slug, Title: r.Title,
+			Path:          partnerhub.AgreementPath(r.Slug),
+			NoticeDetails: partnerhub.NoticeDetails{Days: partnerhub.DaysLeft(r.Expires, now), Date: r.Expires.String()},
+		}, now)
+	})
+	if err != nil {
+		return false, wrap("send reminder", err)
+	}
+	return claimed, nil
 }
 
 // reminderRecipients are the users told of an agreement's expiry: the
