@@ -71,7 +71,7 @@ type NoticeDetails struct {
 	Days    int    `json:"days,omitempty"`    // expiring: the threshold crossed
 	Date    string `json:"date,omitempty"`    // expiring: the expiry date, as written
 	OK      bool   `json:"ok,omitempty"`      // import: finished (true) or failed
-	Error   string `json:"error,omitempty"`   // import: why it failed
+	Count   int    `json:"count,omitempty"`   // import: the problems that refused it (0: it could not be run)
 }
 
 // Notification is a notice as one user received it.

@@ -34,10 +34,13 @@ func NoticeText(p *i18n.Printer, n partnerhub.Notice) string {
 	case partnerhub.NoticeExpiring:
 		return p.T("notice.expiring.body", title, n.Days, n.Date)
 	case partnerhub.NoticeImport:
-		if n.OK {
+		switch {
+		case n.OK:
 			return p.T("notice.import_ok.body", title)
+		case n.Count > 0:
+			return p.T("notice.import_failed.body", title, n.Count)
 		}
-		return p.T("notice.import_failed.body", title, n.Error)
+		return p.T("notice.import_error.body", title)
 	}
 	return p.T("notice.other.body", title)
 }

@@ -147,7 +147,7 @@ func TestDigest(t *testing.T) {
 		for i, file := range []string{"first.xlsx", "second.csv"} {
 			notify(t, db, partnerhub.Notice{Kind: partnerhub.NoticeImport, Entity: partnerhub.EntityMobility, Key: file,
 				Title: partnerhub.Text{Ja: file, En: file}, Path: "/mobility/import/" + file,
-				NoticeDetails: partnerhub.NoticeDetails{OK: i == 0, Error: "row 3: unknown unit"}}, now, en)
+				NoticeDetails: partnerhub.NoticeDetails{OK: i == 0, Count: 3 * i}}, now, en)
 		}
 		if es := outbox(t, db); len(es) != 0 {
 			t.Fatalf("mail before the digest: %+v", es)
@@ -165,7 +165,7 @@ func TestDigest(t *testing.T) {
 			t.Fatal(q, err)
 		}
 		text := q[0].Text
-		first, second := strings.Index(text, "“first.xlsx” finished"), strings.Index(text, "“second.csv” failed: row 3: unknown unit")
+		first, second := strings.Index(text, "“first.xlsx” finished"), strings.Index(text, "“second.csv” was refused: 3 problems")
 		if first < 0 || second < first || !strings.Contains(text, mailBase+"/en/mobility/import/second.csv") ||
 			!strings.Contains(text, mailBase+"/en/account#mail-preferences") {
 			t.Errorf("digest text, oldest first with links:\n%s", text)
