@@ -327,10 +327,15 @@ func (s *Server) runImport(ctx context.Context, a ImportArgs, last bool) error {
 	}
 	// The import's own context may be ending (a node stopping): what it
 	// did must still be told.
-	// Its owner is told, on their notifications page and by mail.
+	// Its owner is told, on their notifications page and by mail: the
+	// problems of a refused file, or none when it failed on our side.
+	problems := res.Count
+	if res.Err != nil && res.Err.Code == partnerhub.EInternal {
+		problems = 0
+	}
 	notice := &partnerhub.Notice{Kind: partnerhub.NoticeImport, Entity: partnerhub.EntityMobility, Key: a.ID,
 		Title: partnerhub.Text{Ja: rec.File, En: rec.File}, Path: "/mobility/import/" + a.ID,
-		NoticeDetails: partnerhub.NoticeDetails{OK: err == nil && res.Count == 0, Count: res.Count}}
+		NoticeDetails: partnerhub.NoticeDetails{OK: err == nil && res.Count == 0, Count: problems}}
 	if ferr := im.FinishImport(context.WithoutCancel(ctx), a.ID, done.Load(), string(b), notice, time.Now()); ferr != nil {
 		return ferr
 	}
