@@ -24,11 +24,10 @@ func NoticeText(p *i18n.Printer, n partnerhub.Notice) string {
 	case partnerhub.NoticeApproval:
 		return p.T("notice.approval.body", title, orSomeone(p, n.Actor))
 	case partnerhub.NoticeReturned:
-		s := p.T("notice.returned.body", title, orSomeone(p, n.Actor))
 		if n.Comment != "" {
-			s += " " + p.T("notice.comment", n.Comment)
+			return p.T("notice.returned.body_comment", title, orSomeone(p, n.Actor), n.Comment)
 		}
-		return s
+		return p.T("notice.returned.body", title, orSomeone(p, n.Actor))
 	case partnerhub.NoticeApproved:
 		return p.T("notice.approved.body", title)
 	case partnerhub.NoticeExpiring:
