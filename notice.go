@@ -68,7 +68,7 @@ type Notice struct {
 type NoticeDetails struct {
 	Actor   string `json:"actor,omitempty"`   // who returned, approved, imported
 	Comment string `json:"comment,omitempty"` // a return's reason
-	Days    int    `json:"days,omitempty"`    // expiring: the threshold crossed
+	Days    int    `json:"days,omitempty"`    // expiring: the days left
 	Date    string `json:"date,omitempty"`    // expiring: the expiry date, as written
 	OK      bool   `json:"ok,omitempty"`      // import: finished (true) or failed
 	Count   int    `json:"count,omitempty"`   // import: the problems that refused it (0: it could not be run)

@@ -399,3 +399,39 @@ func TestImportBeforeNotices(t *testing.T) {
 		}
 	})
 }
+
+// An agreement without units is reminded of to the coordinators of its
+// partner's lead unit in the latest team (NTU's is "agr"), and the office;
+// one not in force, or without an expiry, to nobody.
+func TestReminderWithoutUnits(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		ctx := context.Background()
+		expires := time.Date(2091, 3, 31, 0, 0, 0, 0, time.UTC)
+		now := expires.AddDate(0, 0, -10)
+		db, _, coord, admin, outsider := remindersDB(t, e, expires.AddDate(5, 0, 0))
+		for _, a := range []partnerhub.Agreement{
+			{Slug: "unitless-agreement", Status: partnerhub.Active, Published: true, Expires: partnerhub.PartialDate{Year: 2091, Month: 3}},
+			{Slug: "lapsed-agreement", Status: partnerhub.Expired, Published: true, Expires: partnerhub.PartialDate{Year: 2091, Month: 3}},
+			{Slug: "draft-agreement", Status: partnerhub.Active, Published: false, Expires: partnerhub.PartialDate{Year: 2091}},
+			{Slug: "open-ended-agreement", Status: partnerhub.Active, Published: true},
+		} {
+			a.Partner, a.Kind, a.Level, a.Title = "ntu", partnerhub.Exchange, partnerhub.UniversityLevel, partnerhub.Text{Ja: a.Slug, En: a.Slug}
+			if _, err := db.Apply(ctx, partnerhub.Change{Actor: admin, Home: "utokyo", Entity: partnerhub.EntityAgreement,
+				Action: partnerhub.ActionCreate, Record: &a}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := db.SendReminders(ctx, now, partnerhub.DefaultReminderDays); err != nil || n != 1 {
+			t.Fatalf("SendReminders: %d, %v; want 1", n, err)
+		}
+		for u, want := range map[*partnerhub.User]int{coord: 1, admin: 1, outsider: 0} {
+			ns, err := db.Notifications(ctx, u.ID, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ns) != want || want == 1 && (ns[0].Key != "unitless-agreement" || ns[0].Days != 10 || ns[0].Date != "2091-03") {
+				t.Errorf("%s: %+v, want %d", u.Email, ns, want)
+			}
+		}
+	})
+}
