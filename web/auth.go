@@ -141,8 +141,11 @@ func (s *Server) accountView(r *http.Request, lang partnerhub.Lang, path, query 
 // privatePage sends a page rendered for one person: never stored by caches,
 // never framed by another site.
 func (s *Server) privatePage(w http.ResponseWriter, r *http.Request, v *view, p *page) {
-	if v.User != nil && p.Template != "notifications" {
-		v.Unread = s.unreadNotices(r, v.User)
+	if v.User != nil && s.deps.Notices != nil {
+		v.Notices = true
+		if p.Template != "notifications" { // which counts them itself
+			v.Unread = s.unreadNotices(r, v.User)
+		}
 	}
 	c, err := s.render(v, p)
 	if err != nil {
