@@ -107,6 +107,15 @@ func (q *Queue) Every(interval time.Duration, args river.JobArgs, runNow bool) {
 		&river.PeriodicJobOpts{RunOnStart: runNow}))
 }
 
+// At runs a job of args' kind (whose worker must be registered) at the
+// times schedule names, on the leader only; first at the start when
+// runNow.
+func (q *Queue) At(schedule river.PeriodicSchedule, args river.JobArgs, runNow bool) {
+	q.client.PeriodicJobs().Add(river.NewPeriodicJob(schedule,
+		func() (river.JobArgs, *river.InsertOpts) { return args, nil },
+		&river.PeriodicJobOpts{RunOnStart: runNow}))
+}
+
 // Start runs the queue until Stop.
 func (q *Queue) Start(ctx context.Context) error {
 	if err := q.client.Start(ctx); err != nil {

@@ -101,7 +101,15 @@ type view struct {
 	Link      string
 	Closing   string
 	Footer    string
+	// Items are a digest's notices, each with its own link.
+	Items []item
+	// FooterLink, when set, follows the footer: where to choose which
+	// mail comes.
+	FooterLink  string
+	FooterLabel string
 }
+
+type item struct{ Text, Link string }
 
 // SecurityNotice tells name (at address to) of ev, in lang; the link leads
 // to their account's security settings.

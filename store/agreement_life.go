@@ -216,3 +216,53 @@ func (db *DB) usersTx(ctx context.Context, tx *sql.Tx, homeID int64) ([]*partner
 	rows.Close()
 	return users, db.withUnits(ctx, users...)
 }
+
+// afterAgreementTransit tells, in the transition's transaction, whoever
+// the agreement now waits for (the approvers of the next step: mail they
+// cannot turn off), or its author that it came back or went through.
+func afterAgreementTransit(e *editTx, before, after *partnerhub.Agreement, c partnerhub.Change) error {
+	n := partnerhub.Notice{Entity: partnerhub.EntityAgreement, Key: after.Slug, Title: after.Title,
+		Path: partnerhub.AgreementPath(after.Slug), NoticeDetails: partnerhub.NoticeDetails{Comment: c.Transition.Comment}}
+	if c.Actor != nil {
+		n.Actor = c.Actor.Name
+	}
+	var to []*partnerhub.User
+	switch {
+	case after.Stage == partnerhub.StageReview:
+		units, err := approvingUnits(e, after)
+		if err != nil {
+			return err
+		}
+		if to, err = approvers(e, *after.WaitingStep(), units); err != nil {
+			return err
+		}
+		n.Kind = partnerhub.NoticeApproval
+	case c.Transition.Verb == partnerhub.VerbReturn || after.Stage == partnerhub.StageApproved:
+		n.Kind = partnerhub.NoticeApproved
+		if c.Transition.Verb == partnerhub.VerbReturn {
+			n.Kind = partnerhub.NoticeReturned
+		}
+		if before.Review == nil || before.Review.SubmittedBy == "" {
+			return nil
+		}
+		users, err := e.db.usersTx(e.ctx, e.tx, e.homeID)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if u.Email == before.Review.SubmittedBy && (c.Actor == nil || u.ID != c.Actor.ID) {
+				to = append(to, u)
+			}
+		}
+	default:
+		return nil
+	}
+	ids := make([]int64, len(to))
+	for i, u := range to {
+		ids[i] = u.ID
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return e.db.Notify(e.ctx, e.tx, ids, n, e.now)
+}

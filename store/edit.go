@@ -177,7 +177,7 @@ var kinds = map[partnerhub.Entity]recordKind{
 		load: loadPartner, save: savePartner},
 	partnerhub.EntityTeam: &kind[*partnerhub.TeamDoc]{load: loadTeam, save: saveTeam},
 	partnerhub.EntityAgreement: &kind[*partnerhub.Agreement]{table: "agreements", keyCol: "slug", home: true, load: loadAgreement, save: saveAgreement,
-		prepare: prepareAgreement, transit: agreementTransit},
+		prepare: prepareAgreement, transit: agreementTransit, afterTransit: afterAgreementTransit},
 	partnerhub.EntityActivity: &kind[*partnerhub.Activity]{table: "activities", keyCol: "slug", home: true, load: loadActivity, save: saveActivity},
 }
 

@@ -45,3 +45,7 @@ func (db *DB) MigrateToForTest(ctx context.Context, version int64) error {
 
 // TxForTest runs fn in a write transaction, as the store's writes do.
 func (db *DB) TxForTest(ctx context.Context, fn func(*sql.Tx) error) error { return db.tx(ctx, fn) }
+
+// OlderExportTables are the tables an export of an older schema version
+// lacks, for tests that make one from a current export.
+func OlderExportTables(schema int64) []string { return olderExports[schema] }

@@ -153,15 +153,25 @@ func (db *DB) SetImportProgress(ctx context.Context, id string, done int64) erro
 	return wrap("import progress", err)
 }
 
-// FinishImport saves an import's result and deletes its file.
-func (db *DB) FinishImport(ctx context.Context, id string, done int64, result string, now time.Time) error {
+// FinishImport saves an import's result and deletes its file; with a
+// notice, its owner is told in the same transaction (see Notify).
+func (db *DB) FinishImport(ctx context.Context, id string, done int64, result string, notice *partnerhub.Notice, now time.Time) error {
 	return wrap("finish import", db.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, db.q(`UPDATE import_jobs SET done = ?, result = ?, finished_at = ? WHERE id = ?`),
 			done, result, dbTime(now), id); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, db.q(`DELETE FROM import_job_chunks WHERE job_id = ?`), id)
-		return err
+		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM import_job_chunks WHERE job_id = ?`), id); err != nil {
+			return err
+		}
+		if notice == nil {
+			return nil
+		}
+		var owner int64
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT user_id FROM import_jobs WHERE id = ?`), id).Scan(&owner); err != nil {
+			return err
+		}
+		return db.Notify(ctx, tx, []int64{owner}, *notice, now)
 	}))
 }
 

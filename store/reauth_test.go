@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"partnerhub"
+	"partnerhub/store"
 	"partnerhub/store/storetest"
 )
 
@@ -74,9 +75,9 @@ func TestReauthenticate(t *testing.T) {
 			t.Fatalf("imported: %v, %v", at, err)
 		}
 		d["schema_version"] = 8
-		delete(d.tables(), "mail_outbox")    // schema 10's
-		delete(d.tables(), "calendar_feeds") // schema 11's
-		delete(d.tables(), "approval_chains") // schema 13's
+		for _, name := range store.OlderExportTables(8) {
+			delete(d.tables(), name)
+		}
 		for _, r := range d.rows("sessions") {
 			delete(r.(map[string]any), "auth_at")
 		}

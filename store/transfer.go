@@ -15,6 +15,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"partnerhub"
@@ -153,6 +154,11 @@ var dumpTables = []dumpTable{
 	{name: "agreement_units", pk: []string{"agreement_id", "unit_id"},
 		refs: []dumpRef{dref("agreement_id", "agreements"), dref("unit_id", "units")}, cols: dumpCols(
 			dcol("agreement_id", dumpInt), dcol("unit_id", dumpInt), dcol("position", dumpInt))},
+	// Reminders sent before expiry move with their agreements, so that an
+	// imported copy does not send them again.
+	{name: "agreement_reminders", pk: []string{"agreement_id", "days"},
+		refs: []dumpRef{dref("agreement_id", "agreements")}, cols: dumpCols(
+			dcol("agreement_id", dumpInt), dcol("days", dumpInt), dcol("sent_at", dumpTime))},
 	{name: "activities", pk: dumpByID,
 		refs: []dumpRef{dumpHomeRef, dref("host_id", "institutions"), dref("series_id", "series")}, cols: dumpCols(
 			dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("slug", dumpText), dcol("kind", dumpText),
@@ -214,6 +220,13 @@ var dumpTables = []dumpTable{
 		dnewOpt("expires_at", dumpTime, 7), dnew("scope", dumpText, 7, "write"))},
 	{name: "calendar_feeds", pk: []string{"secret_hash"}, refs: []dumpRef{dref("user_id", "users")}, cols: dumpCols(
 		dcol("secret_hash", dumpText), dcol("user_id", dumpInt), dcol("created_at", dumpTime), dopt("used_at", dumpTime))},
+	{name: "notifications", pk: dumpByID, refs: []dumpRef{dumpHomeRef, dref("user_id", "users")}, cols: dumpCols(
+		dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("user_id", dumpInt), dcol("kind", dumpText), dcol("entity", dumpText),
+		dcol("entity_key", dumpText), dcol("title_ja", dumpText), dcol("title_en", dumpText), dcol("path", dumpText),
+		dcol("details", dumpText), dcol("delivery", dumpText), dcol("created_at", dumpTime), dopt("read_at", dumpTime),
+		dopt("digest_sent_at", dumpTime))},
+	{name: "mail_preferences", pk: []string{"user_id", "kind"}, refs: []dumpRef{dref("user_id", "users")}, cols: dumpCols(
+		dcol("user_id", dumpInt), dcol("kind", dumpText), dcol("delivery", dumpText))},
 	{name: "login_failures", pk: dumpByID, cols: dumpCols(
 		dcol("id", dumpInt), dcol("email", dumpText), dcol("ip", dumpText), dcol("at", dumpTime))},
 	{name: "mfa_totp", pk: dumpByID, refs: []dumpRef{dref("user_id", "users")}, cols: dumpCols(
@@ -264,20 +277,28 @@ func dumpCols(parts ...any) []dumpColumn {
 // export of any other older version is imported with the release that
 // wrote it, then migrated.
 var olderExports = map[int64][]string{
-	3: append(append([]string{"mobility_by_programme", "mail_outbox"}, mfaTables...), append(calendarTables, lifeTables...)...),
-	4: append(append([]string{"mail_outbox"}, mfaTables...), append(calendarTables, lifeTables...)...),
-	5: append(append([]string{"mail_outbox"}, mfaTables...), append(calendarTables, lifeTables...)...),
+	3: slices.Concat([]string{"mobility_by_programme", "mail_outbox"}, mfaTables, calendarTables, since13),
+	4: slices.Concat([]string{"mail_outbox"}, mfaTables, calendarTables, since13),
+	5: slices.Concat([]string{"mail_outbox"}, mfaTables, calendarTables, since13),
 	// The outbox came with schema version 10, the calendar feeds with 11;
 	// 12 added only a column (sessions.auth_at), NULL in an older export:
 	// its sessions ask for the password before factors change.
-	8:  append([]string{"mail_outbox"}, append(calendarTables, lifeTables...)...),
-	12: lifeTables,
+	8:  slices.Concat([]string{"mail_outbox"}, calendarTables, since13),
+	12: since13,
 }
 
-// lifeTables came with schema version 13 (the agreement's life): an older
-// export's agreements were all signed, and its homes use the built-in
-// approval chains.
+// since13 are the tables of the agreement's life, added from schema
+// version 13 on: an older export's agreements were all signed (their new
+// columns take their defaults), its homes use the built-in approval
+// chains, and it has no notifications, choices of mail, or reminders sent
+// (those due are sent after the import).
+var since13 = slices.Concat(lifeTables, noticeTables)
+
+// lifeTables came with schema version 13.
 var lifeTables = []string{"approval_chains"}
+
+// noticeTables came with schema version 15.
+var noticeTables = []string{"notifications", "mail_preferences", "agreement_reminders"}
 
 // calendarTables came with schema version 11; an older export has no
 // calendar feeds, so their owners make new ones after an import.

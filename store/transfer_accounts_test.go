@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"partnerhub"
+	"partnerhub/store"
 	"partnerhub/store/storetest"
 )
 
@@ -30,8 +31,8 @@ func TestImportBeforeAccountColumns(t *testing.T) {
 		}
 		d := xferParse(t, xferExport(t, src))
 		d["schema_version"] = 5
-		for _, name := range []string{"mfa_totp", "mfa_recovery_codes", "mfa_passkeys", "mfa_challenges", "mail_outbox", "calendar_feeds", "approval_chains"} {
-			delete(d.tables(), name) // schema 8's, 10's and 11's
+		for _, name := range store.OlderExportTables(5) {
+			delete(d.tables(), name)
 		}
 		for table, cols := range map[string][]string{
 			"users":      {"must_change_password"},

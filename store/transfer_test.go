@@ -112,6 +112,7 @@ func transferFixture(t *testing.T, e storetest.Engine) *transferData {
 	if err := db.SetApprovalChain(ctx, admin, "utokyo", chain); err != nil {
 		t.Fatal(err)
 	}
+	transferNotices(t, db, admin, apply, now)
 	return &transferData{db: db, admin: admin, session: session, token: token}
 }
 
@@ -636,5 +637,31 @@ func TestExportAcrossEngines(t *testing.T) {
 	}
 	if u, err := into.SessionUser(ctx, src.session, time.Now()); err != nil || u.Email != src.admin.Email {
 		t.Fatalf("session after import: %v %v", u, err)
+	}
+}
+
+// transferNotices gives the notices' tables rows: an agreement 60 days
+// from its expiry is reminded of (to the admin among others), one of the
+// notifications is read, and the admin wants imports in the digest.
+func transferNotices(t *testing.T, db *store.DB, admin *partnerhub.User, apply func(partnerhub.Change), now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	exp := now.AddDate(0, 0, 60)
+	apply(partnerhub.Change{Entity: partnerhub.EntityAgreement, Action: partnerhub.ActionCreate, Record: &partnerhub.Agreement{
+		Slug: "transfer-expiring-agreement", Partner: "ntu", Kind: partnerhub.Exchange, Level: partnerhub.UnitLevel,
+		Title: partnerhub.Text{Ja: "期限間近の協定", En: "Expiring agreement"}, Units: []string{"agr"}, Stage: partnerhub.StageSigned,
+		Expires: partnerhub.PartialDate{Year: exp.Year(), Month: int(exp.Month()), Day: exp.Day()}, Published: true}})
+	if n, err := db.SendReminders(ctx, now, partnerhub.DefaultReminderDays); err != nil || n == 0 {
+		t.Fatalf("reminders: %d %v", n, err)
+	}
+	ns, err := db.Notifications(ctx, admin.ID, 1)
+	if err != nil || len(ns) != 1 {
+		t.Fatalf("notifications: %v %v", ns, err)
+	}
+	if err := db.MarkNoticesRead(ctx, admin.ID, []int64{ns[0].ID}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetMailPreference(ctx, admin.ID, partnerhub.NoticeImport, partnerhub.DeliverDigest); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -141,6 +141,12 @@ func (s *Server) accountView(r *http.Request, lang partnerhub.Lang, path, query 
 // privatePage sends a page rendered for one person: never stored by caches,
 // never framed by another site.
 func (s *Server) privatePage(w http.ResponseWriter, r *http.Request, v *view, p *page) {
+	if v.User != nil && s.deps.Notices != nil {
+		v.Notices = true
+		if p.Template != "notifications" { // which counts them itself
+			v.Unread = s.unreadNotices(r, v.User)
+		}
+	}
 	c, err := s.render(v, p)
 	if err != nil {
 		s.deps.Logger.Error("render", "path", r.URL.Path, "err", err)
@@ -304,6 +310,7 @@ type accountData struct {
 	Errors                 map[string]string
 	Mail                   *mailPref        // the language of mail (web/mail.go); nil: no mail
 	Calendar               *calendarSection // nil without calendar feeds (calendar_personal.go)
+	Notices                *noticePrefs     // how notices are mailed (web/notices.go); nil: no notices
 }
 
 type tokenRow struct {
@@ -351,6 +358,9 @@ func (s *Server) accountPage(r *http.Request, v *view, u *partnerhub.User, d *ac
 		d.Units = append(d.Units, unit)
 	}
 	if err := s.fillCalendar(r, u, d); err != nil {
+		return nil, err
+	}
+	if d.Notices, err = s.noticePrefs(r.Context(), u); err != nil {
 		return nil, err
 	}
 	for _, t := range toks {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"partnerhub"
 	"partnerhub/authn"
 	"partnerhub/i18n"
 	"partnerhub/jobs"
@@ -102,6 +103,8 @@ func TestImportAcrossNodes(t *testing.T) {
 		}
 		close(pause.release)
 		wantPage(t, a.followJob(t, "coordinator", started), 200, "20 figures were added.")
+		// Its owner is told, with a link to the import's page.
+		importNotice(t, ed, "coordinator", started.header.Get("Location"), true, 0)
 		// The file is gone with the job's end.
 		var chunks int
 		if err := ed.db.WriteTx(context.Background(), func(tx *sql.Tx) error {
@@ -312,6 +315,7 @@ func TestImportFailsItsLastTry(t *testing.T) {
 		}
 		started := n.postImport(t, "coordinator", "en", "broken.csv", figuresCSV(20, 2000))
 		wantPage(t, n.followJob(t, "coordinator", started), 200, "broken.csv", "Something went wrong on our side")
+		importNotice(t, ed, "coordinator", started.header.Get("Location"), false, 0)
 		if got := len(tries); got != 3 {
 			t.Fatalf("%d tries, want 3", got)
 		}
@@ -337,4 +341,30 @@ func TestImportFailsItsLastTry(t *testing.T) {
 			t.Fatalf("%d chunks of the failed import's file left", chunks)
 		}
 	})
+}
+
+// importNotice checks that role's user was told once of the import whose
+// page is at location (/en/mobility/import/{id}), finished (ok) or not,
+// with count problems.
+func importNotice(t *testing.T, ed *editors, role, location string, ok bool, count int) {
+	t.Helper()
+	ctx := context.Background()
+	u, err := ed.db.UserByEmail(ctx, role+"@example.ac.jp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := ed.db.Notifications(ctx, u.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := strings.TrimPrefix(location, "/en")
+	var got []partnerhub.Notification
+	for _, n := range ns {
+		if n.Kind == partnerhub.NoticeImport && n.Path == path {
+			got = append(got, n)
+		}
+	}
+	if len(got) != 1 || got[0].OK != ok || got[0].Count != count || got[0].Title.En == "" {
+		t.Fatalf("notices of the import at %s: %+v, want one, ok %v, %d problems", location, got, ok, count)
+	}
 }

@@ -47,7 +47,7 @@ type ImportStore interface {
 	ImportJobByID(ctx context.Context, id string) (store.ImportJob, error)
 	ImportFile(ctx context.Context, id string) io.Reader
 	SetImportProgress(ctx context.Context, id string, done int64) error
-	FinishImport(ctx context.Context, id string, done int64, result string, now time.Time) error
+	FinishImport(ctx context.Context, id string, done int64, result string, notice *partnerhub.Notice, now time.Time) error
 	UserByID(ctx context.Context, id int64) (*partnerhub.User, error)
 }
 
@@ -327,7 +327,16 @@ func (s *Server) runImport(ctx context.Context, a ImportArgs, last bool) error {
 	}
 	// The import's own context may be ending (a node stopping): what it
 	// did must still be told.
-	if ferr := im.FinishImport(context.WithoutCancel(ctx), a.ID, done.Load(), string(b), time.Now()); ferr != nil {
+	// Its owner is told, on their notifications page and by mail: the
+	// problems of a refused file, or none when it failed on our side.
+	problems := res.Count
+	if res.Err != nil && res.Err.Code == partnerhub.EInternal {
+		problems = 0
+	}
+	notice := &partnerhub.Notice{Kind: partnerhub.NoticeImport, Entity: partnerhub.EntityMobility, Key: a.ID,
+		Title: partnerhub.Text{Ja: rec.File, En: rec.File}, Path: "/mobility/import/" + a.ID,
+		NoticeDetails: partnerhub.NoticeDetails{OK: err == nil && res.Count == 0, Count: problems}}
+	if ferr := im.FinishImport(context.WithoutCancel(ctx), a.ID, done.Load(), string(b), notice, time.Now()); ferr != nil {
 		return ferr
 	}
 	if err == nil {

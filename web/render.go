@@ -117,6 +117,8 @@ type view struct {
 	Nav       string           // which navigation item is current
 	User      *partnerhub.User // who is signed in; nil on public (cached) pages
 	Saved     bool             // a write just succeeded
+	Unread    int              // the signed-in user's unread notifications, for the header
+	Notices   bool             // the header links to the notifications page
 	assets    *assets
 	snap      *snapshot
 }

@@ -79,6 +79,9 @@ func (s *Server) routes() {
 		s.mux.Handle("GET "+p+"/account/sessions", s.ownPages(l, "/account/sessions", true, s.sessionsPage))
 		s.mux.Handle("POST "+p+"/account/sessions/{id}/end", s.ownPages(l, "/account/sessions", true, s.endSession))
 		s.mux.Handle("POST "+p+"/account/sessions/end-others", s.ownPages(l, "/account/sessions", true, s.endOtherSessions))
+		s.mux.Handle("POST "+p+"/account/notifications", s.accountPages(l, s.saveNoticePrefs))
+		s.mux.Handle("GET "+p+"/notifications", s.ownPages(l, "/notifications", true, s.noticesPage))
+		s.mux.Handle("POST "+p+"/notifications/read", s.ownPages(l, "/notifications", true, s.markNoticesRead))
 	}
 
 	// Second factors: enrolment, and the second step of a sign-in.

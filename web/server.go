@@ -49,6 +49,9 @@ type Deps struct {
 	Chains partnerhub.ChainService
 	// Calendars keeps the personal calendar feeds; nil: none.
 	Calendars partnerhub.CalendarService
+	// Notices lists a user's notifications and keeps how they are
+	// mailed; nil: no notifications page.
+	Notices NoticeBox
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.

@@ -157,6 +157,9 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		`"POST "+p+"/account/mfa/passkeys/begin"`: "", `"POST "+p+"/account/mfa/passkeys/finish"`: "",
 		`"POST "+p+"/signin/factor"`: "", `"POST "+p+"/signin/factor/passkey/begin"`: "", `"POST "+p+"/signin/factor/passkey/finish"`: "",
 		`"POST "+p+"/account/calendar"`: "", `"POST "+p+"/account/calendar/revoke"`: "",
+		// Only the signed-in user's own notifications and mail choices
+		// (TestNotificationsPage: another's id changes nothing).
+		`"POST "+p+"/account/notifications"`: "", `"POST "+p+"/notifications/read"`: "",
 	}
 	for _, m := range writeRoutePattern.FindAllStringSubmatch(string(src), -1) {
 		if _, ok := walked[m[1]]; !ok {

@@ -51,6 +51,9 @@ type Config struct {
 	// MFARequired says who must enrol a second factor: everyone (ASVS
 	// level 2), or administrators only.
 	MFARequired partnerhub.MFARequired
+	// ReminderDays are the days before an agreement's expiry on which its
+	// coordinators and the office are reminded, largest first.
+	ReminderDays []int
 
 	DBMaxOpen, DBMaxIdle int // connection pool; 0: the engine's default
 
@@ -78,6 +81,7 @@ var settings = []struct{ name, def, help string }{
 	{"session-lifetime", "12h", "cli.flag_session_lifetime"},
 	{"session-idle", "30m", "cli.flag_session_idle"},
 	{"mfa-required", "everyone", "cli.flag_mfa_required"},
+	{"reminder-days", "180,90,30", "cli.flag_reminder_days"},
 	{"db-max-open", "0", "cli.flag_db_max_open"},
 	{"db-max-idle", "0", "cli.flag_db_max_idle"},
 	{"smtp", "", "cli.flag_smtp"},
@@ -192,6 +196,22 @@ func (c *configFlags) build(p *i18n.Printer) (Config, error) {
 			bad(v, source, "cli.config_want_mfa_required")
 		}
 		cfg.MFARequired = m
+	}
+	{
+		v, source := c.value("reminder-days")
+		var days []int
+		for f := range strings.SplitSeq(v, ",") {
+			n, perr := strconv.Atoi(strings.TrimSpace(f))
+			if perr != nil {
+				days = nil
+				break
+			}
+			days = append(days, n)
+		}
+		var verr error
+		if cfg.ReminderDays, verr = partnerhub.ValidateReminderDays(days); verr != nil {
+			bad(v, source, "cli.config_want_reminder_days")
+		}
 	}
 	cfg.MaxBodyBytes = size("max-body")
 	cfg.MaxUploadBytes = size("max-upload")

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,7 +51,7 @@ func TestConfigDefaultsEnvironmentAndFlags(t *testing.T) {
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second,
 		IdleTimeout: 120 * time.Second, ShutdownTimeout: 10 * time.Second, ReloadInterval: 2 * time.Second,
 		MaxBodyBytes: 1 << 20, MaxUploadBytes: 256 << 20, SessionLifetime: 12 * time.Hour, SessionIdle: 30 * time.Minute,
-		MaxImportsPerUser: 1, MaxImportsPerHome: 2, MFARequired: partnerhub.MFAEveryone}
+		MaxImportsPerUser: 1, MaxImportsPerHome: 2, MFARequired: partnerhub.MFAEveryone, ReminderDays: []int{180, 90, 30}}
 	gotProxies := cfg.TrustedProxies
 	cfg.TrustedProxies = nil
 	if !reflect.DeepEqual(cfg, want) {
@@ -86,6 +87,10 @@ func TestConfigDefaultsEnvironmentAndFlags(t *testing.T) {
 	if err != nil || cfg.MFARequired != partnerhub.MFAEveryone {
 		t.Fatalf("-mfa-required: %v %v", cfg.MFARequired, err)
 	}
+	cfg, err = buildConfig(t, env("PARTNERHUB_REMINDER_DAYS", "7"), "-reminder-days", " 14, 60 ,1")
+	if err != nil || !slices.Equal(cfg.ReminderDays, []int{60, 14, 1}) {
+		t.Fatalf("-reminder-days: %v %v", cfg.ReminderDays, err)
+	}
 	cfg, err = buildConfig(t, env(), "-trusted-proxies", "10.1.0.0/16, 192.0.2.7")
 	if err != nil || len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[1].String() != "192.0.2.7/32" {
 		t.Fatalf("proxies %v %v", cfg.TrustedProxies, err)
@@ -117,6 +122,10 @@ func TestConfigErrors(t *testing.T) {
 		{"address", env(), []string{"-addr", "8080"}, "-addr “8080”"},
 		{"mfa-required", env("PARTNERHUB_MFA_REQUIRED", "nobody"), nil, "PARTNERHUB_MFA_REQUIRED “nobody”: give everyone or admins"},
 		{"in Japanese", env("LANG", "ja_JP.UTF-8"), []string{"-read-timeout", "soon"}, "-read-timeout「soon」：30s"},
+		{"reminder days", env(), []string{"-reminder-days", "90,soon"}, "-reminder-days “90,soon”: give days before the expiry"},
+		{"reminder days twice", env("PARTNERHUB_REMINDER_DAYS", "30,30"), nil, "PARTNERHUB_REMINDER_DAYS “30,30”"},
+		{"no reminder days", env(), []string{"-reminder-days", "0"}, "-reminder-days “0”"},
+		{"reminder days in Japanese", env("LANG", "ja_JP.UTF-8"), []string{"-reminder-days", "x"}, "-reminder-days「x」：期限の何日前か"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := buildConfig(t, tc.env, tc.args...)

@@ -22,6 +22,8 @@ ALTER TABLE agreements ADD COLUMN submitted_by TEXT NOT NULL DEFAULT '';
 -- The approval chain of each kind of agreement, per home: who approves, in
 -- order. A kind without rows uses the built-in chain (the lead unit's
 -- coordinator, then the office). A person is named by e-mail address.
+CREATE INDEX agreements_renews ON agreements(home_id, renews);
+
 CREATE TABLE approval_chains (
     home_id  INTEGER NOT NULL REFERENCES home_institutions(id),
     kind     TEXT NOT NULL,
@@ -33,6 +35,7 @@ CREATE TABLE approval_chains (
 
 -- +goose Down
 DROP TABLE approval_chains;
+DROP INDEX agreements_renews;
 ALTER TABLE agreements DROP COLUMN submitted_by;
 ALTER TABLE agreements DROP COLUMN review_step;
 ALTER TABLE agreements DROP COLUMN review_chain;
