@@ -43,11 +43,12 @@ const (
 type dumpType int
 
 const (
-	dumpInt  dumpType = iota // INTEGER / BIGINT: a JSON integer
-	dumpReal                 // REAL / DOUBLE PRECISION: a JSON number
-	dumpText                 // TEXT: a JSON string
-	dumpBool                 // INTEGER 0/1 in SQLite, BOOLEAN in PostgreSQL: true or false
-	dumpTime                 // TIMESTAMP / TIMESTAMPTZ: RFC 3339 UTC, nanoseconds
+	dumpInt   dumpType = iota // INTEGER / BIGINT: a JSON integer
+	dumpReal                  // REAL / DOUBLE PRECISION: a JSON number
+	dumpText                  // TEXT: a JSON string
+	dumpBool                  // INTEGER 0/1 in SQLite, BOOLEAN in PostgreSQL: true or false
+	dumpTime                  // TIMESTAMP / TIMESTAMPTZ: RFC 3339 UTC, nanoseconds
+	dumpBytes                 // BLOB / BYTEA: a JSON string, standard base64 with padding
 )
 
 type dumpColumn struct {
@@ -227,6 +228,14 @@ var dumpTables = []dumpTable{
 		dcol("actor", dumpText), dcol("action", dumpText), dcol("entity", dumpText), dcol("entity_key", dumpText),
 		dcol("version", dumpInt), dopt("before_json", dumpText), dopt("after_json", dumpText),
 		dnew("verb", dumpText, 5, ""), dnew("comment", dumpText, 5, ""))},
+	// An agreement's documents, their bytes with them: nothing of a
+	// record stays behind in an export.
+	{name: "agreement_documents", pk: dumpByID,
+		refs: []dumpRef{dumpHomeRef, dref("agreement_id", "agreements"), dref("uploaded_by", "users")}, cols: dumpCols(
+			dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("agreement_id", dumpInt), dcol("role", dumpText),
+			dcol("version", dumpInt), dcol("filename", dumpText), dcol("content_type", dumpText), dcol("size", dumpInt),
+			dcol("sha256", dumpText), dcol("data", dumpBytes), dopt("uploaded_by", dumpInt), dcol("uploader", dumpText),
+			dcol("uploaded_at", dumpTime))},
 	// Mail still waiting moves with the data; sent mail is the record of
 	// what was said.
 	{name: "mail_outbox", pk: dumpByID, cols: dumpCols(
@@ -258,14 +267,20 @@ func dumpCols(parts ...any) []dumpColumn {
 // export of any other older version is imported with the release that
 // wrote it, then migrated.
 var olderExports = map[int64][]string{
-	3: append(append([]string{"mobility_by_programme", "mail_outbox"}, mfaTables...), calendarTables...),
-	4: append(append([]string{"mail_outbox"}, mfaTables...), calendarTables...),
-	5: append(append([]string{"mail_outbox"}, mfaTables...), calendarTables...),
+	3: append(append(append([]string{"mobility_by_programme", "mail_outbox"}, mfaTables...), calendarTables...), documentTables...),
+	4: append(append(append([]string{"mail_outbox"}, mfaTables...), calendarTables...), documentTables...),
+	5: append(append(append([]string{"mail_outbox"}, mfaTables...), calendarTables...), documentTables...),
 	// The outbox came with schema version 10, the calendar feeds with 11;
 	// 12 added only a column (sessions.auth_at), NULL in an older export:
 	// its sessions ask for the password before factors change.
-	8: append([]string{"mail_outbox"}, calendarTables...),
+	8: append(append([]string{"mail_outbox"}, calendarTables...), documentTables...),
+	// The agreements' documents came with schema version 14.
+	12: documentTables,
 }
+
+// documentTables came with schema version 14; an older export has no
+// documents, since nobody could upload one.
+var documentTables = []string{"agreement_documents"}
 
 // calendarTables came with schema version 11; an older export has no
 // calendar feeds, so their owners make new ones after an import.

@@ -30,7 +30,7 @@ func TestImportBeforeAccountColumns(t *testing.T) {
 		}
 		d := xferParse(t, xferExport(t, src))
 		d["schema_version"] = 5
-		for _, name := range []string{"mfa_totp", "mfa_recovery_codes", "mfa_passkeys", "mfa_challenges", "mail_outbox", "calendar_feeds"} {
+		for _, name := range []string{"mfa_totp", "mfa_recovery_codes", "mfa_passkeys", "mfa_challenges", "mail_outbox", "calendar_feeds", "agreement_documents"} {
 			delete(d.tables(), name) // schema 8's, 10's and 11's
 		}
 		for table, cols := range map[string][]string{

@@ -49,7 +49,7 @@ func TestConfigDefaultsEnvironmentAndFlags(t *testing.T) {
 	want := Config{Addr: "127.0.0.1:8080", DB: "sqlite:partnerhub.db",
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second,
 		IdleTimeout: 120 * time.Second, ShutdownTimeout: 10 * time.Second, ReloadInterval: 2 * time.Second,
-		MaxBodyBytes: 1 << 20, MaxUploadBytes: 256 << 20, SessionLifetime: 12 * time.Hour, SessionIdle: 30 * time.Minute,
+		MaxBodyBytes: 1 << 20, MaxUploadBytes: 256 << 20, MaxDocumentBytes: 20 << 20, SessionLifetime: 12 * time.Hour, SessionIdle: 30 * time.Minute,
 		MaxImportsPerUser: 1, MaxImportsPerHome: 2, MFARequired: partnerhub.MFAEveryone}
 	gotProxies := cfg.TrustedProxies
 	cfg.TrustedProxies = nil
