@@ -60,7 +60,8 @@ type documentsData struct {
 	CanUpload bool
 	Errors    map[string]string
 	Alert     string
-	Max       string // the largest file accepted, for people
+	Summary   []summaryEntry // the field errors, above the form
+	Max       string         // the largest file accepted, for people
 	Action    string
 }
 
@@ -133,6 +134,13 @@ func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request, v *view)
 	d := &documentsData{Role: string(up.role), Alert: v.P.Error(e), Errors: map[string]string{}}
 	for f, fe := range e.Fields {
 		d.Errors[f] = v.P.Field(fe)
+	}
+	// Above the form, the problems by field, in the form's order, each
+	// linked to its input.
+	for _, f := range []struct{ name, label string }{{"role", "documents.role_label"}, {"file", "documents.file_label"}} {
+		if msg, ok := d.Errors[f.name]; ok {
+			d.Summary = append(d.Summary, summaryEntry{Target: "f-" + f.name, Label: v.P.T(f.label), Message: msg})
+		}
 	}
 	return s.documentsView(r, v, d, statusOf(e.Code))
 }
