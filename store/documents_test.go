@@ -245,3 +245,34 @@ func TestImportBeforeDocuments(t *testing.T) {
 		}
 	})
 }
+
+// TestDocumentVersionsAtOnce: uploads to one agreement at the same time
+// each get a version of their own, 1 to n, on either engine.
+func TestDocumentVersionsAtOnce(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		f := newDocFixture(t, e)
+		const n = 8
+		pdf := storetest.PDF("At once")
+		versions := make(chan int, n)
+		errs := make(chan error, n)
+		for i := 0; i < n; i++ {
+			go func() {
+				d, err := f.db.AddDocument(context.Background(), f.admin, "utokyo", "snu-mou", partnerhub.DocumentDraft, "draft.pdf", pdf, f.now)
+				errs <- err
+				versions <- d.Version
+			}()
+		}
+		seen := map[int]bool{}
+		for i := 0; i < n; i++ {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+			seen[<-versions] = true
+		}
+		for v := 1; v <= n; v++ {
+			if !seen[v] {
+				t.Errorf("no upload got version %d: %v", v, seen)
+			}
+		}
+	})
+}
