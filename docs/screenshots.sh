@@ -55,7 +55,7 @@ for lang in en ja; do
     shot "stats-partner-$lang-$width" "/$lang/stats/partners/snu" "$width" "$([ "$width" = 390 ] && echo 2400 || echo 2000)"
   done
 done
-# The mobility import pages need a signed-in user: the browser tests sign in
+# The mobility import and documents pages need a signed-in user: the browser tests sign in
 # and take their pictures.
-PARTNERHUB_SCREENSHOTS="$PWD/docs/screenshots" go test -count=1 -run 'TestBrowserEditing$|TestBrowserMobilityImport$' ./web/ >/dev/null
-ls docs/screenshots/mobility-import-*.png
+PARTNERHUB_SCREENSHOTS="$PWD/docs/screenshots" go test -count=1 -run 'TestBrowserEditing$|TestBrowserMobilityImport$|TestBrowserDocuments$' ./web/ >/dev/null
+ls docs/screenshots/mobility-import-*.png docs/screenshots/documents-*.png

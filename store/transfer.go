@@ -44,11 +44,12 @@ const (
 type dumpType int
 
 const (
-	dumpInt  dumpType = iota // INTEGER / BIGINT: a JSON integer
-	dumpReal                 // REAL / DOUBLE PRECISION: a JSON number
-	dumpText                 // TEXT: a JSON string
-	dumpBool                 // INTEGER 0/1 in SQLite, BOOLEAN in PostgreSQL: true or false
-	dumpTime                 // TIMESTAMP / TIMESTAMPTZ: RFC 3339 UTC, nanoseconds
+	dumpInt   dumpType = iota // INTEGER / BIGINT: a JSON integer
+	dumpReal                  // REAL / DOUBLE PRECISION: a JSON number
+	dumpText                  // TEXT: a JSON string
+	dumpBool                  // INTEGER 0/1 in SQLite, BOOLEAN in PostgreSQL: true or false
+	dumpTime                  // TIMESTAMP / TIMESTAMPTZ: RFC 3339 UTC, nanoseconds
+	dumpBytes                 // BLOB / BYTEA: a JSON string, standard base64 with padding
 )
 
 type dumpColumn struct {
@@ -246,6 +247,14 @@ var dumpTables = []dumpTable{
 		dcol("actor", dumpText), dcol("action", dumpText), dcol("entity", dumpText), dcol("entity_key", dumpText),
 		dcol("version", dumpInt), dopt("before_json", dumpText), dopt("after_json", dumpText),
 		dnew("verb", dumpText, 5, ""), dnew("comment", dumpText, 5, ""))},
+	// An agreement's documents, their bytes with them: nothing of a
+	// record stays behind in an export.
+	{name: "agreement_documents", pk: dumpByID,
+		refs: []dumpRef{dumpHomeRef, dref("agreement_id", "agreements"), dref("uploaded_by", "users")}, cols: dumpCols(
+			dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("agreement_id", dumpInt), dcol("role", dumpText),
+			dcol("version", dumpInt), dcol("filename", dumpText), dcol("content_type", dumpText), dcol("size", dumpInt),
+			dcol("sha256", dumpText), dcol("data", dumpBytes), dopt("uploaded_by", dumpInt), dcol("uploader", dumpText),
+			dcol("uploaded_at", dumpTime))},
 	// Mail still waiting moves with the data; sent mail is the record of
 	// what was said.
 	{name: "mail_outbox", pk: dumpByID, cols: dumpCols(
@@ -290,12 +299,16 @@ var olderExports = map[int64][]string{
 // since13 are the tables of the agreement's life, added from schema
 // version 13 on: an older export's agreements were all signed (their new
 // columns take their defaults), its homes use the built-in approval
-// chains, and it has no notifications, choices of mail, or reminders sent
+// chains, and it has no documents, notifications, choices of mail, or reminders sent
 // (those due are sent after the import).
-var since13 = slices.Concat(lifeTables, noticeTables)
+var since13 = slices.Concat(lifeTables, documentTables, noticeTables)
 
 // lifeTables came with schema version 13.
 var lifeTables = []string{"approval_chains"}
+
+// documentTables came with schema version 14; an older export has no
+// documents, since nobody could upload one.
+var documentTables = []string{"agreement_documents"}
 
 // noticeTables came with schema version 15.
 var noticeTables = []string{"notifications", "mail_preferences", "agreement_reminders"}

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -165,6 +166,17 @@ func appendDumpValue(b []byte, c dumpColumn, v any) ([]byte, error) {
 				return strconv.AppendBool(b, x == 1), nil
 			}
 		}
+	case dumpBytes:
+		switch x := v.(type) {
+		case []byte:
+			b = append(b, '"')
+			b = base64.StdEncoding.AppendEncode(b, x)
+			return append(b, '"'), nil
+		case string: // a driver that reads a BLOB as text
+			b = append(b, '"')
+			b = base64.StdEncoding.AppendEncode(b, []byte(x))
+			return append(b, '"'), nil
+		}
 	case dumpTime:
 		switch x := v.(type) {
 		case time.Time:
@@ -192,6 +204,8 @@ func (t dumpType) String() string {
 		return "boolean"
 	case dumpTime:
 		return "timestamp"
+	case dumpBytes:
+		return "bytes"
 	}
 	return "?"
 }

@@ -87,11 +87,11 @@ func (db *DB) dialectTypes(t dumpType) []string {
 	if db.dialect.name == "postgres" {
 		return map[dumpType][]string{
 			dumpInt: {"integer", "bigint"}, dumpReal: {"double precision"}, dumpText: {"text"},
-			dumpBool: {"boolean"}, dumpTime: {"timestamp with time zone"},
+			dumpBool: {"boolean"}, dumpTime: {"timestamp with time zone"}, dumpBytes: {"bytea"},
 		}[t]
 	}
 	return map[dumpType][]string{
-		dumpInt: {"INTEGER"}, dumpReal: {"REAL"}, dumpText: {"TEXT"}, dumpBool: {"INTEGER"}, dumpTime: {"TIMESTAMP"},
+		dumpInt: {"INTEGER"}, dumpReal: {"REAL"}, dumpText: {"TEXT"}, dumpBool: {"INTEGER"}, dumpTime: {"TIMESTAMP"}, dumpBytes: {"BLOB"},
 	}[t]
 }
 

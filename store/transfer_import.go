@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -381,6 +382,14 @@ func importValue(c dumpColumn, raw json.RawMessage) (v any, key string) {
 			return b, ""
 		}
 		return nil, "import_want_bool"
+	case dumpBytes:
+		var s string
+		if raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
+			if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+				return b, ""
+			}
+		}
+		return nil, "import_want_bytes"
 	case dumpTime:
 		var s string
 		if raw[0] == '"' && json.Unmarshal(raw, &s) == nil {

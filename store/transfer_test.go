@@ -104,6 +104,11 @@ func transferFixture(t *testing.T, e storetest.Engine) *transferData {
 	}
 	transferMFA(t, db, admin.ID, now)
 	transferMail(t, db, admin, now)
+	// A document, whose bytes (not UTF-8: a PDF's binary comment) the
+	// export must carry exactly.
+	if _, err := db.AddDocument(ctx, admin, "utokyo", "pku-mou", partnerhub.DocumentSigned, "署名済み.pdf", storetest.PDF("Signed"), now); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := db.CreateCalendarFeed(ctx, admin.ID, now); err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ import (
 	"partnerhub"
 	"partnerhub/dataset"
 	"partnerhub/i18n"
+	"partnerhub/store"
 	"partnerhub/store/storetest"
 )
 
@@ -412,6 +413,10 @@ func (d *oaDoc) checkRequestBody(path, method, ct string, body []byte) {
 		d.t.Errorf("%s: the server took a %q body, which the document does not describe", at, ct)
 		return
 	}
+	if mt, params, _ := mime.ParseMediaType(ct); mt == "multipart/form-data" {
+		// A form's fields, as the schema of the form describes them.
+		body = oaFormJSON(d.t, body, params["boundary"])
+	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
 	if err != nil {
 		d.t.Errorf("%s: the server took a body that is not JSON: %v", at, err)
@@ -789,7 +794,8 @@ func TestOpenAPIDocument(t *testing.T) {
 					t.Errorf("%s: the request body is not required", at)
 				}
 				content, _ := rb["content"].(map[string]any)
-				if content["application/json"] == nil {
+				// JSON, or a form of a file for an upload (an agreement's documents).
+				if content["application/json"] == nil && content["multipart/form-data"] == nil {
 					t.Errorf("%s: the request body is not application/json", at)
 				}
 				for mt := range content {
@@ -917,6 +923,11 @@ func TestOpenAPIExamples(t *testing.T) {
 	raw, _, err := as.db.CreateToken(context.Background(), admin.ID, partnerhub.TokenSpec{Name: "test", Scope: partnerhub.ScopeWrite}, time.Now())
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A document of the example agreement, the example id's (the first).
+	if doc, err := as.db.AddDocument(context.Background(), admin, "utokyo", "princeton-mou", partnerhub.DocumentSigned, "example.pdf",
+		storetest.PDF("Example"), time.Now()); err != nil || doc.ID != 1 {
+		t.Fatalf("example document: %+v, %v", doc, err)
 	}
 	d := loadOpenAPIForTest(t)
 	for path := range d.paths() {
@@ -1411,7 +1422,10 @@ var openapiGoTypes = map[string]reflect.Type{
 	"AuditList":     reflect.TypeFor[listBody[auditEventJSON]](),
 	"BinItem":       reflect.TypeFor[partnerhub.BinItem](),
 	"BinList":       reflect.TypeFor[listBody[partnerhub.BinItem]](),
-	"User":          reflect.TypeFor[partnerhub.User](),
+	// An agreement's documents.
+	"AgreementDocument": reflect.TypeFor[partnerhub.AgreementDocument](),
+	"DocumentUpload":    reflect.TypeFor[store.DocumentUpload](),
+	"User":              reflect.TypeFor[partnerhub.User](),
 	// UserChange is store.userState, which this package cannot see.
 	// Mobility figures. MobilityList and StatsResponse are anonymous
 	// structs of apiMobility and apiStats, and MobilityImport a map the
@@ -2128,6 +2142,9 @@ func TestOpenAPIWrites(t *testing.T) {
 
 	// Mobility figures: put, listed, summed.
 	w.mobility(users["admin"])
+
+	// An agreement's documents: uploaded, listed, downloaded.
+	w.documents()
 
 	// Every operation that needs a token has succeeded above.
 	for path, item := range d.paths() {

@@ -122,6 +122,9 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/mobility", s.api(s.apiMobility))
 	s.mux.Handle("PUT /api/v1/mobility", s.api(s.apiPutMobility))
 	s.mux.Handle("GET /api/v1/bin", s.api(s.apiBin))
+	s.mux.Handle("GET /api/v1/agreements/{key}/documents", s.api(s.apiDocuments))
+	s.mux.Handle("POST /api/v1/agreements/{key}/documents", s.api(s.apiAddDocument))
+	s.mux.Handle("GET /api/v1/agreements/{key}/documents/{id}", s.api(s.apiDocument))
 
 	// Editing in the browser, history, bin and audit log.
 	for _, l := range partnerhub.Langs {
@@ -155,6 +158,10 @@ func (s *Server) routes() {
 		s.mux.Handle("POST "+p+"/mobility/import", private(s.importUpload))
 		s.mux.Handle("GET "+p+"/mobility/import/{id}", private(s.importProgress))
 		s.mux.HandleFunc("GET "+p+"/mobility/template.xlsx", s.mobilityTemplate(l))
+		// An agreement's documents: the signed-in only; anyone else gets 404.
+		s.mux.Handle("GET "+p+"/agreements/{slug}/documents", s.documentPages(l, s.documentsPage))
+		s.mux.Handle("POST "+p+"/agreements/{slug}/documents", s.documentPages(l, s.documentUpload))
+		s.mux.Handle("GET "+p+"/agreements/{slug}/documents/{id}", s.documentPages(l, s.documentDownload))
 	}
 }
 

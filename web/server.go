@@ -52,6 +52,9 @@ type Deps struct {
 	// Notices lists a user's notifications and keeps how they are
 	// mailed; nil: no notifications page.
 	Notices NoticeBox
+	// Documents keeps agreements' drafts and signed copies; nil: none
+	// (their pages and API answer 404).
+	Documents partnerhub.DocumentService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.
@@ -75,6 +78,9 @@ type Deps struct {
 	MaxSessions    int
 	MaxBodyBytes   int64 // bound of a JSON request body; default 1 MiB
 	MaxUploadBytes int64 // bound of an uploaded mobility file; default 256 MiB
+	// MaxDocumentBytes bounds an agreement's document uploaded; default
+	// partnerhub.DefaultMaxDocumentBytes (20 MiB).
+	MaxDocumentBytes int64
 	// The mobility imports that may run at once, across all nodes: of one
 	// user (default 1) and of one home institution (default 2).
 	MaxImportsPerUser, MaxImportsPerHome int
@@ -121,6 +127,9 @@ func (d Deps) withDefaults() Deps {
 	}
 	if d.MaxUploadBytes <= 0 {
 		d.MaxUploadBytes = maxUpload
+	}
+	if d.MaxDocumentBytes <= 0 {
+		d.MaxDocumentBytes = partnerhub.DefaultMaxDocumentBytes
 	}
 	if d.MaxImportsPerUser <= 0 {
 		d.MaxImportsPerUser = maxImportsPerUser

@@ -146,7 +146,8 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		`"POST "+p+"/edit/team/{partner}/{phase}"`:  "form", `"POST "+p+"/edit/mobility/new"`: "mobility",
 		`"POST "+p+"/mobility/import"`: "mobility",
 		// The acting home's own chains (SetApprovalChain takes the home of the request).
-		`"POST "+p+"/admin/approvals/{kind}"`: "",
+		`"POST "+p+"/admin/approvals/{kind}"`:       "",
+		`"POST /api/v1/agreements/{key}/documents"`: "documents", `"POST "+p+"/agreements/{slug}/documents"`: "documents",
 		// A failed job of the acting home only (TestAdminJobs).
 		`"POST "+p+"/admin/jobs/{id}/retry"`: "",
 		// The signed-in user's own account, not a record of a home.
@@ -232,6 +233,13 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		check("PATCH a team of kyoto", ts.call(t, "admin", "PATCH", "/api/v1/partners/kyoto-partner/teams/1", map[string]any{"version": 1}), http.StatusNotFound)
 		check("transition of kyoto's agreement", ts.call(t, "admin", "POST", "/api/v1/agreements/kyoto-agreement/transitions",
 			map[string]any{"verb": "expire", "version": 1}), http.StatusNotFound)
+		// Documents of another home's agreement: not there for this home.
+		for _, key := range others[partnerhub.EntityAgreement] {
+			for _, p := range []string{"/api/v1/agreements/" + key + "/documents", "/en/agreements/" + key + "/documents", "/ja/agreements/" + key + "/documents"} {
+				check("document of "+key+" at "+p, ts.sendDoc(t, p, "draft", "draft.pdf", storetest.PDF("x"), ts.cookie["admin"], "Authorization", "Bearer "+ts.token["admin"]),
+					http.StatusNotFound)
+			}
+		}
 		mob := map[string]any{"partner": "kyoto-partner", "institution": "", "unit": "kyoto-unit", "year": 2022, "direction": "outbound",
 			"category": "graduate", "programme": "exchange", "count": 99}
 		check("PUT a figure of kyoto", ts.call(t, "admin", "PUT", "/api/v1/mobility", mob), http.StatusBadRequest, http.StatusNotFound)
@@ -434,7 +442,7 @@ func (ts *tenants) homeServer(t *testing.T, home string, logger *slog.Logger) *h
 		t.Fatal(err)
 	}
 	srv, err := NewServer(context.Background(), Deps{Source: ts.db, Home: home, Messages: msgs, Accounts: ts.db,
-		Authenticator: authn.NewPasswords(ts.db), Editor: ts.db, Mobility: ts.db, Logger: logger})
+		Authenticator: authn.NewPasswords(ts.db), Editor: ts.db, Mobility: ts.db, Documents: ts.db, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,8 @@ type Config struct {
 
 	MaxBodyBytes   int64 // a JSON request body
 	MaxUploadBytes int64 // an uploaded mobility file
+	// MaxDocumentBytes bounds an agreement's document uploaded
+	MaxDocumentBytes int64
 	// mobility imports running at once: of one user, of the home institution
 	MaxImportsPerUser, MaxImportsPerHome int
 	SessionLifetime                      time.Duration // how long a sign-in lasts
@@ -76,6 +78,7 @@ var settings = []struct{ name, def, help string }{
 	{"reload-interval", "2s", "cli.flag_reload_interval"},
 	{"max-body", "1MiB", "cli.flag_max_body"},
 	{"max-upload", "256MiB", "cli.flag_max_upload"},
+	{"max-document", "20MiB", "cli.flag_max_document"},
 	{"max-imports-per-user", "1", "cli.flag_max_imports_per_user"},
 	{"max-imports-per-home", "2", "cli.flag_max_imports_per_home"},
 	{"session-lifetime", "12h", "cli.flag_session_lifetime"},
@@ -215,6 +218,7 @@ func (c *configFlags) build(p *i18n.Printer) (Config, error) {
 	}
 	cfg.MaxBodyBytes = size("max-body")
 	cfg.MaxUploadBytes = size("max-upload")
+	cfg.MaxDocumentBytes = size("max-document")
 	// Zero would refuse every import; no limit is not offered.
 	positive := func(name string) int {
 		v, source := c.value(name)

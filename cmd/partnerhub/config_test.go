@@ -50,7 +50,7 @@ func TestConfigDefaultsEnvironmentAndFlags(t *testing.T) {
 	want := Config{Addr: "127.0.0.1:8080", DB: "sqlite:partnerhub.db",
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second,
 		IdleTimeout: 120 * time.Second, ShutdownTimeout: 10 * time.Second, ReloadInterval: 2 * time.Second,
-		MaxBodyBytes: 1 << 20, MaxUploadBytes: 256 << 20, SessionLifetime: 12 * time.Hour, SessionIdle: 30 * time.Minute,
+		MaxBodyBytes: 1 << 20, MaxUploadBytes: 256 << 20, MaxDocumentBytes: 20 << 20, SessionLifetime: 12 * time.Hour, SessionIdle: 30 * time.Minute,
 		MaxImportsPerUser: 1, MaxImportsPerHome: 2, MFARequired: partnerhub.MFAEveryone, ReminderDays: []int{180, 90, 30}}
 	gotProxies := cfg.TrustedProxies
 	cfg.TrustedProxies = nil
@@ -72,6 +72,14 @@ func TestConfigDefaultsEnvironmentAndFlags(t *testing.T) {
 	if cfg.BaseURL != "https://partners.example.ac.jp" || cfg.ReadTimeout != 50*time.Second || cfg.MaxUploadBytes != 64<<20 ||
 		cfg.TrustedProxies != nil || cfg.DBMaxOpen != 8 || cfg.DBMaxIdle != 2 || cfg.SessionLifetime != 30*time.Minute || cfg.Home != "utokyo" {
 		t.Fatalf("env and flags: %+v", cfg)
+	}
+	// The largest document of an agreement: the flag wins over the environment.
+	cfg, err = buildConfig(t, env("PARTNERHUB_MAX_DOCUMENT", "1MiB"), "-max-document", "5MiB")
+	if err != nil || cfg.MaxDocumentBytes != 5<<20 {
+		t.Fatalf("-max-document: %+v %v", cfg, err)
+	}
+	if cfg, err = buildConfig(t, env("PARTNERHUB_MAX_DOCUMENT", "512KiB")); err != nil || cfg.MaxDocumentBytes != 512<<10 {
+		t.Fatalf("PARTNERHUB_MAX_DOCUMENT: %+v %v", cfg, err)
 	}
 	cfg, err = buildConfig(t, env("PARTNERHUB_MAX_IMPORTS_PER_HOME", "4"), "-max-imports-per-user", "2")
 	if err != nil || cfg.MaxImportsPerUser != 2 || cfg.MaxImportsPerHome != 4 {
@@ -162,7 +170,7 @@ func TestHelp(t *testing.T) {
 		want []string
 	}{
 		{[]string{"serve", "-h"}, env(), []string{"portal", "-base-url", "PARTNERHUB_BASE_URL", "-trusted-proxies", "-read-header-timeout",
-			"-shutdown-timeout", "-max-body", "-max-upload", "-session-lifetime", "-db-max-open", "-db-max-idle", "(env PARTNERHUB_MAX_UPLOAD)",
+			"-shutdown-timeout", "-max-body", "-max-upload", "-max-document", "-session-lifetime", "-db-max-open", "-db-max-idle", "(env PARTNERHUB_MAX_UPLOAD)",
 			"-max-imports-per-user", "-max-imports-per-home", `(default "12h")`}},
 		{[]string{"serve", "-h"}, env("LANG", "ja_JP.UTF-8"), []string{"ポータル", "-base-url", "（環境変数 PARTNERHUB_BASE_URL）", "サインインの有効期間"}},
 		{[]string{"-h"}, env(), []string{"import mobility", "portal", "enable"}},
