@@ -10,6 +10,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"net"
@@ -28,6 +29,10 @@ import (
 	"time"
 
 	"github.com/pquerna/otp/totp"
+
+	"partnerhub"
+	"partnerhub/dataset"
+	_ "partnerhub/store" // the database drivers of both engines
 )
 
 var (
@@ -316,4 +321,70 @@ func (c *Client) ImportProgress(base, path string) Progress {
 		p.Added, _ = strconv.ParseInt(strings.ReplaceAll(m[1], ",", ""), 10, 64)
 	}
 	return p
+}
+
+// MobilityCSV writes a mobility file of rows figures for the built-in
+// programme: its partners, without and with each of its units, in the
+// academic years 1900–1999 and 2100–2199, which the built-in figures do
+// not use, every direction, category and programme. Each key appears once;
+// a figure's count is its row's number modulo 7. It returns the file and
+// the sum of its counts.
+func MobilityCSV(t testing.TB, rows int) ([]byte, int64) {
+	t.Helper()
+	c, err := dataset.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	units := []string{""}
+	for _, u := range c.Units {
+		units = append(units, u.Code)
+	}
+	var years []int
+	for y := 1900; y < 2000; y++ {
+		years = append(years, y, y+200)
+	}
+	var b bytes.Buffer
+	b.WriteString("partner,institution,unit,year,direction,category,programme,count\n")
+	var sum int64
+	n := 0
+	for _, y := range years {
+		for _, p := range c.Partners {
+			for _, u := range units {
+				for _, d := range partnerhub.Directions {
+					for _, cat := range partnerhub.Categories {
+						for _, prog := range partnerhub.MobilityProgrammes {
+							if n == rows {
+								return b.Bytes(), sum
+							}
+							n++
+							fmt.Fprintf(&b, "%s,,%s,%d,%s,%s,%s,%d\n", p.Slug, u, y, d, cat, prog, n%7)
+							sum += int64(n % 7)
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Fatalf("the built-in programme has keys for %d rows, not %d", n, rows)
+	return nil, 0
+}
+
+// ImportedFigures counts the figures MobilityCSV's years hold in the
+// database at dbURL, and sums their counts.
+func ImportedFigures(t testing.TB, dbURL string) (n, sum int64) {
+	t.Helper()
+	driver, dsn := "pgx", dbURL
+	if p, ok := strings.CutPrefix(dbURL, "sqlite:"); ok {
+		driver, dsn = "sqlite", p
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.QueryRow(`SELECT COUNT(*), COALESCE(SUM(count), 0) FROM mobility WHERE year < 2000 OR year >= 2100`).Scan(&n, &sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n, sum
 }
