@@ -9,7 +9,7 @@ import (
 )
 
 // importRows is the size of the file imported across nodes: large enough
-// (about 45 MB) that the import is still reading when the second node has
+// (47 MB) that the import is still reading when the second node has
 // started and shown its progress.
 const importRows = 1_000_000
 
