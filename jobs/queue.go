@@ -34,15 +34,26 @@ type Config struct {
 	RetryDelay func(attempt int) time.Duration
 	// InsertOnly makes a queue that enqueues but never runs jobs.
 	InsertOnly bool
+	// ID names this node in the queue, the same across its restarts and
+	// never that of another node running at the same time (serve uses the
+	// host's name and the address it listens on). With it, Start takes
+	// back the jobs the node's previous process was running when it was
+	// killed. Empty: a random name, and such jobs wait for River's rescue
+	// of stuck jobs (RescueStuckJobsAfter).
+	ID string
 }
 
 // Queue enqueues and runs jobs. Register workers and periodic jobs (with
 // Register, Every) before Start.
 type Queue struct {
-	db      *store.DB
-	client  *river.Client[*sql.Tx]
-	workers *river.Workers
-	started bool
+	db  *store.DB
+	id  string
+	log *slog.Logger
+	// insertOnly: a queue that runs nothing takes nothing back.
+	insertOnly bool
+	client     *river.Client[*sql.Tx]
+	workers    *river.Workers
+	started    bool
 }
 
 // New makes a queue on db, whose schema must be migrated (store's Migrate
@@ -57,8 +68,9 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	q := &Queue{db: db, workers: river.NewWorkers()}
+	q := &Queue{db: db, id: cfg.ID, log: cfg.Logger, insertOnly: cfg.InsertOnly, workers: river.NewWorkers()}
 	rc := &river.Config{
+		ID:                cfg.ID,
 		Logger:            cfg.Logger,
 		Workers:           q.workers,
 		FetchPollInterval: max(cfg.Poll, 100*time.Millisecond),
@@ -118,6 +130,15 @@ func (q *Queue) At(schedule river.PeriodicSchedule, args river.JobArgs, runNow b
 
 // Start runs the queue until Stop.
 func (q *Queue) Start(ctx context.Context) error {
+	if q.id != "" && !q.insertOnly {
+		n, err := q.db.ReclaimJobs(ctx, q.id)
+		if err != nil {
+			return fmt.Errorf("job queue: %w", err)
+		}
+		if n > 0 {
+			q.log.Warn("jobs left running by this node's previous process are run again", "jobs", n, "node", q.id)
+		}
+	}
 	if err := q.client.Start(ctx); err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}

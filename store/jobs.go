@@ -55,3 +55,23 @@ func (db *DB) migrateJobs(ctx context.Context) error {
 	}
 	return nil
 }
+
+// ReclaimJobs makes the jobs that node last took, and that are still
+// running by the queue's rows, available again, and says how many. Call it
+// as node starts, before its queue runs: a job of its own still running
+// was left by its previous process, stopped without a chance to say so
+// (SIGKILL, a power cut). River alone would take it back only after
+// RescueStuckJobsAfter (hours, for imports that may run long). node must be
+// a name no other process uses while this one runs (see jobs.Config.ID).
+func (db *DB) ReclaimJobs(ctx context.Context, node string) (int64, error) {
+	last := `attempted_by[array_length(attempted_by, 1)] = $1`
+	if db.dialect.name == "sqlite" {
+		last = `json_extract(json(attempted_by), '$[#-1]') = ?`
+	}
+	res, err := db.write.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running' AND `+last, node)
+	if err != nil {
+		return 0, wrap("reclaim jobs", err)
+	}
+	n, err := res.RowsAffected()
+	return n, wrap("reclaim jobs", err)
+}

@@ -323,7 +323,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	}
 	// The job queue: its workers are registered here (jobs.Builtin) and
 	// by NewServer (the web's), before it starts.
-	queue, err := jobs.New(db, jobs.Config{Logger: log})
+	queue, err := jobs.New(db, jobs.Config{Logger: log, ID: nodeID(ln.Addr())})
 	if err != nil {
 		ln.Close()
 		return err
