@@ -237,6 +237,13 @@ func afterAgreementTransit(e *editTx, before, after *partnerhub.Agreement, c par
 			return err
 		}
 		n.Kind = partnerhub.NoticeApproval
+		// The request names who submitted it, whichever step acted last.
+		var name string
+		if err := e.row(`SELECT name FROM users WHERE home_id = ? AND email = ?`, e.homeID, after.Review.SubmittedBy).Scan(&name); err == nil {
+			n.Actor = name
+		} else if err != sql.ErrNoRows {
+			return err
+		}
 	case c.Transition.Verb == partnerhub.VerbReturn || after.Stage == partnerhub.StageApproved:
 		n.Kind = partnerhub.NoticeApproved
 		if c.Transition.Verb == partnerhub.VerbReturn {

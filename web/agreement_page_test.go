@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	ics "github.com/arran4/golang-ical"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -80,6 +81,28 @@ func TestAgreementLife(t *testing.T) {
 		}
 		if strings.Contains(r.body, `value="approve"`) {
 			t.Error("the office is offered the coordinator's step")
+		}
+		// The approval waiting is in the coordinator's personal calendar
+		// (parsed with an iCalendar library), and not in the office's.
+		for role, want := range map[string]bool{"coordinator": true, "admin": false} {
+			u, err := ed.db.UserByEmail(context.Background(), role+"@example.ac.jp")
+			if err != nil {
+				t.Fatal(err)
+			}
+			secret, err := ed.db.CreateCalendarFeed(context.Background(), u.ID, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev *ics.VEvent
+			for uid, e := range parseFeed(t, ed.send(t, "GET", "/en/calendar/"+secret+".ics", nil)) {
+				if strings.HasPrefix(uid, "agreement-approval-"+slug+"@") {
+					ev = e
+				}
+			}
+			ok := ev != nil
+			if ok != want || ok && propValue(ev, ics.ComponentPropertySummary) != "Waiting for your approval: Student exchange agreement with NTU (2026)" {
+				t.Errorf("%s's calendar: approval event %v, want %v", role, ok, want)
+			}
 		}
 
 		// Someone not in the chain, in either language; a return without a reason.

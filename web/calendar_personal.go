@@ -27,9 +27,8 @@ const alarmBefore = 30 * 24 * time.Hour
 // to the horizon, read from v's index (drafts included).
 type deadlineSource func(v *view, u *partnerhub.User, today, horizon time.Time) []calEvent
 
-// deadlineSources are what a personal feed lists. Approvals waiting for the
-// user are to join here when the agreement workflow keeps them.
-var deadlineSources = []deadlineSource{agreementExpiries}
+// deadlineSources are what a personal feed lists.
+var deadlineSources = []deadlineSource{agreementExpiries, approvalsWaiting}
 
 var hdrNoIndex = []string{"noindex, nofollow"}
 
@@ -100,7 +99,8 @@ func agreementExpiries(v *view, u *partnerhub.User, today, horizon time.Time) []
 	var out []calEvent
 	for i := range v.X.Catalog().Agreements {
 		a := &v.X.Catalog().Agreements[i]
-		if a.Expires.IsZero() || a.Expires.Last().Before(today) || a.Expires.First().After(horizon) || !looksAfter(v, u, a) {
+		if a.Expires.IsZero() || a.Expires.Last().Before(today) || a.Expires.First().After(horizon) || !looksAfter(v, u, a) ||
+			a.Status == partnerhub.Renewed || a.Status == partnerhub.Terminated {
 			continue
 		}
 		title := mustText(v, a.Title)
@@ -109,7 +109,7 @@ func agreementExpiries(v *view, u *partnerhub.User, today, horizon time.Time) []
 			Start:      a.Expires.First(),
 			End:        a.Expires.Last().AddDate(0, 0, 1),
 			Summary:    v.P.T("ical.expires_summary", title),
-			URL:        v.Base + "/" + string(v.Lang) + "/edit/agreement/" + url.PathEscape(a.Slug),
+			URL:        v.Base + "/" + string(v.Lang) + "/agreements/" + url.PathEscape(a.Slug),
 			Categories: []string{v.P.T("ical.category_expiry"), v.P.T("agreement.kind." + string(a.Kind))},
 			Alarm:      alarmBefore,
 		}
@@ -226,4 +226,32 @@ func (s *Server) revokeCalendar(w http.ResponseWriter, r *http.Request, v *view)
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, "/"+string(v.Lang)+"/account#calendar", http.StatusSeeOther)
 	return nil, nil
+}
+
+// approvalsWaiting are the agreements whose review waits for u: each an
+// event of today, so that the calendar shows what is on the desk now.
+func approvalsWaiting(v *view, u *partnerhub.User, today, _ time.Time) []calEvent {
+	var out []calEvent
+	for i := range v.X.Catalog().Agreements {
+		a := &v.X.Catalog().Agreements[i]
+		st := a.WaitingStep()
+		if st == nil {
+			continue
+		}
+		p, _ := v.X.Partner(a.Partner)
+		if !st.CanApprove(u, approvingUnits(p, a)) {
+			continue
+		}
+		e := calEvent{
+			UID:        calUID(v.Base, "agreement-approval", a.Slug),
+			Start:      today,
+			End:        today.AddDate(0, 0, 1),
+			Summary:    v.P.T("ical.approval_summary", mustText(v, a.Title)),
+			URL:        v.Base + "/" + string(v.Lang) + "/agreements/" + url.PathEscape(a.Slug),
+			Categories: []string{v.P.T("ical.category_approval")},
+		}
+		e.Description = v.P.T("ical.approval_note") + "\n" + e.URL
+		out = append(out, e)
+	}
+	return out
 }

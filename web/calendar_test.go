@@ -414,7 +414,7 @@ func TestPersonalFeed(t *testing.T) {
 			if wantIn := map[string]string{"en": "Agreement ical-eng-draft", "ja": "協定 ical-eng-draft"}[lang]; !strings.Contains(summary, wantIn) {
 				t.Errorf("%s: SUMMARY %q", lang, summary)
 			}
-			if u := propValue(d, ics.ComponentPropertyUrl); u != calBase+"/"+lang+"/edit/agreement/ical-eng-draft" {
+			if u := propValue(d, ics.ComponentPropertyUrl); u != calBase+"/"+lang+"/agreements/ical-eng-draft" {
 				t.Errorf("%s: URL %q", lang, u)
 			}
 		}

@@ -37,7 +37,7 @@ func publicPath(lang partnerhub.Lang, entity partnerhub.Entity, key string) stri
 		partner, _, _ := strings.Cut(key, "/")
 		return l + "/partners/" + partner
 	case partnerhub.EntityAgreement:
-		return ""
+		return l + "/agreements/" + key
 	}
 	return ""
 }
