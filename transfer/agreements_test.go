@@ -114,14 +114,14 @@ func TestReadRegisterEveryProblem(t *testing.T) {
 	x := regIndex(t)
 	rows := [][]string{
 		{"Key", "Partner", "Kind", "Signed by", "Title (Japanese)", "Title (English)", "Units", "Signed", "Expires"},
-		{"a-1", "Nowhere University", "exchange", "university", "ja", "en", "", "2015", ""},       // unknown partner
-		{"a-2", "ntu", "exchange", "university", "ja", "en", "", "2015-13-45", ""},                // bad date
-		{"a-3", "ntu", "exchange", "university", "ja", "en", "", "2020-04-01", "2019-03-31"},      // expiry before signing
-		{"a-4", "ntu", "exchange", "unit", "ja", "en", "工、火星研", "2015", ""},                       // unknown unit mark
-		{"a-5", "ntu", "treaty", "university", "ja", "en", "", "2015", ""},                        // bad kind
-		{"a-1", "ntu", "exchange", "university", "ja", "en", "", "", ""},                          // key repeated
-		{"princeton-mou", "princeton", "mou", "university", "ja", "en", "", "", ""},               // key stored
-		{"a-8", "ntu", "exchange", "university", "", "en", "", "", ""},                            // title missing
+		{"a-1", "Nowhere University", "exchange", "university", "ja", "en", "", "2015", ""},  // unknown partner
+		{"a-2", "ntu", "exchange", "university", "ja", "en", "", "2015-13-45", ""},           // bad date
+		{"a-3", "ntu", "exchange", "university", "ja", "en", "", "2020-04-01", "2019-03-31"}, // expiry before signing
+		{"a-4", "ntu", "exchange", "unit", "ja", "en", "工、火星研", "2015", ""},                  // unknown unit mark
+		{"a-5", "ntu", "treaty", "university", "ja", "en", "", "2015", ""},                   // bad kind
+		{"a-1", "ntu", "exchange", "university", "ja", "en", "", "", ""},                     // key repeated
+		{"princeton-mou", "princeton", "mou", "university", "ja", "en", "", "", ""},          // key stored
+		{"a-8", "ntu", "exchange", "university", "", "en", "", "", ""},                       // title missing
 	}
 	reg, errs := ReadRegister(bytes.NewReader(regWorkbook(t, rows)), "xlsx", regOptions(x))
 	if reg != nil {
