@@ -148,6 +148,7 @@ const (
 	regKeyDuplicateSlug  = "register.duplicate_slug"
 	regKeySlugTaken      = "register.slug_taken"
 	regKeyUnknownRenews  = "register.unknown_renews"
+	regKeyUnknownUnit    = "register.unknown_unit"
 )
 
 // RegisterOptions are what reading a register checks against.
@@ -546,7 +547,7 @@ func (p *regParser) record(l regLine) (partnerhub.Agreement, []RowError) {
 		for _, part := range regSplitList(s) {
 			code, ok := p.opt.Resolver.Unit(part)
 			if !ok {
-				bad(regUnits, mobKeyUnknownUnit, part)
+				bad(regUnits, regKeyUnknownUnit, part)
 				continue
 			}
 			if !slices.Contains(a.Units, code) {

@@ -134,7 +134,7 @@ func TestReadRegisterEveryProblem(t *testing.T) {
 		{2, "Partner", "import.unknown_partner"},
 		{3, "Signed", "register.bad_date"},
 		{4, "Expires", "field.before_signed"},
-		{5, "Units", "import.unknown_unit"},
+		{5, "Units", "register.unknown_unit"},
 		{6, "Kind", "register.bad_kind"},
 		{7, "Key", "register.duplicate_slug"},
 		{8, "Key", "register.slug_taken"},

@@ -91,26 +91,26 @@ func TestRegisterImportPage(t *testing.T) {
 
 		rows := map[string][]string{
 			"en": {
-				`<td class="num">2</td><td>パートナー</td><td>“架空大学” is not a partner`,
-				`<td class="num">3</td><td>締結日</td><td>“2015年13月” is not a date`,
-				`<td class="num">4</td><td>期限</td><td>Cannot be before the signing date.`,
-				`<td class="num">5</td><td>部局</td><td>“火星研” is not a unit`,
-				`<td class="num">6</td><td>種類</td><td>“条約” is not a kind of agreement`,
+				`<td class="num" data-label="Row">2</td><td>パートナー</td><td>“架空大学” is not a partner`,
+				`<td class="num" data-label="Row">3</td><td>締結日</td><td>“2015年13月” is not a date`,
+				`<td class="num" data-label="Row">4</td><td>期限</td><td>Cannot be before the signing date.`,
+				`<td class="num" data-label="Row">5</td><td>部局</td><td>“火星研” is not a unit`,
+				`<td class="num" data-label="Row">6</td><td>種類</td><td>“条約” is not a kind of agreement`,
 				"Nothing was imported: 5 problems to mend first.",
 			},
 			"ja": {
-				`<td class="num">2</td><td>パートナー</td>`,
-				`<td class="num">3</td><td>締結日</td><td>「2015年13月」は日付として読めません。`,
-				`<td class="num">4</td><td>期限</td><td>締結日より前にはできません。`,
-				`<td class="num">5</td><td>部局</td>`,
-				`<td class="num">6</td><td>種類</td><td>「条約」は協定の種類ではありません。`,
+				`<td class="num" data-label="行">2</td><td>パートナー</td>`,
+				`<td class="num" data-label="行">3</td><td>締結日</td><td>「2015年13月」は日付として読めません。`,
+				`<td class="num" data-label="行">4</td><td>期限</td><td>締結日より前にはできません。`,
+				`<td class="num" data-label="行">5</td><td>部局</td>`,
+				`<td class="num" data-label="行">6</td><td>種類</td><td>「条約」は協定の種類ではありません。`,
 				"何も取り込んでいません。先に直すべき問題が 5 件あります。",
 			},
 		}
 		for lang, want := range rows {
 			r := ed.registerUpload(t, "admin", lang, "register.csv", registerBad)
 			wantPage(t, r, http.StatusUnprocessableEntity, want...)
-			if n := strings.Count(r.body, `<td class="num">`); n != 5 {
+			if n := strings.Count(r.body, `<td class="num"`); n != 5 {
 				t.Errorf("%s: %d problems listed, want 5", lang, n)
 			}
 		}
@@ -136,7 +136,7 @@ func TestRegisterImportPage(t *testing.T) {
 		}
 		// The same file again: the keys are taken.
 		wantPage(t, ed.registerUpload(t, "admin", "en", "register.csv", registerGood), http.StatusUnprocessableEntity,
-			`<td class="num">2</td><td>Key</td><td>An agreement with the key “ntu-exchange-2016” is already stored`)
+			`<td class="num" data-label="Row">2</td><td>Key</td><td>An agreement with the key “ntu-exchange-2016” is already stored`)
 	})
 }
 
