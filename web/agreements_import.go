@@ -209,9 +209,6 @@ func (s *Server) apiImportRegister(w http.ResponseWriter, r *http.Request) error
 	}
 	p := s.printer(r)
 	n, problems, err := s.importRegister(r.Context(), u, s.home(r), body, format, p)
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return tooBig
-	}
 	if err != nil {
 		return err
 	}
