@@ -75,6 +75,9 @@ type errorBody struct {
 		Message string            `json:"message"`
 		Fields  map[string]string `json:"fields,omitempty"`
 		Current any               `json:"current,omitempty"` // after a conflict: the record as it is now
+		// Problems: for a file refused whole (an agreements register),
+		// each problem by row and column.
+		Problems []registerProblem `json:"problems,omitempty"`
 	} `json:"error"`
 }
 

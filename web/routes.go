@@ -117,6 +117,7 @@ func (s *Server) routes() {
 	s.mux.Handle("PATCH /api/v1/partners/{partner}/teams/{phase}", s.api(s.apiWrite(partnerhub.EntityTeam, partnerhub.ActionUpdate, true)))
 	s.mux.Handle("GET /api/v1/partners/{partner}/teams/{phase}/history", s.api(s.apiHistory(partnerhub.EntityTeam)))
 	s.mux.Handle("POST /api/v1/agreements/{key}/transitions", s.api(s.apiTransit(partnerhub.EntityAgreement)))
+	s.mux.Handle("POST /api/v1/agreements/import", s.api(s.apiImportRegister))
 	s.mux.Handle("GET /api/v1/audit", s.api(s.apiAudit))
 	s.mux.Handle("GET /api/v1/stats/mobility", s.api(s.apiStats))
 	s.mux.Handle("GET /api/v1/mobility", s.api(s.apiMobility))
@@ -162,6 +163,10 @@ func (s *Server) routes() {
 		s.mux.Handle("GET "+p+"/agreements/{slug}/documents", s.documentPages(l, s.documentsPage))
 		s.mux.Handle("POST "+p+"/agreements/{slug}/documents", s.documentPages(l, s.documentUpload))
 		s.mux.Handle("GET "+p+"/agreements/{slug}/documents/{id}", s.documentPages(l, s.documentDownload))
+		s.mux.Handle("GET "+p+"/agreements/import", private(s.registerForm))
+		s.mux.Handle("POST "+p+"/agreements/import", private(s.registerUpload))
+		s.mux.HandleFunc("GET "+p+"/agreements/template.xlsx", s.registerTemplate(l))
+		s.mux.HandleFunc("GET "+p+"/agreements/register.xlsx", s.registerExport(l))
 	}
 }
 

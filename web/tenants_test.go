@@ -148,6 +148,7 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		// The acting home's own chains (SetApprovalChain takes the home of the request).
 		`"POST "+p+"/admin/approvals/{kind}"`:       "",
 		`"POST /api/v1/agreements/{key}/documents"`: "documents", `"POST "+p+"/agreements/{slug}/documents"`: "documents",
+		`"POST /api/v1/agreements/import"`: "register", `"POST "+p+"/agreements/import"`: "register",
 		// A failed job of the acting home only (TestAdminJobs).
 		`"POST "+p+"/admin/jobs/{id}/retry"`: "",
 		// The signed-in user's own account, not a record of a home.
@@ -284,6 +285,14 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 				"year": {"2022"}, "direction": {"outbound"}, "category": {"graduate"}, "programme": {"exchange"}, "count": {"99"}}, ts.cookie["admin"]),
 				http.StatusBadRequest, http.StatusNotFound)
 		}
+		// A register naming kyoto's partner, or renewing its agreement,
+		// names nothing of the acting home: refused, by page and by API.
+		reg := "Partner,Kind,Signed by,Title (Japanese),Title (English),Renews\n" +
+			"kyoto-partner,exchange,university,協定,Agreement,\nntu,exchange,university,協定,Agreement,kyoto-agreement\n"
+		for _, lang := range []string{"en", "ja"} {
+			check("register page "+lang, ts.registerUpload(t, "admin", lang, "kyoto.csv", reg), http.StatusUnprocessableEntity)
+		}
+		check("register API", ts.registerAPI(t, "admin", "text/csv", "en", reg), http.StatusUnprocessableEntity)
 		r := ts.upload(t, "admin", "en", "kyoto.csv", "partner,unit,year,direction,category,programme,count\nkyoto-partner,kyoto-unit,2022,outbound,graduate,exchange,99\n")
 		wantPage(t, r, 200, "nothing was added")
 		for _, create := range creates {

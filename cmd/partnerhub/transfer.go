@@ -84,6 +84,9 @@ func (a *app) pgDump(ctx context.Context, db *store.DB, file string) error {
 
 // export runs "partnerhub export [-db URL] [-format json] [-o FILE]".
 func (a *app) export(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "agreements" {
+		return a.exportAgreements(ctx, args[1:])
+	}
 	fs := a.flags("export", "cli.export_usage")
 	dbURL := a.dbFlag(fs)
 	format := fs.String("format", "json", a.p.T("cli.export_flag_format"))
@@ -125,6 +128,9 @@ func (a *app) export(ctx context.Context, args []string) error {
 func (a *app) importCmd(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "mobility" {
 		return a.importMobility(ctx, args[1:])
+	}
+	if len(args) > 0 && args[0] == "agreements" {
+		return a.importAgreements(ctx, args[1:])
 	}
 	fs := a.flags("import", "cli.import_usage")
 	dbURL := a.dbFlag(fs)
