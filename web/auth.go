@@ -327,8 +327,8 @@ func stamp(t *time.Time) (human, machine string) {
 	if t == nil {
 		return "", ""
 	}
-	u := t.UTC()
-	return u.Format("2006-01-02 15:04 UTC"), u.Format(time.RFC3339)
+	// People read times as the office keeps them, in Tokyo; machines in UTC.
+	return t.In(partnerhub.Japan).Format("2006-01-02 15:04 JST"), t.UTC().Format(time.RFC3339)
 }
 
 // accountPage loads what the account page shows for u.

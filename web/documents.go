@@ -103,7 +103,7 @@ func (s *Server) documentsView(r *http.Request, v *view, d *documentsData, statu
 		for _, doc := range docs {
 			if doc.Role == role {
 				g.Docs = append(g.Docs, documentRow{AgreementDocument: doc, SizeText: sizeText(doc.Size),
-					At: doc.UploadedAt.UTC().Format("2006-01-02 15:04") + " UTC", At3339: doc.UploadedAt.UTC().Format(time.RFC3339),
+					At: doc.UploadedAt.In(partnerhub.Japan).Format("2006-01-02 15:04 JST"), At3339: doc.UploadedAt.UTC().Format(time.RFC3339),
 					Href: d.Action + "/" + strconv.FormatInt(doc.ID, 10)})
 			}
 		}

@@ -51,7 +51,7 @@ func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request, v *view) (*p
 	d := &outboxData{Server: s.deps.MailServer, Limited: len(es) == outboxLimit, Limit: outboxLimit}
 	for _, e := range es {
 		row := outboxRow{Entry: e, State: e.State()}
-		row.Created, row.Created3339 = e.CreatedAt.UTC().Format("2006-01-02 15:04")+" UTC", e.CreatedAt.UTC().Format(time.RFC3339)
+		row.Created, row.Created3339 = e.CreatedAt.In(partnerhub.Japan).Format("2006-01-02 15:04 JST"), e.CreatedAt.UTC().Format(time.RFC3339)
 		d.Entries = append(d.Entries, row)
 	}
 	return &page{Template: "outbox", Title: v.P.T("mail.outbox.title"), Data: d}, nil
