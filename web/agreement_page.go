@@ -99,6 +99,9 @@ func (s *Server) agreementPrivate(r *http.Request, v *view, d *agreementData) er
 		}
 	}
 	for _, verb := range a.Verbs() {
+		if a.RenewedBy != "" {
+			break // a renewed agreement lives on in its new version
+		}
 		if slices.Contains(partnerhub.ReviewVerbs, verb) && a.Stage == partnerhub.StageReview {
 			if st := a.WaitingStep(); st == nil || !st.CanApprove(v.User, units) {
 				continue
@@ -115,7 +118,7 @@ func (s *Server) agreementPrivate(r *http.Request, v *view, d *agreementData) er
 		}
 		d.History = events
 	}
-	if a.Stage == partnerhub.StageSigned && v.User.Role != partnerhub.RoleViewer {
+	if a.Stage == partnerhub.StageSigned && a.RenewedBy == "" && v.User.Role != partnerhub.RoleViewer {
 		q := url.Values{"renews": {a.Slug}, "partner": {a.Partner}, "kind": {string(a.Kind)}, "level": {string(a.Level)}}
 		if a.Institution != "" {
 			q.Set("institution", a.Institution)
