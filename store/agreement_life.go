@@ -197,24 +197,7 @@ type querier interface {
 
 // usersTx lists the enabled users of a home, with their units.
 func (db *DB) usersTx(ctx context.Context, tx *sql.Tx, homeID int64) ([]*partnerhub.User, error) {
-	rows, err := tx.QueryContext(ctx, db.q(userSelect+` WHERE u.home_id = ? AND NOT u.disabled ORDER BY u.email`), homeID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var users []*partnerhub.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		users = append(users, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
-	return users, db.withUnits(ctx, users...)
+	return db.queryUsers(ctx, tx, ` WHERE u.home_id = ? AND NOT u.disabled ORDER BY u.email`, homeID)
 }
 
 // afterAgreementTransit tells, in the transition's transaction, whoever

@@ -119,7 +119,13 @@ func (db *DB) Users(ctx context.Context, home string) ([]*partnerhub.User, error
 	if _, err := db.homeID(ctx, db.read, home); err != nil {
 		return nil, err
 	}
-	rows, err := db.read.QueryContext(ctx, db.q(userSelect+` WHERE h.slug = ? ORDER BY u.email`), home)
+	return db.queryUsers(ctx, db.read, ` WHERE h.slug = ? ORDER BY u.email`, home)
+}
+
+// queryUsers runs a query of userSelect and returns its users with their
+// units; never nil.
+func (db *DB) queryUsers(ctx context.Context, q querier, where string, args ...any) ([]*partnerhub.User, error) {
+	rows, err := q.QueryContext(ctx, db.q(userSelect+where), args...)
 	if err != nil {
 		return nil, err
 	}
