@@ -109,6 +109,10 @@ type Facts struct {
 	// institution of the shared registry that their records refer to),
 	// besides the acting one; empty for a record only the acting home uses.
 	SharedWith []string
+	// Fund is what the actor holds in the fund a fund record belongs to,
+	// and Proposal the proposal written (0 for the fund's own records).
+	Fund     *FundAccess
+	Proposal int64
 }
 
 // Authorize answers who may do what. It is the one place where roles are
@@ -127,6 +131,11 @@ func Authorize(u *User, action Action, entity Entity, f Facts) error {
 	}
 	if entity == EntityInstitution && u.NetworkAdmin {
 		return nil
+	}
+	if entity.InFund() {
+		// In a fund, a person's roles there decide, not their role in the
+		// home: a partner's professor chairs a committee with none.
+		return authorizeFund(f.Fund, action, entity, f.Proposal)
 	}
 	if err := authorizeRole(u, entity, f); err != nil {
 		return err

@@ -49,3 +49,6 @@ func (db *DB) TxForTest(ctx context.Context, fn func(*sql.Tx) error) error { ret
 // OlderExportTables are the tables an export of an older schema version
 // lacks, for tests that make one from a current export.
 func OlderExportTables(schema int64) []string { return olderExports[schema] }
+
+// Rebind writes a query's placeholders as the engine wants them.
+func (db *DB) Rebind(q string) string { return db.q(q) }

@@ -255,6 +255,61 @@ var dumpTables = []dumpTable{
 			dcol("version", dumpInt), dcol("filename", dumpText), dcol("content_type", dumpText), dcol("size", dumpInt),
 			dcol("sha256", dumpText), dcol("data", dumpBytes), dopt("uploaded_by", dumpInt), dcol("uploader", dumpText),
 			dcol("uploaded_at", dumpTime))},
+	// Joint funds, from schema version 16: the fund, its committee, its
+	// calls, the proposals with their attachments' bytes, the review and
+	// the decisions.
+	{name: "funds", pk: dumpByID, refs: []dumpRef{dumpHomeRef}, cols: dumpCols(
+		dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("slug", dumpText), dcol("name_ja", dumpText), dcol("name_en", dumpText),
+		dcol("summary_ja", dumpText), dcol("summary_en", dumpText), dcol("partners", dumpText), dcol("partner_zone", dumpText),
+		dcol("home_currency", dumpText), dcol("partner_currency", dumpText), dcol("contributions", dumpText),
+		dcol("declared_calls", dumpInt), dcol("declared_projects", dumpInt), dcol("conflict_by_unit", dumpBool),
+		dcol("reviews_open", dumpBool), dcol("version", dumpInt), dcol("created_at", dumpTime), dcol("updated_at", dumpTime),
+		dopt("deleted_at", dumpTime))},
+	{name: "fund_roles", pk: []string{"fund_id", "user_id", "role"}, refs: []dumpRef{dref("fund_id", "funds"), dref("user_id", "users")},
+		cols: dumpCols(dcol("fund_id", dumpInt), dcol("user_id", dumpInt), dcol("role", dumpText), dcol("side", dumpText),
+			dcol("unit", dumpText), dcol("keywords", dumpText), dcol("created_at", dumpTime))},
+	{name: "calls", pk: dumpByID, refs: []dumpRef{dref("fund_id", "funds")}, cols: dumpCols(
+		dcol("id", dumpInt), dcol("fund_id", dumpInt), dcol("number", dumpInt), dcol("title_ja", dumpText), dcol("title_en", dumpText),
+		dcol("body_ja", dumpText), dcol("body_en", dumpText), dcol("eligibility_ja", dumpText), dcol("eligibility_en", dumpText),
+		dcol("opens_at", dumpTime), dcol("closes_at", dumpTime), dcol("budget", dumpInt), dcol("budget_currency", dumpText),
+		dcol("grants", dumpText), dcol("criteria", dumpText), dcol("attachments", dumpText), dcol("scale_min", dumpInt),
+		dcol("scale_max", dumpInt), dcol("english_only", dumpBool), dcol("interim_due", dumpText), dcol("final_due", dumpText),
+		dcol("published", dumpBool), dcol("version", dumpInt), dcol("created_at", dumpTime), dcol("updated_at", dumpTime),
+		dopt("deleted_at", dumpTime))},
+	{name: "proposals", pk: dumpByID, refs: []dumpRef{dref("call_id", "calls"), dref("created_by", "users")}, cols: dumpCols(
+		dcol("id", dumpInt), dcol("call_id", dumpInt), dcol("grant_code", dumpText), dcol("title_ja", dumpText), dcol("title_en", dumpText),
+		dcol("abstract_ja", dumpText), dcol("abstract_en", dumpText), dcol("plan_ja", dumpText), dcol("plan_en", dumpText),
+		dcol("keywords", dumpText), dcol("units", dumpText), dcol("budget", dumpText), dcol("state", dumpText),
+		dopt("submitted_at", dumpTime), dcol("version", dumpInt), dopt("created_by", dumpInt), dcol("created_at", dumpTime),
+		dcol("updated_at", dumpTime))},
+	{name: "proposal_members", pk: []string{"proposal_id", "position"}, refs: []dumpRef{dref("proposal_id", "proposals"), dref("user_id", "users")},
+		cols: dumpCols(dcol("proposal_id", dumpInt), dcol("position", dumpInt), dopt("user_id", dumpInt), dcol("email", dumpText),
+			dcol("name", dumpText), dcol("role", dumpText), dcol("side", dumpText), dcol("unit", dumpText), dcol("affiliation", dumpText))},
+	{name: "proposal_files", pk: dumpByID, refs: []dumpRef{dref("proposal_id", "proposals"), dref("uploaded_by", "users")}, cols: dumpCols(
+		dcol("id", dumpInt), dcol("proposal_id", dumpInt), dcol("spec", dumpText), dcol("filename", dumpText), dcol("content_type", dumpText),
+		dcol("size", dumpInt), dcol("sha256", dumpText), dcol("data", dumpBytes), dopt("uploaded_by", dumpInt), dcol("uploaded_at", dumpTime),
+		dopt("replaced_at", dumpTime))},
+	{name: "review_assignments", pk: []string{"proposal_id", "reviewer_id"},
+		refs: []dumpRef{dref("proposal_id", "proposals"), dref("reviewer_id", "users"), dref("assigned_by", "users")}, cols: dumpCols(
+			dcol("proposal_id", dumpInt), dcol("reviewer_id", dumpInt), dopt("assigned_by", dumpInt), dcol("assigned_at", dumpTime))},
+	{name: "reviews", pk: []string{"proposal_id", "reviewer_id"}, refs: []dumpRef{dref("proposal_id", "proposals"), dref("reviewer_id", "users")},
+		cols: dumpCols(dcol("proposal_id", dumpInt), dcol("reviewer_id", dumpInt), dcol("scores", dumpText), dcol("for_committee", dumpText),
+			dcol("for_applicants", dumpText), dopt("submitted_at", dumpTime), dcol("version", dumpInt), dcol("updated_at", dumpTime))},
+	{name: "conflicts", pk: []string{"proposal_id", "user_id"}, refs: []dumpRef{dref("proposal_id", "proposals"), dref("user_id", "users")},
+		cols: dumpCols(dcol("proposal_id", dumpInt), dcol("user_id", dumpInt), dcol("source", dumpText), dcol("reason", dumpText),
+			dcol("created_at", dumpTime))},
+	{name: "proposal_comments", pk: dumpByID, refs: []dumpRef{dref("proposal_id", "proposals"), dref("author_id", "users")}, cols: dumpCols(
+		dcol("id", dumpInt), dcol("proposal_id", dumpInt), dopt("author_id", dumpInt), dcol("body", dumpText), dcol("created_at", dumpTime))},
+	{name: "decisions", pk: dumpByID, refs: []dumpRef{dref("proposal_id", "proposals"), dref("decided_by", "users")},
+		cols: dumpCols(dcol("id", dumpInt), dcol("proposal_id", dumpInt), dcol("outcome", dumpText), dcol("home_amount", dumpInt), dcol("partner_amount", dumpInt),
+			dcol("meeting", dumpText), dcol("note_ja", dumpText), dcol("note_en", dumpText), dopt("decided_by", dumpInt),
+			dcol("decided_at", dumpTime), dopt("letters_sent_at", dumpTime), dcol("version", dumpInt))},
+	{name: "project_reports", pk: []string{"proposal_id", "kind"}, refs: []dumpRef{dref("proposal_id", "proposals"), dref("submitted_by", "users")},
+		cols: dumpCols(dcol("proposal_id", dumpInt), dcol("kind", dumpText), dcol("due", dumpText), dcol("body", dumpText),
+			dopt("submitted_at", dumpTime), dopt("submitted_by", dumpInt), dopt("reminded_at", dumpTime))},
+	{name: "project_activities", pk: []string{"proposal_id", "activity_id"},
+		refs: []dumpRef{dref("proposal_id", "proposals"), dref("activity_id", "activities")}, cols: dumpCols(
+			dcol("proposal_id", dumpInt), dcol("activity_id", dumpInt))},
 	// Mail still waiting moves with the data; sent mail is the record of
 	// what was said.
 	{name: "mail_outbox", pk: dumpByID, cols: dumpCols(
@@ -294,6 +349,7 @@ var olderExports = map[int64][]string{
 	// its sessions ask for the password before factors change.
 	8:  slices.Concat([]string{"mail_outbox"}, calendarTables, since13),
 	12: since13,
+	15: since16,
 }
 
 // since13 are the tables of the agreement's life, added from schema
@@ -301,7 +357,12 @@ var olderExports = map[int64][]string{
 // columns take their defaults), its homes use the built-in approval
 // chains, and it has no documents, notifications, choices of mail, or reminders sent
 // (those due are sent after the import).
-var since13 = slices.Concat(lifeTables, documentTables, noticeTables)
+var since13 = slices.Concat(lifeTables, documentTables, noticeTables, since16)
+
+// since16 are the tables of joint funds, added with schema version 16; an
+// older export has none.
+var since16 = []string{"funds", "fund_roles", "calls", "proposals", "proposal_members", "proposal_files",
+	"review_assignments", "reviews", "conflicts", "proposal_comments", "decisions", "project_reports", "project_activities"}
 
 // lifeTables came with schema version 13.
 var lifeTables = []string{"approval_chains"}

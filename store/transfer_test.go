@@ -118,6 +118,7 @@ func transferFixture(t *testing.T, e storetest.Engine) *transferData {
 		t.Fatal(err)
 	}
 	transferNotices(t, db, admin, apply, now)
+	transferFund(t, db, admin, now)
 	return &transferData{db: db, admin: admin, session: session, token: token}
 }
 
