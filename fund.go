@@ -1,6 +1,7 @@
 package partnerhub
 
 import (
+	"context"
 	"regexp"
 	"slices"
 	"strconv"
@@ -422,4 +423,34 @@ func SortCalls(cs []Call) {
 		}
 		return b.Number - a.Number
 	})
+}
+
+// FundService keeps joint funds, their committees, calls and proposals.
+// Every call says who asks: what a person reads and may do in a fund is
+// decided by their FundAccess there.
+type FundService interface {
+	Funds(ctx context.Context, actor *User, home string) ([]Fund, error)
+	// Fund returns a fund, with its seats for its committee only.
+	Fund(ctx context.Context, actor *User, home, slug string) (Fund, error)
+	FundAccess(ctx context.Context, actor *User, home, fund string) (*FundAccess, error)
+	// PutFund creates a fund (Version 0) or updates it; the new version.
+	PutFund(ctx context.Context, actor *User, home string, f Fund) (int, error)
+	SetFundSeat(ctx context.Context, actor *User, home, fund string, s FundSeat) error
+	RemoveFundSeat(ctx context.Context, actor *User, home, fund string, userID int64, role FundRole) error
+
+	Calls(ctx context.Context, actor *User, home string, f CallFilter) ([]Call, error)
+	Call(ctx context.Context, actor *User, home, fund string, number int) (Call, error)
+	// PutCall creates a call (Version 0) or updates it; the new version.
+	PutCall(ctx context.Context, actor *User, home string, c Call) (int, error)
+
+	// Proposal returns a proposal the actor may see (ENotFound otherwise)
+	// and what they hold in its fund.
+	Proposal(ctx context.Context, actor *User, home string, id int64) (Proposal, *FundAccess, error)
+	// Proposals lists a call's proposals the actor may see.
+	Proposals(ctx context.Context, actor *User, home string, f ProposalFilter) ([]Proposal, error)
+	MyProposals(ctx context.Context, actor *User, home string) ([]Proposal, error)
+	CreateProposal(ctx context.Context, actor *User, home string, p Proposal) (Proposal, error)
+	UpdateProposal(ctx context.Context, actor *User, home string, p Proposal) (Proposal, error)
+	// TransitProposal submits or withdraws a proposal at now.
+	TransitProposal(ctx context.Context, actor *User, home string, id int64, version int, verb Verb, now time.Time) (Proposal, error)
 }

@@ -638,3 +638,5 @@ func jsonEqual(a, b any) bool {
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
 }
+
+var _ partnerhub.FundService = (*DB)(nil)

@@ -55,6 +55,9 @@ type Deps struct {
 	// Documents keeps agreements' drafts and signed copies; nil: none
 	// (their pages and API answer 404).
 	Documents partnerhub.DocumentService
+	// Funds keeps joint funds, their calls and proposals; nil: none (their
+	// pages and API answer 404).
+	Funds partnerhub.FundService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.
