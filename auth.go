@@ -71,6 +71,9 @@ func (u *User) Validate() error {
 	case u.Role != RoleCoordinator && len(u.Units) > 0:
 		errs.Add("units", "units_only_coordinator")
 	}
+	if u.Role == RoleGuest && u.NetworkAdmin {
+		errs.Add("network_admin", "guest_network_admin")
+	}
 	return errs.Err()
 }
 

@@ -88,6 +88,14 @@ func (s *Server) private(lang partnerhub.Lang, nav string, h privateHandler) htt
 		if s.pageGate(w, r, lang, u) {
 			return
 		}
+		if !partnerhub.CanReadDrafts(u) {
+			// A guest has their account pages, and the public's.
+			s.answer(w, r, s.accountView(r, lang, strings.TrimPrefix(r.URL.Path, "/"+string(lang)), "", u),
+				func(http.ResponseWriter, *http.Request, *view) (*page, error) {
+					return nil, partnerhub.Errorf(partnerhub.EForbidden, "error.forbidden_role")
+				})
+			return
+		}
 		v := s.newPrivateView(r, lang, u)
 		v.Nav = nav
 		s.answer(w, r, v, h)
