@@ -51,6 +51,18 @@ func errInvitationNotFound() error {
 	return partnerhub.Errorf(partnerhub.ENotFound, "error.invitation_not_found")
 }
 
+// errInvitationState says why an invitation in state st no longer serves.
+func errInvitationState(code string, st partnerhub.InvitationState) error {
+	key := "error.invitation_expired"
+	switch st {
+	case partnerhub.InvitationAccepted:
+		key = "error.invitation_accepted"
+	case partnerhub.InvitationRevoked:
+		key = "error.invitation_revoked"
+	}
+	return partnerhub.Errorf(code, key)
+}
+
 // authorizeInvite answers whether actor may invite to home. An
 // administrator may. So may anyone of the office (not a guest) for a
 // feature that invites with Grants of its own, a guest only: that feature
@@ -341,7 +353,7 @@ func (db *DB) ResendInvitation(ctx context.Context, actor *partnerhub.User, home
 			return err
 		}
 		if st := inv.State(now); st == partnerhub.InvitationAccepted || st == partnerhub.InvitationRevoked {
-			return partnerhub.Errorf(partnerhub.EConflict, "error.invitation_"+string(st))
+			return errInvitationState(partnerhub.EConflict, st)
 		}
 		var lifetime int64
 		if err := tx.QueryRowContext(ctx, db.q(`SELECT lifetime_seconds FROM invitations WHERE id = ?`), id).Scan(&lifetime); err != nil {
@@ -429,7 +441,7 @@ func (db *DB) openInvitation(ctx context.Context, q queryRower, home, token stri
 		return nil, wrap("read invitation", err)
 	}
 	if st := inv.State(now); st != partnerhub.InvitationPending {
-		return nil, partnerhub.Errorf(partnerhub.EGone, "error.invitation_"+string(st))
+		return nil, errInvitationState(partnerhub.EGone, st)
 	}
 	return inv, nil
 }

@@ -197,6 +197,14 @@ type invitationRow struct {
 	CanResend, CanRevoke bool
 }
 
+// invitationDone are the notices of what was just done, by ?done=.
+var invitationDone = map[string]string{
+	"invited":  "invitation.done_invited",
+	"existing": "invitation.done_existing",
+	"resent":   "invitation.done_resent",
+	"revoked":  "invitation.done_revoked",
+}
+
 // invitationDays are the lifetimes offered in the form, in days.
 var invitationDays = []int{1, 3, 7, 14, 30}
 
@@ -233,9 +241,8 @@ func (s *Server) invitationsPage(r *http.Request, v *view, d *invitationsData, s
 
 func (s *Server) invitationsList(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
 	d := &invitationsData{}
-	switch r.URL.Query().Get("done") {
-	case "invited", "resent", "revoked", "existing":
-		d.Done = v.P.T("invitation.done_" + r.URL.Query().Get("done"))
+	if key, ok := invitationDone[r.URL.Query().Get("done")]; ok {
+		d.Done = v.P.T(key)
 	}
 	return s.invitationsPage(r, v, d, http.StatusOK)
 }
