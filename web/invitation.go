@@ -49,6 +49,10 @@ func (s *Server) invitationPages(lang partnerhub.Lang, h privateHandler) http.Ha
 		// point at it, so that the other language's page works too.
 		v := s.accountView(r, lang, "/invitations/"+r.PathValue("token"), "", s.sessionUser(r))
 		w.Header().Set("X-Robots-Tag", "noindex")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		// Whatever is logged of the request from here on, never the token
+		// (the handlers still read it with PathValue).
+		r = withoutToken(r)
 		if s.deps.Invitations == nil {
 			s.answer(w, r, v, func(http.ResponseWriter, *http.Request, *view) (*page, error) {
 				return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
@@ -78,13 +82,13 @@ func (s *Server) invitationRefused(w http.ResponseWriter, r *http.Request, v *vi
 	}
 	switch e.Code {
 	case partnerhub.ETooMany:
-		s.logSecurity(withoutToken(r), "invitation_throttled")
+		s.logSecurity(r, "invitation_throttled")
 		if wait := (*authn.Wait)(nil); errors.As(err, &wait) {
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait.D.Seconds())))
 		}
 		return s.errorPage(v, err), nil
 	case partnerhub.ENotFound, partnerhub.EGone:
-		s.logSecurity(withoutToken(r), "invitation_refused", "reason", e.Message)
+		s.logSecurity(r, "invitation_refused", "reason", e.Message)
 		d := &goneData{}
 		for _, l := range []partnerhub.Lang{v.Lang, v.Other} {
 			p := s.deps.Messages.Printer(l)
@@ -97,7 +101,8 @@ func (s *Server) invitationRefused(w http.ResponseWriter, r *http.Request, v *vi
 }
 
 // withoutToken is r with the token of its path masked, for the logs: a
-// pending invitation's token is as good as a password.
+// pending invitation's token is as good as a password. PathValue still
+// gives it.
 func withoutToken(r *http.Request) *http.Request {
 	r2 := *r
 	u := *r.URL
@@ -163,7 +168,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, v *vie
 		return nil, err
 	}
 	s.setSessionCookie(w, r, sess, now.Add(s.deps.SessionTTL))
-	s.logSecurity(withoutToken(r), "invitation_accepted", "user", u.ID, "invitation", inv.ID)
+	s.logSecurity(r, "invitation_accepted", "user", u.ID, "invitation", inv.ID)
 	dest := "/" + string(v.Lang) + "/account"
 	if step := s.accountGate(r, u); step != nil {
 		dest = "/" + string(v.Lang) + step.path

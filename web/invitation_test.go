@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -23,8 +24,9 @@ import (
 // newInviteServer is a server with second factors (held for
 // administrators only, the zero setting), invitations and mail written
 // with links to itself.
-func newInviteServer(t *testing.T, e storetest.Engine) *authServer {
+func newInviteServer(t *testing.T, e storetest.Engine) (*authServer, *logBuffer) {
 	t.Helper()
+	logs := &logBuffer{}
 	db := e.OpenBuiltin(t)
 	msgs, err := i18n.Load()
 	if err != nil {
@@ -37,7 +39,8 @@ func newInviteServer(t *testing.T, e storetest.Engine) *authServer {
 	base := "http://" + ln.Addr().String()
 	db.SetMail(&mail.Composer{Messages: msgs, BaseURL: base})
 	srv, err := NewServer(context.Background(), Deps{Source: db, Home: "utokyo", Messages: msgs, Accounts: db,
-		Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db, MFA: db, Mail: db, Invitations: db, BaseURL: base})
+		Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db, MFA: db, Mail: db, Invitations: db, BaseURL: base,
+		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +49,7 @@ func newInviteServer(t *testing.T, e storetest.Engine) *authServer {
 	ts.Listener = ln
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &authServer{Server: ts, db: db, srv: srv}
+	return &authServer{Server: ts, db: db, srv: srv}, logs
 }
 
 var invitationLink = regexp.MustCompile(`http://[^\s"]+/(en|ja)/invitations/(phi_[A-Za-z0-9_-]{43})`)
@@ -61,7 +64,7 @@ func TestInvitationByMail(t *testing.T) {
 	mp := mailpittest.Start(t)
 	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
 		ctx := context.Background()
-		ts := newInviteServer(t, e)
+		ts, logs := newInviteServer(t, e)
 		admin := ts.addUser(t, "office-"+e.Name+"@example.ac.jp", partnerhub.RoleAdmin)
 		session := ts.signIn(t, admin.Email)
 		ts.enrolTOTP(t, session, admin)
@@ -201,6 +204,9 @@ func TestInvitationByMail(t *testing.T) {
 		r = ts.send(t, "POST", "/en/admin/invitations", url.Values{"email": {viewer.Email}, "name": {"Viewer"}, "lang": {"en"}}, session)
 		wantRedirect(t, r, "/en/admin/invitations?done=existing")
 		wantPage(t, ts.send(t, "GET", "/en/admin/audit", nil, session), http.StatusOK, "Invitation")
+		if l := logs.String(); !strings.Contains(l, "invitation_accepted") || strings.Contains(l, m[2]) {
+			t.Errorf("the log lacks the acceptance, or holds the token:\n%s", l)
+		}
 	})
 }
 
