@@ -48,8 +48,6 @@ func claimAll(t *testing.T, db *store.DB, now time.Time) []mail.Queued {
 	return qs
 }
 
-
-
 // An invitation is mailed in the invitee's language with its link, opens
 // once, makes a guest's account with the name and password given, runs
 // the hooks with its grants, and is used up.
