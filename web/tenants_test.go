@@ -175,6 +175,16 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 
 	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
 		ts := newTenants(t, e)
+		// An invitation of kyoto's, tried below.
+		kyotoAdmin, err := ts.db.UserByEmail(context.Background(), "admin@kyoto.example.ac.jp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, err := ts.db.Invite(context.Background(), kyotoAdmin, "kyoto", partnerhub.InvitationSpec{Email: "kyoto-guest@example.org",
+			Name: "Kyoto guest", Lang: partnerhub.Japanese}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
 		before := ts.others(t)
 		// The records of the other homes, by entity; institutions are the
 		// registry's, used by one or both other homes (ntu's by utokyo too).
@@ -301,15 +311,6 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		wantPage(t, r, 200, "nothing was added")
 		// Another home's invitation: not there for this home's admin, nor
 		// at this home's link, and unchanged.
-		kyotoAdmin, err := ts.db.UserByEmail(context.Background(), "admin@kyoto.example.ac.jp")
-		if err != nil {
-			t.Fatal(err)
-		}
-		inv, err := ts.db.Invite(context.Background(), kyotoAdmin, "kyoto", partnerhub.InvitationSpec{Email: "kyoto-guest@example.org",
-			Name: "Kyoto guest", Lang: partnerhub.Japanese}, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
 		for _, lang := range []string{"en", "ja"} {
 			for _, action := range []string{"resend", "revoke"} {
 				check("invitation "+action, ts.send(t, "POST", fmt.Sprintf("/%s/admin/invitations/%d/%s", lang, inv.ID, action), url.Values{}, ts.cookie["admin"]),
