@@ -64,9 +64,12 @@ func errInvitationState(code string, st partnerhub.InvitationState) error {
 }
 
 // authorizeInvite answers whether actor may invite to home. An
-// administrator may. So may anyone of the office (not a guest) for a
-// feature that invites with Grants of its own, a guest only: that feature
-// (the fund's) has checked that the actor may give what the grants say.
+// administrator may invite anyone. Any other user of the home may invite a
+// guest only, and only with Grants: through a feature that invites for its
+// own purpose (a fund's applicant inviting a co-applicant from the partner
+// university, a committee chair inviting a reviewer), which has checked
+// that the actor may give what the grants say. Without grants, an
+// invitation would give the guest nothing but an account.
 func authorizeInvite(actor *partnerhub.User, home string, spec *partnerhub.InvitationSpec) error {
 	if err := partnerhub.AuthorizeHome(actor, home); err != nil {
 		return err
@@ -74,7 +77,7 @@ func authorizeInvite(actor *partnerhub.User, home string, spec *partnerhub.Invit
 	if actor.Role == partnerhub.RoleAdmin {
 		return nil
 	}
-	if spec != nil && len(spec.Grants) > 0 && spec.Role == partnerhub.RoleGuest && partnerhub.CanReadDrafts(actor) {
+	if spec != nil && len(spec.Grants) > 0 && spec.Role == partnerhub.RoleGuest {
 		return nil
 	}
 	return partnerhub.Errorf(partnerhub.EForbidden, "error.admins_only")
@@ -86,7 +89,7 @@ func authorizeInvitation(actor *partnerhub.User, home string, inv *partnerhub.In
 	if err := partnerhub.AuthorizeHome(actor, home); err != nil {
 		return err
 	}
-	if actor.Role == partnerhub.RoleAdmin || (inv != nil && inv.InvitedBy != 0 && inv.InvitedBy == actor.ID && partnerhub.CanReadDrafts(actor)) {
+	if actor.Role == partnerhub.RoleAdmin || (inv != nil && inv.InvitedBy != 0 && inv.InvitedBy == actor.ID) {
 		return nil
 	}
 	return partnerhub.Errorf(partnerhub.EForbidden, "error.admins_only")
@@ -301,12 +304,10 @@ func scanInvitation(row rowScanner) (*partnerhub.Invitation, error) {
 }
 
 // Invitations lists the invitations of home, newest first: all of them
-// for an administrator, their own for anyone else who may invite.
+// for an administrator, their own for anyone else.
 func (db *DB) Invitations(ctx context.Context, actor *partnerhub.User, home string) ([]partnerhub.Invitation, error) {
-	if err := authorizeInvitation(actor, home, nil); err != nil {
-		if partnerhub.ErrorCode(err) != partnerhub.EForbidden || !partnerhub.CanReadDrafts(actor) {
-			return nil, err
-		}
+	if err := partnerhub.AuthorizeHome(actor, home); err != nil {
+		return nil, err
 	}
 	where, args := `WHERE h.slug = ?`, []any{home}
 	if actor.Role != partnerhub.RoleAdmin {

@@ -221,8 +221,13 @@ func TestInvitationRules(t *testing.T) {
 		spec := partnerhub.InvitationSpec{Email: "new@example.org", Name: "New", Lang: partnerhub.English}
 		_, err = db.Invite(ctx, viewer, "utokyo", spec, now)
 		wantCode(t, err, partnerhub.EForbidden)
-		_, err = db.Invite(ctx, guest, "utokyo", partnerhub.InvitationSpec{Email: "new@example.org", Name: "New", Lang: partnerhub.English, Grants: []byte("x")}, now)
+		_, err = db.Invite(ctx, guest, "utokyo", partnerhub.InvitationSpec{Email: "new@example.org", Name: "New", Lang: partnerhub.English}, now)
 		wantCode(t, err, partnerhub.EForbidden)
+		// A guest (a fund's applicant) may invite a guest with a feature's grants.
+		byGuest, err := db.Invite(ctx, guest, "utokyo", partnerhub.InvitationSpec{Email: "coapplicant@example.org", Name: "Co", Lang: partnerhub.English, Grants: []byte(`{"proposal":1}`)}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
 		_, err = db.Invite(ctx, nil, "utokyo", spec, now)
 		wantCode(t, err, partnerhub.EUnauthorized)
 		// A feature that grants its own role may have a non-admin invite a guest.
@@ -237,8 +242,11 @@ func TestInvitationRules(t *testing.T) {
 		if err != nil || len(mine) != 1 || mine[0].ID != byViewer.ID {
 			t.Fatalf("the viewer's own invitations: %+v %v", mine, err)
 		}
-		if _, err := db.Invitations(ctx, guest, "utokyo"); partnerhub.ErrorCode(err) != partnerhub.EForbidden {
-			t.Errorf("a guest listed invitations: %v", err)
+		if list, err := db.Invitations(ctx, guest, "utokyo"); err != nil || len(list) != 1 || list[0].ID != byGuest.ID {
+			t.Errorf("a guest's own invitations: %+v %v", list, err)
+		}
+		if _, err := db.ResendInvitation(ctx, guest, "utokyo", byViewer.ID, now); partnerhub.ErrorCode(err) != partnerhub.EForbidden {
+			t.Errorf("a guest resent another's invitation: %v", err)
 		}
 
 		_, err = db.Invite(ctx, admin, "utokyo", partnerhub.InvitationSpec{Email: "not an address", Name: " ", Lang: "fr", Role: partnerhub.RoleAdmin,
