@@ -169,7 +169,7 @@ func TestInvitationByMail(t *testing.T) {
 		for _, p := range []string{"/en/partners", "/en/account"} {
 			wantRedirect(t, ts.send(t, "GET", p, nil, guest), "/en/account/mfa")
 		}
-		wantPage(t, ts.send(t, "GET", "/en/account/mfa", nil, guest), http.StatusOK, "Set up an authenticator app")
+		wantPage(t, ts.send(t, "GET", "/en/account/mfa", nil, guest), http.StatusOK, "Set up an authenticator app", "Everyone who joins from outside the office signs in in two steps")
 		ts.enrolTOTP(t, guest, u)
 		wantPage(t, ts.send(t, "GET", "/en/account", nil, guest), http.StatusOK, "Guest (from outside the office)")
 
