@@ -337,3 +337,20 @@ func TestInvitationRules(t *testing.T) {
 		}
 	})
 }
+
+// A guest is never a network administrator, by flag or by command.
+func TestGuestIsNoNetworkAdmin(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		ctx := context.Background()
+		db := e.OpenBuiltin(t)
+		_, err := db.CreateUser(ctx, "utokyo", &partnerhub.User{Email: "g@example.org", Name: "G", Role: partnerhub.RoleGuest, NetworkAdmin: true}, "a long and secret passphrase")
+		wantFields(t, err, "network_admin")
+		if _, err := db.CreateUser(ctx, "utokyo", &partnerhub.User{Email: "g@example.org", Name: "G", Role: partnerhub.RoleGuest}, "a long and secret passphrase"); err != nil {
+			t.Fatal(err)
+		}
+		wantFields(t, db.SetNetworkAdmin(ctx, "utokyo", "g@example.org", true), "network_admin")
+		if u, _ := db.UserByEmail(ctx, "g@example.org"); u.NetworkAdmin {
+			t.Fatal("a guest became a network administrator")
+		}
+	})
+}
