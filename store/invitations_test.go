@@ -338,6 +338,69 @@ func TestInvitationRules(t *testing.T) {
 	})
 }
 
+// Migration 17 lets users be guests; on SQLite it builds the users table
+// anew, and everything that refers to a user (sessions, tokens, units,
+// second factors, the audit log) must come through unchanged.
+func TestGuestMigrationKeepsAccounts(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		ctx := context.Background()
+		db, err := store.Open(ctx, e.URL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if err := db.MigrateToForTest(ctx, 15); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ImportCatalog(ctx, builtin(t)); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		coord, err := db.CreateUser(ctx, "utokyo", &partnerhub.User{Email: "c@example.ac.jp", Name: "C", Role: partnerhub.RoleCoordinator, Units: []string{"agr"}}, "a long and secret passphrase")
+		if err != nil {
+			t.Fatal(err)
+		}
+		session, err := db.CreateSession(ctx, coord.ID, now, partnerhub.SessionSpec{TTL: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		token, _, err := db.CreateToken(ctx, coord.ID, partnerhub.TokenSpec{Name: "t", Scope: partnerhub.ScopeRead}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetMailLanguage(ctx, coord.ID, partnerhub.English, false); err != nil {
+			t.Fatal(err)
+		}
+		_, err = db.CreateUser(ctx, "utokyo", &partnerhub.User{Email: "g@example.org", Name: "G", Role: partnerhub.RoleGuest}, "a long and secret passphrase")
+		if err == nil {
+			t.Fatal("a guest before the migration")
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if u, err := db.SessionUser(ctx, session, now); err != nil || u.ID != coord.ID || len(u.Units) != 1 {
+			t.Fatalf("the session after the migration: %+v %v", u, err)
+		}
+		if u, _, err := db.TokenUser(ctx, token, now); err != nil || u.ID != coord.ID {
+			t.Fatalf("the token after the migration: %+v %v", u, err)
+		}
+		if l, chosen, err := db.MailLanguage(ctx, coord.ID); err != nil || l != partnerhub.English || !chosen {
+			t.Fatalf("the language of mail: %s %v %v", l, chosen, err)
+		}
+		if _, err := db.CreateUser(ctx, "utokyo", &partnerhub.User{Email: "g@example.org", Name: "G", Role: partnerhub.RoleGuest}, "a long and secret passphrase"); err != nil {
+			t.Fatal(err)
+		}
+		// The role is still checked by the database.
+		if _, err := db.InsertUserForTest(ctx, &partnerhub.User{Email: "x@example.org", Name: "X", Role: "boss", Home: "utokyo"}); err == nil {
+			t.Fatal("the database took a role it does not know")
+		}
+		// And foreign keys are enforced again on the writer.
+		if err := db.ExecForTest(ctx, `INSERT INTO user_units (user_id, unit_id) VALUES (999999, 999999)`); err == nil {
+			t.Fatal("a unit granted to no user")
+		}
+	})
+}
+
 // A guest is never a network administrator, by flag or by command.
 func TestGuestIsNoNetworkAdmin(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
