@@ -644,7 +644,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *view) (*pa
 	}
 	p := &page{Template: "audit", Title: v.P.T("audit.title"), Data: &auditData{Entries: entries, Errors: fieldErrs,
 		Filter:   map[string]string{"entity": q.Get("entity"), "actor": q.Get("actor"), "action": q.Get("action"), "since": q.Get("since"), "until": q.Get("until")},
-		Entities: append(slices.Clone(partnerhub.Edited), partnerhub.EntityUser, partnerhub.EntityMobility),
+		Entities: append(slices.Clone(partnerhub.Edited), partnerhub.EntityUser, partnerhub.EntityInvitation, partnerhub.EntityMobility),
 		Actions:  []partnerhub.Action{partnerhub.ActionCreate, partnerhub.ActionUpdate, partnerhub.ActionDelete, partnerhub.ActionRestore, partnerhub.ActionTransition},
 		More:     more}}
 	if fieldErrs != nil {
