@@ -32,7 +32,7 @@ func (s *Server) documentPages(lang partnerhub.Lang, h privateHandler) http.Hand
 	signedIn := s.private(lang, "agreements", h)
 	unknown := s.pageFor(lang, "", s.notFoundPage)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.deps.Documents == nil || s.user(r) == nil {
+		if s.deps.Documents == nil || !partnerhub.CanReadDrafts(s.user(r)) {
 			unknown.ServeHTTP(w, r)
 			return
 		}

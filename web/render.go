@@ -133,11 +133,14 @@ func (s *Server) pageFor(lang partnerhub.Lang, nav string, h pageHandler) http.H
 					return
 				}
 				// A signed-in reader sees drafts and edit links: a page
-				// of their own, never cached.
-				v := s.newPrivateView(r, lang, u)
-				v.Nav = nav
-				s.answer(w, r, v, func(_ http.ResponseWriter, r *http.Request, v *view) (*page, error) { return h(r, v) })
-				return
+				// of their own, never cached. A guest reads what the
+				// public reads, below.
+				if partnerhub.CanReadDrafts(u) {
+					v := s.newPrivateView(r, lang, u)
+					v.Nav = nav
+					s.answer(w, r, v, func(_ http.ResponseWriter, r *http.Request, v *view) (*page, error) { return h(r, v) })
+					return
+				}
 			}
 		}
 		snap := s.snap.Load()

@@ -82,6 +82,9 @@ func (s *Server) routes() {
 		s.mux.Handle("POST "+p+"/account/notifications", s.accountPages(l, s.saveNoticePrefs))
 		s.mux.Handle("GET "+p+"/notifications", s.ownPages(l, "/notifications", true, s.noticesPage))
 		s.mux.Handle("POST "+p+"/notifications/read", s.ownPages(l, "/notifications", true, s.markNoticesRead))
+		// An invitation's link (web/invitation.go): anyone holding it.
+		s.mux.Handle("GET "+p+"/invitations/{token}", s.invitationPages(l, s.invitationForm))
+		s.mux.Handle("POST "+p+"/invitations/{token}", s.invitationPages(l, s.acceptInvitation))
 	}
 
 	// Second factors: enrolment, and the second step of a sign-in.
@@ -153,6 +156,10 @@ func (s *Server) routes() {
 		s.mux.Handle("POST "+p+"/admin/approvals/{kind}", private(adminOnly(s.saveChain)))
 		s.mux.Handle("GET "+p+"/admin/jobs", private(adminOnly(s.jobsPage)))
 		s.mux.Handle("POST "+p+"/admin/jobs/{id}/retry", private(adminOnly(s.jobRetry)))
+		s.mux.Handle("GET "+p+"/admin/invitations", private(adminOnly(s.invitationsList)))
+		s.mux.Handle("POST "+p+"/admin/invitations", private(adminOnly(s.invite)))
+		s.mux.Handle("POST "+p+"/admin/invitations/{id}/resend", private(adminOnly(s.invitationAction(true))))
+		s.mux.Handle("POST "+p+"/admin/invitations/{id}/revoke", private(adminOnly(s.invitationAction(false))))
 		s.mux.Handle("GET "+p+"/edit/mobility/new", private(s.editForm(partnerhub.EntityMobility)))
 		s.mux.Handle("POST "+p+"/edit/mobility/new", private(s.editSave(partnerhub.EntityMobility)))
 		s.mux.Handle("GET "+p+"/mobility/import", private(s.importForm))

@@ -58,6 +58,9 @@ type Deps struct {
 	// Funds keeps joint funds, their calls and proposals; nil: none (their
 	// pages and API answer 404).
 	Funds partnerhub.FundService
+	// Invitations keeps invitations to make an account; nil: none (their
+	// pages answer 404).
+	Invitations partnerhub.InvitationService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.
@@ -300,10 +303,10 @@ func (s *Server) afterWrite(r *http.Request) {
 }
 
 // snapFor is the snapshot a request reads: with drafts for a signed-in
-// user, without for everyone else. Only a request that carries credentials
-// costs a lookup.
+// user who may read them (not a guest), without for everyone else. Only a
+// request that carries credentials costs a lookup.
 func (s *Server) snapFor(r *http.Request) *snapshot {
-	if hasCredentials(r) && s.user(r) != nil {
+	if hasCredentials(r) && partnerhub.CanReadDrafts(s.user(r)) {
 		return s.full.Load()
 	}
 	return s.snap.Load()

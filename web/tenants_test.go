@@ -162,6 +162,10 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		// Only the signed-in user's own notifications and mail choices
 		// (TestNotificationsPage: another's id changes nothing).
 		`"POST "+p+"/account/notifications"`: "", `"POST "+p+"/notifications/read"`: "",
+		// Invitations: an invite lands in the acting home; another home's
+		// invitation, by id or by token, is not there (walked below).
+		`"POST "+p+"/admin/invitations"`: "", `"POST "+p+"/admin/invitations/{id}/resend"`: "invitations",
+		`"POST "+p+"/admin/invitations/{id}/revoke"`: "invitations", `"POST "+p+"/invitations/{token}"`: "invitations",
 	}
 	for _, m := range writeRoutePattern.FindAllStringSubmatch(string(src), -1) {
 		if _, ok := walked[m[1]]; !ok {
@@ -171,6 +175,16 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 
 	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
 		ts := newTenants(t, e)
+		// An invitation of kyoto's, tried below.
+		kyotoAdmin, err := ts.db.UserByEmail(context.Background(), "admin@kyoto.example.ac.jp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, err := ts.db.Invite(context.Background(), kyotoAdmin, "kyoto", partnerhub.InvitationSpec{Email: "kyoto-guest@example.org",
+			Name: "Kyoto guest", Lang: partnerhub.Japanese}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
 		before := ts.others(t)
 		// The records of the other homes, by entity; institutions are the
 		// registry's, used by one or both other homes (ntu's by utokyo too).
@@ -295,6 +309,20 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		check("register API", ts.registerAPI(t, "admin", "text/csv", "en", reg), http.StatusUnprocessableEntity)
 		r := ts.upload(t, "admin", "en", "kyoto.csv", "partner,unit,year,direction,category,programme,count\nkyoto-partner,kyoto-unit,2022,outbound,graduate,exchange,99\n")
 		wantPage(t, r, 200, "nothing was added")
+		// Another home's invitation: not there for this home's admin, nor
+		// at this home's link, and unchanged.
+		for _, lang := range []string{"en", "ja"} {
+			for _, action := range []string{"resend", "revoke"} {
+				check("invitation "+action, ts.send(t, "POST", fmt.Sprintf("/%s/admin/invitations/%d/%s", lang, inv.ID, action), url.Values{}, ts.cookie["admin"]),
+					http.StatusNotFound)
+			}
+			check("kyoto's invitation link", ts.send(t, "POST", "/"+lang+"/invitations/"+inv.Token,
+				url.Values{"name": {"x"}, "password": {testPassword}, "password_confirm": {testPassword}}), http.StatusNotFound)
+		}
+		if list, err := ts.db.Invitations(context.Background(), kyotoAdmin, "kyoto"); err != nil || len(list) != 1 ||
+			list[0].State(time.Now()) != partnerhub.InvitationPending || list[0].Sends != 1 {
+			t.Errorf("kyoto's invitation changed: %+v %v", list, err)
+		}
 		for _, create := range creates {
 			create()
 		}
