@@ -152,7 +152,7 @@ type Server struct {
 
 	openapiBody body
 	assets      *assets
-	templates   map[string]*template.Template
+	templates   *template.Template // the layout and every page (parseTemplates)
 	maps        mapCache
 	imports     localImports // mobility imports running on this node
 	// importInput, when not nil, wraps the file of size bytes an import
