@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -154,6 +155,7 @@ type Server struct {
 	assets      *assets
 	templates   *template.Template // the layout and every page (parseTemplates)
 	maps        mapCache
+	gzips       sync.Pool    // *gzip.Writer at BestCompression, for gzipped
 	imports     localImports // mobility imports running on this node
 	// importInput, when not nil, wraps the file of size bytes an import
 	// reads in ctx (the job's): tests pause an import half way through
