@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"partnerhub"
 	"partnerhub/store/storetest"
 )
 
@@ -122,5 +124,39 @@ func TestRenderCompressesOnlyCachedPages(t *testing.T) {
 	}
 	if c != nil && c.gz != nil {
 		t.Errorf("render compressed a page it does not keep")
+	}
+}
+
+// The public snapshot keeps one copy of each response that encodes to the
+// same bytes as the full one's (most partners and units), and the ETag of
+// the catalog is the one of its whole JSON, as before it was hashed as
+// encoded.
+func TestSnapshotsShareEqualBodies(t *testing.T) {
+	ts := newTestServer(t, storetest.Engines()[0])
+	full, public := ts.srv.full.Load(), ts.srv.snap.Load()
+	shared := 0
+	for slug, b := range public.partnerBy {
+		f := full.partnerBy[slug]
+		if bytes.Equal(b.b, f.b) {
+			if &b.b[0] != &f.b[0] {
+				t.Fatalf("partner %s: two copies of the same response", slug)
+			}
+			shared++
+		}
+	}
+	if shared == 0 {
+		t.Fatal("no partner's response shared between the snapshots")
+	}
+	c, err := ts.db.Catalog(t.Context(), "utokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.DeriveAgreementStatuses(partnerhub.Today(time.Now()))
+	whole, err := newBody(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.etag != whole.etag[0] {
+		t.Errorf("catalog ETag %s, want %s (of its JSON)", full.etag, whole.etag[0])
 	}
 }
