@@ -167,7 +167,6 @@ type view struct {
 	Saved     bool             // a write just succeeded
 	Unread    int              // the signed-in user's unread notifications, for the header
 	Notices   bool             // the header links to the notifications page
-	Content   template.HTML    // the page's content, for the layout (render)
 	assets    *assets
 	snap      *snapshot
 }
@@ -270,19 +269,15 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, v *view, h priva
 // render executes a page's template into a cacheable response.
 func (s *Server) render(v *view, p *page) (*rendered, error) {
 	v.Page = p
-	// The page's content first, then the layout around it (parseTemplates
-	// says why they are apart).
-	var content bytes.Buffer
-	if err := s.templates.ExecuteTemplate(&content, contentPrefix+p.Template, v); err != nil {
-		return nil, err
-	}
-	v.Content = template.HTML(content.Bytes())
+	// The layout until the content, the page's content, the rest of the
+	// layout, one after the other into one buffer (parseTemplates says why
+	// they are apart).
 	var buf bytes.Buffer
-	buf.Grow(content.Len() + 16<<10) // the layout adds some 10 KB
-	if err := s.templates.ExecuteTemplate(&buf, "layout", v); err != nil {
-		return nil, err
+	for _, name := range [...]string{"layout", contentPrefix + p.Template, "layout-end"} {
+		if err := s.templates.ExecuteTemplate(&buf, name, v); err != nil {
+			return nil, err
+		}
 	}
-	v.Content = ""
 	c := &rendered{status: p.Status, body: buf.Bytes()}
 	if c.status == 0 {
 		c.status = http.StatusOK
@@ -564,7 +559,8 @@ const contentPrefix = "content/"
 
 // parseTemplates parses the layout, the shared templates and every page's
 // content into ONE set. Each page file defines "content", which is renamed
-// contentPrefix+page here; render executes it, then the layout around it.
+// contentPrefix+page here; render executes "layout", the content, then
+// "layout-end".
 //
 // Why one set: html/template cannot share parse trees between sets (Clone
 // copies them, since escaping rewrites them), and a set per page parsed the
@@ -595,8 +591,10 @@ func parseTemplates() (*template.Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("layout: %w", err)
 	}
-	if set.Lookup("layout") == nil {
-		return nil, fmt.Errorf("layout: no template \"layout\"")
+	for _, name := range []string{"layout", "layout-end"} {
+		if set.Lookup(name) == nil {
+			return nil, fmt.Errorf("layout: no template %q", name)
+		}
 	}
 	for _, n := range pages {
 		name := strings.TrimSuffix(path.Base(n), ".html")
