@@ -110,6 +110,22 @@ func authorizeInvitation(actor *partnerhub.User, home string, inv *partnerhub.In
 // is used, every pending invitation of the address is accepted for the
 // account it makes, each with its own grants.
 func (db *DB) Invite(ctx context.Context, actor *partnerhub.User, home string, spec partnerhub.InvitationSpec, now time.Time) (*partnerhub.Invitation, error) {
+	var inv *partnerhub.Invitation
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		inv, err = db.invite(ctx, tx, actor, home, spec, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// invite is Invite in the caller's transaction, for a feature that
+// invites the people a record of its names (a proposal's co-lead), so
+// that the record and its invitations are written together or not at all.
+func (db *DB) invite(ctx context.Context, tx *sql.Tx, actor *partnerhub.User, home string, spec partnerhub.InvitationSpec, now time.Time) (*partnerhub.Invitation, error) {
 	spec.Email = partnerhub.NormalizeEmail(spec.Email)
 	spec.Name = strings.TrimSpace(spec.Name)
 	spec.Note.Ja, spec.Note.En = strings.TrimSpace(spec.Note.Ja), strings.TrimSpace(spec.Note.En)
@@ -130,7 +146,7 @@ func (db *DB) Invite(ctx context.Context, actor *partnerhub.User, home string, s
 	inv := &partnerhub.Invitation{Home: home, Email: spec.Email, Name: spec.Name, Lang: spec.Lang, Role: spec.Role,
 		Note: spec.Note, Grants: spec.Grants, InvitedBy: actor.ID, Inviter: cmpOr(actor.Name, actor.Email),
 		CreatedAt: now, SentAt: now, Sends: 1, ExpiresAt: dbTime(now.Add(spec.ExpiresIn)), Version: 1}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := func() error {
 		homeID, err := db.homeID(ctx, tx, home)
 		if err != nil {
 			return err
@@ -176,7 +192,7 @@ func (db *DB) Invite(ctx context.Context, actor *partnerhub.User, home string, s
 			return err
 		}
 		return db.auditInvitation(ctx, tx, homeID, actor, partnerhub.ActionCreate, "", inv, nil, inv, now)
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}
