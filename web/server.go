@@ -58,6 +58,8 @@ type Deps struct {
 	// Funds keeps joint funds, their calls and proposals; nil: none (their
 	// pages and API answer 404).
 	Funds partnerhub.FundService
+	// ProposalFiles keeps proposals' attachments; nil: none.
+	ProposalFiles partnerhub.ProposalFileService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.
