@@ -18,6 +18,14 @@ import (
 // one's own. The form works without JavaScript: rows of applicants are
 // added by asking for more, totals of the budget are the server's.
 
+// errNoFunds answers for a server that keeps no funds.
+func (s *Server) errNoFunds() error {
+	if s.deps.Funds == nil {
+		return partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
+	}
+	return nil
+}
+
 // proposalPath is a proposal's page.
 func proposalPath(lang partnerhub.Lang, id int64) string {
 	return "/" + string(lang) + partnerhub.ProposalPath(id)
@@ -412,6 +420,9 @@ func proposalID(r *http.Request) (int64, error) {
 // proposalNew shows the form of a new proposal, its first applicant the
 // person who writes it, as the lead.
 func (s *Server) proposalNew(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if err := s.errNoFunds(); err != nil {
+		return nil, err
+	}
 	fund, number, err := callParams(r)
 	if err != nil {
 		return nil, err
@@ -438,6 +449,9 @@ func (s *Server) proposalNew(w http.ResponseWriter, r *http.Request, v *view) (*
 // proposalCreate saves a new draft; refused, the form comes back with
 // everything typed and the problems at their fields.
 func (s *Server) proposalCreate(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if err := s.errNoFunds(); err != nil {
+		return nil, err
+	}
 	fund, number, err := callParams(r)
 	if err != nil {
 		return nil, err
@@ -526,6 +540,9 @@ func (s *Server) proposalView(w http.ResponseWriter, r *http.Request, v *view) (
 
 // proposalData reads a proposal, its call and fund, for its page.
 func (s *Server) proposalData(r *http.Request, v *view) (*proposalForm, error) {
+	if err := s.errNoFunds(); err != nil {
+		return nil, err
+	}
 	id, err := proposalID(r)
 	if err != nil {
 		return nil, err
@@ -559,6 +576,9 @@ func (s *Server) proposalUpdate(w http.ResponseWriter, r *http.Request, v *view)
 // proposalTransit submits or withdraws a proposal, at the server's time;
 // refused, the page shows why at the fields concerned.
 func (s *Server) proposalTransit(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if err := s.errNoFunds(); err != nil {
+		return nil, err
+	}
 	id, err := proposalID(r)
 	if err != nil {
 		return nil, err
@@ -664,6 +684,9 @@ type myProposalRow struct {
 
 // myProposals lists the signed-in person's proposals, newest first.
 func (s *Server) myProposals(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if err := s.errNoFunds(); err != nil {
+		return nil, err
+	}
 	if err := noParams(r); err != nil {
 		return nil, err
 	}
@@ -719,6 +742,9 @@ func (b proposalBody) proposal(p partnerhub.Proposal) partnerhub.Proposal {
 
 // signedIn is who asks through the API; a proposal needs someone.
 func (s *Server) signedIn(r *http.Request) (*partnerhub.User, error) {
+	if err := s.errNoFunds(); err != nil {
+		return nil, err
+	}
 	u := s.user(r)
 	if u == nil {
 		return nil, partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")

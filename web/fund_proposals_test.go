@@ -62,8 +62,8 @@ func newProposalServer(t *testing.T, e storetest.Engine) *proposalServer {
 		Opens: now.Add(-24 * time.Hour), Closes: now.Add(14 * 24 * time.Hour),
 		Grants: []partnerhub.Grant{{Code: "seed", Name: partnerhub.Text{Ja: "シードグラント", En: "Seed grant"}, Months: 12,
 			Ceilings: []partnerhub.Money{{Amount: 25000, Currency: "USD"}, {Amount: 3000000, Currency: "JPY"}}}},
-		Criteria:    []partnerhub.Criterion{{Code: "merit", Name: partnerhub.Text{Ja: "学術的意義", En: "Scholarly merit"}, Weight: 1}},
-		ScaleMin:    1, ScaleMax: 5,
+		Criteria: []partnerhub.Criterion{{Code: "merit", Name: partnerhub.Text{Ja: "学術的意義", En: "Scholarly merit"}, Weight: 1}},
+		ScaleMin: 1, ScaleMax: 5,
 		Attachments: []partnerhub.AttachmentSpec{{Code: "cv", Name: partnerhub.Text{Ja: "代表者の履歴書", En: "CVs of the leads"}, Required: true}},
 		Published:   true}
 	if ps.call.Version, err = ed.db.PutCall(ctx, ps.admin, "utokyo", ps.call); err != nil {
