@@ -226,6 +226,9 @@ func readUpload(w http.ResponseWriter, r *http.Request, limit int64, kindField s
 			Fields: partnerhub.FieldErrors{"file": {Key: "document_too_big", Args: []any{sizeText(limit)}}}}
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "multipart/form-data" {
+		if kindField == "spec" {
+			return up, partnerhub.Errorf(eUnsupported, "error.proposal_multipart")
+		}
 		return up, partnerhub.Errorf(eUnsupported, "error.multipart_only")
 	}
 	if r.ContentLength > limit+maxUploadForm {

@@ -44,6 +44,7 @@ type proposalForm struct {
 	P         partnerhub.Proposal // as stored (ID 0 for a new one)
 	New       bool
 	Editable  bool // the form, not the record
+	Applicant bool // the reader applies with it: submits, withdraws
 	Action    string
 	Vals      map[string]string // what the inputs hold
 	Grants    []grantOpt
@@ -90,6 +91,7 @@ type budgetSide struct {
 	YearTotals []string
 	Total      string
 	Ceiling    string
+	CeilingAt  int64 // the ceiling's amount, 0 for none: for the page's script
 	Over       bool
 }
 
@@ -292,7 +294,7 @@ func (s *Server) fillProposalForm(v *view, d *proposalForm, shown partnerhub.Pro
 		}
 		b.Total = partnerhub.Money{Amount: total, Currency: cur}.String()
 		if m, ok := g.Ceiling(cur); ok {
-			b.Ceiling, b.Over = m.String(), total > m.Amount
+			b.Ceiling, b.CeilingAt, b.Over = m.String(), m.Amount, total > m.Amount
 		}
 		d.Budget = append(d.Budget, b)
 	}
@@ -308,7 +310,7 @@ func (s *Server) fillProposalForm(v *view, d *proposalForm, shown partnerhub.Pro
 		}
 		d.Files = append(d.Files, row)
 	}
-	if !d.New {
+	if !d.New && d.Applicant {
 		d.Verbs = d.P.Verbs()
 	}
 	d.Summary = proposalSummary(v, d)
@@ -556,7 +558,8 @@ func (s *Server) proposalData(r *http.Request, v *view) (*proposalForm, error) {
 		return nil, err
 	}
 	d := &proposalForm{Call: c, Fund: f, P: p, Vals: proposalVals(p), Action: proposalPath(v.Lang, id)}
-	d.Editable = a.View(id) == partnerhub.ViewApplicant && p.State != partnerhub.ProposalSubmitted &&
+	d.Applicant = a.View(id) == partnerhub.ViewApplicant
+	d.Editable = d.Applicant && p.State != partnerhub.ProposalSubmitted &&
 		c.State(s.deps.Now()) == partnerhub.CallOpen
 	return d, nil
 }

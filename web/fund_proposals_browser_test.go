@@ -68,10 +68,14 @@ func TestBrowserProposalForm(t *testing.T) {
 				shoot("proposal-" + lang + "-" + strconv.FormatInt(width, 10))
 			}
 		}
-		// Over the ceiling: refused at the budget, what was typed kept.
-		do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(ps.URL+path),
-			chromedp.SetValue(chromedp.CSS(`input[name="budget.partner.1.personnel"]`), "20000"),
-			chromedp.Click(chromedp.CSS(`button[name="action"][value="save"]`)),
+		// The totals follow what is typed; over the ceiling is said at once,
+		// and the save is refused at the budget, what was typed kept.
+		do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(ps.URL+path), chromedp.WaitReady(chromedp.CSS("footer")),
+			chromedp.SendKeys(chromedp.CSS(`input[name="budget.partner.1.personnel"]`), "20000"))
+		if got := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('table[data-side="partner"] [data-total="side"]').textContent + '|' + document.querySelector('table[data-side="partner"] [data-over]').hidden`)); got != "USD 32,000|false" {
+			t.Errorf("%s: the partner's total as typed: %q", path, got)
+		}
+		do(t, ctx, chromedp.Click(chromedp.CSS(`button[name="action"][value="save"]`)),
 			chromedp.WaitVisible(chromedp.CSS(`#e-budget`)))
 		if v := get(t, ctx, chromedp.Evaluate[string](`document.querySelector('input[name="budget.partner.1.personnel"]').value`)); v != "20000" {
 			t.Errorf("%s: the amount typed is lost: %q", path, v)

@@ -198,6 +198,11 @@ func TestProposalForm(t *testing.T) {
 		if r := ps.send(t, "GET", file, nil, ps.cookie["chair"]); r.status != 200 || !strings.HasPrefix(r.body, "%PDF-") {
 			t.Errorf("the chair cannot download a submitted proposal's file: %d", r.status)
 		}
+		// The chair reads the proposal sent, and neither changes nor withdraws it.
+		if r := ps.send(t, "GET", page, nil, ps.cookie["chair"]); r.status != 200 || strings.Contains(r.body, `name="verb"`) ||
+			strings.Contains(r.body, `id="proposal-form"`) || !strings.Contains(r.body, "Two laboratories work together.") {
+			t.Errorf("the chair's page: %d", r.status)
+		}
 		wantPage(t, ps.send(t, "GET", "/en/proposals", nil, ck), 200, "Joint research on quantum materials", "Submitted", "Tenth call for joint research")
 		wantPage(t, ps.send(t, "GET", "/ja/proposals", nil, ck), 200, "自分の申請", "提出済み")
 
