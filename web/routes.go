@@ -129,6 +129,13 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/agreements/{key}/documents", s.api(s.apiDocuments))
 	s.mux.Handle("POST /api/v1/agreements/{key}/documents", s.api(s.apiAddDocument))
 	s.mux.Handle("GET /api/v1/agreements/{key}/documents/{id}", s.api(s.apiDocument))
+	s.mux.Handle("POST /api/v1/calls/{fund}/{number}/proposals", s.api(s.apiCreateProposal))
+	s.mux.Handle("GET /api/v1/proposals/{id}", s.api(s.apiProposal))
+	s.mux.Handle("PUT /api/v1/proposals/{id}", s.api(s.apiUpdateProposal))
+	s.mux.Handle("POST /api/v1/proposals/{id}/transition", s.api(s.apiTransitProposal))
+	s.mux.Handle("GET /api/v1/proposals/{id}/files", s.api(s.apiProposalFiles))
+	s.mux.Handle("POST /api/v1/proposals/{id}/files", s.api(s.apiAddProposalFile))
+	s.mux.Handle("GET /api/v1/proposals/{id}/files/{file}", s.api(s.apiProposalFile))
 
 	// Editing in the browser, history, bin and audit log.
 	for _, l := range partnerhub.Langs {
@@ -170,6 +177,15 @@ func (s *Server) routes() {
 		s.mux.Handle("GET "+p+"/agreements/{slug}/documents", s.documentPages(l, s.documentsPage))
 		s.mux.Handle("POST "+p+"/agreements/{slug}/documents", s.documentPages(l, s.documentUpload))
 		s.mux.Handle("GET "+p+"/agreements/{slug}/documents/{id}", s.documentPages(l, s.documentDownload))
+		// Proposals, as their applicants write them.
+		s.mux.Handle("GET "+p+"/proposals", private(s.myProposals))
+		s.mux.Handle("GET "+p+"/calls/{fund}/{number}/proposals/new", private(s.proposalNew))
+		s.mux.Handle("POST "+p+"/calls/{fund}/{number}/proposals/new", private(s.proposalCreate))
+		s.mux.Handle("GET "+p+"/proposals/{id}", private(s.proposalView))
+		s.mux.Handle("POST "+p+"/proposals/{id}", private(s.proposalUpdate))
+		s.mux.Handle("POST "+p+"/proposals/{id}/transition", private(s.proposalTransit))
+		s.mux.Handle("POST "+p+"/proposals/{id}/files", private(s.proposalUpload))
+		s.mux.Handle("GET "+p+"/proposals/{id}/files/{file}", private(s.proposalDownload))
 		s.mux.Handle("GET "+p+"/agreements/import", private(s.registerForm))
 		s.mux.Handle("POST "+p+"/agreements/import", private(s.registerUpload))
 		s.mux.HandleFunc("GET "+p+"/agreements/template.xlsx", s.registerTemplate(l))

@@ -62,6 +62,8 @@ type Deps struct {
 	// Invitations keeps invitations to make an account; nil: none (their
 	// pages answer 404).
 	Invitations partnerhub.InvitationService
+	// ProposalFiles keeps proposals' attachments; nil: none.
+	ProposalFiles partnerhub.ProposalFileService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.

@@ -166,6 +166,14 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		// invitation, by id or by token, is not there (walked below).
 		`"POST "+p+"/admin/invitations"`: "", `"POST "+p+"/admin/invitations/{id}/resend"`: "invitations",
 		`"POST "+p+"/admin/invitations/{id}/revoke"`: "invitations", `"POST "+p+"/invitations/{token}"`: "invitations",
+		// Proposals: the store finds a fund, its calls and proposals in the
+		// acting home only (inFund, proposalByID by the home's slug), and
+		// lets only a proposal's applicants write it (TestProposalForm,
+		// TestProposalAPI, store's TestProposalFiles).
+		`"POST /api/v1/calls/{fund}/{number}/proposals"`: "", `"PUT /api/v1/proposals/{id}"`: "",
+		`"POST /api/v1/proposals/{id}/transition"`: "", `"POST /api/v1/proposals/{id}/files"`: "",
+		`"POST "+p+"/calls/{fund}/{number}/proposals/new"`: "", `"POST "+p+"/proposals/{id}"`: "",
+		`"POST "+p+"/proposals/{id}/transition"`: "", `"POST "+p+"/proposals/{id}/files"`: "",
 	}
 	for _, m := range writeRoutePattern.FindAllStringSubmatch(string(src), -1) {
 		if _, ok := walked[m[1]]; !ok {
