@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"database/sql"
 	"encoding/json"
 	"slices"
@@ -335,8 +336,67 @@ func (t *callTx) writeMembers(id int64, ms []partnerhub.ProposalMember) error {
 			return err
 		}
 		ms[i].UserID = uid.Int64
+		if !uid.Valid {
+			if err := t.inviteMember(id, i, ms[i]); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// inviteMember invites an applicant with no account to make one, unless
+// an invitation of theirs is waiting already: a partner's co-lead joins
+// the proposal that names them from the link in the mail. The account is
+// given its places in proposals when it is made (linkProposalsOnAccept).
+func (t *callTx) inviteMember(id int64, i int, m partnerhub.ProposalMember) error {
+	var waiting int
+	if err := t.row(`SELECT count(*) FROM invitations WHERE home_id = ? AND email = ? AND accepted_at IS NULL
+		AND revoked_at IS NULL AND expires_at > ?`, t.homeID, m.Email, t.now).Scan(&waiting); err != nil {
+		return err
+	}
+	if waiting > 0 {
+		return nil
+	}
+	actor := t.access.User
+	lang := partnerhub.Japanese
+	if m.Side == partnerhub.SidePartner {
+		lang = partnerhub.English
+	}
+	callJa, _ := t.call.Title.In(partnerhub.Japanese)
+	callEn, _ := t.call.Title.In(partnerhub.English)
+	grants, _ := json.Marshal(map[string]int64{"proposal": id})
+	spec := partnerhub.InvitationSpec{Email: m.Email, Name: m.Name, Lang: lang, Role: partnerhub.RoleGuest, Grants: grants,
+		Note: partnerhub.Text{
+			Ja: actor.Name + "さんが、公募「" + callJa + "」への申請の申請者としてあなたを加えました。アカウントを作ると、申請書を一緒に編集できます。",
+			En: actor.Name + " has named you an applicant of a proposal to the call “" + callEn + "”. Make your account to edit the proposal with them.",
+		}}
+	if _, err := t.db.invite(t.ctx, t.tx, actor, t.fund.home, spec, t.now); err != nil {
+		var pe *partnerhub.Error
+		if errors.As(err, &pe) && pe.Fields != nil {
+			// The invitation's problem is the member's address (an account
+			// of another home, or a disabled one).
+			errs := partnerhub.FieldErrors{}
+			for _, fe := range pe.Fields {
+				errs.Add("members["+strconv.Itoa(i)+"].email", fe.Key, fe.Args...)
+				break
+			}
+			return errs.Err()
+		}
+		return err
+	}
+	return nil
+}
+
+// linkProposalsOnAccept is the accept hook of invitations: a new account
+// takes the places its address holds in its home's proposals.
+func (db *DB) linkProposalsOnAccept(ctx context.Context, tx *sql.Tx, userID int64, _ []byte) error {
+	var homeID int64
+	var email string
+	if err := tx.QueryRowContext(ctx, db.q(`SELECT home_id, email FROM users WHERE id = ?`), userID).Scan(&homeID, &email); err != nil {
+		return err
+	}
+	return db.LinkProposalMembers(ctx, tx, homeID, userID, email)
 }
 
 // LinkProposalMembers gives an account the places its address holds in

@@ -62,6 +62,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		db.Close()
 		return nil, &partnerhub.Error{Code: partnerhub.EUnavailable, Message: "error.db_unreachable", Args: []any{redact(rawURL)}, Err: err}
 	}
+	db.AddAcceptHook(db.linkProposalsOnAccept)
 	return db, nil
 }
 
