@@ -167,5 +167,8 @@ type DecisionService interface {
 	DueReports(ctx context.Context, actor *User, home, fund string) ([]DueReport, error)
 	// LinkActivity links (or, with unlink, unlinks) an awarded project to
 	// an activity it led to.
+	// ProjectLinks lists the slugs of the activities an awarded project is
+	// linked to, for its applicants and committee.
+	ProjectLinks(ctx context.Context, actor *User, home string, id int64) ([]string, error)
 	LinkActivity(ctx context.Context, actor *User, home string, id int64, activity string, unlink bool) error
 }

@@ -548,3 +548,22 @@ func unmarshalAll(ss []string, vs ...any) error {
 	}
 	return nil
 }
+
+// ProjectLinks lists the activities an awarded project is linked to, for
+// those who see the proposal.
+func (db *DB) ProjectLinks(ctx context.Context, actor *partnerhub.User, home string, id int64) ([]string, error) {
+	if _, _, err := db.awardedProject(ctx, actor, home, id); err != nil {
+		return nil, err
+	}
+	out := []string{}
+	err := eachRow(ctx, db, db.read, `SELECT a.slug FROM project_activities x JOIN activities a ON a.id = x.activity_id
+		WHERE x.proposal_id = ? ORDER BY a.start_date, a.slug`, []any{id}, func(rows *sql.Rows) error {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return err
+		}
+		out = append(out, s)
+		return nil
+	})
+	return out, wrap("project links", err)
+}
