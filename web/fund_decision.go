@@ -53,7 +53,8 @@ type decisionData struct {
 	Action     string
 	Letters    string // where to send this proposal's letters
 	CallAction string // where to send the whole call's letters
-	Sent       string // "letters=N" after sending
+	Sent       int  // how many proposals' letters were just queued
+	HasSent    bool // letters were just sent
 }
 
 // decisionPage shows the decision form of a proposal to those who may
@@ -62,7 +63,10 @@ func (s *Server) decisionPage(w http.ResponseWriter, r *http.Request, v *view) (
 	if err := params(r.URL.Query(), "saved", "letters").Err(); err != nil {
 		return nil, err
 	}
-	d := &decisionData{Sent: r.URL.Query().Get("letters")}
+	d := &decisionData{}
+	if n, err := strconv.Atoi(r.URL.Query().Get("letters")); err == nil && n >= 0 {
+		d.Sent, d.HasSent = n, true
+	}
 	return s.decisionView(r, v, d, http.StatusOK, true)
 }
 
