@@ -142,9 +142,6 @@ func (t *fundTx) owedReports(id int64, award bool) error {
 // applicants in their language, and marks the letters sent. The mark is
 // the claim: a second run, here or on another node, finds nothing to send.
 func (db *DB) SendLetters(ctx context.Context, actor *partnerhub.User, home, fund string, number int, id int64) (int, error) {
-	if db.mail == nil {
-		return 0, partnerhub.Errorf(partnerhub.EInvalid, "error.letters_no_mail")
-	}
 	sent := 0
 	err := db.inCall(ctx, actor, home, fund, number, func(t *callTx) error {
 		where, args := `p.call_id = ? AND p.state = 'submitted'`, []any{t.callID}
@@ -167,6 +164,9 @@ func (db *DB) SendLetters(ctx context.Context, actor *partnerhub.User, home, fun
 			}
 		} else if !t.access.Has(partnerhub.FundAdmin) && !t.access.Has(partnerhub.FundChair) {
 			return partnerhub.Errorf(partnerhub.EForbidden, "error.forbidden_fund")
+		}
+		if db.mail == nil {
+			return partnerhub.Errorf(partnerhub.EInvalid, "error.letters_no_mail")
 		}
 		for _, p := range ps {
 			if p.Decision == nil || p.Decision.LettersSent != nil || !t.access.CanManage(p.ID) {
