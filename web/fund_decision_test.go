@@ -123,7 +123,7 @@ func (f *decisionFixture) awardAndPublish(t *testing.T) {
 	if _, err := f.as.db.SendLetters(ctx, f.chair, "utokyo", "princeton-fund", 10, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.as.db.LinkActivity(ctx, f.applicant, "utokyo", f.proposal.ID, "princeton-strategic-partnership-symposium-2019", false); err != nil {
+	if err := f.as.db.LinkActivity(ctx, f.applicant, "utokyo", f.proposal.ID, "ntu-joint-conference-2019", false); err != nil {
 		t.Logf("no example activity to link: %v", err)
 	}
 }
@@ -301,4 +301,43 @@ func TestDecisionPages(t *testing.T) {
 			}
 		})
 	})
+}
+
+// decisions exercises the decisions' API for TestOpenAPIWrites: as the
+// home's administrator (every fund's administrator) and as an applicant.
+func (w *oaWriter) decisions() {
+	t := w.t
+	f := newDecisionFixture(t, w.ts)
+	raw, _, err := w.ts.db.CreateToken(context.Background(), f.applicant.ID, partnerhub.TokenSpec{Name: "t", Scope: partnerhub.ScopeWrite}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.token["applicant"] = raw
+	id := strconv.FormatInt(f.proposal.ID, 10)
+	const (
+		dec  = "/api/v1/proposals/{id}/decision"
+		lett = "/api/v1/proposals/{id}/letters"
+		call = "/api/v1/calls/{fund}/{number}/letters"
+		reps = "/api/v1/projects/{id}/reports"
+		rep  = "/api/v1/projects/{id}/reports/{kind}"
+		link = "/api/v1/projects/{id}/activities/{slug}"
+	)
+	w.wantField(w.call("admin", "PUT", dec, "/api/v1/proposals/"+id+"/decision", map[string]any{"outcome": "award", "meeting": "2026-12"}),
+		"meeting", "a decision on a month")
+	got := w.want(w.call("admin", "PUT", dec, "/api/v1/proposals/"+id+"/decision", map[string]any{"outcome": "award", "meeting": "2026-12-01",
+		"home_amount": map[string]any{"amount": 1000000, "currency": "JPY"}, "partner_amount": map[string]any{"amount": 10000, "currency": ""},
+		"note": map[string]any{"ja": "", "en": "Well done."}, "version": 0}), http.StatusOK, "decide")
+	if got["version"] != float64(1) {
+		t.Errorf("decide: %v", got)
+	}
+	w.want(w.call("admin", "POST", lett, "/api/v1/proposals/"+id+"/letters", nil), http.StatusOK, "letters")
+	if r := w.want(w.call("admin", "POST", call, "/api/v1/calls/princeton-fund/10/letters", nil), http.StatusOK, "call letters"); r["sent"] != float64(0) {
+		t.Errorf("letters sent twice: %v", r)
+	}
+	w.want(w.call("admin", "GET", reps, "/api/v1/projects/"+id+"/reports", nil), http.StatusOK, "reports")
+	w.want(w.call("applicant", "PUT", rep, "/api/v1/projects/"+id+"/reports/interim", map[string]any{"body": "Two workshops."}), http.StatusOK, "report")
+	w.want(w.call("admin", "PUT", rep, "/api/v1/projects/"+id+"/reports/interim", map[string]any{"body": "x"}), http.StatusForbidden, "report by the office")
+	const act = "ntu-joint-conference-2019"
+	w.want(w.call("admin", "PUT", link, "/api/v1/projects/"+id+"/activities/"+act, nil), http.StatusOK, "link")
+	w.want(w.call("applicant", "DELETE", link, "/api/v1/projects/"+id+"/activities/"+act, nil), http.StatusOK, "unlink")
 }
