@@ -33,7 +33,7 @@ func (f *fundFixture) submitted(t *testing.T) partnerhub.Proposal {
 		t.Fatal(err)
 	}
 	for _, r := range []struct {
-		who                    *partnerhub.User
+		who                   *partnerhub.User
 		committee, applicants string
 	}{
 		{f.memberHome, "SECRET-COMMITTEE-NOTE", "The plan is clear; widen the student part."},

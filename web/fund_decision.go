@@ -53,8 +53,8 @@ type decisionData struct {
 	Action     string
 	Letters    string // where to send this proposal's letters
 	CallAction string // where to send the whole call's letters
-	Sent       int  // how many proposals' letters were just queued
-	HasSent    bool // letters were just sent
+	Sent       int    // how many proposals' letters were just queued
+	HasSent    bool   // letters were just sent
 }
 
 // decisionPage shows the decision form of a proposal to those who may

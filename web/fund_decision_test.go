@@ -45,8 +45,8 @@ func newDecisionFixture(t *testing.T, as *authServer) *decisionFixture {
 		other:     as.addUser(t, "dx-other@example.ac.jp", partnerhub.RoleViewer),
 	}
 	fund := partnerhub.Fund{Slug: "princeton-fund", Partners: []string{"princeton"},
-		Name:    partnerhub.Text{Ja: "プリンストン大学との共同研究ファンド", En: "Princeton–UTokyo Joint Research Fund"},
-		Summary: partnerhub.Text{Ja: "両校の共同研究・教育を支える基金です。", En: "A fund both universities pay into for joint research and education."},
+		Name:         partnerhub.Text{Ja: "プリンストン大学との共同研究ファンド", En: "Princeton–UTokyo Joint Research Fund"},
+		Summary:      partnerhub.Text{Ja: "両校の共同研究・教育を支える基金です。", En: "A fund both universities pay into for joint research and education."},
 		HomeCurrency: "JPY", PartnerCurrency: "USD", PartnerZone: "America/New_York", DeclaredCalls: 9, DeclaredProjects: 29,
 		Contributions: []partnerhub.Contribution{
 			{Year: 2025, Side: partnerhub.SideHome, Amount: partnerhub.Money{Amount: 30000000, Currency: "JPY"}},
@@ -72,8 +72,8 @@ func newDecisionFixture(t *testing.T, as *authServer) *decisionFixture {
 		Opens: now.Add(-time.Hour), Closes: now.Add(14 * 24 * time.Hour),
 		Grants: []partnerhub.Grant{{Code: "seed", Name: partnerhub.Text{Ja: "シードグラント", En: "Seed grant"}, Months: 12,
 			Ceilings: []partnerhub.Money{{Amount: 25000, Currency: "USD"}, {Amount: 3000000, Currency: "JPY"}}}},
-		Criteria:   []partnerhub.Criterion{{Code: "merit", Name: partnerhub.Text{Ja: "学術的意義", En: "Merit"}, Weight: 1}},
-		ScaleMin:   1, ScaleMax: 5,
+		Criteria: []partnerhub.Criterion{{Code: "merit", Name: partnerhub.Text{Ja: "学術的意義", En: "Merit"}, Weight: 1}},
+		ScaleMin: 1, ScaleMax: 5,
 		InterimDue: partnerhub.MustPartialDate("2027-09-30"), FinalDue: partnerhub.MustPartialDate("2028-04-30"), Published: true}
 	if _, err := db.PutCall(ctx, f.fundAdmin, "utokyo", call); err != nil {
 		t.Fatal(err)
@@ -99,8 +99,8 @@ func (f *decisionFixture) submit(t *testing.T, ja, en string, lead, colead *part
 		Abstract: partnerhub.Text{Ja: "非公開の概要", En: "SECRET-ABSTRACT of the proposal"},
 		Plan:     partnerhub.Text{En: "Year one: workshops in Tokyo and Princeton."},
 		Members:  members,
-		Units:  []string{"eng"},
-		Budget: []partnerhub.BudgetLine{{Year: 1, Side: partnerhub.SideHome, Category: partnerhub.BudgetTravel, Amount: 1234567}},
+		Units:    []string{"eng"},
+		Budget:   []partnerhub.BudgetLine{{Year: 1, Side: partnerhub.SideHome, Category: partnerhub.BudgetTravel, Amount: 1234567}},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -21,7 +21,9 @@ func (s *Server) livePage(lang partnerhub.Lang, nav string, h pageHandler) http.
 	signedIn := s.pageFor(lang, nav, h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.deps.Decisions == nil || s.deps.Funds == nil {
-			h = func(r *http.Request, v *view) (*page, error) { return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found") }
+			h = func(r *http.Request, v *view) (*page, error) {
+				return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
+			}
 		}
 		if hasCredentials(r) && s.user(r) != nil {
 			signedIn.ServeHTTP(w, r)
