@@ -87,9 +87,13 @@ func newDecisionFixture(t *testing.T, as *authServer) *decisionFixture {
 func (f *decisionFixture) submit(t *testing.T, ja, en string, lead, colead *partnerhub.User, others ...*partnerhub.User) partnerhub.Proposal {
 	t.Helper()
 	ctx := context.Background()
+	leadName, coName := "Hanako Tanaka", "John Smith"
+	if lead == f.other {
+		leadName, coName = "佐藤 健二", "Maria Garcia"
+	}
 	members := []partnerhub.ProposalMember{
-		{Email: lead.Email, Name: "Hanako Tanaka", Role: partnerhub.MemberLead, Side: partnerhub.SideHome, Unit: "eng"},
-		{Email: colead.Email, Name: "John Smith", Role: partnerhub.MemberCoLead, Side: partnerhub.SidePartner, Affiliation: "Department of Physics"},
+		{Email: lead.Email, Name: leadName, Role: partnerhub.MemberLead, Side: partnerhub.SideHome, Unit: "eng"},
+		{Email: colead.Email, Name: coName, Role: partnerhub.MemberCoLead, Side: partnerhub.SidePartner, Affiliation: "Department of Physics"},
 	}
 	for _, o := range others {
 		members = append(members, partnerhub.ProposalMember{Email: o.Email, Name: "Member " + o.Email, Role: partnerhub.MemberOther, Side: partnerhub.SidePartner})
@@ -123,7 +127,11 @@ func (f *decisionFixture) awardAndPublish(t *testing.T) {
 	if _, err := f.as.db.SendLetters(ctx, f.chair, "utokyo", "princeton-fund", 10, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.as.db.LinkActivity(ctx, f.applicant, "utokyo", f.proposal.ID, "ntu-joint-conference-2019", false); err != nil {
+	lead := f.applicant
+	if m, ok := f.proposal.Member(f.other.ID); ok && m.Role == partnerhub.MemberLead {
+		lead = f.other
+	}
+	if err := f.as.db.LinkActivity(ctx, lead, "utokyo", f.proposal.ID, "ntu-joint-conference-2019", false); err != nil {
 		t.Logf("no example activity to link: %v", err)
 	}
 }
