@@ -267,6 +267,7 @@ func TestDecisionPages(t *testing.T) {
 			admin := as.signIn(t, f.fundAdmin.Email)
 			r = as.send(t, "GET", "/en/funds/princeton-fund/reports", nil, admin)
 			wantPage(t, r, http.StatusOK, "Final report", "Hanako Tanaka", "Not yet due")
+			wantPage(t, as.send(t, "GET", "/ja/funds/princeton-fund/reports", nil, admin), http.StatusOK, "未提出の報告書", "最終報告書", "期限前")
 			if strings.Contains(r.body, "Interim report") {
 				t.Errorf("a submitted report is listed as owed")
 			}

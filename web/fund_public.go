@@ -18,13 +18,13 @@ import (
 // snapshot: never kept in the page cache, so that an award published on
 // one node is on every node's page at once.
 func (s *Server) livePage(lang partnerhub.Lang, nav string, h pageHandler) http.Handler {
+	if s.deps.Decisions == nil || s.deps.Funds == nil {
+		h = func(r *http.Request, v *view) (*page, error) {
+			return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
+		}
+	}
 	signedIn := s.pageFor(lang, nav, h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.deps.Decisions == nil || s.deps.Funds == nil {
-			h = func(r *http.Request, v *view) (*page, error) {
-				return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
-			}
-		}
 		if hasCredentials(r) && s.user(r) != nil {
 			signedIn.ServeHTTP(w, r)
 			return
