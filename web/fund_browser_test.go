@@ -68,4 +68,31 @@ func TestBrowserFundPages(t *testing.T) {
 			}
 		}
 	}
+	// The decision form, refused with its field errors, and a project's
+	// reports page, signed in.
+	third := f.submit(t, "三つ目の申請", "A third proposal", f.other, f.colead)
+	do(t, ctx, chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(as.URL+"/en/signin"),
+		chromedp.SetValue(chromedp.CSS(`input[name="email"]`), f.chair.Email),
+		chromedp.SetValue(chromedp.CSS(`input[name="password"]`), testPassword),
+		chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
+	)
+	arrive(t, ctx, "/en/account")
+	for _, lang := range []string{"en", "ja"} {
+		do(t, ctx, chromedp.Navigate(as.URL+"/"+lang+"/proposals/"+strconv.FormatInt(third.ID, 10)+"/decision"),
+			chromedp.WaitVisible(chromedp.CSS(`form.decision-form`)),
+			chromedp.Click(chromedp.CSS(`#f-outcome-award`)),
+			chromedp.SetValue(chromedp.CSS(`#f-meeting`), "2026-12-01"),
+			chromedp.Click(chromedp.CSS(`form.decision-form button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`.alert`)))
+		if v := runAxe(t, ctx, axe).serious(); len(v) > 0 {
+			t.Errorf("decision %s: axe: %v", lang, v)
+		}
+		if shots != "" {
+			png := get(t, ctx, chromedp.FullScreenshot(100))
+			if err := os.WriteFile(filepath.Join(shots, "decision-errors-"+lang+"-1280.png"), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
