@@ -230,13 +230,15 @@ const (
 	EntityComment    Entity = "proposal_comment"
 	EntityDecision   Entity = "decision"
 	EntityReport     Entity = "project_report"
+	// EntityProjectLink is an awarded project's link to an activity.
+	EntityProjectLink Entity = "project_activity"
 )
 
 // InFund reports whether records of the entity belong to a fund.
 func (e Entity) InFund() bool {
 	switch e {
 	case EntityFund, EntityFundSeat, EntityCall, EntityProposal, EntityAssignment, EntityReview,
-		EntityConflict, EntityComment, EntityDecision, EntityReport:
+		EntityConflict, EntityComment, EntityDecision, EntityReport, EntityProjectLink:
 		return true
 	}
 	return false
@@ -262,6 +264,11 @@ func authorizeFund(a *FundAccess, action Action, entity Entity, proposal int64) 
 	case EntityProposal, EntityReport:
 		// Anyone signed in may start a proposal; only its applicants change it.
 		if action == ActionCreate && entity == EntityProposal || a.Applicant[proposal] {
+			return nil
+		}
+	case EntityProjectLink:
+		// Its applicants, and the fund's administrators if not conflicted.
+		if a.Applicant[proposal] || a.Has(FundAdmin) && !a.Conflicted[proposal] {
 			return nil
 		}
 	case EntityAssignment, EntityDecision:

@@ -32,7 +32,13 @@ func transferFund(t *testing.T, db *store.DB, admin *partnerhub.User, now time.T
 	}
 	applicant := transferUser(t, db, "fund-applicant@example.ac.jp", partnerhub.RoleViewer)
 	p, err := db.CreateProposal(ctx, applicant, "utokyo", partnerhub.Proposal{Fund: fund.Slug, Call: 1, Grant: "seed",
-		Title: partnerhub.Text{En: "Exported proposal"}})
+		Title: partnerhub.Text{Ja: "書き出される申請", En: "Exported proposal"}, Plan: partnerhub.Text{En: "A plan."},
+		Abstract: partnerhub.Text{Ja: "概要", En: "Abstract"},
+		Budget:   []partnerhub.BudgetLine{{Year: 1, Side: partnerhub.SideHome, Category: partnerhub.BudgetTravel, Amount: 100000}},
+		Members: []partnerhub.ProposalMember{
+			{Email: applicant.Email, Name: "Applicant", Role: partnerhub.MemberLead, Side: partnerhub.SideHome},
+			{Email: "colead@ntu.example", Name: "Co-lead", Role: partnerhub.MemberCoLead, Side: partnerhub.SidePartner},
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,10 +59,6 @@ func transferFund(t *testing.T, db *store.DB, admin *partnerhub.User, now time.T
 				VALUES (?, ?, '{"merit":4}', 'good', 'well done', ?, 1, ?)`, []any{p.ID, admin.ID, now, now}},
 			{`INSERT INTO conflicts (proposal_id, user_id, source, reason, created_at) VALUES (?, ?, 'applicant', '', ?)`, []any{p.ID, applicant.ID, now}},
 			{`INSERT INTO proposal_comments (proposal_id, author_id, body, created_at) VALUES (?, ?, 'discuss', ?)`, []any{p.ID, admin.ID, now}},
-			{`INSERT INTO decisions (proposal_id, outcome, home_amount, partner_amount, meeting, decided_by, decided_at)
-				VALUES (?, 'award', 1000000, 10000, '2026-12-01', ?, ?)`, []any{p.ID, admin.ID, now}},
-			{`INSERT INTO project_reports (proposal_id, kind, due) VALUES (?, 'interim', '2027-09-30')`, []any{p.ID}},
-			{`INSERT INTO project_activities (proposal_id, activity_id) VALUES (?, ?)`, []any{p.ID, activity}},
 		} {
 			if _, err := tx.ExecContext(ctx, db.Rebind(q.sql), q.args...); err != nil {
 				return err
@@ -65,6 +67,18 @@ func transferFund(t *testing.T, db *store.DB, admin *partnerhub.User, now time.T
 		return nil
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The decision, the reports it owes and a link to an activity, through
+	// the store.
+	if p, err = db.TransitProposal(ctx, applicant, "utokyo", p.ID, p.Version, partnerhub.VerbSubmitProposal, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Decide(ctx, admin, "utokyo", p.ID, partnerhub.Decision{Outcome: partnerhub.OutcomeAward,
+		Meeting: partnerhub.MustPartialDate("2026-12-01"), HomeAmount: partnerhub.Money{Amount: 1000000}, PartnerAmount: partnerhub.Money{Amount: 10000}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.LinkActivity(ctx, admin, "utokyo", p.ID, "ntu-joint-conference-2019", false); err != nil {
 		t.Fatal(err)
 	}
 }

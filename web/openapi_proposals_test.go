@@ -17,7 +17,7 @@ import (
 func openapiFund(t *testing.T, db *store.DB, admin *partnerhub.User) {
 	t.Helper()
 	ctx := context.Background()
-	fund := partnerhub.Fund{Slug: "princeton-fund", Partners: []string{"princeton"}, Name: partnerhub.Text{Ja: "共同ファンド", En: "Joint fund"},
+	fund := partnerhub.Fund{Slug: "oa-fund", Partners: []string{"princeton"}, Name: partnerhub.Text{Ja: "共同ファンド", En: "Joint fund"},
 		HomeCurrency: "JPY", PartnerCurrency: "USD"}
 	if _, err := db.PutFund(ctx, admin, "utokyo", fund); err != nil {
 		t.Fatal(err)
@@ -44,29 +44,6 @@ func openapiProposal(applicant string) map[string]any {
 		"budget": []map[string]any{{"year": 1, "side": "partner", "category": "travel", "amount": 20000}}}
 }
 
-// openapiExampleProposal is the example proposal (id 1) with its CV (id
-// 1), submitted, so that the home's administrators read it.
-func openapiExampleProposal(t *testing.T, as *authServer, admin *partnerhub.User) {
-	t.Helper()
-	ctx := context.Background()
-	openapiFund(t, as.db, admin)
-	applicant := as.addUser(t, "oa-applicant@example.ac.jp", partnerhub.RoleViewer)
-	p, err := as.db.CreateProposal(ctx, applicant, "utokyo", partnerhub.Proposal{Fund: "princeton-fund", Call: 10, Grant: "seed",
-		Title: partnerhub.Text{Ja: "量子", En: "Quantum"}, Abstract: partnerhub.Text{Ja: "概要", En: "Abstract"}, Plan: partnerhub.Text{En: "Plan"},
-		Members: []partnerhub.ProposalMember{{Email: applicant.Email, Name: "A", Role: partnerhub.MemberLead, Side: partnerhub.SideHome},
-			{Email: "colead@princeton.example", Name: "C", Role: partnerhub.MemberCoLead, Side: partnerhub.SidePartner}},
-		Budget: []partnerhub.BudgetLine{{Year: 1, Side: partnerhub.SidePartner, Category: partnerhub.BudgetTravel, Amount: 1000}}})
-	if err != nil || p.ID != 1 {
-		t.Fatalf("example proposal: %+v, %v", p, err)
-	}
-	if f, err := as.db.AddProposalFile(ctx, applicant, "utokyo", p.ID, "cv", "cv.pdf", storetest.PDF("CV"), time.Now()); err != nil || f.ID != 1 {
-		t.Fatalf("example file: %+v, %v", f, err)
-	}
-	if _, err := as.db.TransitProposal(ctx, applicant, "utokyo", p.ID, p.Version, partnerhub.VerbSubmitProposal, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // proposals: a proposal created, read, saved, attached, submitted, and its
 // attachment downloaded by the fund's administrator, each answer as
 // described.
@@ -82,7 +59,7 @@ func (w *oaWriter) proposals(admin *partnerhub.User) {
 		transit = "/api/v1/proposals/{id}/transition"
 	)
 	body := openapiProposal("oa-viewer@example.ac.jp")
-	p := w.want(w.call("viewer", "POST", create, "/api/v1/calls/princeton-fund/10/proposals", body), http.StatusCreated, "create a proposal")
+	p := w.want(w.call("viewer", "POST", create, "/api/v1/calls/oa-fund/10/proposals", body), http.StatusCreated, "create a proposal")
 	w.valid("Proposal", p, "the created proposal")
 	u := "/api/v1/proposals/" + strconv.Itoa(int(p["id"].(float64)))
 	w.valid("Proposal", w.want(w.call("viewer", "GET", one, u, nil), http.StatusOK, "read a proposal"), "the proposal read")

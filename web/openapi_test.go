@@ -932,7 +932,12 @@ func TestOpenAPIExamples(t *testing.T) {
 		storetest.PDF("Example"), time.Now()); err != nil || doc.ID != 1 {
 		t.Fatalf("example document: %+v, %v", doc, err)
 	}
-	openapiExampleProposal(t, as, admin)
+	// An awarded project, the example project's (the first proposal).
+	if df := newDecisionFixture(t, as); df.proposal.ID != 1 {
+		t.Fatalf("example project: %d", df.proposal.ID)
+	} else {
+		df.awardAndPublish(t)
+	}
 	d := loadOpenAPIForTest(t)
 	for path := range d.paths() {
 		if d.op(path, "get") == nil {
@@ -2152,6 +2157,8 @@ func TestOpenAPIWrites(t *testing.T) {
 	w.documents()
 	// A proposal to a joint fund's call: created, saved, attached, submitted.
 	w.proposals(users["admin"])
+	// A fund's decisions, letters, reports and links.
+	w.decisions()
 	// An agreements register: refused whole with its problems, then imported.
 	const reg = "/api/v1/agreements/import"
 	bad := []byte("Partner,Kind,Signed by,Title (Japanese),Title (English),Signed\nNowhere,exchange,university,協定,Agreement,2015-13\n")

@@ -346,7 +346,8 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, lang partnerh
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	if len(c.gz) < len(c.body) && acceptsGzip(r) {
+	// A page rendered for one request has no compressed copy (render).
+	if len(c.gz) > 0 && len(c.gz) < len(c.body) && acceptsGzip(r) {
 		h["Content-Encoding"] = []string{"gzip"}
 		h["Content-Length"] = []string{strconv.Itoa(len(c.gz))}
 		w.Write(c.gz)

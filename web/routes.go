@@ -62,6 +62,31 @@ func (s *Server) routes() {
 	}
 	s.mux.HandleFunc("/", s.bilingualNotFound)
 
+	// Joint funds: decisions, letters, the public fund and project pages,
+	// the reports awarded projects owe and the activities they led to.
+	s.mux.Handle("GET /api/v1/projects", s.api(s.apiProjects))
+	s.mux.Handle("GET /api/v1/projects/{id}", s.api(s.apiProject))
+	s.mux.Handle("PUT /api/v1/proposals/{id}/decision", s.api(s.apiDecide))
+	s.mux.Handle("POST /api/v1/proposals/{id}/letters", s.api(s.apiLetters))
+	s.mux.Handle("POST /api/v1/calls/{fund}/{number}/letters", s.api(s.apiLetters))
+	s.mux.Handle("GET /api/v1/projects/{id}/reports", s.api(s.apiReports))
+	s.mux.Handle("PUT /api/v1/projects/{id}/reports/{kind}", s.api(s.apiSubmitReport))
+	s.mux.Handle("PUT /api/v1/projects/{id}/activities/{slug}", s.api(s.apiLinkActivity))
+	s.mux.Handle("DELETE /api/v1/projects/{id}/activities/{slug}", s.api(s.apiLinkActivity))
+	for _, l := range partnerhub.Langs {
+		p := "/" + string(l)
+		s.mux.Handle("GET "+p+"/funds/{fund}", s.livePage(l, "", s.fundPublicPage))
+		s.mux.Handle("GET "+p+"/projects/{id}", s.livePage(l, "", s.projectPage))
+		s.mux.Handle("GET "+p+"/proposals/{id}/decision", s.decisionPages(l, s.decisionPage))
+		s.mux.Handle("POST "+p+"/proposals/{id}/decision", s.decisionPages(l, s.decisionSave))
+		s.mux.Handle("POST "+p+"/proposals/{id}/decision/letters", s.decisionPages(l, s.lettersSend))
+		s.mux.Handle("POST "+p+"/calls/{fund}/{number}/letters", s.decisionPages(l, s.lettersSend))
+		s.mux.Handle("GET "+p+"/projects/{id}/reports", s.decisionPages(l, s.reportsPage))
+		s.mux.Handle("POST "+p+"/projects/{id}/reports", s.decisionPages(l, s.reportSubmit))
+		s.mux.Handle("POST "+p+"/projects/{id}/activities", s.decisionPages(l, s.activityLink))
+		s.mux.Handle("GET "+p+"/funds/{fund}/reports", s.decisionPages(l, s.fundReportsPage))
+	}
+
 	// Accounts.
 	for _, l := range partnerhub.Langs {
 		p := "/" + string(l)

@@ -64,6 +64,9 @@ type Deps struct {
 	Invitations partnerhub.InvitationService
 	// ProposalFiles keeps proposals' attachments; nil: none.
 	ProposalFiles partnerhub.ProposalFileService
+	// Decisions records the committee's decisions and serves what follows:
+	// letters, the public projects, reports; nil: none.
+	Decisions partnerhub.DecisionService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.

@@ -110,7 +110,7 @@ type sitemapLink struct {
 func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) {
 	set := sitemapSet{NS: "http://www.sitemaps.org/schemas/sitemap/0.9", XHTML: "http://www.w3.org/1999/xhtml"}
 	base := s.deps.BaseURL
-	for _, p := range publicPaths(s.snap.Load().index) {
+	for _, p := range append(publicPaths(s.snap.Load().index), s.fundPublicPaths(r)...) {
 		var links []sitemapLink
 		for _, l := range partnerhub.Langs {
 			links = append(links, sitemapLink{Rel: "alternate", Hreflang: string(l), Href: base + "/" + string(l) + p})

@@ -174,6 +174,15 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		`"POST /api/v1/proposals/{id}/transition"`: "", `"POST /api/v1/proposals/{id}/files"`: "",
 		`"POST "+p+"/calls/{fund}/{number}/proposals/new"`: "", `"POST "+p+"/proposals/{id}"`: "",
 		`"POST "+p+"/proposals/{id}/transition"`: "", `"POST "+p+"/proposals/{id}/files"`: "",
+		// A fund's decisions, letters, reports and links: the store finds the
+		// proposal among the request's home's only (TestDecisionPages walks
+		// them as a conflicted chair and as another proposal's applicant).
+		`"PUT /api/v1/proposals/{id}/decision"`: "decisions", `"POST /api/v1/proposals/{id}/letters"`: "decisions",
+		`"POST /api/v1/calls/{fund}/{number}/letters"`: "decisions", `"PUT /api/v1/projects/{id}/reports/{kind}"`: "decisions",
+		`"PUT /api/v1/projects/{id}/activities/{slug}"`: "decisions", `"DELETE /api/v1/projects/{id}/activities/{slug}"`: "decisions",
+		`"POST "+p+"/proposals/{id}/decision"`: "decisions", `"POST "+p+"/proposals/{id}/decision/letters"`: "decisions",
+		`"POST "+p+"/calls/{fund}/{number}/letters"`: "decisions", `"POST "+p+"/projects/{id}/reports"`: "decisions",
+		`"POST "+p+"/projects/{id}/activities"`: "decisions",
 	}
 	for _, m := range writeRoutePattern.FindAllStringSubmatch(string(src), -1) {
 		if _, ok := walked[m[1]]; !ok {
