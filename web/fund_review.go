@@ -512,8 +512,7 @@ func (s *Server) apiAssignments(w http.ResponseWriter, r *http.Request) error {
 		if err := rs.Unassign(r.Context(), u, s.home(r), in.Proposal, in.ReviewerID); err != nil {
 			return err
 		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
+		return writeStatusJSON(w, http.StatusOK, in)
 	}
 	if err := rs.Assign(r.Context(), u, s.home(r), in.Proposal, in.ReviewerID); err != nil {
 		return err
@@ -590,8 +589,8 @@ func (s *Server) apiConflicts(w http.ResponseWriter, r *http.Request) error {
 	if err := rs.DeclareConflict(r.Context(), u, s.home(r), id, in.Reason); err != nil {
 		return err
 	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return writeStatusJSON(w, http.StatusCreated, partnerhub.Conflict{Proposal: id, UserID: u.ID, Name: u.Name,
+		Source: partnerhub.ConflictDeclared, Reason: strings.TrimSpace(in.Reason)})
 }
 
 func (s *Server) apiComments(w http.ResponseWriter, r *http.Request) error {

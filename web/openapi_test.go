@@ -932,6 +932,7 @@ func TestOpenAPIExamples(t *testing.T) {
 		storetest.PDF("Example"), time.Now()); err != nil || doc.ID != 1 {
 		t.Fatalf("example document: %+v, %v", doc, err)
 	}
+	openAPIReviewExample(t, as, admin)
 	d := loadOpenAPIForTest(t)
 	for path := range d.paths() {
 		if d.op(path, "get") == nil {
@@ -2149,6 +2150,8 @@ func TestOpenAPIWrites(t *testing.T) {
 
 	// An agreement's documents: uploaded, listed, downloaded.
 	w.documents()
+	// A fund's review: assigned, reviewed, discussed, ranked, declared.
+	w.review(ts, users["admin"])
 	// An agreements register: refused whole with its problems, then imported.
 	const reg = "/api/v1/agreements/import"
 	bad := []byte("Partner,Kind,Signed by,Title (Japanese),Title (English),Signed\nNowhere,exchange,university,協定,Agreement,2015-13\n")
