@@ -354,17 +354,18 @@ func (db *DB) ReviewBoard(ctx context.Context, actor *partnerhub.User, home, fun
 	}
 	a := s.access
 	b := partnerhub.ReviewBoard{Call: s.call, Manage: a.Has(partnerhub.FundChair) || a.Has(partnerhub.FundAdmin), Mine: []partnerhub.ReviewTask{}}
-	where := `p.call_id = ? AND p.state = 'submitted'`
-	args := []any{s.callID}
-	if !b.Manage {
-		where += ` AND p.id IN (SELECT proposal_id FROM review_assignments WHERE reviewer_id = ?)`
-		args = append(args, a.User.ID)
+	var ps []partnerhub.Proposal
+	var assigned map[int64][]partnerhub.Assignment
+	if b.Manage {
+		// The chair's page matches reviewers to each proposal's units,
+		// keywords and applicants: the proposals whole.
+		ps, err = db.proposalsWhere(ctx, db.read, `p.call_id = ? AND p.state = 'submitted'`, s.callID)
+		if err == nil {
+			assigned, err = db.callAssignments(ctx, s.callID, 0)
+		}
+	} else {
+		ps, assigned, err = db.myAssignments(ctx, s.callID, a.User.ID)
 	}
-	ps, err := db.proposalsWhere(ctx, db.read, where, args...)
-	if err != nil {
-		return b, wrap("review board", err)
-	}
-	assigned, err := db.callAssignments(ctx, s.callID, 0)
 	if err != nil {
 		return b, wrap("review board", err)
 	}
@@ -406,6 +407,31 @@ func (db *DB) ReviewBoard(ctx context.Context, actor *partnerhub.User, home, fun
 		b.Rows = append(b.Rows, r)
 	}
 	return b, nil
+}
+
+// myAssignments reads a reviewer's list alone: the title and grant of
+// each submitted proposal of the call assigned to them, and how far their
+// review is.
+func (db *DB) myAssignments(ctx context.Context, callID, reviewer int64) ([]partnerhub.Proposal, map[int64][]partnerhub.Assignment, error) {
+	var ps []partnerhub.Proposal
+	assigned := map[int64][]partnerhub.Assignment{}
+	err := eachRow(ctx, db, db.read, `SELECT p.id, f.slug, c.number, p.grant_code, p.title_ja, p.title_en, p.state, r.submitted_at, r.version
+		FROM review_assignments a JOIN proposals p ON p.id = a.proposal_id JOIN calls c ON c.id = p.call_id JOIN funds f ON f.id = c.fund_id
+		LEFT JOIN reviews r ON r.proposal_id = a.proposal_id AND r.reviewer_id = a.reviewer_id
+		WHERE a.reviewer_id = ? AND p.call_id = ? AND p.state = 'submitted' ORDER BY p.id`, []any{reviewer, callID}, func(rows *sql.Rows) error {
+		var p partnerhub.Proposal
+		var state string
+		var submitted sql.NullTime
+		var version sql.NullInt64
+		if err := rows.Scan(&p.ID, &p.Fund, &p.Call, &p.Grant, &p.Title.Ja, &p.Title.En, &state, &submitted, &version); err != nil {
+			return err
+		}
+		p.State = partnerhub.ProposalState(state)
+		ps = append(ps, p)
+		assigned[p.ID] = []partnerhub.Assignment{{Proposal: p.ID, ReviewerID: reviewer, Status: reviewStatus(version.Valid, submitted.Valid)}}
+		return nil
+	})
+	return ps, assigned, err
 }
 
 // maxSuggestions is how many reviewers the chair is offered per proposal.

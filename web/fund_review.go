@@ -56,6 +56,7 @@ func proposalReviewPath(lang partnerhub.Lang, id int64) string {
 
 type reviewBoardData struct {
 	Board      partnerhub.ReviewBoard
+	Grants     map[string]string // the call's grants' names, by code
 	Action     string // where assignments are posted
 	ReviewBase string // a proposal's review page, less its id
 	Ranking    string
@@ -85,7 +86,10 @@ func (s *Server) reviewBoard(r *http.Request, v *view, alert string, status int)
 	}
 	base := callPath(v.Lang, fund, number)
 	d := &reviewBoardData{Board: b, Action: base + "/review/assign", ReviewBase: "/" + string(v.Lang) + "/proposals/",
-		Ranking: base + "/ranking", Alert: alert, Saved: r.URL.Query().Get("saved") != "" || r.URL.Query().Get("declared") != ""}
+		Ranking: base + "/ranking", Grants: map[string]string{}, Alert: alert, Saved: r.URL.Query().Get("saved") != "" || r.URL.Query().Get("declared") != ""}
+	for _, g := range b.Call.Grants {
+		d.Grants[g.Code] = mustText(v, g.Name)
+	}
 	return &page{Template: "fund_review_board", Title: v.P.T("review.board.title", mustText(v, b.Call.Title)), Status: status, Data: d,
 		Parents: []crumb{{Label: mustText(v, b.Call.Title), Href: base}}}, nil
 }
@@ -143,6 +147,7 @@ type criterionRow struct {
 type reviewPageData struct {
 	Proposal  partnerhub.Proposal
 	Call      partnerhub.Call
+	GrantName string
 	Reviews   partnerhub.ProposalReviews
 	Criteria  []criterionRow
 	Scale     []int
@@ -206,6 +211,7 @@ func (s *Server) reviewView(r *http.Request, v *view, failed *reviewPageData, st
 		}
 	}
 	d.Proposal, d.Call, d.Reviews, d.Comments = p, c, revs, comments
+	d.GrantName = grantName(v, c, p.Grant)
 	d.Submitted = revs.Mine != nil && revs.Mine.SubmittedAt != nil
 	d.Saved = r.URL.Query().Get("saved") != ""
 	for i := c.ScaleMin; i <= c.ScaleMax; i++ {
@@ -345,6 +351,9 @@ func (s *Server) reviewComment(w http.ResponseWriter, r *http.Request, v *view) 
 // ---- the ranking ---------------------------------------------------------------
 
 type rankingData struct {
+	// L holds the column labels, each with its colon, read once for
+	// every row (a thousand rows on a large call).
+	L        map[string]string
 	Call     partnerhub.Call
 	Rows     []rankingRow
 	Download string
@@ -355,7 +364,17 @@ type rankingData struct {
 // rankingRow is a row of the ranking with its figures written out.
 type rankingRow struct {
 	partnerhub.RankingRow
-	MeanText, SpreadText string
+	MeanText, SpreadText, GrantName, ReviewsText, DecisionText string
+}
+
+// grantName is a grant's name in the reader's language, or its code.
+func grantName(v *view, c partnerhub.Call, code string) string {
+	for _, g := range c.Grants {
+		if g.Code == code {
+			return mustText(v, g.Name)
+		}
+	}
+	return code
 }
 
 func (s *Server) rankingRows(r *http.Request, v *view) (partnerhub.Call, []partnerhub.RankingRow, error) {
@@ -386,12 +405,21 @@ func (s *Server) rankingPage(w http.ResponseWriter, r *http.Request, v *view) (*
 	base := callPath(v.Lang, c.Fund, c.Number)
 	shown := make([]rankingRow, len(rows))
 	for i, x := range rows {
-		shown[i] = rankingRow{RankingRow: x, MeanText: "—", SpreadText: "—"}
+		shown[i] = rankingRow{RankingRow: x, MeanText: "—", SpreadText: "—", DecisionText: "—", GrantName: grantName(v, c, x.Grant),
+			ReviewsText: v.P.T("ranking.reviews_of", x.Reviews, x.Assigned)}
+		if x.Decision != "" {
+			shown[i].DecisionText = v.P.T("ranking.outcome." + string(x.Decision))
+		}
 		if x.Mean != nil {
 			shown[i].MeanText, shown[i].SpreadText = fmt.Sprintf("%.2f", *x.Mean), fmt.Sprintf("%.2f", *x.Spread)
 		}
 	}
-	d := &rankingData{Call: c, Rows: shown, Download: base + "/ranking.xlsx", Board: base + "/review", Review: "/" + string(v.Lang) + "/proposals/"}
+	colon := v.P.T("label.colon")
+	labels := map[string]string{}
+	for _, k := range []string{"rank", "grant", "mean", "spread", "reviews", "conflicts", "decision"} {
+		labels[k] = v.P.T("ranking."+k) + colon
+	}
+	d := &rankingData{L: labels, Call: c, Rows: shown, Download: base + "/ranking.xlsx", Board: base + "/review", Review: "/" + string(v.Lang) + "/proposals/"}
 	return &page{Template: "fund_ranking", Title: v.P.T("ranking.title", mustText(v, c.Title)), Data: d,
 		Parents: []crumb{{Label: mustText(v, c.Title), Href: base}}}, nil
 }
@@ -419,7 +447,7 @@ func (s *Server) rankingXLSX(w http.ResponseWriter, r *http.Request, v *view) (*
 		return nil, err
 	}
 	for i, x := range rows {
-		row := []any{nil, x.Proposal, mustText(v, x.Title), x.Grant, nil, nil, x.Reviews, x.Assigned, x.Conflicts, nil}
+		row := []any{nil, x.Proposal, mustText(v, x.Title), grantName(v, c, x.Grant), nil, nil, x.Reviews, x.Assigned, x.Conflicts, nil}
 		if x.Rank > 0 {
 			row[0] = x.Rank
 		}
