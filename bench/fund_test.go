@@ -240,7 +240,6 @@ func BenchmarkFundReview(b *testing.B) {
 	}
 }
 
-
 // cpuTime is the CPU time the process has used, user and system.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage

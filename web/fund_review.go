@@ -57,8 +57,8 @@ func proposalReviewPath(lang partnerhub.Lang, id int64) string {
 type reviewBoardData struct {
 	Board      partnerhub.ReviewBoard
 	Grants     map[string]string // the call's grants' names, by code
-	Action     string // where assignments are posted
-	ReviewBase string // a proposal's review page, less its id
+	Action     string            // where assignments are posted
+	ReviewBase string            // a proposal's review page, less its id
 	Ranking    string
 	Alert      string
 	Saved      bool
