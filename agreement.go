@@ -222,7 +222,8 @@ func (s ApprovalStep) CanApprove(u *User, units []string) bool {
 	case ApproverOffice:
 		return u.Role == RoleAdmin
 	case ApproverPerson:
-		return NormalizeEmail(s.Email) == NormalizeEmail(u.Email)
+		// Never a guest: an approver reads the draft.
+		return NormalizeEmail(s.Email) == NormalizeEmail(u.Email) && CanReadDrafts(u)
 	}
 	return false
 }

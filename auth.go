@@ -21,9 +21,15 @@ const (
 	RoleAdmin       Role = "admin"       // everything, user management included
 	RoleCoordinator Role = "coordinator" // the teams, agreements and activities of their units' partners
 	RoleViewer      Role = "viewer"      // reads what the public does not see (drafts)
+	// RoleGuest is a person from outside the office (a partner
+	// university's staff, an applicant, a reviewer), who joins by
+	// invitation. In the home they see only what the public sees, and
+	// their own account; what else they may do (a fund's role) is granted
+	// elsewhere, to their user id.
+	RoleGuest Role = "guest"
 )
 
-var Roles = []Role{RoleAdmin, RoleCoordinator, RoleViewer}
+var Roles = []Role{RoleAdmin, RoleCoordinator, RoleViewer, RoleGuest}
 
 // User is a person who signs in. A user belongs to one home institution;
 // a coordinator is granted units of it.
@@ -64,6 +70,9 @@ func (u *User) Validate() error {
 		errs.Add("units", "coordinator_units")
 	case u.Role != RoleCoordinator && len(u.Units) > 0:
 		errs.Add("units", "units_only_coordinator")
+	}
+	if u.Role == RoleGuest && u.NetworkAdmin {
+		errs.Add("network_admin", "guest_network_admin")
 	}
 	return errs.Err()
 }
@@ -211,8 +220,9 @@ func AuthorizeHome(u *User, home string) error {
 	return nil
 }
 
-// CanReadDrafts reports whether a user sees unpublished records.
-func CanReadDrafts(u *User) bool { return u != nil && !u.Disabled }
+// CanReadDrafts reports whether a user sees unpublished records: the
+// office's own people, not a guest from outside it.
+func CanReadDrafts(u *User) bool { return u != nil && !u.Disabled && u.Role != RoleGuest }
 
 // AuditEvent is one write, as the audit log keeps it.
 type AuditEvent struct {

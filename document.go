@@ -96,10 +96,7 @@ func CheckDocument(role DocumentRole, filename string, data []byte) (name, conte
 	name = SanitizeFilename(filename)
 	ext := strings.ToLower(path.Ext(name))
 	switch {
-	case len(data) == 0:
-		errs.Add("file", "document_empty")
-	case name == "" || strings.TrimSuffix(name, path.Ext(name)) == "":
-		errs.Add("file", "document_name")
+	case !checkUploadName(errs, name, data):
 	case ext == ".pdf":
 		if !IsPDF(data) {
 			errs.Add("file", "document_not_pdf", name)
@@ -124,6 +121,39 @@ func CheckDocument(role DocumentRole, filename string, data []byte) (name, conte
 		return "", "", err
 	}
 	return name, contentType, nil
+}
+
+// checkUploadName adds the problems every upload can have, whatever its
+// type: no content, no usable name. It reports whether there was none.
+func checkUploadName(errs FieldErrors, name string, data []byte) bool {
+	switch {
+	case len(data) == 0:
+		errs.Add("file", "document_empty")
+	case name == "" || strings.TrimSuffix(name, path.Ext(name)) == "":
+		errs.Add("file", "document_name")
+	default:
+		return true
+	}
+	return false
+}
+
+// CheckPDF checks an upload that must be a PDF file (a proposal's
+// attachment) as CheckDocument checks an agreement's signed copy: by its
+// content, its name agreeing. It returns the name to keep.
+func CheckPDF(filename string, data []byte) (string, error) {
+	errs := FieldErrors{}
+	name := SanitizeFilename(filename)
+	switch {
+	case !checkUploadName(errs, name, data):
+	case strings.ToLower(path.Ext(name)) != ".pdf":
+		errs.Add("file", "pdf_only")
+	case !IsPDF(data):
+		errs.Add("file", "document_not_pdf", name)
+	}
+	if err := errs.Err(); err != nil {
+		return "", err
+	}
+	return name, nil
 }
 
 // IsPDF reports whether data is a PDF file: it starts with the header

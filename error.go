@@ -17,6 +17,9 @@ const (
 	EUnavailable = "unavailable"
 	// ETooMany: too many attempts (sign-in throttling).
 	ETooMany = "too_many"
+	// EGone: a link that once worked and no longer does (an invitation
+	// expired, used or revoked).
+	EGone = "gone"
 )
 
 // Error is the application's error. Message is a key of the i18n catalogs

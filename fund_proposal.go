@@ -1,6 +1,7 @@
 package partnerhub
 
 import (
+	"context"
 	"net/mail"
 	"strconv"
 	"strings"
@@ -313,4 +314,54 @@ func (f FieldErrors) has(field string) bool {
 		}
 	}
 	return false
+}
+
+// Notices of a proposal's applicants: its receipt when it is submitted,
+// and word of its withdrawal. They are no choice of the recipient's: every
+// applicant is mailed a receipt (with or without an account), so the
+// notification is kept for the notifications page only.
+const (
+	NoticeProposalSubmitted NoticeKind = "proposal_submitted"
+	NoticeProposalWithdrawn NoticeKind = "proposal_withdrawn"
+)
+
+// Receipt reports whether k is a proposal's receipt, mailed apart from the
+// recipient's choices.
+func (k NoticeKind) Receipt() bool {
+	return k == NoticeProposalSubmitted || k == NoticeProposalWithdrawn
+}
+
+// ProposalPath is a proposal's page below /{lang}.
+func ProposalPath(id int64) string { return "/proposals/" + strconv.FormatInt(id, 10) }
+
+// MaxProposalFileBytes bounds a proposal's attachment unless the operator
+// says otherwise (it shares serve -max-document).
+const MaxProposalFileBytes = DefaultMaxDocumentBytes
+
+// ProposalFileService keeps proposals' attachments: PDF files, one current
+// per attachment the call asks for.
+type ProposalFileService interface {
+	// AddProposalFile stores an attachment of spec for a proposal its
+	// applicants may still change; it replaces the current one of spec,
+	// which is kept.
+	AddProposalFile(ctx context.Context, actor *User, home string, id int64, spec, filename string, data []byte, now time.Time) (ProposalFile, error)
+	// ProposalFile returns an attachment and its bytes, to those who may
+	// see the proposal.
+	ProposalFile(ctx context.Context, actor *User, home string, id, fileID int64) (ProposalFile, []byte, error)
+}
+
+type pageLangKey struct{}
+
+// WithPageLang records in ctx the language of the page a person acts on,
+// the language of the mail to people who have no account to choose one.
+func WithPageLang(ctx context.Context, l Lang) context.Context {
+	return context.WithValue(ctx, pageLangKey{}, l)
+}
+
+// PageLang is the language WithPageLang recorded, Japanese when none.
+func PageLang(ctx context.Context) Lang {
+	if l, ok := ctx.Value(pageLangKey{}).(Lang); ok {
+		return l
+	}
+	return Japanese
 }

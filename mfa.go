@@ -63,9 +63,10 @@ func ParseMFARequired(s string) (MFARequired, bool) {
 }
 
 // Needs reports whether u may do nothing until they enrol a second factor
-// under this setting.
+// under this setting. A guest always must: they sign in with a password
+// from outside, never through the university's single sign-on.
 func (m MFARequired) Needs(u *User) bool {
-	return u != nil && (m == MFAEveryone || MustHaveFactor(u))
+	return u != nil && (m == MFAEveryone || MustHaveFactor(u) || u.Role == RoleGuest)
 }
 
 // Purposes of an MFAChallenge.

@@ -14,7 +14,9 @@ const (
 	EntityAgreement   Entity = "agreement"
 	EntityActivity    Entity = "activity"
 	EntityUser        Entity = "user"
-	EntityMobility    Entity = "mobility" // a mobility figure, or an import of many
+	// EntityInvitation is an invitation to make an account (invitation.go).
+	EntityInvitation Entity = "invitation"
+	EntityMobility   Entity = "mobility" // a mobility figure, or an import of many
 	// EntityApprovalChain is the approval chain of a kind of agreement.
 	EntityApprovalChain Entity = "approval_chain"
 )

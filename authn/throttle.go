@@ -103,6 +103,12 @@ func throttle(st FailureStats, at time.Time) error {
 	return e
 }
 
+// Throttle decides an attempt at something else guessed than a password
+// (an invitation's token) by the same rules: st counts the failures of
+// the guessing address. nil lets it through; ETooMany (with a *Wait) says
+// how long to wait.
+func Throttle(st FailureStats, at time.Time) error { return throttle(st, at) }
+
 // throttled looks up the failures before an attempt and decides it.
 func (p *Passwords) throttled(ctx context.Context, email, ip string, at time.Time) error {
 	st, err := p.accounts.FailureStats(ctx, FailureQuery{Email: email, IP: ip,

@@ -105,6 +105,39 @@ func BenchmarkActivitiesFiltered(b *testing.B) {
 	benchGET(b, srv, "/api/v1/activities?from=2019&to=2021")
 }
 
+// BenchmarkPartnersPage is the portal's list of partners, as the page
+// cache holds it (rendered and compressed once per version of the data).
+func BenchmarkPartnersPage(b *testing.B) {
+	srv, _ := newServer(b)
+	benchGET(b, srv, "/en/partners")
+}
+
+// BenchmarkPageRender is a page the cache does not hold yet, as every page
+// is after a Reload: the map page (the largest) rendered and compressed
+// anew in each iteration; the Reload that empties the cache is not timed.
+func BenchmarkPageRender(b *testing.B) {
+	srv, _ := newServer(b)
+	ctx := context.Background()
+	// The world's outlines are drawn on the map's first request, once a
+	// process: not what a page costs.
+	srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/ja/map", nil))
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		if err := srv.Reload(ctx); err != nil {
+			b.Fatal(err)
+		}
+		r := httptest.NewRequest(http.MethodGet, "/ja/map", nil)
+		r.Header.Set("Accept-Encoding", "gzip")
+		w := httptest.NewRecorder()
+		b.StartTimer()
+		srv.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			b.Fatalf("GET /ja/map: status %d", w.Code)
+		}
+	}
+}
+
 // BenchmarkReload is the cost of an edit going live: the whole catalog read
 // again from SQLite and the snapshot (index and encoded bodies) rebuilt.
 func BenchmarkReload(b *testing.B) {

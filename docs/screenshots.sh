@@ -57,5 +57,5 @@ for lang in en ja; do
 done
 # The mobility import and documents pages need a signed-in user: the browser tests sign in
 # and take their pictures.
-PARTNERHUB_SCREENSHOTS="$PWD/docs/screenshots" go test -count=1 -run 'TestBrowserEditing$|TestBrowserMobilityImport$|TestBrowserDocuments$' ./web/ >/dev/null
+PARTNERHUB_SCREENSHOTS="$PWD/docs/screenshots" go test -count=1 -run 'TestBrowserEditing$|TestBrowserMobilityImport$|TestBrowserDocuments$|TestBrowserProposalForm$' ./web/ >/dev/null
 ls docs/screenshots/mobility-import-*.png docs/screenshots/documents-*.png

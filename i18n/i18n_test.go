@@ -39,7 +39,7 @@ func TestCatalogsHaveTheSameKeys(t *testing.T) {
 // Error literals, field keys as the second argument of FieldErrors.Add and
 // of the dataset loader's problem, and keys looked up with T.
 var keyUses = []*regexp.Regexp{
-	regexp.MustCompile(`"((?:error|cli|page|nav|label|kind|tier|format|unit_kind|qualifier|agreement|site|footer|phase|date|month|map|sort|edit|form|history|bin|audit|entity|action|partner|signin|account|role|export|stats|direction|category|programme|dim|mail)\.[a-z0-9_.]*[a-z0-9_])"`),
+	regexp.MustCompile(`"((?:error|cli|page|nav|label|kind|tier|format|unit_kind|qualifier|agreement|site|footer|phase|date|month|map|sort|edit|form|history|bin|audit|entity|action|partner|signin|account|role|export|stats|direction|category|programme|dim|mail|invitation)\.[a-z0-9_.]*[a-z0-9_])"`),
 	regexp.MustCompile(`\.Add\([^,()]+(?:\([^()]*\))?[^,()]*, "([a-z_]+)"`),
 	regexp.MustCompile(`problem\([^,]+, [^,]+, [^,]+, "([a-z_]+)"`),
 }

@@ -32,6 +32,8 @@ func NoticeText(p *i18n.Printer, n partnerhub.Notice) string {
 		return p.T("notice.approved.body", title)
 	case partnerhub.NoticeExpiring:
 		return p.T("notice.expiring.body", title, n.Days, n.Date)
+	case partnerhub.NoticeProposalSubmitted, partnerhub.NoticeProposalWithdrawn:
+		return p.T("notice."+string(n.Kind)+".body", title, n.Date)
 	case partnerhub.NoticeImport:
 		switch {
 		case n.OK:
@@ -54,7 +56,7 @@ func noticeKey(n partnerhub.Notice) string {
 		return "import_ok"
 	case n.Kind == partnerhub.NoticeImport:
 		return "import_failed"
-	case n.Kind.Valid():
+	case n.Kind.Valid() || n.Kind.Receipt():
 		return string(n.Kind)
 	}
 	return "other"

@@ -471,7 +471,7 @@ func (db *DB) TransitProposal(ctx context.Context, actor *partnerhub.User, home 
 // afterProposalTransit runs in the transition's transaction: the
 // applicants are told of what happened.
 func (db *DB) afterProposalTransit(t *callTx, verb partnerhub.Verb, p partnerhub.Proposal) error {
-	return nil
+	return db.proposalReceipts(t, verb, p)
 }
 
 // fieldError is an invalid-input error of one field.

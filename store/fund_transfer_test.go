@@ -36,6 +36,9 @@ func transferFund(t *testing.T, db *store.DB, admin *partnerhub.User, now time.T
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := db.AddProposalFile(ctx, applicant, "utokyo", p.ID, "cv", "cv.pdf", storetest.PDF("CV"), now); err != nil {
+		t.Fatal(err)
+	}
 	err = db.TxForTest(ctx, func(tx *sql.Tx) error {
 		var activity int64
 		if err := tx.QueryRowContext(ctx, db.Rebind(`SELECT id FROM activities WHERE slug = ?`), "ntu-joint-conference-2019").Scan(&activity); err != nil {
@@ -45,8 +48,6 @@ func transferFund(t *testing.T, db *store.DB, admin *partnerhub.User, now time.T
 			sql  string
 			args []any
 		}{
-			{`INSERT INTO proposal_files (proposal_id, spec, filename, content_type, size, sha256, data, uploaded_by, uploaded_at)
-				VALUES (?, 'cv', 'cv.pdf', 'application/pdf', 4, 'x', ?, ?, ?)`, []any{p.ID, storetest.PDF("CV"), applicant.ID, now}},
 			{`INSERT INTO review_assignments (proposal_id, reviewer_id, assigned_by, assigned_at) VALUES (?, ?, ?, ?)`, []any{p.ID, admin.ID, admin.ID, now}},
 			{`INSERT INTO reviews (proposal_id, reviewer_id, scores, for_committee, for_applicants, submitted_at, version, updated_at)
 				VALUES (?, ?, '{"merit":4}', 'good', 'well done', ?, 1, ?)`, []any{p.ID, admin.ID, now, now}},

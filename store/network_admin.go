@@ -19,8 +19,14 @@ func (db *DB) SetNetworkAdmin(ctx context.Context, home, email string, on bool) 
 			return err
 		}
 		var was bool
-		if err := tx.QueryRowContext(ctx, db.q(`SELECT network_admin FROM users WHERE id = ?`), id).Scan(&was); err != nil {
+		var role string
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT network_admin, role FROM users WHERE id = ?`), id).Scan(&was, &role); err != nil {
 			return err
+		}
+		if on && partnerhub.Role(role) == partnerhub.RoleGuest {
+			// Someone from outside the office changes no shared record.
+			return &partnerhub.Error{Code: partnerhub.EInvalid, Message: "error.invalid",
+				Fields: partnerhub.FieldErrors{"network_admin": {Key: "guest_network_admin"}}}
 		}
 		if was == on {
 			return nil

@@ -70,6 +70,9 @@ func (db *DB) Notify(ctx context.Context, tx *sql.Tx, userIDs []int64, n partner
 // deliveryOf is how a notice of kind is mailed to a user whose stored
 // choice is pref ("" for none).
 func deliveryOf(kind partnerhub.NoticeKind, pref string) partnerhub.Delivery {
+	if kind.Receipt() { // mailed apart, to every applicant
+		return partnerhub.DeliverNone
+	}
 	d := partnerhub.Delivery(pref)
 	if kind.MustGet() || d != partnerhub.DeliverDigest && d != partnerhub.DeliverNone {
 		return partnerhub.DeliverImmediately

@@ -30,6 +30,8 @@ type DB struct {
 	read, write *sql.DB
 	dialect     dialect
 	mail        *mail.Composer // security notices; nil: none (SetMail)
+	// acceptHooks run when an invitation is accepted (AddAcceptHook).
+	acceptHooks []AcceptHook
 }
 
 // Open connects to a database URL: "sqlite:PATH" (PATH ":memory:" is not

@@ -247,6 +247,15 @@ var dumpTables = []dumpTable{
 		dcol("actor", dumpText), dcol("action", dumpText), dcol("entity", dumpText), dcol("entity_key", dumpText),
 		dcol("version", dumpInt), dopt("before_json", dumpText), dopt("after_json", dumpText),
 		dnew("verb", dumpText, 5, ""), dnew("comment", dumpText, 5, ""))},
+	// Invitations move with the accounts they made; a pending one's link
+	// (its token's hash) still works after an import.
+	{name: "invitations", pk: dumpByID, refs: []dumpRef{dumpHomeRef, dref("invited_by", "users"), dref("user_id", "users")}, cols: dumpCols(
+		dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("email", dumpText), dcol("name", dumpText), dcol("language", dumpText),
+		dcol("role", dumpText), dcol("note_ja", dumpText), dcol("note_en", dumpText), dcol("grants", dumpText),
+		dcol("token_hash", dumpText), dopt("invited_by", dumpInt), dcol("inviter", dumpText), dcol("created_at", dumpTime),
+		dcol("sent_at", dumpTime), dcol("sends", dumpInt), dcol("lifetime_seconds", dumpInt), dcol("expires_at", dumpTime),
+		dopt("accepted_at", dumpTime), dopt("user_id", dumpInt), dcol("existing_account", dumpBool), dopt("revoked_at", dumpTime),
+		dcol("version", dumpInt))},
 	// An agreement's documents, their bytes with them: nothing of a
 	// record stays behind in an export.
 	{name: "agreement_documents", pk: dumpByID,
@@ -349,7 +358,9 @@ var olderExports = map[int64][]string{
 	// its sessions ask for the password before factors change.
 	8:  slices.Concat([]string{"mail_outbox"}, calendarTables, since13),
 	12: since13,
-	15: since16,
+	15: slices.Concat(since16, invitationTables),
+	// 17 added invitations (and the role guest): an older export has none.
+	16: invitationTables,
 }
 
 // since13 are the tables of the agreement's life, added from schema
@@ -357,12 +368,15 @@ var olderExports = map[int64][]string{
 // columns take their defaults), its homes use the built-in approval
 // chains, and it has no documents, notifications, choices of mail, or reminders sent
 // (those due are sent after the import).
-var since13 = slices.Concat(lifeTables, documentTables, noticeTables, since16)
+var since13 = slices.Concat(lifeTables, documentTables, noticeTables, since16, invitationTables)
 
 // since16 are the tables of joint funds, added with schema version 16; an
 // older export has none.
 var since16 = []string{"funds", "fund_roles", "calls", "proposals", "proposal_members", "proposal_files",
 	"review_assignments", "reviews", "conflicts", "proposal_comments", "decisions", "project_reports", "project_activities"}
+
+// invitationTables came with schema version 17.
+var invitationTables = []string{"invitations"}
 
 // lifeTables came with schema version 13.
 var lifeTables = []string{"approval_chains"}

@@ -119,6 +119,18 @@ func transferFixture(t *testing.T, e storetest.Engine) *transferData {
 	}
 	transferNotices(t, db, admin, apply, now)
 	transferFund(t, db, admin, now)
+	// An invitation pending, with a feature's grants, and one accepted.
+	if _, err := db.Invite(ctx, admin, "utokyo", partnerhub.InvitationSpec{Email: "pending@example.org", Name: "Pending",
+		Lang: partnerhub.English, Note: partnerhub.Text{Ja: "審査のお願い", En: "To review"}, Grants: []byte(`{"fund":1}`)}, now); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := db.Invite(ctx, admin, "utokyo", partnerhub.InvitationSpec{Email: "guest@example.org", Name: "Guest", Lang: partnerhub.Japanese}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AcceptInvitation(ctx, "utokyo", inv.Token, partnerhub.Acceptance{Name: "Guest", Password: "a long and secret passphrase", IP: "192.0.2.1"}, now); err != nil {
+		t.Fatal(err)
+	}
 	return &transferData{db: db, admin: admin, session: session, token: token}
 }
 

@@ -168,6 +168,10 @@ func (s *Server) apiImportRegister(w http.ResponseWriter, r *http.Request) error
 	if u == nil {
 		return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
 	}
+	if !partnerhub.CanReadDrafts(u) {
+		// Before the file is read against the records, drafts included.
+		return partnerhub.Errorf(partnerhub.EForbidden, "error.forbidden_role")
+	}
 	q := r.URL.Query()
 	errs := params(q, "format")
 	format := single(q, errs, "format")
@@ -243,6 +247,9 @@ func (s *Server) registerExport(lang partnerhub.Lang) http.HandlerFunc {
 		}
 		if u != nil && s.pageGate(w, r, lang, u) {
 			return
+		}
+		if !partnerhub.CanReadDrafts(u) {
+			u = nil // a guest exports what the public does
 		}
 		snap := s.snap.Load()
 		if u != nil {

@@ -61,7 +61,12 @@ func (s *Server) personalFeed(lang partnerhub.Lang) http.HandlerFunc {
 			http.NotFound(w, r)
 			return
 		}
-		v := s.newView(r, lang, "", s.full.Load())
+		// A guest's feed is made from what the public sees.
+		snap := s.snap.Load()
+		if partnerhub.CanReadDrafts(u) {
+			snap = s.full.Load()
+		}
+		v := s.newView(r, lang, "", snap)
 		v.User = u
 		b := personalCalendar(v, u, s.deps.Now())
 		h["Content-Type"] = hdrCalendar

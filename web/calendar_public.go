@@ -15,9 +15,7 @@ package web
 // date (or dated only by phase) are left out: a calendar cannot show them.
 
 import (
-	"bytes"
 	"cmp"
-	"compress/gzip"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -38,21 +36,17 @@ func (s *Server) activityFeed(lang partnerhub.Lang, by string) http.HandlerFunc 
 		snap := s.snap.Load()
 		// The path alone names a feed: a query cannot fill the cache.
 		key := "ics|" + string(lang) + "|" + r.URL.Path
-		if c, ok := snap.pages.m.Load(key); ok {
-			s.writeFeed(w, r, c.(*rendered))
-			return
-		}
-		v := s.newView(r, lang, "", snap)
-		b, err := activityCalendar(v, by, r.PathValue("key"), snap)
+		c, err := snap.pages.get(key, func() (*rendered, error) {
+			b, err := activityCalendar(s.newView(r, lang, "", snap), by, r.PathValue("key"), snap)
+			if err != nil {
+				return nil, err
+			}
+			return s.feedBody(b), nil
+		})
 		if err != nil {
+			v := s.newView(r, lang, "", snap)
 			s.privatePage(w, r, v, s.errorPage(v, err))
 			return
-		}
-		c := feedBody(b)
-		if snap.pages.n.Load() < pageCacheLimit {
-			if _, loaded := snap.pages.m.LoadOrStore(key, c); !loaded {
-				snap.pages.n.Add(1)
-			}
 		}
 		s.writeFeed(w, r, c)
 	}
@@ -60,9 +54,9 @@ func (s *Server) activityFeed(lang partnerhub.Lang, by string) http.HandlerFunc 
 
 // feedBody is a calendar ready to send; its ETag is of its content, which
 // holds the time its data was read, so it changes with the data.
-func feedBody(b []byte) *rendered {
+func (s *Server) feedBody(b []byte) *rendered {
 	rb := rawBody(b)
-	return &rendered{status: http.StatusOK, body: b, gz: gzipped(b), etag: rb.etag[0], length: rb.length}
+	return &rendered{status: http.StatusOK, body: b, gz: s.gzipped(b), etag: rb.etag[0], length: rb.length}
 }
 
 func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, c *rendered) {
@@ -195,12 +189,4 @@ func (v *view) CalendarFeed() string {
 		}
 	}
 	return ""
-}
-
-func gzipped(b []byte) []byte {
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	zw.Write(b)
-	zw.Close()
-	return gz.Bytes()
 }

@@ -32,7 +32,7 @@ func (s *Server) documentPages(lang partnerhub.Lang, h privateHandler) http.Hand
 	signedIn := s.private(lang, "agreements", h)
 	unknown := s.pageFor(lang, "", s.notFoundPage)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.deps.Documents == nil || s.user(r) == nil {
+		if s.deps.Documents == nil || !partnerhub.CanReadDrafts(s.user(r)) {
 			unknown.ServeHTTP(w, r)
 			return
 		}
@@ -198,6 +198,7 @@ func contentDisposition(name string) string {
 
 // upload is a document received, not yet checked.
 type upload struct {
+	kind     string // the value of the form's other field
 	role     partnerhub.DocumentRole
 	filename string
 	data     []byte
@@ -210,12 +211,24 @@ const maxUploadForm = 64 << 10
 // at most limit bytes: a larger one is refused (413) as soon as its bytes
 // pass the limit, and a request that says it is larger before any is read.
 func readDocumentUpload(w http.ResponseWriter, r *http.Request, limit int64) (upload, error) {
+	up, err := readUpload(w, r, limit, "role")
+	up.role = partnerhub.DocumentRole(up.kind)
+	return up, err
+}
+
+// readUpload reads a multipart form of a file and one other field, named
+// kindField, that says what the file is (an agreement document's role, a
+// proposal attachment's spec), as readDocumentUpload says.
+func readUpload(w http.ResponseWriter, r *http.Request, limit int64, kindField string) (upload, error) {
 	var up upload
 	tooBig := func() error {
 		return &partnerhub.Error{Code: eTooLarge, Message: "error.document_too_big", Args: []any{sizeText(limit)},
 			Fields: partnerhub.FieldErrors{"file": {Key: "document_too_big", Args: []any{sizeText(limit)}}}}
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "multipart/form-data" {
+		if kindField == "spec" {
+			return up, partnerhub.Errorf(eUnsupported, "error.proposal_multipart")
+		}
 		return up, partnerhub.Errorf(eUnsupported, "error.multipart_only")
 	}
 	if r.ContentLength > limit+maxUploadForm {
@@ -240,17 +253,17 @@ func readDocumentUpload(w http.ResponseWriter, r *http.Request, limit int64) (up
 			return up, partnerhub.Errorf(partnerhub.EInvalid, "error.bad_body")
 		}
 		switch part.FormName() {
-		case "role":
+		case kindField:
 			b, err := io.ReadAll(io.LimitReader(part, 65))
 			if err != nil {
 				return up, partnerhub.Errorf(partnerhub.EInvalid, "error.bad_body")
 			}
 			if gotRole {
-				errs.Add("role", "duplicate", "role")
+				errs.Add(kindField, "duplicate", kindField)
 			}
-			gotRole, up.role = true, partnerhub.DocumentRole(b)
+			gotRole, up.kind = true, string(b)
 			if !utf8.Valid(b) {
-				up.role = ""
+				up.kind = ""
 			}
 		case "file":
 			if gotFile {
@@ -273,7 +286,7 @@ func readDocumentUpload(w http.ResponseWriter, r *http.Request, limit int64) (up
 		errs.Add("file", "document_missing")
 	}
 	if !gotRole {
-		errs.Add("role", "required")
+		errs.Add(kindField, "required")
 	}
 	return up, errs.Err()
 }

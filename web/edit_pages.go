@@ -88,6 +88,14 @@ func (s *Server) private(lang partnerhub.Lang, nav string, h privateHandler) htt
 		if s.pageGate(w, r, lang, u) {
 			return
 		}
+		if !partnerhub.CanReadDrafts(u) {
+			// A guest has their account pages, and the public's.
+			s.answer(w, r, s.accountView(r, lang, strings.TrimPrefix(r.URL.Path, "/"+string(lang)), "", u),
+				func(http.ResponseWriter, *http.Request, *view) (*page, error) {
+					return nil, partnerhub.Errorf(partnerhub.EForbidden, "error.forbidden_role")
+				})
+			return
+		}
 		v := s.newPrivateView(r, lang, u)
 		v.Nav = nav
 		s.answer(w, r, v, h)
@@ -636,7 +644,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *view) (*pa
 	}
 	p := &page{Template: "audit", Title: v.P.T("audit.title"), Data: &auditData{Entries: entries, Errors: fieldErrs,
 		Filter:   map[string]string{"entity": q.Get("entity"), "actor": q.Get("actor"), "action": q.Get("action"), "since": q.Get("since"), "until": q.Get("until")},
-		Entities: append(slices.Clone(partnerhub.Edited), partnerhub.EntityUser, partnerhub.EntityMobility),
+		Entities: append(slices.Clone(partnerhub.Edited), partnerhub.EntityUser, partnerhub.EntityInvitation, partnerhub.EntityMobility),
 		Actions:  []partnerhub.Action{partnerhub.ActionCreate, partnerhub.ActionUpdate, partnerhub.ActionDelete, partnerhub.ActionRestore, partnerhub.ActionTransition},
 		More:     more}}
 	if fieldErrs != nil {

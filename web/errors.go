@@ -29,6 +29,8 @@ func statusOf(code string) int {
 		return http.StatusForbidden
 	case partnerhub.ETooMany:
 		return http.StatusTooManyRequests
+	case partnerhub.EGone:
+		return http.StatusGone
 	case eTooLarge:
 		return http.StatusRequestEntityTooLarge
 	case eUnsupported:

@@ -35,6 +35,9 @@ func (s *Server) export(lang partnerhub.Lang, list exportList) http.HandlerFunc 
 		if u != nil && s.pageGate(w, r, lang, u) {
 			return
 		}
+		if !partnerhub.CanReadDrafts(u) {
+			u = nil // a guest exports what the public does
+		}
 		var v *view
 		if u != nil {
 			v = s.newPrivateView(r, lang, u)

@@ -19,15 +19,6 @@ import (
 	"partnerhub"
 )
 
-// callParams reads the fund and number of a call's address.
-func callParams(r *http.Request) (string, int, error) {
-	n, err := strconv.Atoi(r.PathValue("number"))
-	if err != nil || n <= 0 {
-		return "", 0, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
-	}
-	return r.PathValue("fund"), n, nil
-}
-
 // proposalParam reads a proposal's id from its address.
 func proposalParam(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)

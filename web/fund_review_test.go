@@ -322,49 +322,21 @@ func TestFundReviewPages(t *testing.T) {
 	})
 }
 
-// openAPIReviewExample gives the OpenAPI examples their fund, call and
-// proposal: princeton-fund's call 1 with proposal 1 submitted, which the
-// home's administrator (the fund's administrator by right) reads.
-func openAPIReviewExample(t *testing.T, as *authServer, admin *partnerhub.User) {
-	t.Helper()
-	ctx := context.Background()
-	db := as.db
-	if _, err := db.PutFund(ctx, admin, "utokyo", partnerhub.Fund{Slug: "princeton-fund", Partners: []string{"princeton"},
-		Name: partnerhub.Text{Ja: "共同ファンド", En: "Joint fund"}, PartnerZone: "America/New_York", HomeCurrency: "JPY", PartnerCurrency: "USD"}); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC()
-	if _, err := db.PutCall(ctx, admin, "utokyo", partnerhub.Call{Fund: "princeton-fund", Number: 1, Title: partnerhub.Text{Ja: "公募", En: "Call"},
-		Opens: now.Add(-time.Hour), Closes: now.Add(24 * time.Hour), Published: true, ScaleMin: 1, ScaleMax: 5,
-		Grants: []partnerhub.Grant{{Code: "seed", Name: partnerhub.Text{Ja: "シード", En: "Seed"}, Months: 12,
-			Ceilings: []partnerhub.Money{{Amount: 25000, Currency: "USD"}, {Amount: 3000000, Currency: "JPY"}}}},
-		Budget:   partnerhub.Money{Amount: 100000, Currency: "USD"},
-		Criteria: []partnerhub.Criterion{{Code: "merit", Name: partnerhub.Text{Ja: "意義", En: "Merit"}, Weight: 1}}}); err != nil {
-		t.Fatal(err)
-	}
-	u := as.addUser(t, "oa-applicant@example.ac.jp", partnerhub.RoleViewer)
-	p, err := db.CreateProposal(ctx, u, "utokyo", partnerhub.Proposal{Fund: "princeton-fund", Call: 1, Grant: "seed",
-		Title: partnerhub.Text{Ja: "例", En: "Example"}, Abstract: partnerhub.Text{Ja: "要旨", En: "Abstract"}, Plan: partnerhub.Text{En: "Plan"},
-		Members: []partnerhub.ProposalMember{{Email: u.Email, Name: u.Name, Role: partnerhub.MemberLead, Side: partnerhub.SideHome},
-			{Email: "colead@princeton.example", Name: "Co-lead", Role: partnerhub.MemberCoLead, Side: partnerhub.SidePartner}},
-		Budget: []partnerhub.BudgetLine{{Year: 1, Side: partnerhub.SideHome, Category: partnerhub.BudgetTravel, Amount: 1000000}}})
-	if err != nil || p.ID != 1 {
-		t.Fatalf("example proposal: %+v %v", p, err)
-	}
-	if _, err := db.TransitProposal(ctx, u, "utokyo", p.ID, p.Version, partnerhub.VerbSubmitProposal, now); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // review walks the review API for TestOpenAPIWrites: the administrator
 // (the fund's administrator by right, and a chair) assigns themself to
-// proposal 1, reviews it, discusses it, reads the ranking, unassigns and
+// the proposal w.proposals submitted, reviews it, discusses it, reads the ranking, unassigns and
 // declares a conflict.
 func (w *oaWriter) review(as *authServer, admin *partnerhub.User) {
 	t := w.t
 	t.Helper()
-	openAPIReviewExample(t, as, admin)
-	if err := as.db.SetFundSeat(context.Background(), admin, "utokyo", "princeton-fund",
+	ctx := context.Background()
+	// The proposal w.proposals submitted to princeton-fund's call 10.
+	ps, err := as.db.Proposals(ctx, admin, "utokyo", partnerhub.ProposalFilter{Fund: "princeton-fund", Call: 10, State: partnerhub.ProposalSubmitted})
+	if err != nil || len(ps) == 0 {
+		t.Fatalf("no submitted proposal to review: %v", err)
+	}
+	id := idStr(ps[0].ID)
+	if err := as.db.SetFundSeat(ctx, admin, "utokyo", "princeton-fund",
 		partnerhub.FundSeat{UserID: admin.ID, Role: partnerhub.FundChair, Side: partnerhub.SideHome}); err != nil {
 		t.Fatal(err)
 	}
@@ -375,20 +347,20 @@ func (w *oaWriter) review(as *authServer, admin *partnerhub.User) {
 		comments = "/api/v1/proposals/{id}/comments"
 		conflict = "/api/v1/proposals/{id}/conflicts"
 	)
-	call := "/api/v1/calls/princeton-fund/1"
-	me := map[string]any{"proposal": 1, "reviewer_id": admin.ID}
+	call := "/api/v1/calls/princeton-fund/10"
+	me := map[string]any{"proposal": ps[0].ID, "reviewer_id": admin.ID}
 	w.want(w.call("viewer", "POST", assign, call+"/assignments", me), http.StatusNotFound, "assign as a viewer")
 	w.want(w.call("admin", "POST", assign, call+"/assignments", me), http.StatusCreated, "assign")
 	w.want(w.call("admin", "GET", assign, call+"/assignments", nil), http.StatusOK, "assignments")
-	w.want(w.call("admin", "PUT", reviews, "/api/v1/proposals/1/reviews", map[string]any{"scores": map[string]any{"merit": 9}, "version": 0}),
+	w.want(w.call("admin", "PUT", reviews, "/api/v1/proposals/"+id+"/reviews", map[string]any{"scores": map[string]any{"merit": 9}, "version": 0}),
 		http.StatusBadRequest, "an off-scale review")
-	w.want(w.call("admin", "PUT", reviews, "/api/v1/proposals/1/reviews", map[string]any{"scores": map[string]any{"merit": 4},
+	w.want(w.call("admin", "PUT", reviews, "/api/v1/proposals/"+id+"/reviews", map[string]any{"scores": map[string]any{"merit": 4},
 		"for_committee": "Good", "version": 0, "submit": true}), http.StatusOK, "review")
-	w.want(w.call("admin", "GET", reviews, "/api/v1/proposals/1/reviews", nil), http.StatusOK, "reviews")
-	w.want(w.call("admin", "POST", comments, "/api/v1/proposals/1/comments", map[string]any{"body": "Fund it."}), http.StatusCreated, "comment")
-	w.want(w.call("admin", "GET", comments, "/api/v1/proposals/1/comments", nil), http.StatusOK, "comments")
+	w.want(w.call("admin", "GET", reviews, "/api/v1/proposals/"+id+"/reviews", nil), http.StatusOK, "reviews")
+	w.want(w.call("admin", "POST", comments, "/api/v1/proposals/"+id+"/comments", map[string]any{"body": "Fund it."}), http.StatusCreated, "comment")
+	w.want(w.call("admin", "GET", comments, "/api/v1/proposals/"+id+"/comments", nil), http.StatusOK, "comments")
 	w.want(w.call("admin", "GET", ranking, call+"/ranking", nil), http.StatusOK, "ranking")
 	w.want(w.call("admin", "DELETE", assign, call+"/assignments", me), http.StatusOK, "unassign")
-	w.want(w.call("admin", "POST", conflict, "/api/v1/proposals/1/conflicts", map[string]any{"reason": "A co-author"}), http.StatusCreated, "declare")
-	w.want(w.call("admin", "GET", reviews, "/api/v1/proposals/1/reviews", nil), http.StatusNotFound, "reviews once conflicted")
+	w.want(w.call("admin", "POST", conflict, "/api/v1/proposals/"+id+"/conflicts", map[string]any{"reason": "A co-author"}), http.StatusCreated, "declare")
+	w.want(w.call("admin", "GET", reviews, "/api/v1/proposals/"+id+"/reviews", nil), http.StatusNotFound, "reviews once conflicted")
 }

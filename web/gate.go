@@ -25,7 +25,7 @@ func (s *Server) accountGate(r *http.Request, u *partnerhub.User) *accountStep {
 		return &accountStep{path: "/account/password", err: partnerhub.Errorf(partnerhub.EForbidden, "error.must_change_password")}
 	case s.mustEnrol(r, u):
 		return &accountStep{path: "/account/mfa", err: partnerhub.Errorf(partnerhub.EForbidden,
-			enrolKey(u, "mfa.enrol_required", "mfa.enrol_required_everyone"))}
+			enrolKey(u, "mfa.enrol_required", "mfa.enrol_required_everyone", "mfa.enrol_required_guest"))}
 	}
 	return nil
 }

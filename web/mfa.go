@@ -49,11 +49,14 @@ func (s *Server) mustEnrol(r *http.Request, u *partnerhub.User) bool {
 	return !f.Any()
 }
 
-// enrolKey picks the message of an administrator, or of anyone else held
-// because everyone must enrol.
-func enrolKey(u *partnerhub.User, admin, everyone string) string {
-	if partnerhub.MustHaveFactor(u) {
+// enrolKey picks the message of an administrator, of a guest (who always
+// must enrol), or of anyone else held because everyone must enrol.
+func enrolKey(u *partnerhub.User, admin, everyone, guest string) string {
+	switch {
+	case partnerhub.MustHaveFactor(u):
 		return admin
+	case u != nil && u.Role == partnerhub.RoleGuest:
+		return guest
 	}
 	return everyone
 }
@@ -114,7 +117,7 @@ func (s *Server) mfaView(r *http.Request, v *view, d *mfaData, status int) (*pag
 	}
 	d.User, d.Factors = v.User, f
 	d.MustEnrol = s.deps.MFARequired.Needs(v.User) && !f.Any()
-	d.EnrolKey = enrolKey(v.User, "mfa.must_enrol", "mfa.must_enrol_everyone")
+	d.EnrolKey = enrolKey(v.User, "mfa.must_enrol", "mfa.must_enrol_everyone", "mfa.must_enrol_guest")
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}

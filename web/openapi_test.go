@@ -932,7 +932,7 @@ func TestOpenAPIExamples(t *testing.T) {
 		storetest.PDF("Example"), time.Now()); err != nil || doc.ID != 1 {
 		t.Fatalf("example document: %+v, %v", doc, err)
 	}
-	openAPIReviewExample(t, as, admin)
+	openapiExampleProposal(t, as, admin)
 	d := loadOpenAPIForTest(t)
 	for path := range d.paths() {
 		if d.op(path, "get") == nil {
@@ -2150,7 +2150,9 @@ func TestOpenAPIWrites(t *testing.T) {
 
 	// An agreement's documents: uploaded, listed, downloaded.
 	w.documents()
-	// A fund's review: assigned, reviewed, discussed, ranked, declared.
+	// A proposal to a joint fund's call: created, saved, attached, submitted.
+	w.proposals(users["admin"])
+	// Its review: assigned, reviewed, discussed, ranked, declared.
 	w.review(ts, users["admin"])
 	// An agreements register: refused whole with its problems, then imported.
 	const reg = "/api/v1/agreements/import"

@@ -84,8 +84,56 @@ type rendered struct {
 
 // pageCache holds the pages rendered from one snapshot.
 type pageCache struct {
-	m sync.Map
+	m sync.Map // key -> *cachedPage
 	n atomic.Int64
+}
+
+// cachedPage is a page of a pageCache. The first request that asks for it
+// renders it; the requests that ask meanwhile wait for that page instead of
+// rendering copies of their own. After a Reload every page's cache is cold,
+// and a popular page asked by 32 connections at once was rendered and
+// compressed 32 times over: the map page (350 KB, and 1 MB of compressor
+// tables each) took the server from 65 MB to 110 MB of RSS.
+type cachedPage struct {
+	ready chan struct{} // closed once the page is rendered
+	c     *rendered     // nil when it could not be kept (not a 200)
+}
+
+// get returns the page under key, rendered by render once for all the
+// requests that ask for it; a page render cannot keep (not a 200, or the
+// cache full) is rendered for each request.
+func (pc *pageCache) get(key string, render func() (*rendered, error)) (*rendered, error) {
+	e, ok := pc.m.Load(key)
+	if !ok {
+		if pc.n.Load() >= pageCacheLimit {
+			return render()
+		}
+		mine := &cachedPage{ready: make(chan struct{})}
+		if e, ok = pc.m.LoadOrStore(key, mine); !ok {
+			return pc.fill(key, mine, render)
+		}
+	}
+	cp := e.(*cachedPage)
+	<-cp.ready
+	if cp.c != nil {
+		return cp.c, nil
+	}
+	return render()
+}
+
+// fill renders the page of cp, keeps it if it may and wakes the waiters,
+// even when render panics (net/http recovers the request, not them).
+func (pc *pageCache) fill(key string, cp *cachedPage, render func() (*rendered, error)) (c *rendered, err error) {
+	defer func() {
+		if err == nil && c != nil && c.status == http.StatusOK {
+			cp.c = c
+			pc.n.Add(1)
+		} else {
+			pc.m.Delete(key)
+		}
+		close(cp.ready)
+	}()
+	return render()
 }
 
 // page is what a page handler returns: the template to render and its data.
@@ -133,11 +181,14 @@ func (s *Server) pageFor(lang partnerhub.Lang, nav string, h pageHandler) http.H
 					return
 				}
 				// A signed-in reader sees drafts and edit links: a page
-				// of their own, never cached.
-				v := s.newPrivateView(r, lang, u)
-				v.Nav = nav
-				s.answer(w, r, v, func(_ http.ResponseWriter, r *http.Request, v *view) (*page, error) { return h(r, v) })
-				return
+				// of their own, never cached. A guest reads what the
+				// public reads, below.
+				if partnerhub.CanReadDrafts(u) {
+					v := s.newPrivateView(r, lang, u)
+					v.Nav = nav
+					s.answer(w, r, v, func(_ http.ResponseWriter, r *http.Request, v *view) (*page, error) { return h(r, v) })
+					return
+				}
 			}
 		}
 		snap := s.snap.Load()
@@ -145,26 +196,26 @@ func (s *Server) pageFor(lang partnerhub.Lang, nav string, h pageHandler) http.H
 		// the Host or another header the client chooses, which would let
 		// anyone fill the cache with copies of one page.
 		key := string(lang) + "|" + r.URL.Path + "?" + r.URL.RawQuery
-		if c, ok := snap.pages.m.Load(key); ok {
-			s.writePage(w, r, lang, c.(*rendered), snap)
-			return
-		}
-		v := s.newView(r, lang, nav, snap)
-		p, err := h(r, v)
+		c, err := snap.pages.get(key, func() (*rendered, error) {
+			v := s.newView(r, lang, nav, snap)
+			p, err := h(r, v)
+			if err != nil {
+				s.logRefusal(r, err)
+				p = s.errorPage(v, err)
+			}
+			c, err := s.render(v, p)
+			if err != nil {
+				s.deps.Logger.Error("page render failed", "path", r.URL.Path, "template", p.Template, "err", err)
+				return nil, err
+			}
+			if c.status == http.StatusOK {
+				c.gz = s.gzipped(c.body)
+			}
+			return c, nil
+		})
 		if err != nil {
-			s.logRefusal(r, err)
-			p = s.errorPage(v, err)
-		}
-		c, err := s.render(v, p)
-		if err != nil {
-			s.deps.Logger.Error("page render failed", "path", r.URL.Path, "template", p.Template, "err", err)
 			http.Error(w, "500", http.StatusInternalServerError)
 			return
-		}
-		if c.status == http.StatusOK && snap.pages.n.Load() < pageCacheLimit {
-			if _, loaded := snap.pages.m.LoadOrStore(key, c); !loaded {
-				snap.pages.n.Add(1)
-			}
 		}
 		s.writePage(w, r, lang, c, snap)
 	})
@@ -221,9 +272,14 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, v *view, h priva
 // render executes a page's template into a cacheable response.
 func (s *Server) render(v *view, p *page) (*rendered, error) {
 	v.Page = p
+	// The layout until the content, the page's content, the rest of the
+	// layout, one after the other into one buffer (parseTemplates says why
+	// they are apart).
 	var buf bytes.Buffer
-	if err := s.templates[p.Template].ExecuteTemplate(&buf, "layout", v); err != nil {
-		return nil, err
+	for _, name := range [...]string{"layout", contentPrefix + p.Template, "layout-end"} {
+		if err := s.templates.ExecuteTemplate(&buf, name, v); err != nil {
+			return nil, err
+		}
 	}
 	c := &rendered{status: p.Status, body: buf.Bytes()}
 	if c.status == 0 {
@@ -232,12 +288,26 @@ func (s *Server) render(v *view, p *page) (*rendered, error) {
 	sum := sha256.Sum256(c.body)
 	c.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
 	c.length = []string{strconv.Itoa(len(c.body))}
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	zw.Write(c.body)
-	zw.Close()
-	c.gz = gz.Bytes()
+	// No compressed copy here: a page for one signed-in reader, or an
+	// error, is sent once and plain; pageFor compresses what it may keep.
 	return c, nil
+}
+
+// gzipped is b compressed, for a response sent many times. A gzip.Writer
+// at BestCompression allocates about 1 MB of tables (window, hash chains),
+// more than most pages it compresses: the writers are reused.
+func (s *Server) gzipped(b []byte) []byte {
+	var gz bytes.Buffer
+	zw, _ := s.gzips.Get().(*gzip.Writer)
+	if zw == nil {
+		zw, _ = gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	} else {
+		zw.Reset(&gz)
+	}
+	zw.Write(b)
+	zw.Close()
+	s.gzips.Put(zw)
+	return gz.Bytes()
 }
 
 var (
@@ -486,41 +556,80 @@ func formatWhen(v *view, a *partnerhub.Activity) string {
 	return v.P.T("date.range", formatDate(v, a.Start), formatDate(v, a.End))
 }
 
-// parseTemplates parses each page template together with the layout.
-func parseTemplates() (map[string]*template.Template, error) {
-	layout, err := templateFS.ReadFile("templates/layout.html")
-	if err != nil {
-		return nil, err
-	}
+// contentPrefix names a page's content in the one template set: the
+// content of templates/partners.html is "content/partners".
+const contentPrefix = "content/"
+
+// parseTemplates parses the layout, the shared templates and every page's
+// content into ONE set. Each page file defines "content", which is renamed
+// contentPrefix+page here; render executes "layout", the content, then
+// "layout-end".
+//
+// Why one set: html/template cannot share parse trees between sets (Clone
+// copies them, since escaping rewrites them), and a set per page parsed the
+// layout and every shared template once per page: 34 copies, some 7 MB of
+// the server's live heap, which the garbage collector's pacing then doubles
+// into peak memory (bench/http.sh's peak RSS bar). One set holds one copy.
+func parseTemplates() (*template.Template, error) {
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
-	// Files named _*.html hold templates the layout and every page share
-	// (breadcrumbs, legends): parsed with each page, never pages themselves.
-	var partials []string
-	for _, n := range names {
-		if strings.HasPrefix(path.Base(n), "_") {
-			partials = append(partials, n)
-		}
-	}
-	out := map[string]*template.Template{}
+	// layout.html and the files named _*.html hold the templates the
+	// layout and every page share (breadcrumbs, legends); the other files
+	// are pages.
+	var shared, pages []string
 	for _, n := range names {
 		name := strings.TrimSuffix(path.Base(n), ".html")
 		if name == "layout" || strings.HasPrefix(name, "_") {
-			continue
+			shared = append(shared, n)
+		} else {
+			pages = append(pages, n)
 		}
-		// missingkey=error: a page whose data is a map (the private pages
-		// built elsewhere) fails on a misspelt key as a struct does on a
-		// misspelt field, instead of printing nothing.
-		t, err := template.New(name).Funcs(templateFuncs()).Option("missingkey=error").Parse(string(layout))
+	}
+	// missingkey=error: a page whose data is a map (the private pages
+	// built elsewhere) fails on a misspelt key as a struct does on a
+	// misspelt field, instead of printing nothing.
+	set, err := template.New("layout.html").Funcs(templateFuncs()).Option("missingkey=error").ParseFS(templateFS, shared...)
+	if err != nil {
+		return nil, fmt.Errorf("layout: %w", err)
+	}
+	for _, name := range []string{"layout", "layout-end"} {
+		if set.Lookup(name) == nil {
+			return nil, fmt.Errorf("layout: no template %q", name)
+		}
+	}
+	for _, n := range pages {
+		name := strings.TrimSuffix(path.Base(n), ".html")
+		src, err := templateFS.ReadFile(n)
 		if err != nil {
-			return nil, fmt.Errorf("layout: %w", err)
+			return nil, err
 		}
-		if _, err := t.ParseFS(templateFS, append(slices.Clone(partials), n)...); err != nil {
+		// Parsed on its own first, so that its "content" can take its
+		// page's name in the set.
+		t, err := template.New(path.Base(n)).Funcs(templateFuncs()).Parse(string(src))
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", n, err)
 		}
-		out[name] = t
+		if t.Lookup("content") == nil {
+			return nil, fmt.Errorf("%s: no template \"content\"", n)
+		}
+		for _, d := range t.Templates() {
+			dn := d.Name()
+			switch {
+			case dn == path.Base(n) || d.Tree == nil:
+				continue // the file's text outside its templates: never executed
+			case dn == "content":
+				dn = contentPrefix + name
+			case set.Lookup(dn) != nil:
+				// Pages shared one name space with the layout before too:
+				// a second definition would silently replace the first.
+				return nil, fmt.Errorf("%s: template %q is defined elsewhere too", n, dn)
+			}
+			if _, err := set.AddParseTree(dn, d.Tree); err != nil {
+				return nil, fmt.Errorf("%s: %w", n, err)
+			}
+		}
 	}
-	return out, nil
+	return set, nil
 }

@@ -82,6 +82,9 @@ func (s *Server) routes() {
 		s.mux.Handle("POST "+p+"/account/notifications", s.accountPages(l, s.saveNoticePrefs))
 		s.mux.Handle("GET "+p+"/notifications", s.ownPages(l, "/notifications", true, s.noticesPage))
 		s.mux.Handle("POST "+p+"/notifications/read", s.ownPages(l, "/notifications", true, s.markNoticesRead))
+		// An invitation's link (web/invitation.go): anyone holding it.
+		s.mux.Handle("GET "+p+"/invitations/{token}", s.invitationPages(l, s.invitationForm))
+		s.mux.Handle("POST "+p+"/invitations/{token}", s.invitationPages(l, s.acceptInvitation))
 	}
 
 	// Second factors: enrolment, and the second step of a sign-in.
@@ -136,6 +139,13 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /api/v1/proposals/{id}/conflicts", s.api(s.apiConflicts))
 	s.mux.Handle("GET /api/v1/proposals/{id}/comments", s.api(s.apiComments))
 	s.mux.Handle("POST /api/v1/proposals/{id}/comments", s.api(s.apiComments))
+	s.mux.Handle("POST /api/v1/calls/{fund}/{number}/proposals", s.api(s.apiCreateProposal))
+	s.mux.Handle("GET /api/v1/proposals/{id}", s.api(s.apiProposal))
+	s.mux.Handle("PUT /api/v1/proposals/{id}", s.api(s.apiUpdateProposal))
+	s.mux.Handle("POST /api/v1/proposals/{id}/transition", s.api(s.apiTransitProposal))
+	s.mux.Handle("GET /api/v1/proposals/{id}/files", s.api(s.apiProposalFiles))
+	s.mux.Handle("POST /api/v1/proposals/{id}/files", s.api(s.apiAddProposalFile))
+	s.mux.Handle("GET /api/v1/proposals/{id}/files/{file}", s.api(s.apiProposalFile))
 
 	// Editing in the browser, history, bin and audit log.
 	for _, l := range partnerhub.Langs {
@@ -163,6 +173,10 @@ func (s *Server) routes() {
 		s.mux.Handle("POST "+p+"/admin/approvals/{kind}", private(adminOnly(s.saveChain)))
 		s.mux.Handle("GET "+p+"/admin/jobs", private(adminOnly(s.jobsPage)))
 		s.mux.Handle("POST "+p+"/admin/jobs/{id}/retry", private(adminOnly(s.jobRetry)))
+		s.mux.Handle("GET "+p+"/admin/invitations", private(adminOnly(s.invitationsList)))
+		s.mux.Handle("POST "+p+"/admin/invitations", private(adminOnly(s.invite)))
+		s.mux.Handle("POST "+p+"/admin/invitations/{id}/resend", private(adminOnly(s.invitationAction(true))))
+		s.mux.Handle("POST "+p+"/admin/invitations/{id}/revoke", private(adminOnly(s.invitationAction(false))))
 		s.mux.Handle("GET "+p+"/edit/mobility/new", private(s.editForm(partnerhub.EntityMobility)))
 		s.mux.Handle("POST "+p+"/edit/mobility/new", private(s.editSave(partnerhub.EntityMobility)))
 		s.mux.Handle("GET "+p+"/mobility/import", private(s.importForm))
@@ -173,6 +187,15 @@ func (s *Server) routes() {
 		s.mux.Handle("GET "+p+"/agreements/{slug}/documents", s.documentPages(l, s.documentsPage))
 		s.mux.Handle("POST "+p+"/agreements/{slug}/documents", s.documentPages(l, s.documentUpload))
 		s.mux.Handle("GET "+p+"/agreements/{slug}/documents/{id}", s.documentPages(l, s.documentDownload))
+		// Proposals, as their applicants write them.
+		s.mux.Handle("GET "+p+"/proposals", private(s.myProposals))
+		s.mux.Handle("GET "+p+"/calls/{fund}/{number}/proposals/new", private(s.proposalNew))
+		s.mux.Handle("POST "+p+"/calls/{fund}/{number}/proposals/new", private(s.proposalCreate))
+		s.mux.Handle("GET "+p+"/proposals/{id}", private(s.proposalView))
+		s.mux.Handle("POST "+p+"/proposals/{id}", private(s.proposalUpdate))
+		s.mux.Handle("POST "+p+"/proposals/{id}/transition", private(s.proposalTransit))
+		s.mux.Handle("POST "+p+"/proposals/{id}/files", private(s.proposalUpload))
+		s.mux.Handle("GET "+p+"/proposals/{id}/files/{file}", private(s.proposalDownload))
 		s.mux.Handle("GET "+p+"/agreements/import", private(s.registerForm))
 		s.mux.Handle("POST "+p+"/agreements/import", private(s.registerUpload))
 		s.mux.HandleFunc("GET "+p+"/agreements/template.xlsx", s.registerTemplate(l))

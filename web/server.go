@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -61,6 +62,11 @@ type Deps struct {
 	// Reviews keeps the funds' joint review; nil: none (its pages and API
 	// answer 404).
 	Reviews partnerhub.ReviewService
+	// Invitations keeps invitations to make an account; nil: none (their
+	// pages answer 404).
+	Invitations partnerhub.InvitationService
+	// ProposalFiles keeps proposals' attachments; nil: none.
+	ProposalFiles partnerhub.ProposalFileService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.
@@ -158,8 +164,9 @@ type Server struct {
 
 	openapiBody body
 	assets      *assets
-	templates   map[string]*template.Template
+	templates   *template.Template // the layout and every page (parseTemplates)
 	maps        mapCache
+	gzips       sync.Pool    // *gzip.Writer at BestCompression, for gzipped
 	imports     localImports // mobility imports running on this node
 	// importInput, when not nil, wraps the file of size bytes an import
 	// reads in ctx (the job's): tests pause an import half way through
@@ -249,11 +256,11 @@ func (s *Server) Reload(ctx context.Context) error {
 	}
 	today := partnerhub.Today(s.deps.Now())
 	c.DeriveAgreementStatuses(today)
-	full, err := newSnapshot(c, s.deps.BaseURL)
+	full, err := newSnapshot(c, s.deps.BaseURL, nil)
 	if err != nil {
 		return err
 	}
-	public, err := newSnapshot(c.Public(), s.deps.BaseURL)
+	public, err := newSnapshot(c.Public(), s.deps.BaseURL, full)
 	if err != nil {
 		return err
 	}
@@ -303,10 +310,10 @@ func (s *Server) afterWrite(r *http.Request) {
 }
 
 // snapFor is the snapshot a request reads: with drafts for a signed-in
-// user, without for everyone else. Only a request that carries credentials
-// costs a lookup.
+// user who may read them (not a guest), without for everyone else. Only a
+// request that carries credentials costs a lookup.
 func (s *Server) snapFor(r *http.Request) *snapshot {
-	if hasCredentials(r) && s.user(r) != nil {
+	if hasCredentials(r) && partnerhub.CanReadDrafts(s.user(r)) {
 		return s.full.Load()
 	}
 	return s.snap.Load()
@@ -324,38 +331,54 @@ func hasCredentials(r *http.Request) bool {
 }
 
 // newSnapshot indexes c; base is Deps.BaseURL, for the `next` links of
-// the lists' first pages.
-func newSnapshot(c *partnerhub.Catalog, base string) (*snapshot, error) {
+// the lists' first pages. like, when not nil, is the other snapshot of the
+// same version (the public one is built after the full one): a response
+// that encodes to the same bytes in both is kept once, shared.
+func newSnapshot(c *partnerhub.Catalog, base string, like *snapshot) (*snapshot, error) {
 	x := partnerhub.NewIndex(c)
 	now := time.Now().UTC()
 	sn := &snapshot{index: x, partnerBy: map[string]body{}, unitBy: map[string]body{},
 		loaded: now, lastModified: []string{now.Format(http.TimeFormat)},
 		langHeader: map[partnerhub.Lang][]string{partnerhub.Japanese: {"ja"}, partnerhub.English: {"en"}}}
 	var err error
-	enc := func(v any) body {
+	// enc encodes v; prev is what like holds for it.
+	enc := func(v any, prev func(*snapshot) body) body {
 		if err != nil {
 			return body{}
 		}
 		var b body
 		b, err = newBody(v)
+		if like != nil && err == nil {
+			if p := prev(like); bytes.Equal(p.b, b.b) {
+				return p
+			}
+		}
 		return b
 	}
-	sn.partners = enc(firstPage(base, "/api/v1/partners", x.Partners(partnerhub.PartnerFilter{}), partnerKey))
+	sn.partners = enc(firstPage(base, "/api/v1/partners", x.Partners(partnerhub.PartnerFilter{}), partnerKey), func(o *snapshot) body { return o.partners })
 	for _, p := range x.Partners(partnerhub.PartnerFilter{}) {
-		sn.partnerBy[p.Slug] = enc(p)
+		sn.partnerBy[p.Slug] = enc(p, func(o *snapshot) body { return o.partnerBy[p.Slug] })
 	}
-	sn.units = enc(firstPage(base, "/api/v1/units", x.Units(), unitKey))
+	sn.units = enc(firstPage(base, "/api/v1/units", x.Units(), unitKey), func(o *snapshot) body { return o.units })
 	for _, u := range x.Units() {
 		v, _ := x.Unit(u.Code)
-		sn.unitBy[u.Code] = enc(v)
+		sn.unitBy[u.Code] = enc(v, func(o *snapshot) body { return o.unitBy[u.Code] })
 	}
-	sn.phases = enc(firstPage(base, "/api/v1/phases", x.Phases(), phaseKey))
-	sn.activities = enc(firstPage(base, "/api/v1/activities", x.Activities(partnerhub.ActivityFilter{}), activityKey))
-	whole := enc(c)
+	sn.phases = enc(firstPage(base, "/api/v1/phases", x.Phases(), phaseKey), func(o *snapshot) body { return o.phases })
+	sn.activities = enc(firstPage(base, "/api/v1/activities", x.Activities(partnerhub.ActivityFilter{}), activityKey), func(o *snapshot) body { return o.activities })
 	if err != nil {
 		return nil, fmt.Errorf("encode snapshot: %w", err)
 	}
-	sn.etag = whole.etag[0]
+	// The catalog's ETag is of its JSON, hashed as it is encoded: that
+	// encoding (the whole programme, 100 KB for the built-in data) is
+	// not kept, so it need not be held in memory at once either.
+	h := sha256.New()
+	je := json.NewEncoder(h)
+	je.SetEscapeHTML(false)
+	if err := je.Encode(c); err != nil {
+		return nil, fmt.Errorf("encode snapshot: %w", err)
+	}
+	sn.etag = `"` + hex.EncodeToString(h.Sum(nil)[:12]) + `"`
 	return sn, nil
 }
 

@@ -170,6 +170,18 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		`"POST /api/v1/proposals/{id}/comments"`: "review", `"POST "+p+"/calls/{fund}/{number}/review/assign"`: "review",
 		`"POST "+p+"/proposals/{id}/review"`: "review", `"POST "+p+"/proposals/{id}/conflict"`: "review",
 		`"POST "+p+"/proposals/{id}/comments"`: "review",
+		// Invitations: an invite lands in the acting home; another home's
+		// invitation, by id or by token, is not there (walked below).
+		`"POST "+p+"/admin/invitations"`: "", `"POST "+p+"/admin/invitations/{id}/resend"`: "invitations",
+		`"POST "+p+"/admin/invitations/{id}/revoke"`: "invitations", `"POST "+p+"/invitations/{token}"`: "invitations",
+		// Proposals: the store finds a fund, its calls and proposals in the
+		// acting home only (inFund, proposalByID by the home's slug), and
+		// lets only a proposal's applicants write it (TestProposalForm,
+		// TestProposalAPI, store's TestProposalFiles).
+		`"POST /api/v1/calls/{fund}/{number}/proposals"`: "", `"PUT /api/v1/proposals/{id}"`: "",
+		`"POST /api/v1/proposals/{id}/transition"`: "", `"POST /api/v1/proposals/{id}/files"`: "",
+		`"POST "+p+"/calls/{fund}/{number}/proposals/new"`: "", `"POST "+p+"/proposals/{id}"`: "",
+		`"POST "+p+"/proposals/{id}/transition"`: "", `"POST "+p+"/proposals/{id}/files"`: "",
 	}
 	for _, m := range writeRoutePattern.FindAllStringSubmatch(string(src), -1) {
 		if _, ok := walked[m[1]]; !ok {
@@ -179,6 +191,16 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 
 	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
 		ts := newTenants(t, e)
+		// An invitation of kyoto's, tried below.
+		kyotoAdmin, err := ts.db.UserByEmail(context.Background(), "admin@kyoto.example.ac.jp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, err := ts.db.Invite(context.Background(), kyotoAdmin, "kyoto", partnerhub.InvitationSpec{Email: "kyoto-guest@example.org",
+			Name: "Kyoto guest", Lang: partnerhub.Japanese}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
 		before := ts.others(t)
 		// The records of the other homes, by entity; institutions are the
 		// registry's, used by one or both other homes (ntu's by utokyo too).
@@ -303,6 +325,20 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		check("register API", ts.registerAPI(t, "admin", "text/csv", "en", reg), http.StatusUnprocessableEntity)
 		r := ts.upload(t, "admin", "en", "kyoto.csv", "partner,unit,year,direction,category,programme,count\nkyoto-partner,kyoto-unit,2022,outbound,graduate,exchange,99\n")
 		wantPage(t, r, 200, "nothing was added")
+		// Another home's invitation: not there for this home's admin, nor
+		// at this home's link, and unchanged.
+		for _, lang := range []string{"en", "ja"} {
+			for _, action := range []string{"resend", "revoke"} {
+				check("invitation "+action, ts.send(t, "POST", fmt.Sprintf("/%s/admin/invitations/%d/%s", lang, inv.ID, action), url.Values{}, ts.cookie["admin"]),
+					http.StatusNotFound)
+			}
+			check("kyoto's invitation link", ts.send(t, "POST", "/"+lang+"/invitations/"+inv.Token,
+				url.Values{"name": {"x"}, "password": {testPassword}, "password_confirm": {testPassword}}), http.StatusNotFound)
+		}
+		if list, err := ts.db.Invitations(context.Background(), kyotoAdmin, "kyoto"); err != nil || len(list) != 1 ||
+			list[0].State(time.Now()) != partnerhub.InvitationPending || list[0].Sends != 1 {
+			t.Errorf("kyoto's invitation changed: %+v %v", list, err)
+		}
 		for _, create := range creates {
 			create()
 		}

@@ -267,8 +267,10 @@ func writeStatusJSON(w http.ResponseWriter, status int, v any) error {
 // first, paged as the audit log is.
 func (s *Server) apiHistory(entity partnerhub.Entity) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if s.user(r) == nil {
+		if u := s.user(r); u == nil {
 			return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
+		} else if !partnerhub.CanReadDrafts(u) {
+			return partnerhub.Errorf(partnerhub.EForbidden, "error.forbidden_role")
 		}
 		q := r.URL.Query()
 		errs := params(q, "before", "limit")

@@ -5,7 +5,6 @@
 package worldmap
 
 import (
-	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -38,24 +37,26 @@ type topology struct {
 	} `json:"objects"`
 }
 
-// Load decodes the embedded topology.
+// Load decodes the embedded topology. It runs once per process (the web
+// server draws its maps on first use), but what it allocates at once sets
+// the process's peak memory: the topology is decoded from the embedded
+// bytes without a decoder's copy of them, and its arcs turned into degrees
+// in place.
 func Load() (*World, error) {
 	var t topology
-	if err := json.NewDecoder(bytes.NewReader(countries50m)).Decode(&t); err != nil {
+	if err := json.Unmarshal(countries50m, &t); err != nil {
 		return nil, fmt.Errorf("world atlas: %w", err)
 	}
 	// Arcs are quantized and delta-encoded: decode them to degrees once.
-	arcs := make([][][2]float64, len(t.Arcs))
+	arcs := t.Arcs
 	sx, sy := t.Transform.Scale[0], t.Transform.Scale[1]
 	tx, ty := t.Transform.Translate[0], t.Transform.Translate[1]
-	for i, a := range t.Arcs {
+	for _, pts := range arcs {
 		var x, y float64
-		pts := make([][2]float64, len(a))
-		for j, p := range a {
+		for j, p := range pts {
 			x, y = x+p[0], y+p[1]
 			pts[j] = [2]float64{x*sx + tx, y*sy + ty}
 		}
-		arcs[i] = pts
 	}
 	w := &World{}
 	for _, g := range t.Objects.Countries.Geometries {
@@ -86,22 +87,32 @@ func Load() (*World, error) {
 // stitch joins a ring's arcs; a negative index ~i is arc i reversed, and
 // each arc after the first repeats the previous one's last point.
 func stitch(arcs [][][2]float64, ring []int) [][2]float64 {
-	var out [][2]float64
+	n := 0
+	for _, i := range ring {
+		if i < 0 {
+			i = ^i
+		}
+		n += len(arcs[i])
+	}
+	out := make([][2]float64, 0, n) // at most: one point less per joint
 	for k, i := range ring {
-		var a [][2]float64
 		if i >= 0 {
-			a = arcs[i]
-		} else {
-			src := arcs[^i]
-			a = make([][2]float64, len(src))
-			for j := range src {
-				a[j] = src[len(src)-1-j]
+			a := arcs[i]
+			if k > 0 && len(a) > 0 {
+				a = a[1:]
 			}
+			out = append(out, a...)
+			continue
 		}
-		if k > 0 && len(a) > 0 {
-			a = a[1:]
+		// Reversed, appended without a reversed copy of the arc.
+		src := arcs[^i]
+		last := len(src) - 1
+		if k > 0 {
+			last--
 		}
-		out = append(out, a...)
+		for j := last; j >= 0; j-- {
+			out = append(out, src[j])
+		}
 	}
 	return out
 }

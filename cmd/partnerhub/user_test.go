@@ -117,7 +117,7 @@ func TestUserCommands(t *testing.T) {
 		wantOneLine(t, err, "A user with the e-mail address “office@example.ac.jp” already exists.", false)
 		_, _, err = userCmd(t, en, "", "add", "-db", dbURL, "-email", "not-an-address", "-name", "X", "-role", "boss")
 		wantOneLine(t, err, "-email: Enter an e-mail address", false)
-		wantOneLine(t, err, "-role: Must be one of: admin, coordinator, viewer", false)
+		wantOneLine(t, err, "-role: Must be one of: admin, coordinator, viewer, guest", false)
 		_, _, err = userCmd(t, env("LANG", "ja_JP.UTF-8"), "", "add", "-db", dbURL, "-email", "not-an-address", "-name", "X", "-role", "viewer")
 		wantOneLine(t, err, "-email: name@example.ac.jp のようなメールアドレスを入力してください。", false)
 		_, _, err = userCmd(t, en, "", "add", "-db", dbURL, "-email", "c@example.ac.jp", "-name", "C", "-role", "coordinator", "-units", "eng,nosuch")
@@ -277,4 +277,33 @@ func TestUserCommandsWithSeveralHomes(t *testing.T) {
 	// Users are kept apart by home.
 	_, _, err = userCmd(t, env(), "", "disable", "-db", dbURL, "-home", "utokyo", "-email", "x@other.example")
 	wantOneLine(t, err, "There is no user", false)
+}
+
+// A guest (someone from outside the office) is made from the command line
+// like any other user, listed with their role, and is never a network
+// administrator.
+func TestUserAddGuest(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		dbURL := migrated(t, e)
+		en := env()
+		out, _, err := userCmd(t, en, "a passphrase from a vault\n", "add", "-db", dbURL, "-email", "ann@princeton.example.edu",
+			"-name", "Ann Smith", "-role", "guest", "-password-stdin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, "created ann@princeton.example.edu (guest) in utokyo") {
+			t.Fatalf("stdout %q", out)
+		}
+		out, _, err = userCmd(t, en, "", "list", "-db", dbURL)
+		if err != nil || !strings.Contains(out, "guest") {
+			t.Fatalf("list: %q %v", out, err)
+		}
+		db := openDB(t, dbURL)
+		u, err := db.UserByEmail(context.Background(), "ann@princeton.example.edu")
+		if err != nil || u.Role != partnerhub.RoleGuest || partnerhub.CanReadDrafts(u) {
+			t.Fatalf("the guest: %+v %v", u, err)
+		}
+		_, _, err = userCmd(t, en, "", "add", "-db", dbURL, "-email", "net@example.org", "-name", "Net", "-role", "guest", "-network-admin")
+		wantOneLine(t, err, "A guest cannot be a network administrator.", false)
+	})
 }
