@@ -158,6 +158,23 @@ func TestFundReview(t *testing.T) {
 			if err != nil || after.OthersHidden || len(after.Others) != 1 || after.Others[0].ForCommittee != "Strong team." {
 				t.Fatalf("after submitting: %+v %v", after, err)
 			}
+			// When the fund opens reviews, an asked reviewer reads them before submitting.
+			if hidden, _ := db.Reviews(ctx, f.chairPartner, "utokyo", astro.ID); !hidden.OthersHidden {
+				t.Fatalf("chairPartner reads the reviews before submitting: %+v", hidden)
+			}
+			open := f.fund
+			open.ReviewsOpen = true
+			v, err := db.PutFund(ctx, f.admin, "utokyo", open)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seen, err := db.Reviews(ctx, f.chairPartner, "utokyo", astro.ID); err != nil || seen.OthersHidden || len(seen.Others) != 2 {
+				t.Fatalf("reviews open: %+v %v", seen, err)
+			}
+			open.ReviewsOpen, open.Version = false, v
+			if f.fund.Version, err = db.PutFund(ctx, f.admin, "utokyo", open); err != nil {
+				t.Fatal(err)
+			}
 			// The chair, not asked to review it, reads both.
 			chair, err := db.Reviews(ctx, f.chairHome, "utokyo", astro.ID)
 			if err != nil || len(chair.Others) != 2 {
