@@ -1,6 +1,7 @@
 package partnerhub
 
 import (
+	"context"
 	"slices"
 	"time"
 	"unicode/utf8"
@@ -290,4 +291,150 @@ func authorizeFund(a *FundAccess, action Action, entity Entity, proposal int64) 
 		}
 	}
 	return Errorf(EForbidden, "error.forbidden_fund")
+}
+
+// ---- the joint review: assignments, reviews, discussion, ranking ----------
+
+// ReviewStatus is how far a reviewer is with a review assigned to them.
+type ReviewStatus string
+
+const (
+	ReviewTodo      ReviewStatus = "todo"      // nothing saved yet
+	ReviewDraft     ReviewStatus = "draft"     // saved, not submitted
+	ReviewSubmitted ReviewStatus = "submitted" // submitted
+)
+
+// Assignment is a committee member asked to review a proposal.
+type Assignment struct {
+	Proposal   int64        `json:"proposal"`
+	ReviewerID int64        `json:"reviewer_id"`
+	Name       string       `json:"name"`
+	Email      string       `json:"email"`
+	Status     ReviewStatus `json:"status"`
+}
+
+// Suggestion is a committee member the chair might ask to review a
+// proposal: Match counts what their seat shares with it (its unit, its
+// keywords), Load the reviews already asked of them in the call.
+type Suggestion struct {
+	UserID int64  `json:"user_id"`
+	Name   string `json:"name"`
+	Match  int    `json:"match"`
+	Load   int    `json:"load"`
+}
+
+// BoardRow is one proposal as the chair assigns it.
+type BoardRow struct {
+	Proposal    Proposal     `json:"proposal"`
+	Reviewers   []Assignment `json:"reviewers"`
+	Suggestions []Suggestion `json:"suggestions"`
+}
+
+// ReviewTask is a proposal assigned to the reader, and how far they are.
+type ReviewTask struct {
+	Proposal Proposal     `json:"proposal"`
+	Status   ReviewStatus `json:"status"`
+}
+
+// ReviewBoard is a call's review as one committee member sees it: the
+// proposals asked of them and, for a chair or administrator, every
+// proposal they may see with its reviewers.
+type ReviewBoard struct {
+	Call   Call         `json:"call"`
+	Manage bool         `json:"manage"`
+	Rows   []BoardRow   `json:"rows,omitempty"`
+	Mine   []ReviewTask `json:"mine"`
+}
+
+// ProposalReviews is what a committee member reads of a proposal's
+// reviews: their own (nil when none), and the others' submitted ones
+// once they may (OthersHidden says they may not yet).
+type ProposalReviews struct {
+	Mine         *ProposalReview  `json:"mine"`
+	Others       []ProposalReview `json:"others"`
+	OthersHidden bool             `json:"others_hidden"`
+	CanReview    bool             `json:"can_review"`
+}
+
+// ProposalComment is a committee member's word in a proposal's discussion.
+type ProposalComment struct {
+	ID        int64     `json:"id"`
+	Proposal  int64     `json:"proposal"`
+	AuthorID  int64     `json:"author_id"`
+	Author    string    `json:"author"`
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// MaxDiscussionChars bounds a comment of the discussion.
+const MaxDiscussionChars = 5000
+
+// RankingRow is a proposal's place in a call's ranking as one committee
+// member sees it. Mean is the average of the submitted reviews' weighted
+// scores, Spread the highest weighted score less the lowest; both are nil
+// while the reader may not see the reviews (no review yet, or their own
+// not submitted).
+type RankingRow struct {
+	Rank      int      `json:"rank"` // 0: not ranked (no mean)
+	Proposal  int64    `json:"proposal"`
+	Title     Text     `json:"title"`
+	Grant     string   `json:"grant"`
+	Mean      *float64 `json:"mean"`
+	Spread    *float64 `json:"spread"`
+	Reviews   int      `json:"reviews"`  // submitted
+	Assigned  int      `json:"assigned"` // asked
+	Conflicts int      `json:"conflicts"`
+	Decision  Outcome  `json:"decision,omitempty"`
+}
+
+// Rank sorts rows by mean, highest first, those without one last, and
+// numbers them; equal means share a rank.
+func Rank(rows []RankingRow) {
+	slices.SortStableFunc(rows, func(a, b RankingRow) int {
+		switch {
+		case a.Mean == nil && b.Mean == nil:
+			return int(a.Proposal - b.Proposal)
+		case a.Mean == nil:
+			return 1
+		case b.Mean == nil:
+			return -1
+		case *a.Mean > *b.Mean:
+			return -1
+		case *a.Mean < *b.Mean:
+			return 1
+		}
+		return int(a.Proposal - b.Proposal)
+	})
+	for i := range rows {
+		switch {
+		case rows[i].Mean == nil:
+			rows[i].Rank = 0
+		case i > 0 && rows[i-1].Mean != nil && *rows[i-1].Mean == *rows[i].Mean:
+			rows[i].Rank = rows[i-1].Rank
+		default:
+			rows[i].Rank = i + 1
+		}
+	}
+}
+
+// ReviewService keeps a fund's joint review. Every call says who asks,
+// and nothing of a proposal reaches a person conflicted with it.
+type ReviewService interface {
+	// ReviewBoard is a call's review page: the reader's tasks, and for a
+	// chair every proposal with its reviewers and suggestions.
+	ReviewBoard(ctx context.Context, actor *User, home, fund string, number int) (ReviewBoard, error)
+	// Assignments lists the assignments of a call's proposals the reader
+	// may see.
+	Assignments(ctx context.Context, actor *User, home, fund string, number int) ([]Assignment, error)
+	Assign(ctx context.Context, actor *User, home string, proposal, reviewer int64) error
+	Unassign(ctx context.Context, actor *User, home string, proposal, reviewer int64) error
+	// DeclareConflict records the actor's own conflict with a proposal:
+	// their assignment goes, and the proposal is hidden from them.
+	DeclareConflict(ctx context.Context, actor *User, home string, proposal int64, reason string) error
+	Reviews(ctx context.Context, actor *User, home string, proposal int64) (ProposalReviews, error)
+	// PutReview saves the actor's review (a draft, or submitted).
+	PutReview(ctx context.Context, actor *User, home string, r ProposalReview, submit bool) (ProposalReview, error)
+	Comments(ctx context.Context, actor *User, home string, proposal int64) ([]ProposalComment, error)
+	AddComment(ctx context.Context, actor *User, home string, proposal int64, body string) (ProposalComment, error)
+	Ranking(ctx context.Context, actor *User, home, fund string, number int) ([]RankingRow, error)
 }

@@ -28,10 +28,13 @@ const (
 	NoticeExpiring NoticeKind = "expiring"
 	// NoticeImport: a mobility import finished (OK) or failed.
 	NoticeImport NoticeKind = "import"
+	// NoticeReview: a fund's proposal was assigned to the recipient to
+	// review.
+	NoticeReview NoticeKind = "review"
 )
 
 // NoticeKinds lists the kinds, in the order the account page shows them.
-var NoticeKinds = []NoticeKind{NoticeApproval, NoticeReturned, NoticeApproved, NoticeExpiring, NoticeImport}
+var NoticeKinds = []NoticeKind{NoticeApproval, NoticeReturned, NoticeApproved, NoticeExpiring, NoticeImport, NoticeReview}
 
 // MustGet reports whether the kind is always mailed at once, whatever the
 // recipient chose.

@@ -42,6 +42,8 @@ func NoticeText(p *i18n.Printer, n partnerhub.Notice) string {
 			return p.T("notice.import_failed.body", title, n.Count)
 		}
 		return p.T("notice.import_error.body", title)
+	case partnerhub.NoticeReview:
+		return p.T("notice.review.body", title, orSomeone(p, n.Actor))
 	}
 	return p.T("notice.other.body", title)
 }

@@ -17,10 +17,10 @@ import (
 	"partnerhub/store/storetest"
 )
 
-// submitted is the fixture's proposal, sent with its CV, and reviewed by
+// reviewedProposal is the fixture's proposal, sent with its CV, and reviewed by
 // the home's member: scores, a comment for the committee and one for the
 // applicants.
-func (f *fundFixture) submitted(t *testing.T) partnerhub.Proposal {
+func (f *fundFixture) reviewedProposal(t *testing.T) partnerhub.Proposal {
 	t.Helper()
 	ctx := context.Background()
 	p, err := f.db.CreateProposal(ctx, f.applicant, "utokyo", f.proposal())
@@ -71,7 +71,7 @@ func TestDecisions(t *testing.T) {
 		f := newFundFixture(t, e)
 		ctx := context.Background()
 		db := f.db
-		p := f.submitted(t)
+		p := f.reviewedProposal(t)
 
 		t.Run("bad input is refused field by field and changes nothing", func(t *testing.T) {
 			for _, tc := range []struct {
@@ -328,7 +328,8 @@ func TestDecisionLettersDelivered(t *testing.T) {
 			t.Fatal(err)
 		}
 		db.SetMail(&mail.Composer{Messages: cat, BaseURL: mailBase})
-		p := f.submitted(t)
+		p := f.reviewedProposal(t)
+		claimAll(t, db, f.now) // the receipts of the submission
 		if _, err := db.Decide(ctx, f.chairHome, "utokyo", p.ID, award(0)); err != nil {
 			t.Fatal(err)
 		}
@@ -337,7 +338,9 @@ func TestDecisionLettersDelivered(t *testing.T) {
 		}
 		ids := map[string]string{}
 		for _, m := range outbox(t, db) {
-			ids[m.To] = m.MessageID
+			if m.Kind == mail.KindDecision {
+				ids[m.To] = m.MessageID
+			}
 		}
 		if n, err := sender(t, db, mp.SMTPURL()).Drain(ctx); err != nil || n != 2 {
 			t.Fatalf("Drain: %d %v", n, err)

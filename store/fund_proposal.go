@@ -517,6 +517,12 @@ func (db *DB) TransitProposal(ctx context.Context, actor *partnerhub.User, home 
 			return err
 		}
 		out = next
+		if verb == partnerhub.VerbSubmitProposal {
+			// The conflicts the data shows are known before anyone reads it.
+			if _, err := db.detectConflicts(t.fundTx, next); err != nil {
+				return err
+			}
+		}
 		return db.afterProposalTransit(t, verb, next)
 	})
 	return out, wrap("transit proposal", err)

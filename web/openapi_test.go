@@ -2157,6 +2157,8 @@ func TestOpenAPIWrites(t *testing.T) {
 	w.documents()
 	// A proposal to a joint fund's call: created, saved, attached, submitted.
 	w.proposals(users["admin"])
+	// Its review: assigned, reviewed, discussed, ranked, declared.
+	w.review(ts, users["admin"])
 	// A fund's decisions, letters, reports and links.
 	w.decisions()
 	// An agreements register: refused whole with its problems, then imported.

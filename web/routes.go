@@ -154,6 +154,16 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/agreements/{key}/documents", s.api(s.apiDocuments))
 	s.mux.Handle("POST /api/v1/agreements/{key}/documents", s.api(s.apiAddDocument))
 	s.mux.Handle("GET /api/v1/agreements/{key}/documents/{id}", s.api(s.apiDocument))
+	// The funds' joint review.
+	s.mux.Handle("GET /api/v1/calls/{fund}/{number}/assignments", s.api(s.apiAssignments))
+	s.mux.Handle("POST /api/v1/calls/{fund}/{number}/assignments", s.api(s.apiAssignments))
+	s.mux.Handle("DELETE /api/v1/calls/{fund}/{number}/assignments", s.api(s.apiAssignments))
+	s.mux.Handle("GET /api/v1/calls/{fund}/{number}/ranking", s.api(s.apiRanking))
+	s.mux.Handle("GET /api/v1/proposals/{id}/reviews", s.api(s.apiReviews))
+	s.mux.Handle("PUT /api/v1/proposals/{id}/reviews", s.api(s.apiReviews))
+	s.mux.Handle("POST /api/v1/proposals/{id}/conflicts", s.api(s.apiConflicts))
+	s.mux.Handle("GET /api/v1/proposals/{id}/comments", s.api(s.apiComments))
+	s.mux.Handle("POST /api/v1/proposals/{id}/comments", s.api(s.apiComments))
 	s.mux.Handle("POST /api/v1/calls/{fund}/{number}/proposals", s.api(s.apiCreateProposal))
 	s.mux.Handle("GET /api/v1/proposals/{id}", s.api(s.apiProposal))
 	s.mux.Handle("PUT /api/v1/proposals/{id}", s.api(s.apiUpdateProposal))
@@ -215,6 +225,16 @@ func (s *Server) routes() {
 		s.mux.Handle("POST "+p+"/agreements/import", private(s.registerUpload))
 		s.mux.HandleFunc("GET "+p+"/agreements/template.xlsx", s.registerTemplate(l))
 		s.mux.HandleFunc("GET "+p+"/agreements/register.xlsx", s.registerExport(l))
+		// The funds' joint review: the committee's (anyone else is told
+		// there is nothing there).
+		s.mux.Handle("GET "+p+"/calls/{fund}/{number}/review", private(s.reviewBoardPage))
+		s.mux.Handle("POST "+p+"/calls/{fund}/{number}/review/assign", private(s.reviewAssign))
+		s.mux.Handle("GET "+p+"/calls/{fund}/{number}/ranking", private(s.rankingPage))
+		s.mux.Handle("GET "+p+"/calls/{fund}/{number}/ranking.xlsx", private(s.rankingXLSX))
+		s.mux.Handle("GET "+p+"/proposals/{id}/review", private(s.reviewPage))
+		s.mux.Handle("POST "+p+"/proposals/{id}/review", private(s.reviewSave))
+		s.mux.Handle("POST "+p+"/proposals/{id}/conflict", private(s.reviewConflict))
+		s.mux.Handle("POST "+p+"/proposals/{id}/comments", private(s.reviewComment))
 	}
 }
 

@@ -59,6 +59,9 @@ type Deps struct {
 	// Funds keeps joint funds, their calls and proposals; nil: none (their
 	// pages and API answer 404).
 	Funds partnerhub.FundService
+	// Reviews keeps the funds' joint review; nil: none (its pages and API
+	// answer 404).
+	Reviews partnerhub.ReviewService
 	// Invitations keeps invitations to make an account; nil: none (their
 	// pages answer 404).
 	Invitations partnerhub.InvitationService

@@ -162,6 +162,14 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		// Only the signed-in user's own notifications and mail choices
 		// (TestNotificationsPage: another's id changes nothing).
 		`"POST "+p+"/account/notifications"`: "", `"POST "+p+"/notifications/read"`: "",
+		// A fund's review: the store reads a proposal and a call of the acting
+		// home only, and TestFundReviewLeaksNothing walks these routes as
+		// people conflicted with the proposal.
+		`"POST /api/v1/calls/{fund}/{number}/assignments"`: "review", `"DELETE /api/v1/calls/{fund}/{number}/assignments"`: "review",
+		`"PUT /api/v1/proposals/{id}/reviews"`: "review", `"POST /api/v1/proposals/{id}/conflicts"`: "review",
+		`"POST /api/v1/proposals/{id}/comments"`: "review", `"POST "+p+"/calls/{fund}/{number}/review/assign"`: "review",
+		`"POST "+p+"/proposals/{id}/review"`: "review", `"POST "+p+"/proposals/{id}/conflict"`: "review",
+		`"POST "+p+"/proposals/{id}/comments"`: "review",
 		// Invitations: an invite lands in the acting home; another home's
 		// invitation, by id or by token, is not there (walked below).
 		`"POST "+p+"/admin/invitations"`: "", `"POST "+p+"/admin/invitations/{id}/resend"`: "invitations",
