@@ -58,6 +58,9 @@ type Deps struct {
 	// Funds keeps joint funds, their calls and proposals; nil: none (their
 	// pages and API answer 404).
 	Funds partnerhub.FundService
+	// FundPeople seats people on a fund's committee by e-mail; nil: the
+	// committee page cannot add anyone.
+	FundPeople partnerhub.FundPeopleService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.
