@@ -43,7 +43,17 @@ func (s *Server) activityFeed(lang partnerhub.Lang, by string) http.HandlerFunc 
 			return
 		}
 		v := s.newView(r, lang, "", snap)
-		b, err := activityCalendar(v, by, r.PathValue("key"), snap)
+		var deadlines []calEvent
+		if by == "" {
+			// The programme's feed holds the calls' deadlines too; they
+			// change only with a write, which makes a new snapshot.
+			var err error
+			if deadlines, err = s.publicDeadlines(r, v); err != nil {
+				s.privatePage(w, r, v, s.errorPage(v, err))
+				return
+			}
+		}
+		b, err := activityCalendar(v, by, r.PathValue("key"), snap, deadlines...)
 		if err != nil {
 			s.privatePage(w, r, v, s.errorPage(v, err))
 			return
@@ -87,7 +97,7 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, c *rendered) 
 }
 
 // activityCalendar writes the feed of the activities by selects.
-func activityCalendar(v *view, by, key string, snap *snapshot) ([]byte, error) {
+func activityCalendar(v *view, by, key string, snap *snapshot, extra ...calEvent) ([]byte, error) {
 	f := partnerhub.ActivityFilter{}
 	name := v.P.T("ical.activities_name", v.P.T("site.brand"))
 	switch by {
@@ -112,6 +122,9 @@ func activityCalendar(v *view, by, key string, snap *snapshot) ([]byte, error) {
 			continue
 		}
 		cal.event(activityEvent(v, a))
+	}
+	for _, e := range extra {
+		cal.event(e)
 	}
 	return cal.bytes(), nil
 }
