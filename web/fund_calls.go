@@ -310,11 +310,15 @@ func (s *Server) apiDeleteSeat(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return partnerhub.Errorf(partnerhub.ENotFound, "error.seat_not_found", r.PathValue("user"))
 	}
-	if err := s.deps.Funds.RemoveFundSeat(r.Context(), u, s.home(r), r.PathValue("fund"), id, partnerhub.FundRole(r.PathValue("role"))); err != nil {
+	fund := r.PathValue("fund")
+	if err := s.deps.Funds.RemoveFundSeat(r.Context(), u, s.home(r), fund, id, partnerhub.FundRole(r.PathValue("role"))); err != nil {
 		return err
 	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	f, err := s.deps.Funds.Fund(r.Context(), u, s.home(r), fund)
+	if err != nil {
+		return err
+	}
+	return writeStatusJSON(w, http.StatusOK, f)
 }
 
 // apiCalls lists calls: the published ones for everyone; a fund's

@@ -386,10 +386,10 @@ func readFund(f url.Values, errs partnerhub.FieldErrors) (partnerhub.Fund, []con
 		Summary:     partnerhub.Text{Ja: strings.TrimSpace(f.Get("summary.ja")), En: strings.TrimSpace(f.Get("summary.en"))},
 		Partners:    f["partners"],
 		PartnerZone: strings.TrimSpace(f.Get("partner_zone")), HomeCurrency: strings.ToUpper(strings.TrimSpace(f.Get("home_currency"))),
-		PartnerCurrency: strings.ToUpper(strings.TrimSpace(f.Get("partner_currency"))),
-		DeclaredCalls:   formInt(errs, "declared_calls", f.Get("declared_calls")),
+		PartnerCurrency:  strings.ToUpper(strings.TrimSpace(f.Get("partner_currency"))),
+		DeclaredCalls:    formInt(errs, "declared_calls", f.Get("declared_calls")),
 		DeclaredProjects: formInt(errs, "declared_projects", f.Get("declared_projects")),
-		ConflictByUnit: checked(f, "conflict_by_unit"), ReviewsOpen: checked(f, "reviews_open"),
+		ConflictByUnit:   checked(f, "conflict_by_unit"), ReviewsOpen: checked(f, "reviews_open"),
 	}
 	fd.Version, _ = strconv.Atoi(f.Get("version"))
 	var rows []contributionRow

@@ -932,6 +932,15 @@ func TestOpenAPIExamples(t *testing.T) {
 		storetest.PDF("Example"), time.Now()); err != nil || doc.ID != 1 {
 		t.Fatalf("example document: %+v, %v", doc, err)
 	}
+	// A published call of the built-in fund, the example call's.
+	call := partnerhub.Call{Fund: "princeton", Number: 10, Title: partnerhub.Text{Ja: "第10回", En: "Tenth call"},
+		Opens: time.Now().Add(-time.Hour), Closes: time.Now().Add(24 * time.Hour),
+		Grants:   []partnerhub.Grant{{Code: "seed", Name: partnerhub.Text{Ja: "シード", En: "Seed"}, Months: 12}},
+		Criteria: []partnerhub.Criterion{{Code: "merit", Name: partnerhub.Text{Ja: "意義", En: "Merit"}, Weight: 1}},
+		ScaleMin: 1, ScaleMax: 5, Published: true}
+	if _, err := as.db.PutCall(context.Background(), admin, "utokyo", call); err != nil {
+		t.Fatalf("example call: %v", err)
+	}
 	d := loadOpenAPIForTest(t)
 	for path := range d.paths() {
 		if d.op(path, "get") == nil {
@@ -1436,6 +1445,15 @@ var openapiGoTypes = map[string]reflect.Type{
 	// store writes: their answers are checked against the server's.
 	"Mobility": reflect.TypeFor[partnerhub.Mobility](),
 	"StatsRow": reflect.TypeFor[partnerhub.StatsRow](),
+	// Joint funds and their calls.
+	"Fund":           reflect.TypeFor[partnerhub.Fund](),
+	"FundSeat":       reflect.TypeFor[partnerhub.FundSeat](),
+	"Contribution":   reflect.TypeFor[partnerhub.Contribution](),
+	"Money":          reflect.TypeFor[partnerhub.Money](),
+	"Grant":          reflect.TypeFor[partnerhub.Grant](),
+	"Criterion":      reflect.TypeFor[partnerhub.Criterion](),
+	"AttachmentSpec": reflect.TypeFor[partnerhub.AttachmentSpec](),
+	"Call":           reflect.TypeFor[callBody](),
 }
 
 type oaJSONField struct {
@@ -2149,6 +2167,8 @@ func TestOpenAPIWrites(t *testing.T) {
 
 	// An agreement's documents: uploaded, listed, downloaded.
 	w.documents()
+	// Joint funds and their calls.
+	w.funds(users["admin"])
 	// An agreements register: refused whole with its problems, then imported.
 	const reg = "/api/v1/agreements/import"
 	bad := []byte("Partner,Kind,Signed by,Title (Japanese),Title (English),Signed\nNowhere,exchange,university,協定,Agreement,2015-13\n")
