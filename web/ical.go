@@ -14,8 +14,8 @@ import (
 
 // calEvent is one all-day event of a feed. End is exclusive, as DTEND is.
 type calEvent struct {
-	UID         string
-	Start, End  time.Time // dates (UTC midnight)
+	UID        string
+	Start, End time.Time // dates (UTC midnight)
 	// At, when set, makes the event an instant (a call's deadline) rather
 	// than whole days: Start and End are then ignored.
 	At          time.Time
