@@ -416,3 +416,71 @@ func (w *oaWriter) funds(admin *partnerhub.User) {
 		http.StatusOK, "seat a chair")
 	w.want(w.call("admin", "DELETE", seat, funds+"/second-fund/seats/"+idStr(admin.ID)+"/chair", nil), http.StatusOK, "unseat a chair")
 }
+
+// A fund and its calls are found in the acting home only: another home's
+// administrator reaches none of them, by the API or the forms.
+func TestFundsOfOtherHomes(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		ts := newTenants(t, e)
+		ctx := context.Background()
+		kyotoAdmin, err := ts.db.UserByEmail(ctx, "admin@kyoto.example.ac.jp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := partnerhub.Fund{Slug: "kyoto-fund", Partners: []string{"kyoto-partner"}, Name: partnerhub.Text{Ja: "京都ファンド", En: "Kyoto fund"},
+			HomeCurrency: "JPY", PartnerCurrency: "USD"}
+		if _, err := ts.db.PutFund(ctx, kyotoAdmin, "kyoto", f); err != nil {
+			t.Fatal(err)
+		}
+		c := partnerhub.Call{Fund: "kyoto-fund", Number: 1, Title: partnerhub.Text{Ja: "第1回", En: "First call"},
+			Opens: time.Now().Add(-time.Hour), Closes: time.Now().Add(24 * time.Hour),
+			Grants:   []partnerhub.Grant{{Code: "seed", Name: partnerhub.Text{Ja: "シード", En: "Seed"}, Months: 12}},
+			Criteria: []partnerhub.Criterion{{Code: "merit", Name: partnerhub.Text{Ja: "意義", En: "Merit"}, Weight: 1}},
+			ScaleMin: 1, ScaleMax: 5, Published: true}
+		if _, err := ts.db.PutCall(ctx, kyotoAdmin, "kyoto", c); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := ts.db.Fund(ctx, kyotoAdmin, "kyoto", "kyoto-fund")
+		beforeCall, _ := ts.db.Call(ctx, kyotoAdmin, "kyoto", "kyoto-fund", 1)
+
+		body := map[string]any{"slug": "kyoto-fund", "partners": []string{"princeton"}, "name": map[string]string{"ja": "乗っ取り", "en": "Taken"},
+			"home_currency": "JPY", "partner_currency": "USD", "version": 1}
+		call := map[string]any{"fund": "kyoto-fund", "number": 1, "title": map[string]string{"ja": "乗っ取り", "en": "Taken"},
+			"opens": "2027-01-01T00:00:00Z", "closes": "2027-02-01T00:00:00Z", "scale_min": 1, "scale_max": 5, "version": 1,
+			"grants":   []any{map[string]any{"code": "seed", "name": map[string]string{"ja": "シード", "en": "Seed"}, "months": 12}},
+			"criteria": []any{map[string]any{"code": "merit", "name": map[string]string{"ja": "意義", "en": "Merit"}, "weight": 1}}}
+		for _, w := range []struct {
+			method, path string
+			body         any
+		}{
+			{"PUT", "/api/v1/funds/kyoto-fund", body},
+			{"PUT", "/api/v1/funds/kyoto-fund/seats", map[string]any{"email": "admin@example.ac.jp", "role": "admin", "side": "home"}},
+			{"DELETE", "/api/v1/funds/kyoto-fund/seats/" + idStr(kyotoAdmin.ID) + "/admin", nil},
+			{"POST", "/api/v1/calls", call},
+			{"PUT", "/api/v1/calls/kyoto-fund/1", call},
+			{"GET", "/api/v1/funds/kyoto-fund", nil},
+			{"GET", "/api/v1/calls/kyoto-fund/1", nil},
+		} {
+			if r := ts.call(t, "admin", w.method, w.path, w.body); r.status != http.StatusNotFound {
+				t.Errorf("%s %s as another home's admin: %d %s", w.method, w.path, r.status, r.body)
+			}
+		}
+		form := callFormValues("1", true)
+		for _, p := range []string{"/en/funds/kyoto-fund/edit", "/en/funds/kyoto-fund/committee", "/en/funds/kyoto-fund/committee/remove",
+			"/en/calls/new?fund=kyoto-fund", "/en/calls/kyoto-fund/1/edit"} {
+			if r := ts.send(t, "POST", p, form, ts.cookie["admin"]); r.status != http.StatusNotFound {
+				t.Errorf("POST %s as another home's admin: %d", p, r.status)
+			}
+		}
+		for _, p := range []string{"/en/calls/kyoto-fund/1", "/en/calls"} {
+			if r := ts.send(t, "GET", p, nil); strings.Contains(r.body, "First call") {
+				t.Errorf("GET %s shows another home's call", p)
+			}
+		}
+		after, _ := ts.db.Fund(ctx, kyotoAdmin, "kyoto", "kyoto-fund")
+		afterCall, _ := ts.db.Call(ctx, kyotoAdmin, "kyoto", "kyoto-fund", 1)
+		if after.Version != before.Version || len(after.Seats) != len(before.Seats) || afterCall.Version != beforeCall.Version {
+			t.Errorf("another home's fund changed: %+v → %+v", before, after)
+		}
+	})
+}

@@ -409,6 +409,13 @@ func readFund(f url.Values, errs partnerhub.FieldErrors) (partnerhub.Fund, []con
 
 // fundSave creates (at /funds/new) or updates a fund from its form.
 func (s *Server) fundSave(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
+	if slug := r.PathValue("fund"); slug != "" {
+		if _, err := s.fundFor(r, v, slug); err != nil {
+			return nil, err
+		}
+	} else if v.User.Role != partnerhub.RoleAdmin {
+		return nil, partnerhub.Errorf(partnerhub.EForbidden, "error.admins_only")
+	}
 	if err := s.parseForm(w, r); err != nil {
 		return nil, err
 	}
