@@ -86,9 +86,6 @@ func (s *Server) fundsPage(w http.ResponseWriter, r *http.Request, v *view) (*pa
 		}
 		d.Funds = append(d.Funds, it)
 	}
-	if len(d.Funds) == 0 && !d.CanMake {
-		return nil, partnerhub.Errorf(partnerhub.EForbidden, "error.forbidden_fund")
-	}
 	return &page{Template: "funds", Title: v.P.T("funds.title"), Data: d}, nil
 }
 
