@@ -415,7 +415,7 @@ func TestReloadSwapsTheData(t *testing.T) {
 	// A second home in the same database must not leak into this one.
 	c, _ := dataset.Builtin()
 	c.Home.Slug = "other"
-	c.Partners, c.Standings, c.Teams, c.Agreements, c.Activities, c.Series, c.Figures = nil, nil, nil, nil, nil, nil, nil
+	c.Partners, c.Standings, c.Teams, c.Agreements, c.Activities, c.Series, c.Figures, c.Funds = nil, nil, nil, nil, nil, nil, nil, nil
 	if err := ts.db.ImportCatalog(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
