@@ -22,6 +22,9 @@ type Catalog struct {
 	Agreements   []Agreement      `json:"agreements"`
 	Activities   []Activity       `json:"activities"`
 	Figures      []Figure         `json:"figures"`
+	// Funds are the joint funds run with partners, without their
+	// committees (which are people, kept apart from the programme's data).
+	Funds []Fund `json:"funds"`
 }
 
 // Validate checks every record and every reference between records. Field
@@ -201,6 +204,16 @@ func (c *Catalog) Validate() error {
 			errs.Add(p+".partner", "unknown_partner", f.Partner)
 		}
 	}
+	funds := map[string]bool{}
+	for i, f := range c.Funds {
+		p := indexed("funds", i)
+		sub(p, f.Validate())
+		if funds[f.Slug] {
+			errs.Add(p+".slug", "duplicate", f.Slug)
+		}
+		funds[f.Slug] = true
+		refs(p, "partners", f.Partners, partners, "unknown_partner")
+	}
 	return errs.Err()
 }
 
@@ -228,6 +241,11 @@ func (c *Catalog) Normalize() {
 	c.Agreements = nonNil(c.Agreements)
 	c.Activities = nonNil(c.Activities)
 	c.Figures = nonNil(c.Figures)
+	c.Funds = nonNil(c.Funds)
+	for i := range c.Funds {
+		f := &c.Funds[i]
+		f.Partners, f.Contributions, f.Seats = nonNil(f.Partners), nonNil(f.Contributions), nil
+	}
 	for i := range c.Phases {
 		c.Phases[i].Aims = nonNil(c.Phases[i].Aims)
 	}
@@ -249,6 +267,7 @@ func (c *Catalog) Normalize() {
 	slices.SortFunc(c.Series, func(a, b Series) int { return cmp.Compare(a.Slug, b.Slug) })
 	slices.SortFunc(c.Agreements, func(a, b Agreement) int { return cmp.Compare(a.Slug, b.Slug) })
 	slices.SortFunc(c.Activities, func(a, b Activity) int { return cmp.Compare(a.Slug, b.Slug) })
+	slices.SortFunc(c.Funds, func(a, b Fund) int { return cmp.Compare(a.Slug, b.Slug) })
 	slices.SortFunc(c.Figures, func(a, b Figure) int {
 		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Partner, b.Partner), a.AsOf.Compare(b.AsOf))
 	})

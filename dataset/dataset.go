@@ -28,7 +28,7 @@ import (
 var builtin embed.FS
 
 // Files lists the dataset's files in load order.
-var Files = []string{"institutions.yaml", "home.yaml", "phases.yaml", "partners.yaml", "agreements.yaml", "activities.yaml", "figures.yaml"}
+var Files = []string{"institutions.yaml", "home.yaml", "phases.yaml", "partners.yaml", "agreements.yaml", "activities.yaml", "figures.yaml", "funds.yaml"}
 
 // Builtin loads the embedded data of the University of Tokyo's programme.
 func Builtin() (*partnerhub.Catalog, error) {
@@ -191,6 +191,22 @@ type figureYAML struct {
 	Note    partnerhub.Text  `yaml:"note"`
 }
 
+// fundYAML is a joint fund; its committee is people, never data.
+type fundYAML struct {
+	Slug             string                    `yaml:"slug"`
+	Partners         []string                  `yaml:"partners"`
+	Name             partnerhub.Text           `yaml:"name"`
+	Summary          partnerhub.Text           `yaml:"summary"`
+	PartnerZone      string                    `yaml:"partner_zone"`
+	HomeCurrency     string                    `yaml:"home_currency"`
+	PartnerCurrency  string                    `yaml:"partner_currency"`
+	Contributions    []partnerhub.Contribution `yaml:"contributions"`
+	DeclaredCalls    int                       `yaml:"declared_calls"`
+	DeclaredProjects int                       `yaml:"declared_projects"`
+	ConflictByUnit   bool                      `yaml:"conflict_by_unit"`
+	ReviewsOpen      bool                      `yaml:"reviews_open"`
+}
+
 // origin is where a catalog record came from, for error lines.
 type origin struct {
 	file string
@@ -219,8 +235,9 @@ func Load(fsys fs.FS) (*partnerhub.Catalog, error) {
 		agreements []agreementYAML
 		acts       activitiesFile
 		figures    []figureYAML
+		funds      []fundYAML
 	)
-	targets := []any{&insts, &home, &phases, &partners, &agreements, &acts, &figures}
+	targets := []any{&insts, &home, &phases, &partners, &agreements, &acts, &figures, &funds}
 	for i, name := range Files {
 		l.decode(name, targets[i])
 	}
@@ -228,6 +245,7 @@ func Load(fsys fs.FS) (*partnerhub.Catalog, error) {
 		return nil, &Error{Problems: l.problems}
 	}
 	l.build(insts, home, phases, partners, agreements, acts, figures)
+	l.funds(funds)
 	l.at = ""
 	if len(l.problems) == 0 {
 		if err := l.cat.Validate(); err != nil {
@@ -462,6 +480,20 @@ func (l *loader) build(insts []institutionYAML, home homeFile, phases []phaseYAM
 		c.Figures = append(c.Figures, partnerhub.Figure{
 			Key: f.Key, Partner: f.Partner, Value: f.Value, PerYear: f.PerYear,
 			AsOf: l.date("figures.yaml", n, "as_of", f.AsOf), Note: f.Note,
+		})
+	}
+}
+
+func (l *loader) funds(funds []fundYAML) {
+	c := &l.cat
+	for i, f := range funds {
+		l.at = fmt.Sprintf("funds[%d]", len(c.Funds))
+		l.origins[l.at] = origin{"funds.yaml", l.item("funds.yaml", "", i)}
+		c.Funds = append(c.Funds, partnerhub.Fund{
+			Slug: f.Slug, Partners: f.Partners, Name: f.Name, Summary: f.Summary, PartnerZone: f.PartnerZone,
+			HomeCurrency: f.HomeCurrency, PartnerCurrency: f.PartnerCurrency, Contributions: f.Contributions,
+			DeclaredCalls: f.DeclaredCalls, DeclaredProjects: f.DeclaredProjects, ConflictByUnit: f.ConflictByUnit,
+			ReviewsOpen: f.ReviewsOpen, Version: 1,
 		})
 	}
 }

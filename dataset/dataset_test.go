@@ -1053,6 +1053,39 @@ func lineOf(t *testing.T, content, needle string) int {
 	return strings.Count(content[:strings.Index(content, needle)], "\n") + 1
 }
 
+// TestPrincetonFund: the brochure's joint fund with Princeton keeps its
+// declared history (9 calls, 29 projects) and invents nothing else: no
+// contributions, since the brochure gives no amounts.
+func TestPrincetonFund(t *testing.T) {
+	c := loadBuiltin(t)
+	if len(c.Funds) != 1 {
+		t.Fatalf("%d funds, want 1", len(c.Funds))
+	}
+	f := c.Funds[0]
+	if f.Slug != "princeton" || !slices.Equal(f.Partners, []string{"princeton"}) {
+		t.Errorf("fund %s of %v", f.Slug, f.Partners)
+	}
+	if f.DeclaredCalls != 9 || f.DeclaredProjects != 29 {
+		t.Errorf("declared %d calls, %d projects; want 9, 29", f.DeclaredCalls, f.DeclaredProjects)
+	}
+	if f.HomeCurrency != "JPY" || f.PartnerCurrency != "USD" || f.PartnerZone != "America/New_York" {
+		t.Errorf("currencies %s/%s, zone %s", f.HomeCurrency, f.PartnerCurrency, f.PartnerZone)
+	}
+	if f.Name.Ja == "" || f.Name.En == "" || f.Summary.Ja == "" || f.Summary.En == "" {
+		t.Errorf("name or summary missing a language: %+v %+v", f.Name, f.Summary)
+	}
+	if len(f.Contributions) != 0 {
+		t.Errorf("contributions %v: the brochure gives none", f.Contributions)
+	}
+	// The figures the brochure declares agree with the fund's history.
+	for _, fig := range c.Figures {
+		if fig.Partner == "princeton" && (fig.Key == "fund.calls" && fig.Value.Value != f.DeclaredCalls ||
+			fig.Key == "fund.projects" && fig.Value.Value != f.DeclaredProjects) {
+			t.Errorf("figure %s = %d disagrees with the fund", fig.Key, fig.Value.Value)
+		}
+	}
+}
+
 func TestLoadCopyOfBuiltin(t *testing.T) {
 	c, err := Load(builtinFS(t))
 	if err != nil {
@@ -1098,6 +1131,16 @@ func TestLoadRejects(t *testing.T) {
 			name: "bad date", file: "activities.yaml",
 			old: `start: "2021-10"`, new: `start: "2019-13"`,
 			at: `start: "2019-13"`, key: "bad_date", fld: "activities[27].start",
+		},
+		{
+			name: "fund of an unknown partner", file: "funds.yaml",
+			old: "partners: [princeton]", new: "partners: [princetown]",
+			at: "partners: [princetown]", key: "unknown_partner", fld: "funds[0].partners[0]",
+		},
+		{
+			name: "fund with a bad currency", file: "funds.yaml",
+			old: "partner_currency: USD", new: "partner_currency: dollars",
+			at: "partner_currency: dollars", key: "bad_currency", fld: "funds[0].partner_currency",
 		},
 		{
 			name: "yaml syntax error", file: "partners.yaml",

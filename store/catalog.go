@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"partnerhub"
 )
@@ -19,7 +21,7 @@ func (db *DB) ImportCatalog(ctx context.Context, c *partnerhub.Catalog) error {
 	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		w := &writer{db: db, tx: tx, ctx: ctx, insts: map[string]int64{}, units: map[string]int64{},
-			partners: map[string]int64{}, series: map[string]int64{}}
+			partners: map[string]int64{}, series: map[string]int64{}, now: dbTime(time.Now())}
 		return w.catalog(c)
 	})
 }
@@ -31,6 +33,7 @@ type writer struct {
 
 	home                           int64
 	insts, units, partners, series map[string]int64
+	now                            time.Time
 }
 
 func (w *writer) exec(query string, args ...any) error {
@@ -187,5 +190,25 @@ func (w *writer) catalog(c *partnerhub.Catalog) error {
 			return fmt.Errorf("figure %s: %w", f.Key, err)
 		}
 	}
+	for _, f := range c.Funds {
+		partners, _ := json.Marshal(nonNilSlice(f.Partners))
+		contributions, _ := json.Marshal(nonNilSlice(f.Contributions))
+		if err := w.exec(`INSERT INTO funds (home_id, slug, name_ja, name_en, summary_ja, summary_en, partners, partner_zone, home_currency,
+			partner_currency, contributions, declared_calls, declared_projects, conflict_by_unit, reviews_open, version, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			w.home, f.Slug, f.Name.Ja, f.Name.En, f.Summary.Ja, f.Summary.En, string(partners), f.PartnerZone, f.HomeCurrency,
+			f.PartnerCurrency, string(contributions), f.DeclaredCalls, f.DeclaredProjects, f.ConflictByUnit, f.ReviewsOpen,
+			max(f.Version, 1), w.now, w.now); err != nil {
+			return fmt.Errorf("fund %s: %w", f.Slug, err)
+		}
+	}
 	return nil
+}
+
+// nonNilSlice stores an empty list as [] rather than null.
+func nonNilSlice[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

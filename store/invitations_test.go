@@ -349,7 +349,7 @@ func TestGuestMigrationKeepsAccounts(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		if err := db.MigrateToForTest(ctx, 15); err != nil {
+		if err := db.MigrateToForTest(ctx, 16); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.ImportCatalog(ctx, builtin(t)); err != nil {

@@ -916,7 +916,7 @@ func TestMobilityExportImport(t *testing.T) {
 		}
 		// The same but for rollup rows whose total is 0 (no row and 0 are
 		// the same: the figures behind them were deleted).
-		want, got := mobNonZero(t, first), mobNonZero(t, xferExport(t, again))
+		want, got := mobNonZero(t, withoutFunds(t, first)), mobNonZero(t, xferExport(t, again))
 		if !bytes.Equal(want, got) {
 			t.Fatalf("schema 3 export → import → export differs at %s", xferDiff(want, got))
 		}
@@ -936,10 +936,19 @@ func TestMobilityExportImport(t *testing.T) {
 		if err := again4.Import(ctx, bytes.NewReader(old4.bytes(t))); err != nil {
 			t.Fatal(err)
 		}
-		if got := xferExport(t, again4); !bytes.Equal(first, got) {
-			t.Fatalf("schema 4 export → import → export differs at %s", xferDiff(first, got))
+		if want, got := withoutFunds(t, first), xferParse(t, xferExport(t, again4)).bytes(t); !bytes.Equal(want, got) {
+			t.Fatalf("schema 4 export → import → export differs at %s", xferDiff(want, got))
 		}
 	})
+}
+
+// withoutFunds is an export without the built-in data's joint funds, which
+// an export made before schema 16 cannot hold.
+func withoutFunds(t *testing.T, export []byte) []byte {
+	t.Helper()
+	doc := xferParse(t, export)
+	doc.tables()["funds"] = []any{}
+	return doc.bytes(t)
 }
 
 // mobNonZero is an export without the rollup rows whose total is 0.
@@ -1091,8 +1100,9 @@ func TestMigrationFillsTheProgrammeRollup(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Agreements have columns version 3 did not; they are not the point here.
-		c.Agreements = nil
+		// Agreements have columns version 3 did not, and funds came with
+		// version 16; they are not the point here.
+		c.Agreements, c.Funds = nil, nil
 		if err := db.ImportCatalog(ctx, c); err != nil {
 			t.Fatal(err)
 		}

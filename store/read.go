@@ -217,6 +217,17 @@ func (r *reader) catalog(home string) (*partnerhub.Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("figures: %w", err)
 	}
+	err = r.each(`SELECT `+fundCols+` FROM funds f WHERE f.home_id = ? AND f.deleted_at IS NULL ORDER BY f.slug`, h, func(rows *sql.Rows) error {
+		f, err := scanFund(rows)
+		if err != nil {
+			return err
+		}
+		c.Funds = append(c.Funds, f.fund)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("funds: %w", err)
+	}
 	c.Normalize()
 	c.DeriveAgreementStatuses(partnerhub.Today(time.Now()))
 	return c, nil

@@ -68,7 +68,14 @@ func (s *Server) personalFeed(lang partnerhub.Lang) http.HandlerFunc {
 		}
 		v := s.newView(r, lang, "", snap)
 		v.User = u
-		b := personalCalendar(v, u, s.deps.Now())
+		now := s.deps.Now()
+		calls, err := s.personalDeadlines(r, v, u, now)
+		if err != nil {
+			s.deps.Logger.Error("calendar feed", "err", err)
+			http.Error(w, "500", http.StatusInternalServerError)
+			return
+		}
+		b := personalCalendar(v, u, now, calls...)
 		h["Content-Type"] = hdrCalendar
 		w.Write(b)
 	}
@@ -84,7 +91,7 @@ func redactedPath(r *http.Request) *http.Request {
 }
 
 // personalCalendar writes u's deadlines from now on.
-func personalCalendar(v *view, u *partnerhub.User, now time.Time) []byte {
+func personalCalendar(v *view, u *partnerhub.User, now time.Time, extra ...calEvent) []byte {
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	horizon := today.AddDate(deadlineHorizon, 0, 0)
 	cal := newCalendar(string(v.Lang), v.P.T("ical.personal_name", u.Name), v.P.T("ical.personal_desc"), now, "PT1H")
@@ -92,6 +99,9 @@ func personalCalendar(v *view, u *partnerhub.User, now time.Time) []byte {
 		for _, e := range source(v, u, today, horizon) {
 			cal.event(e)
 		}
+	}
+	for _, e := range extra {
+		cal.event(e)
 	}
 	return cal.bytes()
 }

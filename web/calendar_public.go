@@ -37,7 +37,17 @@ func (s *Server) activityFeed(lang partnerhub.Lang, by string) http.HandlerFunc 
 		// The path alone names a feed: a query cannot fill the cache.
 		key := "ics|" + string(lang) + "|" + r.URL.Path
 		c, err := snap.pages.get(key, func() (*rendered, error) {
-			b, err := activityCalendar(s.newView(r, lang, "", snap), by, r.PathValue("key"), snap)
+			v := s.newView(r, lang, "", snap)
+			var deadlines []calEvent
+			if by == "" {
+				// The programme's feed holds the calls' deadlines too; they
+				// change only with a write, which makes a new snapshot.
+				var err error
+				if deadlines, err = s.publicDeadlines(r, v); err != nil {
+					return nil, err
+				}
+			}
+			b, err := activityCalendar(v, by, r.PathValue("key"), snap, deadlines...)
 			if err != nil {
 				return nil, err
 			}
@@ -81,7 +91,7 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, c *rendered) 
 }
 
 // activityCalendar writes the feed of the activities by selects.
-func activityCalendar(v *view, by, key string, snap *snapshot) ([]byte, error) {
+func activityCalendar(v *view, by, key string, snap *snapshot, extra ...calEvent) ([]byte, error) {
 	f := partnerhub.ActivityFilter{}
 	name := v.P.T("ical.activities_name", v.P.T("site.brand"))
 	switch by {
@@ -106,6 +116,9 @@ func activityCalendar(v *view, by, key string, snap *snapshot) ([]byte, error) {
 			continue
 		}
 		cal.event(activityEvent(v, a))
+	}
+	for _, e := range extra {
+		cal.event(e)
 	}
 	return cal.bytes(), nil
 }

@@ -14,43 +14,9 @@ import (
 // awarded proposals whose letters went out are public, and of them only
 // what partnerhub.Project holds.
 
-// livePage serves a public page read from the database, not from the
-// snapshot: never kept in the page cache, so that an award published on
-// one node is on every node's page at once.
-func (s *Server) livePage(lang partnerhub.Lang, nav string, h pageHandler) http.Handler {
-	if s.deps.Decisions == nil || s.deps.Funds == nil {
-		h = func(r *http.Request, v *view) (*page, error) {
-			return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
-		}
-	}
-	signedIn := s.pageFor(lang, nav, h)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if hasCredentials(r) && s.user(r) != nil {
-			signedIn.ServeHTTP(w, r)
-			return
-		}
-		snap := s.snap.Load()
-		v := s.newView(r, lang, nav, snap)
-		p, err := h(r, v)
-		if err != nil {
-			s.logRefusal(r, err)
-			p = s.errorPage(v, err)
-		}
-		c, err := s.render(v, p)
-		if err != nil {
-			s.deps.Logger.Error("page render failed", "path", r.URL.Path, "template", p.Template, "err", err)
-			http.Error(w, "500", http.StatusInternalServerError)
-			return
-		}
-		// The snapshot's time says nothing of these pages: only the ETag
-		// of what was rendered answers a conditional request.
-		r.Header.Del("If-Modified-Since")
-		s.writePage(w, r, lang, c, snap)
-	})
-}
 
-// contributionRow is a year of the fund: what each side put in.
-type contributionRow struct {
+// fundYearRow is a year of the fund: what each side put in.
+type fundYearRow struct {
 	Year          int
 	Home, Partner []partnerhub.Money
 }
@@ -74,7 +40,7 @@ type projectRow struct {
 type fundPublicData struct {
 	Fund          partnerhub.Fund
 	Partners      []*partnerhub.PartnerView
-	Contributions []contributionRow
+	Contributions []fundYearRow
 	History       partnerhub.FundHistory
 	HistoryText   string
 	Calls         []callRow
@@ -89,6 +55,9 @@ type callRow struct {
 
 // fundPublicPage is a fund's public page.
 func (s *Server) fundPublicPage(r *http.Request, v *view) (*page, error) {
+	if s.deps.Decisions == nil {
+		return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
+	}
 	if err := noParams(r); err != nil {
 		return nil, err
 	}
@@ -115,11 +84,11 @@ func (s *Server) fundPublicPage(r *http.Request, v *view) (*page, error) {
 			d.Partners = append(d.Partners, pv)
 		}
 	}
-	byYear := map[int]*contributionRow{}
+	byYear := map[int]*fundYearRow{}
 	for _, c := range f.Contributions {
 		row, ok := byYear[c.Year]
 		if !ok {
-			row = &contributionRow{Year: c.Year}
+			row = &fundYearRow{Year: c.Year}
 			byYear[c.Year] = row
 		}
 		if c.Side == partnerhub.SidePartner {
@@ -131,7 +100,7 @@ func (s *Server) fundPublicPage(r *http.Request, v *view) (*page, error) {
 	for _, row := range byYear {
 		d.Contributions = append(d.Contributions, *row)
 	}
-	slices.SortFunc(d.Contributions, func(a, b contributionRow) int { return a.Year - b.Year })
+	slices.SortFunc(d.Contributions, func(a, b fundYearRow) int { return a.Year - b.Year })
 	d.HistoryText = historyText(v, h)
 	now := s.deps.Now()
 	for _, c := range calls {
@@ -210,6 +179,9 @@ type projectData struct {
 
 // projectPage is an awarded project's public page.
 func (s *Server) projectPage(r *http.Request, v *view) (*page, error) {
+	if s.deps.Decisions == nil {
+		return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
+	}
 	if err := noParams(r); err != nil {
 		return nil, err
 	}

@@ -128,7 +128,7 @@ func fieldAlert(v *view, e *partnerhub.Error) string {
 
 // ---- a proposal's review page --------------------------------------------------
 
-type criterionRow struct {
+type scoreRow struct {
 	partnerhub.Criterion
 	Field string // the input's name: scores.CODE
 	Value string // what the form holds
@@ -140,7 +140,7 @@ type reviewPageData struct {
 	Call      partnerhub.Call
 	GrantName string
 	Reviews   partnerhub.ProposalReviews
-	Criteria  []criterionRow
+	Criteria  []scoreRow
 	Scale     []int
 	Comments  []partnerhub.ProposalComment
 	Values    map[string]string
@@ -211,7 +211,7 @@ func (s *Server) reviewView(r *http.Request, v *view, failed *reviewPageData, st
 	d.Criteria = nil
 	for _, cr := range c.Criteria {
 		f := "scores." + cr.Code
-		d.Criteria = append(d.Criteria, criterionRow{Criterion: cr, Field: f, Value: d.Values[f], Error: d.Errors[f]})
+		d.Criteria = append(d.Criteria, scoreRow{Criterion: cr, Field: f, Value: d.Values[f], Error: d.Errors[f]})
 	}
 	d.Action = proposalReviewPath(v.Lang, id)
 	d.Conflict = "/" + string(v.Lang) + "/proposals/" + strconv.FormatInt(id, 10) + "/conflict"

@@ -14,8 +14,11 @@ import (
 
 // calEvent is one all-day event of a feed. End is exclusive, as DTEND is.
 type calEvent struct {
-	UID         string
-	Start, End  time.Time // dates (UTC midnight)
+	UID        string
+	Start, End time.Time // dates (UTC midnight)
+	// At, when set, makes the event an instant (a call's deadline) rather
+	// than whole days: Start and End are then ignored.
+	At          time.Time
 	Summary     string
 	Description string
 	Location    string
@@ -56,8 +59,14 @@ func (c *calendar) event(e calEvent) {
 	c.line("BEGIN:VEVENT")
 	c.text("UID", e.UID)
 	c.line("DTSTAMP:" + c.stamp)
-	c.line("DTSTART;VALUE=DATE:" + e.Start.Format("20060102"))
-	c.line("DTEND;VALUE=DATE:" + e.End.Format("20060102"))
+	if !e.At.IsZero() {
+		at := e.At.UTC().Format("20060102T150405Z")
+		c.line("DTSTART:" + at)
+		c.line("DTEND:" + at)
+	} else {
+		c.line("DTSTART;VALUE=DATE:" + e.Start.Format("20060102"))
+		c.line("DTEND;VALUE=DATE:" + e.End.Format("20060102"))
+	}
 	c.langText("SUMMARY", e.Summary)
 	if e.Description != "" {
 		c.langText("DESCRIPTION", e.Description)

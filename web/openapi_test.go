@@ -938,6 +938,15 @@ func TestOpenAPIExamples(t *testing.T) {
 	} else {
 		df.awardAndPublish(t)
 	}
+	// A published call of the built-in fund, the example call's.
+	call := partnerhub.Call{Fund: "princeton", Number: 10, Title: partnerhub.Text{Ja: "第10回", En: "Tenth call"},
+		Opens: time.Now().Add(-time.Hour), Closes: time.Now().Add(24 * time.Hour),
+		Grants:   []partnerhub.Grant{{Code: "seed", Name: partnerhub.Text{Ja: "シード", En: "Seed"}, Months: 12}},
+		Criteria: []partnerhub.Criterion{{Code: "merit", Name: partnerhub.Text{Ja: "意義", En: "Merit"}, Weight: 1}},
+		ScaleMin: 1, ScaleMax: 5, Published: true}
+	if _, err := as.db.PutCall(context.Background(), admin, "utokyo", call); err != nil {
+		t.Fatalf("example call: %v", err)
+	}
 	d := loadOpenAPIForTest(t)
 	for path := range d.paths() {
 		if d.op(path, "get") == nil {
@@ -1442,6 +1451,15 @@ var openapiGoTypes = map[string]reflect.Type{
 	// store writes: their answers are checked against the server's.
 	"Mobility": reflect.TypeFor[partnerhub.Mobility](),
 	"StatsRow": reflect.TypeFor[partnerhub.StatsRow](),
+	// Joint funds and their calls.
+	"Fund":           reflect.TypeFor[partnerhub.Fund](),
+	"FundSeat":       reflect.TypeFor[partnerhub.FundSeat](),
+	"Contribution":   reflect.TypeFor[partnerhub.Contribution](),
+	"Money":          reflect.TypeFor[partnerhub.Money](),
+	"Grant":          reflect.TypeFor[partnerhub.Grant](),
+	"Criterion":      reflect.TypeFor[partnerhub.Criterion](),
+	"AttachmentSpec": reflect.TypeFor[partnerhub.AttachmentSpec](),
+	"Call":           reflect.TypeFor[callBody](),
 }
 
 type oaJSONField struct {
@@ -2155,6 +2173,8 @@ func TestOpenAPIWrites(t *testing.T) {
 
 	// An agreement's documents: uploaded, listed, downloaded.
 	w.documents()
+	// Joint funds and their calls.
+	w.funds(users["admin"])
 	// A proposal to a joint fund's call: created, saved, attached, submitted.
 	w.proposals(users["admin"])
 	// Its review: assigned, reviewed, discussed, ranked, declared.

@@ -21,6 +21,16 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/activities", s.api(s.listActivities))
 	s.mux.Handle("GET /api/v1/activities/{slug}", s.api(s.getActivity))
 	s.mux.Handle("GET /api/v1/agreements/{slug}", s.api(s.getAgreement))
+	s.mux.Handle("GET /api/v1/funds", s.api(s.fundsAPI(s.apiFunds)))
+	s.mux.Handle("GET /api/v1/funds/{fund}", s.api(s.fundsAPI(s.apiFund)))
+	s.mux.Handle("POST /api/v1/funds", s.api(s.fundsAPI(s.apiPutFund(true))))
+	s.mux.Handle("PUT /api/v1/funds/{fund}", s.api(s.fundsAPI(s.apiPutFund(false))))
+	s.mux.Handle("PUT /api/v1/funds/{fund}/seats", s.api(s.fundsAPI(s.apiPutSeat)))
+	s.mux.Handle("DELETE /api/v1/funds/{fund}/seats/{user}/{role}", s.api(s.fundsAPI(s.apiDeleteSeat)))
+	s.mux.Handle("GET /api/v1/calls", s.api(s.fundsAPI(s.apiCalls)))
+	s.mux.Handle("GET /api/v1/calls/{fund}/{number}", s.api(s.fundsAPI(s.apiCall)))
+	s.mux.Handle("POST /api/v1/calls", s.api(s.fundsAPI(s.apiPutCall(true))))
+	s.mux.Handle("PUT /api/v1/calls/{fund}/{number}", s.api(s.fundsAPI(s.apiPutCall(false))))
 	s.mux.Handle("/api/", s.api(s.apiNotFound))
 
 	// The portal: every page under /ja/ and /en/.
@@ -43,6 +53,8 @@ func (s *Server) routes() {
 		s.mux.Handle("GET "+p+"/activities/{slug}", s.pageFor(l, "activities", s.activityPage))
 		s.mux.Handle("GET "+p+"/agreements", s.pageFor(l, "agreements", s.agreementsPage))
 		s.mux.Handle("GET "+p+"/agreements/{slug}", s.pageFor(l, "agreements", s.agreementPage))
+		s.mux.Handle("GET "+p+"/calls", s.livePage(l, "calls", s.callsPage))
+		s.mux.Handle("GET "+p+"/calls/{fund}/{number}", s.livePage(l, "calls", s.callPage))
 		s.mux.HandleFunc("GET "+p+"/activities.ics", s.activityFeed(l, ""))
 		s.mux.HandleFunc("GET "+p+"/partners/{key}/activities.ics", s.activityFeed(l, "partner"))
 		s.mux.HandleFunc("GET "+p+"/units/{key}/activities.ics", s.activityFeed(l, "unit"))
@@ -235,6 +247,20 @@ func (s *Server) routes() {
 		s.mux.Handle("POST "+p+"/proposals/{id}/review", private(s.reviewSave))
 		s.mux.Handle("POST "+p+"/proposals/{id}/conflict", private(s.reviewConflict))
 		s.mux.Handle("POST "+p+"/proposals/{id}/comments", private(s.reviewComment))
+		// Joint funds and their calls, for the offices and committees.
+		fund := func(h privateHandler) http.Handler { return s.private(l, "calls", s.withFunds(h)) }
+		s.mux.Handle("GET "+p+"/funds", fund(s.fundsPage))
+		s.mux.Handle("GET "+p+"/funds/new", fund(s.fundNewForm))
+		s.mux.Handle("POST "+p+"/funds/new", fund(s.fundSave))
+		s.mux.Handle("GET "+p+"/funds/{fund}/edit", fund(s.fundEditForm))
+		s.mux.Handle("POST "+p+"/funds/{fund}/edit", fund(s.fundSave))
+		s.mux.Handle("GET "+p+"/funds/{fund}/committee", fund(s.committeePage))
+		s.mux.Handle("POST "+p+"/funds/{fund}/committee", fund(s.committeeSeat))
+		s.mux.Handle("POST "+p+"/funds/{fund}/committee/remove", fund(s.committeeRemove))
+		s.mux.Handle("GET "+p+"/calls/new", fund(s.callNewForm))
+		s.mux.Handle("POST "+p+"/calls/new", fund(s.callSave))
+		s.mux.Handle("GET "+p+"/calls/{fund}/{number}/edit", fund(s.callEditForm))
+		s.mux.Handle("POST "+p+"/calls/{fund}/{number}/edit", fund(s.callSave))
 	}
 }
 

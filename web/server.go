@@ -70,6 +70,9 @@ type Deps struct {
 	// Decisions records the committee's decisions and serves what follows:
 	// letters, the public projects, reports; nil: none.
 	Decisions partnerhub.DecisionService
+	// FundPeople seats people on a fund's committee by e-mail; nil: the
+	// committee page cannot add anyone.
+	FundPeople partnerhub.FundPeopleService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.

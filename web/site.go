@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"net/http"
+	"slices"
 	"strings"
 
 	"partnerhub"
@@ -84,6 +85,23 @@ func publicPaths(x *partnerhub.Index) []string {
 	return paths
 }
 
+// callPaths are the pages of the joint funds' calls: the list and every
+// published call (never a draft).
+func (s *Server) callPaths(r *http.Request) ([]string, error) {
+	if s.deps.Funds == nil {
+		return nil, nil
+	}
+	calls, err := s.deps.Funds.Calls(r.Context(), nil, s.home(r), partnerhub.CallFilter{Public: true})
+	if err != nil {
+		return nil, err
+	}
+	paths := []string{"/calls"}
+	for _, c := range calls {
+		paths = append(paths, c.Path())
+	}
+	return paths, nil
+}
+
 // The sitemap protocol's urlset, with the alternates of each page in the
 // other language (xhtml:link, as search engines read them).
 type sitemapSet struct {
@@ -110,7 +128,14 @@ type sitemapLink struct {
 func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) {
 	set := sitemapSet{NS: "http://www.sitemaps.org/schemas/sitemap/0.9", XHTML: "http://www.w3.org/1999/xhtml"}
 	base := s.deps.BaseURL
-	for _, p := range append(publicPaths(s.snap.Load().index), s.fundPublicPaths(r)...) {
+	paths := publicPaths(s.snap.Load().index)
+	calls, err := s.callPaths(r)
+	if err != nil {
+		s.deps.Logger.Error("sitemap failed", "err", err)
+		http.Error(w, "500", http.StatusInternalServerError)
+		return
+	}
+	for _, p := range slices.Concat(paths, calls, s.fundPublicPaths(r)) {
 		var links []sitemapLink
 		for _, l := range partnerhub.Langs {
 			links = append(links, sitemapLink{Rel: "alternate", Hreflang: string(l), Href: base + "/" + string(l) + p})

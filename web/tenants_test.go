@@ -191,6 +191,13 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		`"POST "+p+"/proposals/{id}/decision"`: "decisions", `"POST "+p+"/proposals/{id}/decision/letters"`: "decisions",
 		`"POST "+p+"/calls/{fund}/{number}/letters"`: "decisions", `"POST "+p+"/projects/{id}/reports"`: "decisions",
 		`"POST "+p+"/projects/{id}/activities"`: "decisions",
+		// Funds and calls are found by slug in the acting home only
+		// (store.fundBySlug); TestFundsOfOtherHomes walks them.
+		`"POST /api/v1/funds"`: "funds", `"PUT /api/v1/funds/{fund}"`: "funds", `"PUT /api/v1/funds/{fund}/seats"`: "funds",
+		`"DELETE /api/v1/funds/{fund}/seats/{user}/{role}"`: "funds", `"POST /api/v1/calls"`: "funds",
+		`"PUT /api/v1/calls/{fund}/{number}"`: "funds", `"POST "+p+"/funds/new"`: "funds", `"POST "+p+"/funds/{fund}/edit"`: "funds",
+		`"POST "+p+"/funds/{fund}/committee"`: "funds", `"POST "+p+"/funds/{fund}/committee/remove"`: "funds",
+		`"POST "+p+"/calls/new"`: "funds", `"POST "+p+"/calls/{fund}/{number}/edit"`: "funds",
 	}
 	for _, m := range writeRoutePattern.FindAllStringSubmatch(string(src), -1) {
 		if _, ok := walked[m[1]]; !ok {

@@ -38,7 +38,7 @@ func newTestServer(t *testing.T, e storetest.Engine) *testServer {
 	}
 	q := testQueue(t, db)
 	srv, err := NewServer(context.Background(), Deps{Source: db, Home: "utokyo", Messages: msgs, Accounts: db, Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db,
-		Jobs: q, Imports: db, Chains: db, Documents: db, Calendars: db, Funds: db, Invitations: db, ProposalFiles: db, Decisions: db, Reviews: db})
+		Jobs: q, Imports: db, Chains: db, Documents: db, Calendars: db, Funds: db, Invitations: db, ProposalFiles: db, Decisions: db, Reviews: db, FundPeople: db})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,7 +415,7 @@ func TestReloadSwapsTheData(t *testing.T) {
 	// A second home in the same database must not leak into this one.
 	c, _ := dataset.Builtin()
 	c.Home.Slug = "other"
-	c.Partners, c.Standings, c.Teams, c.Agreements, c.Activities, c.Series, c.Figures = nil, nil, nil, nil, nil, nil, nil
+	c.Partners, c.Standings, c.Teams, c.Agreements, c.Activities, c.Series, c.Figures, c.Funds = nil, nil, nil, nil, nil, nil, nil, nil
 	if err := ts.db.ImportCatalog(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
