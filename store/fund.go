@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"partnerhub"
@@ -429,16 +428,6 @@ func scanCall(row rowScanner) (int64, partnerhub.Call, error) {
 		c.FinalDue, err = partnerhub.ParsePartialDate(final)
 	}
 	return id, c, err
-}
-
-// callKey parses "fund/number".
-func callKey(key string) (fund string, number int, ok bool) {
-	fund, n, ok := strings.Cut(key, "/")
-	if !ok {
-		return "", 0, false
-	}
-	number, err := strconv.Atoi(n)
-	return fund, number, err == nil && number > 0
 }
 
 // Calls lists calls of a home, newest first: published calls for anyone,

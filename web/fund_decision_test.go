@@ -75,7 +75,7 @@ func newDecisionFixture(t *testing.T, as *authServer) *decisionFixture {
 		Criteria: []partnerhub.Criterion{{Code: "merit", Name: partnerhub.Text{Ja: "学術的意義", En: "Merit"}, Weight: 1}},
 		ScaleMin: 1, ScaleMax: 5,
 		Attachments: []partnerhub.AttachmentSpec{{Code: "cv", Name: partnerhub.Text{Ja: "履歴書", En: "CV"}}},
-		InterimDue: partnerhub.MustPartialDate("2027-09-30"), FinalDue: partnerhub.MustPartialDate("2028-04-30"), Published: true}
+		InterimDue:  partnerhub.MustPartialDate("2027-09-30"), FinalDue: partnerhub.MustPartialDate("2028-04-30"), Published: true}
 	if _, err := db.PutCall(ctx, f.fundAdmin, "utokyo", call); err != nil {
 		t.Fatal(err)
 	}

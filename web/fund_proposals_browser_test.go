@@ -83,4 +83,3 @@ func TestBrowserProposalForm(t *testing.T) {
 		shoot("proposal-refused-" + lang + "-1280")
 	}
 }
-

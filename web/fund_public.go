@@ -14,7 +14,6 @@ import (
 // awarded proposals whose letters went out are public, and of them only
 // what partnerhub.Project holds.
 
-
 // fundYearRow is a year of the fund: what each side put in.
 type fundYearRow struct {
 	Year          int
