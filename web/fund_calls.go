@@ -214,19 +214,8 @@ func (s *Server) apiFund(w http.ResponseWriter, r *http.Request) error {
 // apiPutFund creates a fund (POST) or replaces one at its version (PUT).
 func (s *Server) apiPutFund(create bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		u := s.user(r)
-		if u == nil {
-			return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
-		}
-		if err := noParams(r); err != nil {
-			return err
-		}
-		b, err := s.readBody(w, r)
+		u, f, err := apiWrite[partnerhub.Fund](s, w, r)
 		if err != nil {
-			return err
-		}
-		var f partnerhub.Fund
-		if err := decodeStrict(b, &f); err != nil {
 			return err
 		}
 		status := http.StatusOK
@@ -265,19 +254,8 @@ type seatBody struct {
 
 // apiPutSeat seats a person on the fund's committee.
 func (s *Server) apiPutSeat(w http.ResponseWriter, r *http.Request) error {
-	u := s.user(r)
-	if u == nil {
-		return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
-	}
-	if err := noParams(r); err != nil {
-		return err
-	}
-	b, err := s.readBody(w, r)
+	u, sb, err := apiWrite[seatBody](s, w, r)
 	if err != nil {
-		return err
-	}
-	var sb seatBody
-	if err := decodeStrict(b, &sb); err != nil {
 		return err
 	}
 	fund := r.PathValue("fund")
@@ -361,19 +339,8 @@ func (s *Server) apiCall(w http.ResponseWriter, r *http.Request) error {
 // apiPutCall creates a call (POST) or replaces one at its version (PUT).
 func (s *Server) apiPutCall(create bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		u := s.user(r)
-		if u == nil {
-			return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
-		}
-		if err := noParams(r); err != nil {
-			return err
-		}
-		b, err := s.readBody(w, r)
+		u, cb, err := apiWrite[callBody](s, w, r)
 		if err != nil {
-			return err
-		}
-		var cb callBody
-		if err := decodeStrict(b, &cb); err != nil {
 			return err
 		}
 		c := cb.Call

@@ -377,26 +377,15 @@ func (s *Server) fundReportsPage(w http.ResponseWriter, r *http.Request, v *view
 
 // apiDecide records a decision: PUT /api/v1/proposals/{id}/decision.
 func (s *Server) apiDecide(w http.ResponseWriter, r *http.Request) error {
-	u := s.user(r)
-	if u == nil {
-		return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
-	}
 	if s.deps.Decisions == nil {
 		return partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
 	}
-	if err := noParams(r); err != nil {
+	u, d, err := apiWrite[partnerhub.Decision](s, w, r)
+	if err != nil {
 		return err
 	}
 	id, err := pathID(r)
 	if err != nil {
-		return err
-	}
-	b, err := s.readBody(w, r)
-	if err != nil {
-		return err
-	}
-	var d partnerhub.Decision
-	if err := decodeStrict(b, &d); err != nil {
 		return err
 	}
 	d, err = s.deps.Decisions.Decide(r.Context(), u, s.home(r), id, d)

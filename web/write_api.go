@@ -171,19 +171,8 @@ type transitionBody struct {
 // apiTransit moves a workflow's record by a verb, at the version read.
 func (s *Server) apiTransit(entity partnerhub.Entity) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		u := s.user(r)
-		if u == nil {
-			return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
-		}
-		if err := noParams(r); err != nil {
-			return err
-		}
-		b, err := s.readBody(w, r)
+		u, t, err := apiWrite[transitionBody](s, w, r)
 		if err != nil {
-			return err
-		}
-		var t transitionBody
-		if err := decodeStrict(b, &t); err != nil {
 			return err
 		}
 		if t.Version < 1 {
@@ -377,4 +366,22 @@ func (s *Server) apiBin(w http.ResponseWriter, r *http.Request) error {
 		out.Next = s.nextURL(r, "cursor", next.String())
 	}
 	return writeStatusJSON(w, http.StatusOK, out)
+}
+
+// apiWrite is how an API write starts: someone signed in, no query
+// parameters, and the body decoded strictly into a T.
+func apiWrite[T any](s *Server, w http.ResponseWriter, r *http.Request) (*partnerhub.User, T, error) {
+	var v T
+	u := s.user(r)
+	if u == nil {
+		return nil, v, partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
+	}
+	if err := noParams(r); err != nil {
+		return nil, v, err
+	}
+	b, err := s.readBody(w, r)
+	if err != nil {
+		return nil, v, err
+	}
+	return u, v, decodeStrict(b, &v)
 }
