@@ -90,9 +90,14 @@ func (db *DB) Audit(ctx context.Context, home string, f partnerhub.AuditFilter) 
 		if err := e.home(home); err != nil {
 			return err
 		}
+		// The joint review's own records (reviews, conflicts, assignments,
+		// the discussion) stay out of the programme's log: an administrator
+		// may apply to a fund or be conflicted with a proposal, and must not
+		// learn there who reviewed it, or what they wrote. They are kept,
+		// and exported, like every write.
 		q := `SELECT id, at, COALESCE(user_id, 0), actor, action, entity, entity_key, version, before_json, after_json, verb, comment
-			FROM audit_events WHERE home_id = ?`
-		args := []any{e.homeID}
+			FROM audit_events WHERE home_id = ? AND entity NOT IN (?, ?, ?, ?)`
+		args := []any{e.homeID, partnerhub.EntityReview, partnerhub.EntityConflict, partnerhub.EntityAssignment, partnerhub.EntityComment}
 		add := func(cond string, v any) {
 			q += " AND " + cond
 			args = append(args, v)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strconv"
+	"strings"
 	"testing"
 
 	"partnerhub"
@@ -254,5 +255,48 @@ func TestFundReview(t *testing.T) {
 				t.Fatalf("the applicant read the discussion: %v", err)
 			}
 		})
+	})
+}
+
+// The programme's audit log leaves out the review's own records: an
+// administrator who applies to the fund must not read there who reviewed
+// their proposal, or what they wrote.
+func TestAuditLeavesOutTheReview(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		f := newFundFixture(t, e)
+		ctx := context.Background()
+		p := f.submitted(t, f.proposal())
+		if err := f.db.Assign(ctx, f.chairHome, "utokyo", p.ID, f.memberPartner.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.db.PutReview(ctx, f.memberPartner, "utokyo", partnerhub.ProposalReview{Proposal: p.ID,
+			Scores: map[string]int{"merit": 5, "collab": 4, "students": 3}, ForCommittee: "AUDIT-SECRET"}, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.db.AddComment(ctx, f.chairHome, "utokyo", p.ID, "AUDIT-SECRET too"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.db.DeclareConflict(ctx, f.memberHome, "utokyo", p.ID, "a co-author"); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := f.db.Audit(ctx, "utokyo", partnerhub.AuditFilter{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		proposals := 0
+		for _, ev := range evs {
+			switch ev.Entity {
+			case partnerhub.EntityReview, partnerhub.EntityComment, partnerhub.EntityConflict, partnerhub.EntityAssignment:
+				t.Errorf("the log shows a %s: %s by %s", ev.Entity, ev.Key, ev.Actor)
+			case partnerhub.EntityProposal:
+				proposals++
+			}
+			if strings.Contains(string(ev.After)+string(ev.Before), "AUDIT-SECRET") {
+				t.Errorf("the log shows the review's text in %s %s", ev.Entity, ev.Key)
+			}
+		}
+		if proposals == 0 {
+			t.Error("the proposal's own writes are not in the log")
+		}
 	})
 }
