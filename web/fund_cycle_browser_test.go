@@ -181,6 +181,14 @@ func TestBrowserFundCycle(t *testing.T) {
 			return get(t, ctx, chromedp.Evaluate[int](`fetch(`+strconv.Quote(path)+`).then(r => r.status)`, chromedp.EvalAwaitPromise))
 		}
 		mainText := func() string { return get(t, ctx, chromedp.Text(chromedp.CSS("main"))) }
+		// need fails at once, with what the page says, when sel is absent.
+		need := func(sel string) {
+			t.Helper()
+			if !get(t, ctx, chromedp.Evaluate[bool](`document.querySelector(`+strconv.Quote(sel)+`) !== null`)) {
+				loc := get(t, ctx, chromedp.Location())
+				t.Fatalf("%s: no %s; the page says:\n%s", loc, sel, mainText())
+			}
+		}
 
 		// 1. The office opens call 10 of the Princeton fund, its dates
 		// typed in Japan time, and seats the committee.
@@ -268,14 +276,20 @@ func TestBrowserFundCycle(t *testing.T) {
 		// proposalID waits for a proposal's page after its save.
 		proposalID := func() int64 {
 			t.Helper()
-			do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`form#proposal-form`)))
-			loc := get(t, ctx, chromedp.Location())
-			m := regexp.MustCompile(`/en/proposals/(\d+)\?saved=1`).FindStringSubmatch(loc)
-			if m == nil {
-				t.Fatalf("not at a saved proposal: %s\n%s", loc, mainText())
+			re := regexp.MustCompile(`/en/proposals/(\d+)\?saved=1$`)
+			for deadline := time.Now().Add(20 * time.Second); ; {
+				if loc, err := chromedp.Run(ctx, chromedp.Location()); err == nil {
+					if m := re.FindStringSubmatch(loc); m != nil {
+						do(t, ctx, chromedp.WaitReady(chromedp.CSS("footer")))
+						id, _ := strconv.ParseInt(m[1], 10, 64)
+						return id
+					}
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("not at a saved proposal: %s\n%s", get(t, ctx, chromedp.Location()), mainText())
+				}
+				time.Sleep(20 * time.Millisecond)
 			}
-			id, _ := strconv.ParseInt(m[1], 10, 64)
-			return id
 		}
 		const titleJa, titleEn = "量子材料の共同研究", "Joint research on quantum materials"
 		fillProposal(titleJa, titleEn)
@@ -313,6 +327,7 @@ func TestBrowserFundCycle(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`.mfa-codes`)))
 		// The proposal is theirs to edit: the plan, and the CV.
 		open("/en" + page)
+		need(`[name="plan.en"]`)
 		do(t, ctx, chromedp.SetValue(chromedp.CSS(`[name="plan.en"]`), "Workshops in Tokyo and Princeton; exchanges of students; a joint paper."),
 			chromedp.Click(chromedp.CSS(`button[name="action"][value="save"]`)))
 		arrive(t, ctx, "/en"+page+"?saved=1")
@@ -320,6 +335,7 @@ func TestBrowserFundCycle(t *testing.T) {
 		if err := os.WriteFile(pdf, storetest.PDF("CV of the leads"), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		open("/en" + page) // away from ?saved=1, to see the upload's
 		do(t, ctx, chromedp.SetUploadFiles(chromedp.CSS(`#u-cv`), []string{pdf}),
 			chromedp.Click(chromedp.CSS(`form.upload button[type="submit"]`)))
 		arrive(t, ctx, "/en"+page+"?saved=1")
@@ -343,6 +359,7 @@ func TestBrowserFundCycle(t *testing.T) {
 		fillProposal("遅れた申請", "A late proposal")
 		late := proposalID()
 		latePage := "/en/proposals/" + strconv.FormatInt(late, 10)
+		open(latePage)
 		do(t, ctx, chromedp.SetUploadFiles(chromedp.CSS(`#u-cv`), []string{pdf}),
 			chromedp.Click(chromedp.CSS(`form.upload button[type="submit"]`)))
 		arrive(t, ctx, latePage+"?saved=1")
