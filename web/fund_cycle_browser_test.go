@@ -63,7 +63,6 @@ func TestBrowserFundCycle(t *testing.T) {
 		hs := httptest.NewServer(srv)
 		t.Cleanup(hs.Close)
 		db.SetMail(&mail.Composer{Messages: msgs, BaseURL: hs.URL})
-		ts := &authServer{Server: hs, db: db, srv: srv}
 		smtp, err := mail.ParseSMTP(mp.SMTPURL())
 		if err != nil {
 			t.Fatal(err)
@@ -73,12 +72,21 @@ func TestBrowserFundCycle(t *testing.T) {
 
 		// Addresses of this engine only: the engines share one Mailpit.
 		at := func(who, domain string) string { return "cycle-" + who + "-" + e.Name + "@" + domain }
-		office := ts.addUser(t, at("office", "example.ac.jp"), partnerhub.RoleAdmin)
-		applicant := ts.addUser(t, at("lead", "example.ac.jp"), partnerhub.RoleViewer)
-		chair := ts.addUser(t, at("chair", "example.ac.jp"), partnerhub.RoleViewer)
-		conflicted := ts.addUser(t, at("member1", "example.ac.jp"), partnerhub.RoleViewer)
-		reviewer := ts.addUser(t, at("member2", "example.ac.jp"), partnerhub.RoleViewer)
-		partnerReviewer := ts.addUser(t, at("member3", "princeton.example"), partnerhub.RoleGuest)
+		// People with names, since the pictures go into the documentation.
+		person := func(who, domain, name string, role partnerhub.Role) *partnerhub.User {
+			t.Helper()
+			u, err := db.CreateUser(bg, "utokyo", &partnerhub.User{Email: at(who, domain), Name: name, Role: role}, testPassword)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		office := person("office", "example.ac.jp", "国際交流課 山本", partnerhub.RoleAdmin)
+		applicant := person("lead", "example.ac.jp", "田中 花子", partnerhub.RoleViewer)
+		chair := person("chair", "example.ac.jp", "佐藤 一郎", partnerhub.RoleViewer)
+		conflicted := person("member1", "example.ac.jp", "鈴木 健", partnerhub.RoleViewer)
+		reviewer := person("member2", "example.ac.jp", "高橋 美咲", partnerhub.RoleViewer)
+		partnerReviewer := person("member3", "princeton.example", "Emily Carter", partnerhub.RoleGuest)
 		coleadEmail := at("colead", "princeton.example")
 		if err := db.SetMailLanguage(bg, applicant.ID, partnerhub.Japanese, false); err != nil {
 			t.Fatal(err)
