@@ -434,6 +434,12 @@ func TestBrowserFundCycle(t *testing.T) {
 					shoot("fund-review-" + lang)
 				}
 			}
+			// What the conflicted member was refused, a reviewer gets.
+			for _, p := range []string{review, "/api/v1/proposals/" + strconv.FormatInt(id, 10)} {
+				if got := status(p); got != 200 {
+					t.Errorf("the reviewer %s: GET %s answers %d", u.Email, p, got)
+				}
+			}
 			open(review)
 			n := strconv.Itoa(i + 1)
 			do(t, ctx, chromedp.SetValue(chromedp.CSS(`#f-scores-merit`), strconv.Itoa(5-i)),
