@@ -79,6 +79,19 @@ type privateHandler func(w http.ResponseWriter, r *http.Request, v *view) (*page
 // to the sign-in page (and back afterwards), and renders the handler's
 // error as a page, in one place.
 func (s *Server) private(lang partnerhub.Lang, nav string, h privateHandler) http.Handler {
+	return s.privateFor(lang, nav, false, h)
+}
+
+// fundPrivate is private for the pages of the joint funds, which people
+// from the partner use as guests: a co-lead invited to write a proposal, a
+// committee member who reviews. What each may read or do there the store
+// decides by their roles in the fund (FundAccess), not by their role in
+// the home; a guest's view draws on the public data only.
+func (s *Server) fundPrivate(lang partnerhub.Lang, nav string, h privateHandler) http.Handler {
+	return s.privateFor(lang, nav, true, h)
+}
+
+func (s *Server) privateFor(lang partnerhub.Lang, nav string, guests bool, h privateHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u := s.user(r)
 		if u == nil {
@@ -88,8 +101,8 @@ func (s *Server) private(lang partnerhub.Lang, nav string, h privateHandler) htt
 		if s.pageGate(w, r, lang, u) {
 			return
 		}
-		if !partnerhub.CanReadDrafts(u) {
-			// A guest has their account pages, and the public's.
+		if !guests && !partnerhub.CanReadDrafts(u) {
+			// A guest has their account pages, the funds' and the public's.
 			s.answer(w, r, s.accountView(r, lang, strings.TrimPrefix(r.URL.Path, "/"+string(lang)), "", u),
 				func(http.ResponseWriter, *http.Request, *view) (*page, error) {
 					return nil, partnerhub.Errorf(partnerhub.EForbidden, "error.forbidden_role")

@@ -17,7 +17,7 @@ import (
 // decisionPages serves the decision pages to the signed-in, when the
 // server keeps funds; anyone else gets an unknown address.
 func (s *Server) decisionPages(lang partnerhub.Lang, h privateHandler) http.Handler {
-	signedIn := s.private(lang, "", h)
+	signedIn := s.fundPrivate(lang, "", h)
 	unknown := s.pageFor(lang, "", s.notFoundPage)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.deps.Decisions == nil || s.deps.Funds == nil {

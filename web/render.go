@@ -244,7 +244,11 @@ func (s *Server) newView(r *http.Request, lang partnerhub.Lang, nav string, snap
 // newPrivateView is the view of a page for one signed-in user: drafts
 // included.
 func (s *Server) newPrivateView(r *http.Request, lang partnerhub.Lang, u *partnerhub.User) *view {
-	v := s.newView(r, lang, "", s.full.Load())
+	snap := s.full.Load()
+	if !partnerhub.CanReadDrafts(u) {
+		snap = s.snap.Load() // a guest reads what the public does
+	}
+	v := s.newView(r, lang, "", snap)
 	v.User = u
 	v.Saved = r.URL.Query().Get("saved") == "1"
 	if v.Saved {

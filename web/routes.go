@@ -224,29 +224,31 @@ func (s *Server) routes() {
 		s.mux.Handle("GET "+p+"/agreements/{slug}/documents", s.documentPages(l, s.documentsPage))
 		s.mux.Handle("POST "+p+"/agreements/{slug}/documents", s.documentPages(l, s.documentUpload))
 		s.mux.Handle("GET "+p+"/agreements/{slug}/documents/{id}", s.documentPages(l, s.documentDownload))
-		// Proposals, as their applicants write them.
-		s.mux.Handle("GET "+p+"/proposals", private(s.myProposals))
-		s.mux.Handle("GET "+p+"/calls/{fund}/{number}/proposals/new", private(s.proposalNew))
-		s.mux.Handle("POST "+p+"/calls/{fund}/{number}/proposals/new", private(s.proposalCreate))
-		s.mux.Handle("GET "+p+"/proposals/{id}", private(s.proposalView))
-		s.mux.Handle("POST "+p+"/proposals/{id}", private(s.proposalUpdate))
-		s.mux.Handle("POST "+p+"/proposals/{id}/transition", private(s.proposalTransit))
-		s.mux.Handle("POST "+p+"/proposals/{id}/files", private(s.proposalUpload))
-		s.mux.Handle("GET "+p+"/proposals/{id}/files/{file}", private(s.proposalDownload))
+		// Proposals, as their applicants write them, and the joint
+		// review: a partner's people, guests here, take part in both.
+		fundPages := func(h privateHandler) http.Handler { return s.fundPrivate(l, "", h) }
+		s.mux.Handle("GET "+p+"/proposals", fundPages(s.myProposals))
+		s.mux.Handle("GET "+p+"/calls/{fund}/{number}/proposals/new", fundPages(s.proposalNew))
+		s.mux.Handle("POST "+p+"/calls/{fund}/{number}/proposals/new", fundPages(s.proposalCreate))
+		s.mux.Handle("GET "+p+"/proposals/{id}", fundPages(s.proposalView))
+		s.mux.Handle("POST "+p+"/proposals/{id}", fundPages(s.proposalUpdate))
+		s.mux.Handle("POST "+p+"/proposals/{id}/transition", fundPages(s.proposalTransit))
+		s.mux.Handle("POST "+p+"/proposals/{id}/files", fundPages(s.proposalUpload))
+		s.mux.Handle("GET "+p+"/proposals/{id}/files/{file}", fundPages(s.proposalDownload))
 		s.mux.Handle("GET "+p+"/agreements/import", private(s.registerForm))
 		s.mux.Handle("POST "+p+"/agreements/import", private(s.registerUpload))
 		s.mux.HandleFunc("GET "+p+"/agreements/template.xlsx", s.registerTemplate(l))
 		s.mux.HandleFunc("GET "+p+"/agreements/register.xlsx", s.registerExport(l))
 		// The funds' joint review: the committee's (anyone else is told
 		// there is nothing there).
-		s.mux.Handle("GET "+p+"/calls/{fund}/{number}/review", private(s.reviewBoardPage))
-		s.mux.Handle("POST "+p+"/calls/{fund}/{number}/review/assign", private(s.reviewAssign))
-		s.mux.Handle("GET "+p+"/calls/{fund}/{number}/ranking", private(s.rankingPage))
-		s.mux.Handle("GET "+p+"/calls/{fund}/{number}/ranking.xlsx", private(s.rankingXLSX))
-		s.mux.Handle("GET "+p+"/proposals/{id}/review", private(s.reviewPage))
-		s.mux.Handle("POST "+p+"/proposals/{id}/review", private(s.reviewSave))
-		s.mux.Handle("POST "+p+"/proposals/{id}/conflict", private(s.reviewConflict))
-		s.mux.Handle("POST "+p+"/proposals/{id}/comments", private(s.reviewComment))
+		s.mux.Handle("GET "+p+"/calls/{fund}/{number}/review", fundPages(s.reviewBoardPage))
+		s.mux.Handle("POST "+p+"/calls/{fund}/{number}/review/assign", fundPages(s.reviewAssign))
+		s.mux.Handle("GET "+p+"/calls/{fund}/{number}/ranking", fundPages(s.rankingPage))
+		s.mux.Handle("GET "+p+"/calls/{fund}/{number}/ranking.xlsx", fundPages(s.rankingXLSX))
+		s.mux.Handle("GET "+p+"/proposals/{id}/review", fundPages(s.reviewPage))
+		s.mux.Handle("POST "+p+"/proposals/{id}/review", fundPages(s.reviewSave))
+		s.mux.Handle("POST "+p+"/proposals/{id}/conflict", fundPages(s.reviewConflict))
+		s.mux.Handle("POST "+p+"/proposals/{id}/comments", fundPages(s.reviewComment))
 		// Joint funds and their calls, for the offices and committees.
 		fund := func(h privateHandler) http.Handler { return s.private(l, "calls", s.withFunds(h)) }
 		s.mux.Handle("GET "+p+"/funds", fund(s.fundsPage))
