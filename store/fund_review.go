@@ -817,14 +817,18 @@ func (db *DB) Ranking(ctx context.Context, actor *partnerhub.User, home, fund st
 		return nil, wrap("ranking", err)
 	}
 	conflicted := map[[2]int64]bool{}
-	err = eachRow(ctx, db, db.read, `SELECT x.proposal_id, x.user_id FROM conflicts x JOIN proposals p ON p.id = x.proposal_id
+	err = eachRow(ctx, db, db.read, `SELECT x.proposal_id, x.user_id, x.source FROM conflicts x JOIN proposals p ON p.id = x.proposal_id
 		WHERE p.call_id = ?`, []any{s.callID}, func(r *sql.Rows) error {
 		var p, u int64
-		if err := r.Scan(&p, &u); err != nil {
+		var source string
+		if err := r.Scan(&p, &u, &source); err != nil {
 			return err
 		}
 		conflicted[[2]int64{p, u}] = true
-		if i, ok := byID[p]; ok {
+		// The column counts the committee's conflicts: every applicant is
+		// conflicted with their own proposal, which tells the committee
+		// nothing.
+		if i, ok := byID[p]; ok && partnerhub.ConflictSource(source) != partnerhub.ConflictApplicant {
 			rows[i].Conflicts++
 		}
 		return nil

@@ -195,6 +195,12 @@ func TestFundReview(t *testing.T) {
 			if r := rows[0]; *r.Mean != 3.67 || *r.Spread != 1.33 || r.Reviews != 2 || r.Assigned != 3 {
 				t.Fatalf("astro = %+v mean %v spread %v", r, *r.Mean, *r.Spread)
 			}
+			// Its applicants are conflicted with it, and count for nothing:
+			// the column is the committee's conflicts; eng's member of the
+			// home's engineering school is one with the other.
+			if rows[0].Conflicts != 0 || rows[1].Conflicts != 1 {
+				t.Fatalf("conflicts: astro %d, eng %d", rows[0].Conflicts, rows[1].Conflicts)
+			}
 			// chairPartner is asked and has not submitted: no mean for them yet.
 			rows, err = db.Ranking(ctx, f.chairPartner, "utokyo", f.fund.Slug, 10)
 			if err != nil || rows[0].Mean != nil && rows[0].Proposal == astro.ID {

@@ -250,7 +250,7 @@ func (s *Server) routes() {
 		s.mux.Handle("POST "+p+"/proposals/{id}/conflict", fundPages(s.reviewConflict))
 		s.mux.Handle("POST "+p+"/proposals/{id}/comments", fundPages(s.reviewComment))
 		// Joint funds and their calls, for the offices and committees.
-		fund := func(h privateHandler) http.Handler { return s.private(l, "calls", s.withFunds(h)) }
+		fund := func(h privateHandler) http.Handler { return s.fundPrivate(l, "calls", s.withFunds(h)) }
 		s.mux.Handle("GET "+p+"/funds", fund(s.fundsPage))
 		s.mux.Handle("GET "+p+"/funds/new", fund(s.fundNewForm))
 		s.mux.Handle("POST "+p+"/funds/new", fund(s.fundSave))
