@@ -33,7 +33,11 @@ const reviewFund = "review-fund"
 
 // What of X nobody conflicted with it may read anywhere.
 var xSecrets = []string{"Secret quantum lattice", "秘密の量子格子", "Abstract of the secret lattice", "秘密の格子の要旨",
-	"SECRET-COMMITTEE-NOTE", "SECRET-APPLICANT-NOTE", "SECRET-DISCUSSION", "4.17", `"merit":5,"collab":3,"students":4`}
+	"SECRET-COMMITTEE-NOTE", "SECRET-APPLICANT-NOTE", "SECRET-DISCUSSION", `"merit":5,"collab":3,"students":4`}
+
+// xMean is X's weighted mean as pages and the API write it, a number on
+// its own: not the "04.17" of a time's seconds.
+var xMean = regexp.MustCompile(`(?:^|[^0-9])4\.17(?:[^0-9]|$)`)
 
 func newReviewFixture(t *testing.T, e storetest.Engine) *reviewFixture {
 	t.Helper()
@@ -250,6 +254,9 @@ func TestFundReviewLeaksNothing(t *testing.T) {
 						if strings.Contains(body, s) {
 							t.Errorf("%s: %s %s (%d) shows %q", who.name, rt.method, path, r.status, s)
 						}
+					}
+					if m := xMean.FindString(body); m != "" {
+						t.Errorf("%s: %s %s (%d) shows X's mean: %q", who.name, rt.method, path, r.status, m)
 					}
 				}
 			}
