@@ -397,21 +397,23 @@ func (s *Server) apiDecide(w http.ResponseWriter, r *http.Request) error {
 	return writeStatusJSON(w, http.StatusOK, d)
 }
 
+// decisionsUser is how the decisions' API calls start: the service there,
+// someone signed in, no query parameters.
+func (s *Server) decisionsUser(r *http.Request) (*partnerhub.User, error) {
+	if s.deps.Decisions == nil {
+		return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
+	}
+	return s.signedIn(r)
+}
+
 // apiLetters sends decision letters: POST /api/v1/proposals/{id}/letters
 // (one proposal) or POST /api/v1/calls/{fund}/{number}/letters (a call).
 func (s *Server) apiLetters(w http.ResponseWriter, r *http.Request) error {
-	u := s.user(r)
-	if u == nil {
-		return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
-	}
-	if s.deps.Decisions == nil {
-		return partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
-	}
-	if err := noParams(r); err != nil {
+	u, err := s.decisionsUser(r)
+	if err != nil {
 		return err
 	}
 	var n int
-	var err error
 	if r.PathValue("fund") != "" {
 		number, cerr := strconv.Atoi(r.PathValue("number"))
 		if cerr != nil || number <= 0 {
@@ -438,14 +440,8 @@ func (s *Server) apiLetters(w http.ResponseWriter, r *http.Request) error {
 
 // apiReports lists a project's reports: GET /api/v1/projects/{id}/reports.
 func (s *Server) apiReports(w http.ResponseWriter, r *http.Request) error {
-	u := s.user(r)
-	if u == nil {
-		return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
-	}
-	if s.deps.Decisions == nil {
-		return partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
-	}
-	if err := noParams(r); err != nil {
+	u, err := s.decisionsUser(r)
+	if err != nil {
 		return err
 	}
 	id, err := pathID(r)
@@ -465,14 +461,8 @@ func (s *Server) apiReports(w http.ResponseWriter, r *http.Request) error {
 // apiSubmitReport submits a report: PUT /api/v1/projects/{id}/reports/{kind}
 // with {"body": "..."}.
 func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request) error {
-	u := s.user(r)
-	if u == nil {
-		return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
-	}
-	if s.deps.Decisions == nil {
-		return partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
-	}
-	if err := noParams(r); err != nil {
+	u, err := s.decisionsUser(r)
+	if err != nil {
 		return err
 	}
 	id, err := pathID(r)
@@ -498,14 +488,8 @@ func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request) error {
 // apiLinkActivity links (PUT) or unlinks (DELETE) an activity:
 // /api/v1/projects/{id}/activities/{slug}.
 func (s *Server) apiLinkActivity(w http.ResponseWriter, r *http.Request) error {
-	u := s.user(r)
-	if u == nil {
-		return partnerhub.Errorf(partnerhub.EUnauthorized, "error.unauthorized")
-	}
-	if s.deps.Decisions == nil {
-		return partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
-	}
-	if err := noParams(r); err != nil {
+	u, err := s.decisionsUser(r)
+	if err != nil {
 		return err
 	}
 	id, err := pathID(r)
