@@ -46,9 +46,12 @@ type User struct {
 	MustChangePassword bool `json:"must_change_password"`
 	// NetworkAdmin may change the records every home shares (institutions
 	// that more than one home uses), whatever the role in their own home.
-	NetworkAdmin bool      `json:"network_admin"`
-	CreatedAt    time.Time `json:"created_at"`
-	Version      int       `json:"version"`
+	NetworkAdmin bool `json:"network_admin"`
+	// NetworkEditor reviews and publishes the network's good-practice
+	// notes and organises its events.
+	NetworkEditor bool      `json:"network_editor"`
+	CreatedAt     time.Time `json:"created_at"`
+	Version       int       `json:"version"`
 }
 
 // NormalizeEmail lower-cases and trims an address, so sign-in ignores case.
@@ -122,6 +125,8 @@ type Facts struct {
 	// and Proposal the proposal written (0 for the fund's own records).
 	Fund     *FundAccess
 	Proposal int64
+	// Note is the good-practice note written, for EntityNote.
+	Note *NoteFacts
 }
 
 // Authorize answers who may do what. It is the one place where roles are
@@ -140,6 +145,9 @@ func Authorize(u *User, action Action, entity Entity, f Facts) error {
 	}
 	if entity == EntityInstitution && u.NetworkAdmin {
 		return nil
+	}
+	if entity.InNetwork() {
+		return authorizeNetwork(u, entity, f)
 	}
 	if entity.InFund() {
 		// In a fund, a person's roles there decide, not their role in the

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"partnerhub"
 )
@@ -110,7 +111,9 @@ var dumpTables = []dumpTable{
 		dcol("established", dumpInt), dumpVersioned)},
 	{name: "home_institutions", pk: dumpByID, refs: []dumpRef{dref("institution_id", "institutions")}, cols: dumpCols(
 		dcol("id", dumpInt), dcol("slug", dumpText), dcol("institution_id", dumpInt),
-		dcol("programme_ja", dumpText), dcol("programme_en", dumpText))},
+		dcol("programme_ja", dumpText), dcol("programme_en", dumpText), dnew("host", dumpText, 18, ""),
+		dnew("disabled", dumpBool, 18, false), dnew("share_statistics", dumpBool, 18, false),
+		dnew("created_at", dumpTime, 18, time.Unix(0, 0).UTC()))},
 	{name: "units", pk: dumpByID, refs: []dumpRef{dumpHomeRef}, cols: dumpCols(
 		dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("code", dumpText), dcol("name_ja", dumpText),
 		dcol("name_en", dumpText), dcol("abbr_ja", dumpText), dcol("abbr_en", dumpText), dcol("kind", dumpText),
@@ -207,7 +210,7 @@ var dumpTables = []dumpTable{
 		dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("email", dumpText), dcol("name", dumpText),
 		dcol("password_hash", dumpText), dcol("role", dumpText), dcol("disabled", dumpBool),
 		dcol("created_at", dumpTime), dcol("version", dumpInt), dnew("network_admin", dumpBool, 6, false),
-		dnew("must_change_password", dumpBool, 7, false), dnew("language", dumpText, 10, ""))},
+		dnew("must_change_password", dumpBool, 7, false), dnew("language", dumpText, 10, ""), dnew("network_editor", dumpBool, 18, false))},
 	{name: "user_units", pk: []string{"user_id", "unit_id"},
 		refs: []dumpRef{dref("user_id", "users"), dref("unit_id", "units")}, cols: dumpCols(
 			dcol("user_id", dumpInt), dcol("unit_id", dumpInt))},
@@ -358,17 +361,31 @@ var olderExports = map[int64][]string{
 	// its sessions ask for the password before factors change.
 	8:  slices.Concat([]string{"mail_outbox"}, calendarTables, since13),
 	12: since13,
-	15: slices.Concat(since16, invitationTables),
+	15: slices.Concat(since16, invitationTables, since18),
 	// 17 added invitations (and the role guest): an older export has none.
-	16: invitationTables,
+	16: slices.Concat(invitationTables, since18),
+	// 18 on: the network's notes and events; an older export has none
+	// (its homes' new columns take their defaults: enabled, no host).
+	17: since18,
 }
+
+// since18 are the network's tables (good-practice notes, events), added
+// from schema version 18 on.
+var since18 = slices.Concat(noteTables, eventTables)
+
+// noteTables are the good-practice notes' (schema 19), eventTables the
+// network events' (schema 20).
+var (
+	noteTables  = []string{}
+	eventTables = []string{}
+)
 
 // since13 are the tables of the agreement's life, added from schema
 // version 13 on: an older export's agreements were all signed (their new
 // columns take their defaults), its homes use the built-in approval
 // chains, and it has no documents, notifications, choices of mail, or reminders sent
 // (those due are sent after the import).
-var since13 = slices.Concat(lifeTables, documentTables, noticeTables, since16, invitationTables)
+var since13 = slices.Concat(lifeTables, documentTables, noticeTables, since16, invitationTables, since18)
 
 // since16 are the tables of joint funds, added with schema version 16; an
 // older export has none.

@@ -44,7 +44,7 @@ func errUnauthorized() error {
 
 // userSelect reads users with their home's slug; queries append conditions.
 const (
-	userCols   = `SELECT u.id, h.slug, u.email, u.name, u.role, u.disabled, u.created_at, u.version, u.must_change_password, u.network_admin`
+	userCols   = `SELECT u.id, h.slug, u.email, u.name, u.role, u.disabled, u.created_at, u.version, u.must_change_password, u.network_admin, u.network_editor`
 	userFrom   = ` FROM users u JOIN home_institutions h ON h.id = u.home_id`
 	userSelect = userCols + userFrom
 )
@@ -55,7 +55,7 @@ type rowScanner interface{ Scan(dest ...any) error }
 func scanUser(row rowScanner, extra ...any) (*partnerhub.User, error) {
 	u := &partnerhub.User{Units: []string{}}
 	var role string
-	if err := row.Scan(append([]any{&u.ID, &u.Home, &u.Email, &u.Name, &role, &u.Disabled, &u.CreatedAt, &u.Version, &u.MustChangePassword, &u.NetworkAdmin}, extra...)...); err != nil {
+	if err := row.Scan(append([]any{&u.ID, &u.Home, &u.Email, &u.Name, &role, &u.Disabled, &u.CreatedAt, &u.Version, &u.MustChangePassword, &u.NetworkAdmin, &u.NetworkEditor}, extra...)...); err != nil {
 		return nil, err
 	}
 	u.Role = partnerhub.Role(role)

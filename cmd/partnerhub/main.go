@@ -86,6 +86,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return a.migrate(ctx, args[1:])
 	case "user":
 		return a.user(ctx, args[1:])
+	case "home":
+		return a.home(ctx, args[1:])
 	case "backup":
 		return a.backup(ctx, args[1:])
 	case "export":
