@@ -21,7 +21,7 @@ func (s *Server) ownPages(lang partnerhub.Lang, path string, gated bool, h priva
 		u := s.sessionUser(r)
 		if u == nil {
 			w.Header().Set("Cache-Control", "no-store")
-			http.Redirect(w, r, signinURL(lang, "/"+string(lang)+path), http.StatusSeeOther)
+			http.Redirect(w, r, s.signinURL(lang, s.l(lang)+path), http.StatusSeeOther)
 			return
 		}
 		if gated && s.pageGate(w, r, lang, u) {
@@ -93,6 +93,6 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, v *view)
 	}
 	s.logSecurity(r, "password_changed", "user", v.User.ID, "others_ended", true)
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, "/"+string(v.Lang)+"/account/password?changed=1", http.StatusSeeOther)
+	http.Redirect(w, r, v.L()+"/account/password?changed=1", http.StatusSeeOther)
 	return nil, nil
 }

@@ -66,7 +66,7 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request, v *view) (*p
 	}
 	s.logSecurity(r, "session_ended", "session", id)
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, "/"+string(v.Lang)+"/account/sessions?ended=1", http.StatusSeeOther)
+	http.Redirect(w, r, v.L()+"/account/sessions?ended=1", http.StatusSeeOther)
 	return nil, nil
 }
 
@@ -80,7 +80,7 @@ func (s *Server) endOtherSessions(w http.ResponseWriter, r *http.Request, v *vie
 	}
 	s.logSecurity(r, "sessions_ended", "count", n)
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, "/"+string(v.Lang)+"/account/sessions?ended="+strconv.Itoa(n), http.StatusSeeOther)
+	http.Redirect(w, r, v.L()+"/account/sessions?ended="+strconv.Itoa(n), http.StatusSeeOther)
 	return nil, nil
 }
 

@@ -78,6 +78,6 @@ func (s *Server) jobRetry(w http.ResponseWriter, r *http.Request, v *view) (*pag
 		return refuse(http.StatusNotFound, v.P.T("jobs.not_failed", raw))
 	}
 	s.logSecurity(r, "job_retried", "job", id)
-	http.Redirect(w, r, "/"+string(v.Lang)+"/admin/jobs?retried="+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, v.L()+"/admin/jobs?retried="+strconv.FormatInt(id, 10), http.StatusSeeOther)
 	return nil, nil
 }

@@ -126,7 +126,7 @@ func (s *Server) agreementPrivate(r *http.Request, v *view, d *agreementData) er
 		if len(a.Units) > 0 {
 			q["units"] = a.Units
 		}
-		d.Renew = template.URL("/" + string(v.Lang) + "/edit/agreement/new?" + q.Encode())
+		d.Renew = template.URL(v.L() + "/edit/agreement/new?" + q.Encode())
 	}
 	d.Done = r.URL.Query().Get("done")
 	if !slices.Contains(partnerhub.AgreementVerbs, partnerhub.Verb(d.Done)) {
@@ -208,7 +208,7 @@ func (s *Server) agreementTransit(w http.ResponseWriter, r *http.Request, v *vie
 	_, err := s.apply(r, partnerhub.Transit(v.User, s.home(r), partnerhub.EntityAgreement, slug, version, t))
 	if err == nil {
 		s.afterWrite(r)
-		http.Redirect(w, r, "/"+string(v.Lang)+"/agreements/"+slug+"?done="+url.QueryEscape(string(t.Verb)), http.StatusSeeOther)
+		http.Redirect(w, r, v.L()+"/agreements/"+slug+"?done="+url.QueryEscape(string(t.Verb)), http.StatusSeeOther)
 		return nil, nil
 	}
 	var e *partnerhub.Error

@@ -165,7 +165,7 @@ func (s *Server) agreementsPage(r *http.Request, v *view) (*page, error) {
 		// would be escaped as one value and the filters lost.
 		for _, format := range []string{"csv", "xlsx"} {
 			exp.Set("format", format)
-			u := template.URL("/" + string(v.Lang) + "/export/agreements?" + exp.Encode())
+			u := template.URL(v.L() + "/export/agreements?" + exp.Encode())
 			if format == "csv" {
 				d.CSV = u
 			} else {
@@ -177,8 +177,8 @@ func (s *Server) agreementsPage(r *http.Request, v *view) (*page, error) {
 			// Narrowed to one partner, the page is that partner's: its
 			// title and breadcrumbs say so.
 			p.Title = v.P.T("agreements.title_of", mustText(v, d.Partner.Name))
-			p.Parents = []crumb{{Label: v.P.T("nav.partners"), Href: "/" + string(v.Lang) + "/partners"},
-				{Label: mustText(v, d.Partner.Name), Href: "/" + string(v.Lang) + "/partners/" + d.Partner.Slug}}
+			p.Parents = []crumb{{Label: v.P.T("nav.partners"), Href: v.L() + "/partners"},
+				{Label: mustText(v, d.Partner.Name), Href: v.L() + "/partners/" + d.Partner.Slug}}
 		}
 	}
 	p.Data = d

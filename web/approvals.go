@@ -85,7 +85,7 @@ func (s *Server) saveChain(w http.ResponseWriter, r *http.Request, v *view) (*pa
 	}
 	err := s.deps.Chains.SetApprovalChain(r.Context(), v.User, s.home(r), c)
 	if err == nil {
-		http.Redirect(w, r, "/"+string(v.Lang)+"/admin/approvals?saved="+string(c.Kind)+"#chain-"+string(c.Kind), http.StatusSeeOther)
+		http.Redirect(w, r, v.L()+"/admin/approvals?saved="+string(c.Kind)+"#chain-"+string(c.Kind), http.StatusSeeOther)
 		return nil, nil
 	}
 	e, ok := err.(*partnerhub.Error)

@@ -42,12 +42,12 @@ func (s *Server) secureRequest(r *http.Request) bool {
 }
 
 func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {
-	http.SetCookie(w, &http.Cookie{Name: s.sessionCookieName(r), Value: token, Path: "/", Expires: expires,
+	http.SetCookie(w, &http.Cookie{Name: s.sessionCookieName(r), Value: token, Path: s.cookiePath(), Expires: expires,
 		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureRequest(r)})
 }
 
 func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: s.sessionCookieName(r), Value: "", Path: "/", MaxAge: -1,
+	http.SetCookie(w, &http.Cookie{Name: s.sessionCookieName(r), Value: "", Path: s.cookiePath(), MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureRequest(r)})
 }
 
@@ -104,8 +104,8 @@ func clientIP(r *http.Request, trusted []netip.Prefix) string {
 // safeNext is where to go after signing in: a path of this site, never
 // another site ("//evil.example", "https://evil.example", "/\evil.example",
 // which browsers read as "//"). Anything else gives the account page.
-func safeNext(next string, lang partnerhub.Lang) string {
-	def := "/" + string(lang) + "/account"
+func (s *Server) safeNext(next string, lang partnerhub.Lang) string {
+	def := s.l(lang) + "/account"
 	if next == "" || len(next) > 2048 || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') {
 		return def
 	}
@@ -120,8 +120,8 @@ func safeNext(next string, lang partnerhub.Lang) string {
 }
 
 // signinURL is the sign-in page that returns to next.
-func signinURL(lang partnerhub.Lang, next string) string {
-	return "/" + string(lang) + "/signin?next=" + url.QueryEscape(next)
+func (s *Server) signinURL(lang partnerhub.Lang, next string) string {
+	return s.l(lang) + "/signin?next=" + url.QueryEscape(next)
 }
 
 // ---- rendering -------------------------------------------------------------
@@ -134,7 +134,7 @@ func signinURL(lang partnerhub.Lang, next string) string {
 func (s *Server) accountView(r *http.Request, lang partnerhub.Lang, path, query string, u *partnerhub.User) *view {
 	v := s.newView(r, lang, "", s.snap.Load())
 	v.Path, v.Query, v.User = path, query, u
-	v.Canonical = v.Base + "/" + string(lang) + path
+	v.Canonical = v.Base + s.l(lang) + path
 	return v
 }
 
@@ -195,7 +195,7 @@ func (s *Server) accountForm(lang partnerhub.Lang, path string, h privateHandler
 
 func (s *Server) signinForm(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
 	next := r.URL.Query().Get("next")
-	if next != "" && safeNext(next, v.Lang) != next {
+	if next != "" && s.safeNext(next, v.Lang) != next {
 		next = ""
 	}
 	v.Query = nextQuery(next)
@@ -207,7 +207,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, v *view) (*page,
 	formErr := r.ParseForm()
 	email, password := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password")
 	next := r.PostForm.Get("next")
-	if next != "" && safeNext(next, v.Lang) != next {
+	if next != "" && s.safeNext(next, v.Lang) != next {
 		next = ""
 	}
 	v.Query = nextQuery(next)
@@ -273,9 +273,9 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, v *view) (*page,
 	s.rememberMailLanguage(r, u.ID)
 	s.logSecurity(r, "signed_in", "account", u.Email, "user", u.ID)
 	w.Header().Set("Cache-Control", "no-store")
-	dest := safeNext(next, v.Lang)
+	dest := s.safeNext(next, v.Lang)
 	if step := s.accountGate(r, u); step != nil {
-		dest = "/" + string(v.Lang) + step.path
+		dest = v.L() + step.path
 	}
 	http.Redirect(w, r, dest, http.StatusSeeOther)
 	return nil, nil
@@ -290,7 +290,7 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request, v *view) (*page
 	s.clearSessionCookie(w, r)
 	s.logSecurity(r, "signed_out")
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, "/"+string(v.Lang)+"/", http.StatusSeeOther)
+	http.Redirect(w, r, v.L()+"/", http.StatusSeeOther)
 	return nil, nil
 }
 
@@ -383,7 +383,7 @@ func (s *Server) accountPages(lang partnerhub.Lang, h privateHandler) http.Handl
 		u := s.sessionUser(r)
 		if u == nil {
 			w.Header().Set("Cache-Control", "no-store")
-			http.Redirect(w, r, signinURL(lang, "/"+string(lang)+"/account"), http.StatusSeeOther)
+			http.Redirect(w, r, s.signinURL(lang, s.l(lang)+"/account"), http.StatusSeeOther)
 			return
 		}
 		if s.pageGate(w, r, lang, u) {
@@ -439,7 +439,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, v *view) (*
 	}
 	s.logSecurity(r, "token_revoked", "token", id)
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, "/"+string(v.Lang)+"/account#tokens", http.StatusSeeOther)
+	http.Redirect(w, r, v.L()+"/account#tokens", http.StatusSeeOther)
 	return nil, nil
 }
 

@@ -451,7 +451,7 @@ func TestSafeNextAndClientIP(t *testing.T) {
 		"/a\nb":                 "/en/account",
 		"/%2F%2Fevil.example":   "/%2F%2Fevil.example", // a path on this site
 	} {
-		if got := safeNext(next, partnerhub.English); got != want {
+		if got := (&Server{}).safeNext(next, partnerhub.English); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
 		}
 	}

@@ -124,7 +124,7 @@ func agreementExpiries(v *view, u *partnerhub.User, today, horizon time.Time) []
 			Start:      a.Expires.First(),
 			End:        a.Expires.Last().AddDate(0, 0, 1),
 			Summary:    v.P.T("ical.expires_summary", title),
-			URL:        v.Base + "/" + string(v.Lang) + "/agreements/" + url.PathEscape(a.Slug),
+			URL:        v.Base + v.L() + "/agreements/" + url.PathEscape(a.Slug),
 			Categories: []string{v.P.T("ical.category_expiry"), v.P.T("agreement.kind." + string(a.Kind))},
 			Alarm:      alarmBefore,
 		}
@@ -224,7 +224,7 @@ func (s *Server) createCalendar(w http.ResponseWriter, r *http.Request, v *view)
 	d := &accountData{Calendar: &calendarSection{}}
 	for _, l := range []partnerhub.Lang{v.Lang, v.Other} {
 		d.Calendar.NewURLs = append(d.Calendar.NewURLs, calendarLink{Label: v.P.T("ical.in_" + string(l)),
-			URL: s.deps.BaseURL + "/" + string(l) + "/calendar/" + secret + ".ics"})
+			URL: s.deps.BaseURL + s.l(l) + "/calendar/" + secret + ".ics"})
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	return s.accountPage(r, v, v.User, d, http.StatusOK)
@@ -239,7 +239,7 @@ func (s *Server) revokeCalendar(w http.ResponseWriter, r *http.Request, v *view)
 	}
 	s.logSecurity(r, "calendar_feed_revoked")
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, "/"+string(v.Lang)+"/account#calendar", http.StatusSeeOther)
+	http.Redirect(w, r, v.L()+"/account#calendar", http.StatusSeeOther)
 	return nil, nil
 }
 
@@ -262,7 +262,7 @@ func approvalsWaiting(v *view, u *partnerhub.User, today, _ time.Time) []calEven
 			Start:      today,
 			End:        today.AddDate(0, 0, 1),
 			Summary:    v.P.T("ical.approval_summary", mustText(v, a.Title)),
-			URL:        v.Base + "/" + string(v.Lang) + "/agreements/" + url.PathEscape(a.Slug),
+			URL:        v.Base + v.L() + "/agreements/" + url.PathEscape(a.Slug),
 			Categories: []string{v.P.T("ical.category_approval")},
 		}
 		e.Description = v.P.T("ical.approval_note") + "\n" + e.URL

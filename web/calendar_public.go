@@ -130,7 +130,7 @@ func activityEvent(v *view, a *partnerhub.Activity) calEvent {
 		Start:      a.Start.First(),
 		End:        cmp.Or(a.End, a.Start).Last().AddDate(0, 0, 1),
 		Summary:    mustText(v, a.Title),
-		URL:        v.Base + "/" + string(v.Lang) + "/activities/" + url.PathEscape(a.Slug),
+		URL:        v.Base + v.L() + "/activities/" + url.PathEscape(a.Slug),
 		Categories: []string{v.P.T("kind." + string(a.Kind))},
 	}
 	var d []string
@@ -188,7 +188,7 @@ func calUID(base, kind, key string) string {
 // CalendarFeed is the URL of the public feed of the page's activities, ""
 // on a page that has none: the activities page, a partner's and a unit's.
 func (v *view) CalendarFeed() string {
-	p := "/" + string(v.Lang)
+	p := v.L()
 	switch rest, _ := strings.CutPrefix(v.Path, "/"); {
 	case rest == "activities":
 		return v.Base + p + "/activities.ics"

@@ -22,8 +22,8 @@ import (
 // by their content.
 
 // documentsPath is the documents page of an agreement.
-func documentsPath(lang partnerhub.Lang, slug string) string {
-	return "/" + string(lang) + "/agreements/" + slug + "/documents"
+func (s *Server) documentsPath(lang partnerhub.Lang, slug string) string {
+	return s.l(lang) + "/agreements/" + slug + "/documents"
 }
 
 // documentPages serves a documents page: to a signed-in user as private
@@ -97,7 +97,7 @@ func (s *Server) documentsView(r *http.Request, v *view, d *documentsData, statu
 	}
 	d.Agreement, d.Roles, d.Max = a, partnerhub.DocumentRoles, sizeText(s.deps.MaxDocumentBytes)
 	d.CanUpload = v.User.Role != partnerhub.RoleViewer
-	d.Action = documentsPath(v.Lang, slug)
+	d.Action = s.documentsPath(v.Lang, slug)
 	for _, role := range partnerhub.DocumentRoles {
 		g := documentGroup{Role: role}
 		for _, doc := range docs {
@@ -111,7 +111,7 @@ func (s *Server) documentsView(r *http.Request, v *view, d *documentsData, statu
 	}
 	title := v.P.T("documents.title", mustText(v, a.Title))
 	return &page{Template: "documents", Title: title, Status: status, Data: d,
-		Parents: []crumb{{Label: v.P.T("agreements.title"), Href: "/" + string(v.Lang) + "/agreements"}}}, nil
+		Parents: []crumb{{Label: v.P.T("agreements.title"), Href: v.L() + "/agreements"}}}, nil
 }
 
 // documentUpload stores an upload from the page's form, then shows the
@@ -124,7 +124,7 @@ func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request, v *view)
 	}
 	if err == nil {
 		s.afterWrite(r)
-		http.Redirect(w, r, documentsPath(v.Lang, slug)+"?saved=1", http.StatusSeeOther)
+		http.Redirect(w, r, s.documentsPath(v.Lang, slug)+"?saved=1", http.StatusSeeOther)
 		return nil, nil
 	}
 	var e *partnerhub.Error

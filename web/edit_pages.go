@@ -19,13 +19,13 @@ import (
 // who is signed in, so none is cached.
 
 // editPath is where a record is edited.
-func editPath(lang partnerhub.Lang, entity partnerhub.Entity, key string) string {
-	return "/" + string(lang) + "/edit/" + string(entity) + "/" + key
+func (s *Server) editPath(lang partnerhub.Lang, entity partnerhub.Entity, key string) string {
+	return s.l(lang) + "/edit/" + string(entity) + "/" + key
 }
 
 // publicPath is where a record is read, or "" when it has no page of its own.
-func publicPath(lang partnerhub.Lang, entity partnerhub.Entity, key string) string {
-	l := "/" + string(lang)
+func (s *Server) publicPath(lang partnerhub.Lang, entity partnerhub.Entity, key string) string {
+	l := s.l(lang)
 	switch entity {
 	case partnerhub.EntityActivity:
 		return l + "/activities/" + key
@@ -95,7 +95,7 @@ func (s *Server) privateFor(lang partnerhub.Lang, nav string, guests bool, h pri
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u := s.user(r)
 		if u == nil {
-			http.Redirect(w, r, "/"+string(lang)+"/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			http.Redirect(w, r, s.signinURL(lang, s.here(r)), http.StatusSeeOther)
 			return
 		}
 		if s.pageGate(w, r, lang, u) {
@@ -164,8 +164,8 @@ func (s *Server) editForm(entity partnerhub.Entity) privateHandler {
 }
 
 func (s *Server) formPage(v *view, fp *formPage) *page {
-	fp.Public = publicPath(v.Lang, fp.Entity, fp.Key)
-	fp.Action = r2path(v.Lang, fp.Entity, fp.Key)
+	fp.Public = s.publicPath(v.Lang, fp.Entity, fp.Key)
+	fp.Action = s.r2path(v.Lang, fp.Entity, fp.Key)
 	fp.Summary = errorSummary(v, fp.Fields, fp.Errors)
 	title := v.P.T("edit.new." + string(fp.Entity))
 	switch {
@@ -289,11 +289,11 @@ func splitFieldKey(k string) (base, rest string) {
 }
 
 // r2path is the form's action: the same URL for an existing record, /new for a new one.
-func r2path(lang partnerhub.Lang, entity partnerhub.Entity, key string) string {
+func (s *Server) r2path(lang partnerhub.Lang, entity partnerhub.Entity, key string) string {
 	if key == "" {
-		return "/" + string(lang) + "/edit/" + string(entity) + "/new"
+		return s.l(lang) + "/edit/" + string(entity) + "/new"
 	}
-	return editPath(lang, entity, key)
+	return s.editPath(lang, entity, key)
 }
 
 // maxFormBytes bounds a form's body.
@@ -343,7 +343,7 @@ func (s *Server) editSave(entity partnerhub.Entity) privateHandler {
 				return failed(err)
 			}
 			s.afterWrite(r)
-			http.Redirect(w, r, "/"+string(v.Lang)+"/stats/partners/"+m.Partner+"?saved=1", http.StatusSeeOther)
+			http.Redirect(w, r, v.L()+"/stats/partners/"+m.Partner+"?saved=1", http.StatusSeeOther)
 			return nil, nil
 		}
 		ch := partnerhub.Create(v.User, s.home(r), rec)
@@ -357,9 +357,9 @@ func (s *Server) editSave(entity partnerhub.Entity) privateHandler {
 		if fp.Key == "" {
 			fp.Key = rec.Key()
 		}
-		next := publicPath(v.Lang, entity, fp.Key)
+		next := s.publicPath(v.Lang, entity, fp.Key)
 		if next == "" {
-			next = editPath(v.Lang, entity, fp.Key)
+			next = s.editPath(v.Lang, entity, fp.Key)
 		}
 		http.Redirect(w, r, next+"?saved=1", http.StatusSeeOther)
 		return nil, nil
@@ -399,7 +399,7 @@ func (s *Server) editTransit(entity partnerhub.Entity) privateHandler {
 			return nil, err
 		}
 		s.afterWrite(r)
-		http.Redirect(w, r, editPath(v.Lang, entity, key)+"?saved=1", http.StatusSeeOther)
+		http.Redirect(w, r, s.editPath(v.Lang, entity, key)+"?saved=1", http.StatusSeeOther)
 		return nil, nil
 	}
 }
@@ -507,7 +507,7 @@ func (s *Server) editDelete(entity partnerhub.Entity, action partnerhub.Action) 
 		if action == partnerhub.ActionRestore {
 			done = "restored"
 		}
-		http.Redirect(w, r, "/"+string(v.Lang)+"/admin/bin?"+done+"="+url.QueryEscape(key), http.StatusSeeOther)
+		http.Redirect(w, r, v.L()+"/admin/bin?"+done+"="+url.QueryEscape(key), http.StatusSeeOther)
 		return nil, nil
 	}
 }
@@ -587,7 +587,7 @@ func (s *Server) historyPage(w http.ResponseWriter, r *http.Request, v *view) (*
 		name = v.P.T("edit.team_name", partnerName(v, partner), phase)
 	}
 	return &page{Template: "history", Title: v.P.T("history.title", cmp.Or(name, key)),
-		Data: &historyData{Entity: entity, Key: key, Entries: entries, Edit: editPath(v.Lang, entity, key)}}, nil
+		Data: &historyData{Entity: entity, Key: key, Entries: entries, Edit: s.editPath(v.Lang, entity, key)}}, nil
 }
 
 // binData is what the bin page shows.

@@ -25,7 +25,7 @@ func callDeadline(v *view, c partnerhub.Call, f *partnerhub.Fund) calEvent {
 		UID:        calUID(v.Base, "call-deadline", c.Fund+"-"+itoaZ(c.Number)),
 		At:         c.Closes,
 		Summary:    v.P.T("ical.call_deadline", mustText(v, c.Title)),
-		URL:        v.Base + "/" + string(v.Lang) + c.Path(),
+		URL:        v.Base + v.L() + c.Path(),
 		Categories: []string{v.P.T("ical.category_call")},
 	}
 	d := []string{}

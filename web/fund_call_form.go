@@ -147,13 +147,13 @@ func (s *Server) callFormPage(v *view, cf *callForm) *page {
 		a.ID, a.Errs = rowID(a.Key, "attachments", i), rowErrors(e, a.Key, "code", "name_ja", "name_en")
 	}
 	title := v.P.T("calls.new_in", mustText(v, cf.Fund.Name))
-	cf.Action = "/" + string(v.Lang) + "/calls/new?fund=" + url.QueryEscape(cf.Fund.Slug)
+	cf.Action = v.L() + "/calls/new?fund=" + url.QueryEscape(cf.Fund.Slug)
 	if !cf.New {
 		title = v.P.T("calls.edit", mustText(v, c.Title))
-		cf.Public = "/" + string(v.Lang) + c.Path()
+		cf.Public = v.L() + c.Path()
 		cf.Action = cf.Public + "/edit"
 	}
-	p := &page{Template: "call_form", Title: title, Data: cf, Parents: []crumb{{Label: v.P.T("funds.title"), Href: fundsPath(v.Lang)}},
+	p := &page{Template: "call_form", Title: title, Data: cf, Parents: []crumb{{Label: v.P.T("funds.title"), Href: s.fundsPath(v.Lang)}},
 		Status: cf.Err.Status}
 	return p
 }
@@ -353,7 +353,7 @@ func (s *Server) callSave(w http.ResponseWriter, r *http.Request, v *view) (*pag
 	}
 	if err == nil {
 		s.afterWrite(r)
-		http.Redirect(w, r, "/"+string(v.Lang)+c.Path()+"?saved=1", http.StatusSeeOther)
+		http.Redirect(w, r, v.L()+c.Path()+"?saved=1", http.StatusSeeOther)
 		return nil, nil
 	}
 	label := func(k string) string { return rowLabel(v, k, callLabels, callColumns) }

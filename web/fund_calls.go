@@ -75,7 +75,7 @@ func (s *Server) callItem(v *view, c partnerhub.Call, f *partnerhub.Fund, now ti
 		zone, name = f.Zone(), f.Name
 	}
 	it := callItem{Call: c, FundName: name, State: c.State(now), Opens: timesOf(c.Opens, zone), Closes: timesOf(c.Closes, zone),
-		Href: "/" + string(v.Lang) + c.Path()}
+		Href: v.L() + c.Path()}
 	if it.State == partnerhub.CallOpen {
 		it.ProposalHref = it.Href + "/proposals/new"
 	}
@@ -168,7 +168,7 @@ func (s *Server) callPage(r *http.Request, v *view) (*page, error) {
 		}
 	}
 	return &page{Template: "call", Title: mustText(v, c.Title), Description: mustText(v, f.Name), Data: d,
-		Parents: []crumb{{Label: v.P.T("calls.title"), Href: "/" + string(v.Lang) + "/calls"}}}, nil
+		Parents: []crumb{{Label: v.P.T("calls.title"), Href: v.L() + "/calls"}}}, nil
 }
 
 // ---- API ---------------------------------------------------------------------

@@ -87,9 +87,9 @@ func (s *Server) decisionView(r *http.Request, v *view, d *decisionData, status 
 		return nil, err
 	}
 	d.Proposal, d.Fund, d.Outcomes = p, f, partnerhub.Outcomes
-	base := "/" + string(v.Lang) + "/proposals/" + strconv.FormatInt(id, 10) + "/decision"
+	base := v.L() + "/proposals/" + strconv.FormatInt(id, 10) + "/decision"
 	d.Action, d.Letters = base, base+"/letters"
-	d.CallAction = "/" + string(v.Lang) + "/calls/" + p.Fund + "/" + strconv.Itoa(p.Call) + "/letters"
+	d.CallAction = v.L() + "/calls/" + p.Fund + "/" + strconv.Itoa(p.Call) + "/letters"
 	if fill && p.Decision != nil {
 		dc := p.Decision
 		d.Form = decisionForm{Outcome: string(dc.Outcome), Meeting: dc.Meeting.String(), NoteJa: dc.Note.Ja, NoteEn: dc.Note.En, Version: dc.Version}
@@ -169,7 +169,7 @@ func (s *Server) decisionSave(w http.ResponseWriter, r *http.Request, v *view) (
 	}
 	if err == nil {
 		s.afterWrite(r)
-		http.Redirect(w, r, "/"+string(v.Lang)+"/proposals/"+strconv.FormatInt(id, 10)+"/decision?saved=1", http.StatusSeeOther)
+		http.Redirect(w, r, v.L()+"/proposals/"+strconv.FormatInt(id, 10)+"/decision?saved=1", http.StatusSeeOther)
 		return nil, nil
 	}
 	var e *partnerhub.Error
@@ -219,7 +219,7 @@ func (s *Server) lettersSend(w http.ResponseWriter, r *http.Request, v *view) (*
 	if !strings.HasPrefix(back, "/proposals/") && !strings.HasPrefix(back, "/funds/") || strings.Contains(back, "//") {
 		back = "/proposals"
 	}
-	http.Redirect(w, r, "/"+string(v.Lang)+back+"?letters="+strconv.Itoa(n), http.StatusSeeOther)
+	http.Redirect(w, r, v.L()+back+"?letters="+strconv.Itoa(n), http.StatusSeeOther)
 	return nil, nil
 }
 
@@ -293,7 +293,7 @@ func (s *Server) reportsView(r *http.Request, v *view, d *reportsData, status in
 			d.Activities = append(d.Activities, &v.X.Catalog().Activities[i])
 		}
 	}
-	base := "/" + string(v.Lang) + "/projects/" + strconv.FormatInt(id, 10)
+	base := v.L() + "/projects/" + strconv.FormatInt(id, 10)
 	d.Action, d.LinkAction = base+"/reports", base+"/activities"
 	if _, err := s.deps.Decisions.Project(r.Context(), v.Home, id); err == nil {
 		d.Public = base
@@ -327,7 +327,7 @@ func (s *Server) activityLink(w http.ResponseWriter, r *http.Request, v *view) (
 func (s *Server) afterProjectWrite(w http.ResponseWriter, r *http.Request, v *view, id int64, err error, d *reportsData) (*page, error) {
 	if err == nil {
 		s.afterWrite(r)
-		http.Redirect(w, r, "/"+string(v.Lang)+"/projects/"+strconv.FormatInt(id, 10)+"/reports?saved=1", http.StatusSeeOther)
+		http.Redirect(w, r, v.L()+"/projects/"+strconv.FormatInt(id, 10)+"/reports?saved=1", http.StatusSeeOther)
 		return nil, nil
 	}
 	var e *partnerhub.Error
@@ -366,11 +366,11 @@ func (s *Server) fundReportsPage(w http.ResponseWriter, r *http.Request, v *view
 	rows := []dueRow{}
 	for _, d := range due {
 		rows = append(rows, dueRow{DueReport: d, State: d.State(now),
-			Href: "/" + string(v.Lang) + "/projects/" + strconv.FormatInt(d.Proposal, 10) + "/reports"})
+			Href: v.L() + "/projects/" + strconv.FormatInt(d.Proposal, 10) + "/reports"})
 	}
 	name, _ := f.Name.In(v.Lang)
 	return &page{Template: "fund_reports", Title: v.P.T("fund_decisions.fund_reports_title", name), Data: rows,
-		Parents: []crumb{{Label: name, Href: "/" + string(v.Lang) + "/funds/" + slug}}}, nil
+		Parents: []crumb{{Label: name, Href: v.L() + "/funds/" + slug}}}, nil
 }
 
 // ---- API -------------------------------------------------------------------------

@@ -293,7 +293,7 @@ func (s *Server) fundFor(r *http.Request, v *view, slug string) (partnerhub.Fund
 	return s.deps.Funds.Fund(r.Context(), v.User, v.Home, slug)
 }
 
-func fundsPath(lang partnerhub.Lang) string { return "/" + string(lang) + "/funds" }
+func (s *Server) fundsPath(lang partnerhub.Lang) string { return s.l(lang) + "/funds" }
 
 // ---- the fund's form -----------------------------------------------------------
 
@@ -350,12 +350,12 @@ func (s *Server) fundFormPage(v *view, ff *fundForm) *page {
 		row.ID, row.Errs = rowID(key, "contributions", i), rowErrors(ff.Err, key, "year", "side", "amount")
 	}
 	title := v.P.T("funds.new")
-	ff.Action = fundsPath(v.Lang) + "/new"
+	ff.Action = s.fundsPath(v.Lang) + "/new"
 	if !ff.New {
 		title = v.P.T("funds.edit", mustText(v, ff.Fund.Name))
-		ff.Action = fundsPath(v.Lang) + "/" + ff.Fund.Slug + "/edit"
+		ff.Action = s.fundsPath(v.Lang) + "/" + ff.Fund.Slug + "/edit"
 	}
-	p := &page{Template: "fund_form", Title: title, Data: ff, Parents: []crumb{{Label: v.P.T("funds.title"), Href: fundsPath(v.Lang)}},
+	p := &page{Template: "fund_form", Title: title, Data: ff, Parents: []crumb{{Label: v.P.T("funds.title"), Href: s.fundsPath(v.Lang)}},
 		Status: ff.Err.Status}
 	return p
 }
@@ -434,7 +434,7 @@ func (s *Server) fundSave(w http.ResponseWriter, r *http.Request, v *view) (*pag
 	}
 	if err == nil {
 		s.afterWrite(r)
-		http.Redirect(w, r, fundsPath(v.Lang)+"?saved=1", http.StatusSeeOther)
+		http.Redirect(w, r, s.fundsPath(v.Lang)+"?saved=1", http.StatusSeeOther)
 		return nil, nil
 	}
 	label := func(k string) string { return rowLabel(v, k, fundLabels, contributionColumns) }
@@ -508,7 +508,7 @@ func (s *Server) committeeView(r *http.Request, v *view, d *committeeData) (*pag
 		return nil, err
 	}
 	d.Fund, d.Roles, d.Sides = f, partnerhub.FundRoles, partnerhub.Sides
-	d.Action = fundsPath(v.Lang) + "/" + f.Slug + "/committee"
+	d.Action = s.fundsPath(v.Lang) + "/" + f.Slug + "/committee"
 	d.Units = []option{{Value: "", Label: v.P.T("funds.no_unit")}}
 	for _, u := range v.X.Units() {
 		d.Units = append(d.Units, option{Value: u.Code, Label: mustText(v, u.Name)})
@@ -517,7 +517,7 @@ func (s *Server) committeeView(r *http.Request, v *view, d *committeeData) (*pag
 		d.Err = &formErrors{}
 	}
 	p := &page{Template: "fund_committee", Title: v.P.T("funds.committee_of", mustText(v, f.Name)), Data: d,
-		Parents: []crumb{{Label: v.P.T("funds.title"), Href: fundsPath(v.Lang)}}, Status: d.Err.Status}
+		Parents: []crumb{{Label: v.P.T("funds.title"), Href: s.fundsPath(v.Lang)}}, Status: d.Err.Status}
 	return p, nil
 }
 
@@ -554,7 +554,7 @@ func (s *Server) committeeSeat(w http.ResponseWriter, r *http.Request, v *view) 
 	}
 	if err == nil {
 		s.afterWrite(r)
-		http.Redirect(w, r, fundsPath(v.Lang)+"/"+fund+"/committee?saved=1", http.StatusSeeOther)
+		http.Redirect(w, r, s.fundsPath(v.Lang)+"/"+fund+"/committee?saved=1", http.StatusSeeOther)
 		return nil, nil
 	}
 	label := func(k string) string { return rowLabel(v, k, seatLabels, nil) }
@@ -575,6 +575,6 @@ func (s *Server) committeeRemove(w http.ResponseWriter, r *http.Request, v *view
 		return nil, err
 	}
 	s.afterWrite(r)
-	http.Redirect(w, r, fundsPath(v.Lang)+"/"+fund+"/committee?saved=1", http.StatusSeeOther)
+	http.Redirect(w, r, s.fundsPath(v.Lang)+"/"+fund+"/committee?saved=1", http.StatusSeeOther)
 	return nil, nil
 }

@@ -27,8 +27,8 @@ func (s *Server) errNoFunds() error {
 }
 
 // proposalPath is a proposal's page.
-func proposalPath(lang partnerhub.Lang, id int64) string {
-	return "/" + string(lang) + partnerhub.ProposalPath(id)
+func (s *Server) proposalPath(lang partnerhub.Lang, id int64) string {
+	return s.l(lang) + partnerhub.ProposalPath(id)
 }
 
 // blankMemberRows are the empty rows of applicants the form offers below
@@ -303,7 +303,7 @@ func (s *Server) fillProposalForm(v *view, d *proposalForm, shown partnerhub.Pro
 		for i := range d.P.Files {
 			if fl := &d.P.Files[i]; fl.Spec == a.Code {
 				row.Current = fl
-				row.Href = proposalPath(v.Lang, d.P.ID) + "/files/" + strconv.FormatInt(fl.ID, 10)
+				row.Href = s.proposalPath(v.Lang, d.P.ID) + "/files/" + strconv.FormatInt(fl.ID, 10)
 				row.Size = sizeText(fl.Size)
 				row.At = fl.UploadedAt.In(partnerhub.Japan).Format("2006-01-02 15:04 JST")
 			}
@@ -387,8 +387,8 @@ func (s *Server) proposalPage(v *view, d *proposalForm, status int) *page {
 		title = v.P.T("proposals.untitled", d.P.ID)
 	}
 	return &page{Template: "proposal", Title: title, Status: status, Data: d,
-		Parents: []crumb{{Label: v.P.T("proposals.mine"), Href: "/" + string(v.Lang) + "/proposals"},
-			{Label: mustText(v, d.Call.Title), Href: "/" + string(v.Lang) + d.Call.Path()}}}
+		Parents: []crumb{{Label: v.P.T("proposals.mine"), Href: v.L() + "/proposals"},
+			{Label: mustText(v, d.Call.Title), Href: v.L() + d.Call.Path()}}}
 }
 
 // callOf reads the call and fund of a proposal's page.
@@ -439,7 +439,7 @@ func (s *Server) proposalNew(w http.ResponseWriter, r *http.Request, v *view) (*
 		p.Grant = c.Grants[0].Code
 	}
 	d := &proposalForm{Call: c, Fund: f, P: p, New: true, Editable: true, Vals: proposalVals(p),
-		Action: "/" + string(v.Lang) + c.Path() + "/proposals/new"}
+		Action: v.L() + c.Path() + "/proposals/new"}
 	s.fillProposalForm(v, d, p, 0)
 	if !d.Open {
 		d.Editable = false
@@ -463,7 +463,7 @@ func (s *Server) proposalCreate(w http.ResponseWriter, r *http.Request, v *view)
 		return nil, err
 	}
 	base := partnerhub.Proposal{Fund: fund, Call: number}
-	d := &proposalForm{Call: c, Fund: f, P: base, New: true, Editable: true, Action: "/" + string(v.Lang) + c.Path() + "/proposals/new"}
+	d := &proposalForm{Call: c, Fund: f, P: base, New: true, Editable: true, Action: v.L() + c.Path() + "/proposals/new"}
 	return s.proposalSave(w, r, v, d, func(p partnerhub.Proposal) (partnerhub.Proposal, error) {
 		return s.deps.Funds.CreateProposal(r.Context(), v.User, v.Home, p)
 	})
@@ -489,7 +489,7 @@ func (s *Server) proposalSave(w http.ResponseWriter, r *http.Request, v *view, d
 	} else if len(errs) == 0 {
 		saved, err := save(p)
 		if err == nil {
-			http.Redirect(w, r, proposalPath(v.Lang, saved.ID)+"?saved=1", http.StatusSeeOther)
+			http.Redirect(w, r, s.proposalPath(v.Lang, saved.ID)+"?saved=1", http.StatusSeeOther)
 			return nil, nil
 		}
 		var e *partnerhub.Error
@@ -557,7 +557,7 @@ func (s *Server) proposalData(r *http.Request, v *view) (*proposalForm, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &proposalForm{Call: c, Fund: f, P: p, Vals: proposalVals(p), Action: proposalPath(v.Lang, id)}
+	d := &proposalForm{Call: c, Fund: f, P: p, Vals: proposalVals(p), Action: s.proposalPath(v.Lang, id)}
 	d.Applicant = a.View(id) == partnerhub.ViewApplicant
 	d.Editable = d.Applicant && p.State != partnerhub.ProposalSubmitted &&
 		c.State(s.deps.Now()) == partnerhub.CallOpen
@@ -595,7 +595,7 @@ func (s *Server) proposalTransit(w http.ResponseWriter, r *http.Request, v *view
 	ctx := partnerhub.WithPageLang(r.Context(), v.Lang)
 	_, err = s.deps.Funds.TransitProposal(ctx, v.User, v.Home, id, version, verb, s.deps.Now())
 	if err == nil {
-		http.Redirect(w, r, proposalPath(v.Lang, id)+"?done="+url.QueryEscape(string(verb)), http.StatusSeeOther)
+		http.Redirect(w, r, s.proposalPath(v.Lang, id)+"?done="+url.QueryEscape(string(verb)), http.StatusSeeOther)
 		return nil, nil
 	}
 	var e *partnerhub.Error
@@ -632,7 +632,7 @@ func (s *Server) proposalUpload(w http.ResponseWriter, r *http.Request, v *view)
 		_, err = s.deps.ProposalFiles.AddProposalFile(r.Context(), v.User, v.Home, id, up.kind, up.filename, up.data, s.deps.Now())
 	}
 	if err == nil {
-		http.Redirect(w, r, proposalPath(v.Lang, id)+"?saved=1#files", http.StatusSeeOther)
+		http.Redirect(w, r, s.proposalPath(v.Lang, id)+"?saved=1#files", http.StatusSeeOther)
 		return nil, nil
 	}
 	var e *partnerhub.Error
@@ -707,7 +707,7 @@ func (s *Server) myProposals(w http.ResponseWriter, r *http.Request, v *view) (*
 			}
 			calls[p.CallKey()] = c
 		}
-		row := myProposalRow{P: p, Title: mustText(v, p.Title), Call: mustText(v, c.Title), Href: proposalPath(v.Lang, p.ID),
+		row := myProposalRow{P: p, Title: mustText(v, p.Title), Call: mustText(v, c.Title), Href: s.proposalPath(v.Lang, p.ID),
 			State:    v.P.T("proposals.state." + string(p.State)),
 			Deadline: c.Closes.In(partnerhub.Japan).Format("2006-01-02 15:04 JST"), Open: c.State(s.deps.Now()) == partnerhub.CallOpen}
 		if row.Title == "" {

@@ -103,7 +103,7 @@ func (s *Server) fundPublicPage(r *http.Request, v *view) (*page, error) {
 	d.HistoryText = historyText(v, h)
 	now := s.deps.Now()
 	for _, c := range calls {
-		d.Calls = append(d.Calls, callRow{Call: c, Href: "/" + string(v.Lang) + c.Path(), State: c.State(now)})
+		d.Calls = append(d.Calls, callRow{Call: c, Href: v.L() + c.Path(), State: c.State(now)})
 	}
 	for _, p := range projects {
 		d.Projects = append(d.Projects, projectRowOf(v, p))
@@ -111,7 +111,7 @@ func (s *Server) fundPublicPage(r *http.Request, v *view) (*page, error) {
 	title, _ := f.Name.In(v.Lang)
 	summary, _ := f.Summary.In(v.Lang)
 	return &page{Template: "fund_public", Title: title, Description: summary, Data: d,
-		Parents: []crumb{{Label: v.P.T("fund_decisions.calls"), Href: "/" + string(v.Lang) + "/calls"}}}, nil
+		Parents: []crumb{{Label: v.P.T("fund_decisions.calls"), Href: v.L() + "/calls"}}}, nil
 }
 
 // historyText tells a fund's record in a sentence: what it did before it
@@ -126,8 +126,8 @@ func historyText(v *view, h partnerhub.FundHistory) string {
 
 // projectRowOf is a project with its leads and units as pages show them.
 func projectRowOf(v *view, p partnerhub.Project) projectRow {
-	row := projectRow{Project: p, Href: "/" + string(v.Lang) + p.Path(),
-		CallHref: "/" + string(v.Lang) + "/calls/" + p.Fund + "/" + strconv.Itoa(p.Call)}
+	row := projectRow{Project: p, Href: v.L() + p.Path(),
+		CallHref: v.L() + "/calls/" + p.Fund + "/" + strconv.Itoa(p.Call)}
 	for _, l := range p.Leads {
 		lr := leadRow{Name: l.Name, Role: l.Role}
 		switch {
@@ -192,7 +192,7 @@ func (s *Server) projectPage(r *http.Request, v *view) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &projectData{projectRow: projectRowOf(v, p), FundHref: "/" + string(v.Lang) + "/funds/" + p.Fund}
+	d := &projectData{projectRow: projectRowOf(v, p), FundHref: v.L() + "/funds/" + p.Fund}
 	for _, slug := range p.Activities {
 		if a, err := v.X.Activity(slug); err == nil {
 			d.Activities = append(d.Activities, a)
@@ -205,7 +205,7 @@ func (s *Server) projectPage(r *http.Request, v *view) (*page, error) {
 		d.MobilityOf = mobilityOf(v, d.projectRow)
 	}
 	if v.User != nil {
-		d.Reports = "/" + string(v.Lang) + p.Path() + "/reports"
+		d.Reports = v.L() + p.Path() + "/reports"
 	}
 	title, _ := p.Title.In(v.Lang)
 	fund, _ := p.FundName.In(v.Lang)

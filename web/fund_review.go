@@ -37,12 +37,12 @@ func (s *Server) reviews() (partnerhub.ReviewService, error) {
 	return s.deps.Reviews, nil
 }
 
-func callPath(lang partnerhub.Lang, fund string, number int) string {
-	return "/" + string(lang) + "/calls/" + url.PathEscape(fund) + "/" + strconv.Itoa(number)
+func (s *Server) callPath(lang partnerhub.Lang, fund string, number int) string {
+	return s.l(lang) + "/calls/" + url.PathEscape(fund) + "/" + strconv.Itoa(number)
 }
 
-func proposalReviewPath(lang partnerhub.Lang, id int64) string {
-	return "/" + string(lang) + "/proposals/" + strconv.FormatInt(id, 10) + "/review"
+func (s *Server) proposalReviewPath(lang partnerhub.Lang, id int64) string {
+	return s.l(lang) + "/proposals/" + strconv.FormatInt(id, 10) + "/review"
 }
 
 // ---- the call's review page ----------------------------------------------------
@@ -77,8 +77,8 @@ func (s *Server) reviewBoard(r *http.Request, v *view, alert string, status int)
 	if err != nil {
 		return nil, err
 	}
-	base := callPath(v.Lang, fund, number)
-	d := &reviewBoardData{Board: b, Action: base + "/review/assign", ReviewBase: "/" + string(v.Lang) + "/proposals/",
+	base := s.callPath(v.Lang, fund, number)
+	d := &reviewBoardData{Board: b, Action: base + "/review/assign", ReviewBase: v.L() + "/proposals/",
 		Ranking: base + "/ranking", Grants: map[string]string{}, Alert: alert, Saved: r.URL.Query().Get("saved") != "" || r.URL.Query().Get("declared") != ""}
 	for _, g := range b.Call.Grants {
 		d.Grants[g.Code] = mustText(v, g.Name)
@@ -109,7 +109,7 @@ func (s *Server) reviewAssign(w http.ResponseWriter, r *http.Request, v *view) (
 		err = rs.Assign(r.Context(), v.User, v.Home, id, reviewer)
 	}
 	if err == nil {
-		http.Redirect(w, r, callPath(v.Lang, fund, number)+"/review?saved=1#p-"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+		http.Redirect(w, r, s.callPath(v.Lang, fund, number)+"/review?saved=1#p-"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 		return nil, nil
 	}
 	var e *partnerhub.Error
@@ -215,12 +215,12 @@ func (s *Server) reviewView(r *http.Request, v *view, failed *reviewPageData, st
 		f := "scores." + cr.Code
 		d.Criteria = append(d.Criteria, scoreRow{Criterion: cr, Field: f, Value: d.Values[f], Error: d.Errors[f]})
 	}
-	d.Action = proposalReviewPath(v.Lang, id)
-	d.Conflict = "/" + string(v.Lang) + "/proposals/" + strconv.FormatInt(id, 10) + "/conflict"
-	d.Discuss = "/" + string(v.Lang) + "/proposals/" + strconv.FormatInt(id, 10) + "/comments"
-	d.Board = callPath(v.Lang, p.Fund, p.Call) + "/review"
+	d.Action = s.proposalReviewPath(v.Lang, id)
+	d.Conflict = v.L() + "/proposals/" + strconv.FormatInt(id, 10) + "/conflict"
+	d.Discuss = v.L() + "/proposals/" + strconv.FormatInt(id, 10) + "/comments"
+	d.Board = s.callPath(v.Lang, p.Fund, p.Call) + "/review"
 	return &page{Template: "fund_review", Title: v.P.T("review.title", mustText(v, p.Title)), Status: status, Data: d,
-		Parents: []crumb{{Label: mustText(v, c.Title), Href: callPath(v.Lang, p.Fund, p.Call)},
+		Parents: []crumb{{Label: mustText(v, c.Title), Href: s.callPath(v.Lang, p.Fund, p.Call)},
 			{Label: v.P.T("review.board.short"), Href: d.Board}}}, nil
 }
 
@@ -290,7 +290,7 @@ func (s *Server) reviewSave(w http.ResponseWriter, r *http.Request, v *view) (*p
 	if err != nil {
 		return s.formFailure(r, v, err, labels)
 	}
-	http.Redirect(w, r, proposalReviewPath(v.Lang, id)+"?saved=1", http.StatusSeeOther)
+	http.Redirect(w, r, s.proposalReviewPath(v.Lang, id)+"?saved=1", http.StatusSeeOther)
 	return nil, nil
 }
 
@@ -316,7 +316,7 @@ func (s *Server) reviewConflict(w http.ResponseWriter, r *http.Request, v *view)
 	if err := rs.DeclareConflict(r.Context(), v.User, v.Home, id, r.PostForm.Get("reason")); err != nil {
 		return s.formFailure(r, v, err, map[string]string{"reason": v.P.T("review.conflict_reason")})
 	}
-	http.Redirect(w, r, callPath(v.Lang, p.Fund, p.Call)+"/review?declared=1", http.StatusSeeOther)
+	http.Redirect(w, r, s.callPath(v.Lang, p.Fund, p.Call)+"/review?declared=1", http.StatusSeeOther)
 	return nil, nil
 }
 
@@ -337,7 +337,7 @@ func (s *Server) reviewComment(w http.ResponseWriter, r *http.Request, v *view) 
 	if _, err := rs.AddComment(r.Context(), v.User, v.Home, id, r.PostForm.Get("body")); err != nil {
 		return s.formFailure(r, v, err, map[string]string{"body": v.P.T("review.discussion.body")})
 	}
-	http.Redirect(w, r, proposalReviewPath(v.Lang, id)+"#discussion", http.StatusSeeOther)
+	http.Redirect(w, r, s.proposalReviewPath(v.Lang, id)+"#discussion", http.StatusSeeOther)
 	return nil, nil
 }
 
@@ -432,7 +432,7 @@ func (s *Server) rankingPage(w http.ResponseWriter, r *http.Request, v *view) (*
 	if err != nil {
 		return nil, err
 	}
-	base := callPath(v.Lang, c.Fund, c.Number)
+	base := s.callPath(v.Lang, c.Fund, c.Number)
 	shown := make([]rankingRow, len(rows))
 	for i, x := range rows {
 		shown[i] = rankingRow{RankingRow: x, MeanText: "—", SpreadText: "—", DecisionText: "—", GrantName: grantName(v, c, x.Grant),
@@ -449,7 +449,7 @@ func (s *Server) rankingPage(w http.ResponseWriter, r *http.Request, v *view) (*
 	for _, k := range []string{"rank", "grant", "mean", "spread", "reviews", "conflicts", "decision"} {
 		labels[k] = v.P.T("ranking."+k) + colon
 	}
-	d := &rankingData{L: labels, Call: c, Rows: shown, Download: base + "/ranking.xlsx", Board: base + "/review", Review: "/" + string(v.Lang) + "/proposals/"}
+	d := &rankingData{L: labels, Call: c, Rows: shown, Download: base + "/ranking.xlsx", Board: base + "/review", Review: v.L() + "/proposals/"}
 	d.Body = rankingBody(v, d)
 	return &page{Template: "fund_ranking", Title: v.P.T("ranking.title", mustText(v, c.Title)), Data: d,
 		Parents: []crumb{{Label: mustText(v, c.Title), Href: base}}}, nil

@@ -38,7 +38,7 @@ func (s *Server) pageGate(w http.ResponseWriter, r *http.Request, lang partnerhu
 		return false
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, "/"+string(lang)+step.path, http.StatusSeeOther)
+	http.Redirect(w, r, s.l(lang)+step.path, http.StatusSeeOther)
 	return true
 }
 

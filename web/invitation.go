@@ -93,7 +93,7 @@ func (s *Server) invitationRefused(w http.ResponseWriter, r *http.Request, v *vi
 		for _, l := range []partnerhub.Lang{v.Lang, v.Other} {
 			p := s.deps.Messages.Printer(l)
 			d.Messages = append(d.Messages, goneMessage{Lang: l, Title: p.T("invitation.gone_title"), Text: p.Error(e),
-				Signin: "/" + string(l) + "/signin", Label: p.T("invitation.gone_signin")})
+				Signin: s.l(l) + "/signin", Label: p.T("invitation.gone_signin")})
 		}
 		return &page{Template: "invitation_gone", Title: v.P.T("invitation.gone_title"), Status: statusOf(e.Code), Data: d}, nil
 	}
@@ -169,9 +169,9 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request, v *vie
 	}
 	s.setSessionCookie(w, r, sess, now.Add(s.deps.SessionTTL))
 	s.logSecurity(r, "invitation_accepted", "user", u.ID, "invitation", inv.ID)
-	dest := "/" + string(v.Lang) + "/account"
+	dest := v.L() + "/account"
 	if step := s.accountGate(r, u); step != nil {
-		dest = "/" + string(v.Lang) + step.path
+		dest = v.L() + step.path
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, dest, http.StatusSeeOther)
@@ -295,7 +295,7 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, v *view) (*page,
 		done = "existing"
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, "/"+string(v.Lang)+"/admin/invitations?done="+done, http.StatusSeeOther)
+	http.Redirect(w, r, v.L()+"/admin/invitations?done="+done, http.StatusSeeOther)
 	return nil, nil
 }
 
@@ -321,7 +321,7 @@ func (s *Server) invitationAction(resend bool) privateHandler {
 		}
 		s.logSecurity(r, "invitation_"+done, "invitation", id)
 		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, "/"+string(v.Lang)+"/admin/invitations?done="+done, http.StatusSeeOther)
+		http.Redirect(w, r, v.L()+"/admin/invitations?done="+done, http.StatusSeeOther)
 		return nil, nil
 	}
 }

@@ -141,7 +141,7 @@ func pageOf[T any](items []T, key func(T) string, limit int, c cursor, hasCursor
 func (s *Server) nextURL(r *http.Request, param, value string) *string {
 	q := r.URL.Query()
 	q.Set(param, value)
-	u := s.deps.BaseURL + r.URL.Path + "?" + q.Encode()
+	u := s.base() + r.URL.Path + "?" + q.Encode()
 	return &u
 }
 

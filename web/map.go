@@ -195,7 +195,7 @@ func (s *Server) mapPage(r *http.Request, v *view) (*page, error) {
 
 	for n, p := range partners {
 		number := n + 1
-		href := "/" + string(v.Lang) + "/partners/" + p.Slug
+		href := v.L() + "/partners/" + p.Slug
 		// A partner is listed once in each region that holds any of its
 		// members; a group's entry names the members there.
 		entries := map[int]*mapEntry{}

@@ -68,7 +68,7 @@ func (s *Server) enrolPages(lang partnerhub.Lang, h privateHandler) http.Handler
 		u := s.sessionUser(r)
 		if u == nil {
 			w.Header().Set("Cache-Control", "no-store")
-			http.Redirect(w, r, signinURL(lang, "/"+string(lang)+"/account/mfa"), http.StatusSeeOther)
+			http.Redirect(w, r, s.signinURL(lang, s.l(lang)+"/account/mfa"), http.StatusSeeOther)
 			return
 		}
 		if step := s.accountGate(r, u); step != nil && step.path != "/account/mfa" && s.pageGate(w, r, lang, u) {
@@ -164,7 +164,7 @@ func (s *Server) mfaPage(w http.ResponseWriter, r *http.Request, v *view) (*page
 // afterEnrol redirects to the enrolment page after a change.
 func afterEnrol(w http.ResponseWriter, r *http.Request, v *view, anchor string) (*page, error) {
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, "/"+string(v.Lang)+"/account/mfa"+anchor, http.StatusSeeOther)
+	http.Redirect(w, r, v.L()+"/account/mfa"+anchor, http.StatusSeeOther)
 	return nil, nil
 }
 
@@ -550,7 +550,7 @@ func (s *Server) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request) (
 	}
 	s.logSecurity(r, "mfa_factor_added", "factor", "passkey", "passkey", p.ID)
 	lang := s.langFor(r)
-	return map[string]string{"redirect": "/" + string(lang) + "/account/mfa?done=passkey#passkeys"}, nil
+	return map[string]string{"redirect": s.l(lang) + "/account/mfa?done=passkey#passkeys"}, nil
 }
 
 // webauthnReason is what the log keeps of a refused ceremony: the library's
@@ -564,11 +564,11 @@ func webauthnReason(err error) string {
 }
 
 func (s *Server) setCeremonyCookie(w http.ResponseWriter, r *http.Request, name, token string, expires time.Time) {
-	http.SetCookie(w, &http.Cookie{Name: s.cookieName(r, name), Value: token, Path: "/", Expires: expires,
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(r, name), Value: token, Path: s.cookiePath(), Expires: expires,
 		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureRequest(r)})
 }
 
 func (s *Server) clearCeremonyCookie(w http.ResponseWriter, r *http.Request, name string) {
-	http.SetCookie(w, &http.Cookie{Name: s.cookieName(r, name), Value: "", Path: "/", MaxAge: -1,
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(r, name), Value: "", Path: s.cookiePath(), MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureRequest(r)})
 }

@@ -41,7 +41,7 @@ func (s *Server) secondStep(w http.ResponseWriter, r *http.Request, v *view, u *
 	s.setCeremonyCookie(w, r, signinCookie, token, now.Add(ceremonyTTL))
 	s.logSecurity(r, "signin_second_step", "account", u.Email, "user", u.ID)
 	w.Header().Set("Cache-Control", "no-store")
-	to := "/" + string(v.Lang) + "/signin/factor"
+	to := v.L() + "/signin/factor"
 	if q := nextQuery(next); q != "" {
 		to += "?" + q
 	}
@@ -168,7 +168,7 @@ func (s *Server) factorPage(v *view, p *pendingSignin, next string, status int, 
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
-	base := "/" + string(v.Lang) + "/signin/factor/passkey/"
+	base := v.L() + "/signin/factor/passkey/"
 	d.BeginURL, d.FinishURL = base+"begin", base+"finish"
 	if q := nextQuery(next); q != "" {
 		d.FinishURL += "?" + q
@@ -181,7 +181,7 @@ func (s *Server) factorPage(v *view, p *pendingSignin, next string, status int, 
 // password.
 func restartSignin(w http.ResponseWriter, r *http.Request, v *view, next string) (*page, error) {
 	w.Header().Set("Cache-Control", "no-store")
-	to := "/" + string(v.Lang) + "/signin"
+	to := v.L() + "/signin"
 	if q := nextQuery(next); q != "" {
 		to += "?" + q
 	}
@@ -189,15 +189,15 @@ func restartSignin(w http.ResponseWriter, r *http.Request, v *view, next string)
 	return nil, nil
 }
 
-func cleanNext(next string, lang partnerhub.Lang) string {
-	if next != "" && safeNext(next, lang) != next {
+func (s *Server) cleanNext(next string, lang partnerhub.Lang) string {
+	if next != "" && s.safeNext(next, lang) != next {
 		return ""
 	}
 	return next
 }
 
 func (s *Server) factorForm(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
-	next := cleanNext(r.URL.Query().Get("next"), v.Lang)
+	next := s.cleanNext(r.URL.Query().Get("next"), v.Lang)
 	v.Query = nextQuery(next)
 	p, err := s.pending(r, time.Now())
 	if err != nil {
@@ -216,7 +216,7 @@ var totpShape = regexp.MustCompile(`^[0-9]{6}$`)
 func (s *Server) factorCode(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxAccountForm)
 	formErr := r.ParseForm()
-	next := cleanNext(r.PostForm.Get("next"), v.Lang)
+	next := s.cleanNext(r.PostForm.Get("next"), v.Lang)
 	v.Query = nextQuery(next)
 	now := time.Now()
 	p, err := s.pending(r, now)
@@ -277,7 +277,7 @@ func (s *Server) factorCode(w http.ResponseWriter, r *http.Request, v *view) (*p
 		return nil, err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, safeNext(next, v.Lang), http.StatusSeeOther)
+	http.Redirect(w, r, s.safeNext(next, v.Lang), http.StatusSeeOther)
 	return nil, nil
 }
 
@@ -372,7 +372,7 @@ func (s *Server) passkeySigninFinish(w http.ResponseWriter, r *http.Request) (an
 		return nil, err
 	}
 	lang := s.langFor(r)
-	return map[string]string{"redirect": safeNext(cleanNext(r.URL.Query().Get("next"), lang), lang)}, nil
+	return map[string]string{"redirect": s.safeNext(s.cleanNext(r.URL.Query().Get("next"), lang), lang)}, nil
 }
 
 // errCloned refuses a passkey whose signature counter went back: a copy of

@@ -551,7 +551,7 @@ func (s *Server) summary(ctx context.Context, v *view, partner string) *mobility
 	if len(rows) == 0 {
 		return nil
 	}
-	sum := &mobilitySummary{Link: "/" + string(v.Lang) + "/stats"}
+	sum := &mobilitySummary{Link: v.L() + "/stats"}
 	if partner != "" {
 		sum.Link += "/partners/" + partner
 	}

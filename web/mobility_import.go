@@ -208,7 +208,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, v *view) (
 	if err != nil {
 		return nil, err
 	}
-	http.Redirect(w, r, "/"+string(v.Lang)+"/mobility/import/"+job.ID, http.StatusSeeOther)
+	http.Redirect(w, r, v.L()+"/mobility/import/"+job.ID, http.StatusSeeOther)
 	return nil, nil
 }
 

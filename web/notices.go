@@ -58,7 +58,7 @@ func (s *Server) renderNotices(r *http.Request, v *view, marked bool) (*page, er
 	d := &noticesData{Limited: len(ns) == noticesLimit, Limit: noticesLimit, Marked: marked}
 	for _, n := range ns {
 		row := noticeRow{ID: n.ID, Unread: n.Unread(), Subject: mail.NoticeSubject(v.P, n.Notice), Text: mail.NoticeText(v.P, n.Notice),
-			Link: "/" + string(v.Lang) + n.Path}
+			Link: v.L() + n.Path}
 		row.Created, row.Created39 = n.CreatedAt.In(partnerhub.Japan).Format("2006-01-02 15:04 JST"), n.CreatedAt.UTC().Format(time.RFC3339)
 		if row.Unread {
 			d.Unread++

@@ -456,7 +456,7 @@ func (s *Server) activitiesPage(r *http.Request, v *view) (*page, error) {
 		}
 		slices.Reverse(undated)
 		acts = append(slices.DeleteFunc(acts, func(a *partnerhub.Activity) bool { return a.Start.IsZero() }), undated...)
-		pg = newPager("/"+string(v.Lang)+"/activities", q, n, total)
+		pg = newPager(v.L()+"/activities", q, n, total)
 		start := (n - 1) * pageSize
 		for _, a := range acts[start:min(start+pageSize, total)] {
 			label := v.P.T("label.undated_group")
@@ -568,7 +568,7 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 	lang := s.deps.Messages.Negotiate(choice, r.Header.Get("Accept-Language"))
 	w.Header().Set("Vary", "Accept-Language, Cookie")
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, "/"+string(lang)+"/", http.StatusFound)
+	http.Redirect(w, r, s.l(lang)+"/", http.StatusFound)
 }
 
 // static serves an embedded asset by its content-hashed URL.
@@ -605,7 +605,7 @@ func (s *Server) bilingualNotFound(w http.ResponseWriter, r *http.Request) {
 
 // langSwitch is the link to the same page, with its query, in the other language.
 func (v *view) LangSwitch() string {
-	u := "/" + string(v.Other) + v.Path
+	u := v.Root + "/" + string(v.Other) + v.Path
 	if v.Query != "" {
 		u += "?" + v.Query
 	}
@@ -614,7 +614,7 @@ func (v *view) LangSwitch() string {
 
 // Alternate is the URL of this page in lang, for hreflang links.
 func (v *view) Alternate(lang partnerhub.Lang) string {
-	u := v.Base + "/" + string(lang) + v.Path
+	u := v.Base + v.Root + "/" + string(lang) + v.Path
 	if v.Query != "" {
 		u += "?" + v.Query
 	}
@@ -641,7 +641,7 @@ func (v *view) With(key, value string) string {
 	} else {
 		q.Set(key, value)
 	}
-	u := "/" + string(v.Lang) + v.Path
+	u := v.L() + v.Path
 	if e := q.Encode(); e != "" {
 		u += "?" + e
 	}

@@ -34,8 +34,8 @@ func (s *Server) recentAuth(r *http.Request) (bool, error) {
 }
 
 // confirmURL is the confirm page that returns to next.
-func confirmURL(lang partnerhub.Lang, next string) string {
-	return "/" + string(lang) + "/account/confirm?next=" + url.QueryEscape(next)
+func (s *Server) confirmURL(lang partnerhub.Lang, next string) string {
+	return s.l(lang) + "/account/confirm?next=" + url.QueryEscape(next)
 }
 
 // reauthFirst sends a session that is not recent to the confirm page,
@@ -51,7 +51,7 @@ func (s *Server) reauthFirst(w http.ResponseWriter, r *http.Request, v *view, ba
 		s.logSecurity(r, "reauth_required", "path", r.URL.Path)
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, confirmURL(v.Lang, "/"+string(v.Lang)+back), http.StatusSeeOther)
+	http.Redirect(w, r, s.confirmURL(v.Lang, v.L()+back), http.StatusSeeOther)
 	return true, nil
 }
 
@@ -75,7 +75,7 @@ func (s *Server) confirmPages(lang partnerhub.Lang, h privateHandler) http.Handl
 		u := s.sessionUser(r)
 		if u == nil {
 			w.Header().Set("Cache-Control", "no-store")
-			http.Redirect(w, r, signinURL(lang, "/"+string(lang)+"/account"), http.StatusSeeOther)
+			http.Redirect(w, r, s.signinURL(lang, s.l(lang)+"/account"), http.StatusSeeOther)
 			return
 		}
 		if step := s.accountGate(r, u); step != nil && step.path != "/account/mfa" && s.pageGate(w, r, lang, u) {
@@ -103,7 +103,7 @@ func (s *Server) confirmPage(v *view, d *confirmData, status int) *page {
 }
 
 func (s *Server) confirmForm(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
-	return s.confirmPage(v, &confirmData{Next: safeNext(r.URL.Query().Get("next"), v.Lang)}, http.StatusOK), nil
+	return s.confirmPage(v, &confirmData{Next: s.safeNext(r.URL.Query().Get("next"), v.Lang)}, http.StatusOK), nil
 }
 
 // confirmPassword never puts the password back into the form it answers
@@ -112,7 +112,7 @@ func (s *Server) confirmPassword(w http.ResponseWriter, r *http.Request, v *view
 	if err := parseAccountForm(w, r); err != nil {
 		return nil, err
 	}
-	d := &confirmData{Next: safeNext(r.PostForm.Get("next"), v.Lang)}
+	d := &confirmData{Next: s.safeNext(r.PostForm.Get("next"), v.Lang)}
 	err := s.deps.Accounts.Reauthenticate(r.Context(), v.User.ID, s.sessionToken(r), r.PostForm.Get("password"), s.deps.Now())
 	var e *partnerhub.Error
 	switch {

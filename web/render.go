@@ -161,6 +161,10 @@ type view struct {
 	Query     string // raw query, kept by the language switch
 	Canonical string // absolute URL of this page
 	Base      string // scheme and host
+	// Root is the path of the home's portal: "" for the deployment's
+	// first member (its pages at /ja/, /en/), "/{slug}" for the others.
+	// Every link a page writes starts with it (L).
+	Root string
 	Page      *page
 	Nav       string           // which navigation item is current
 	User      *partnerhub.User // who is signed in; nil on public (cached) pages
@@ -170,6 +174,10 @@ type view struct {
 	assets    *assets
 	snap      *snapshot
 }
+
+// L is the path of the page's language in the home's portal ("/en",
+// "/tohoku/en"): every link to a page starts with it.
+func (v *view) L() string { return v.Root + "/" + string(v.Lang) }
 
 // pageFor wraps a page handler: it serves the page from the snapshot's cache
 // or renders it, answers conditional requests, and renders errors as pages.
@@ -226,19 +234,19 @@ func (s *Server) newView(r *http.Request, lang partnerhub.Lang, nav string, snap
 	if lang == partnerhub.Japanese {
 		other = partnerhub.English
 	}
-	p := strings.TrimPrefix(r.URL.Path, "/"+string(lang))
+	p := strings.TrimPrefix(r.URL.Path, "/"+string(lang)) // the member's prefix is stripped already
 	if p == "" {
 		p = "/"
 	}
 	// Absolute links name the site by its configured URL: the Host header
 	// is the client's to choose, and cached pages are shared by everyone.
 	base := s.deps.BaseURL
-	canonical := base + r.URL.Path
+	canonical := base + s.deps.Prefix + r.URL.Path
 	if r.URL.RawQuery != "" {
 		canonical += "?" + r.URL.RawQuery
 	}
 	return &view{Home: s.home(r), Lang: lang, Other: other, P: s.deps.Messages.Printer(lang), X: snap.index, Path: p, Query: r.URL.RawQuery,
-		Canonical: canonical, Base: base, Nav: nav, assets: s.assets, snap: snap}
+		Canonical: canonical, Base: base, Root: s.deps.Prefix, Nav: nav, assets: s.assets, snap: snap}
 }
 
 // newPrivateView is the view of a page for one signed-in user: drafts
@@ -389,7 +397,7 @@ func templateFuncs() template.FuncMap {
 			}
 			return template.HTML(`<span lang="` + string(v.Other) + `">` + template.HTMLEscapeString(s) + `</span>`)
 		},
-		"u":     func(v *view, p string) string { return "/" + string(v.Lang) + p },
+		"u":     func(v *view, p string) string { return v.L() + p },
 		"asset": func(v *view, name string) string { return v.assets.urlFor[name] },
 		"date":  formatDate,
 		// jst is a moment as the programme's office reads it: Tokyo time.
@@ -421,7 +429,7 @@ func templateFuncs() template.FuncMap {
 					q.Set(kv[i], kv[i+1])
 				}
 			}
-			return template.URL("/" + string(v.Lang) + "/export/" + list + "?" + q.Encode())
+			return template.URL(v.L() + "/export/" + list + "?" + q.Encode())
 		},
 		"query": func(kv ...string) template.URL {
 			q := url.Values{}

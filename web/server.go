@@ -77,6 +77,11 @@ type Deps struct {
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.
 
+	// Prefix is the path of this home's portal in a deployment of several
+	// members ("/tohoku"), without a trailing slash; "" for the first
+	// member, whose pages keep the site's root. The Network strips it
+	// before a request reaches the Server, and every link adds it back.
+	Prefix string
 	// BaseURL is the site's public scheme://host[:port], without a path.
 	// Canonical and hreflang links, og:url and every other absolute link
 	// are made from it, never from the request's Host, which the client
@@ -262,11 +267,11 @@ func (s *Server) Reload(ctx context.Context) error {
 	}
 	today := partnerhub.Today(s.deps.Now())
 	c.DeriveAgreementStatuses(today)
-	full, err := newSnapshot(c, s.deps.BaseURL, nil)
+	full, err := newSnapshot(c, s.base(), nil)
 	if err != nil {
 		return err
 	}
-	public, err := newSnapshot(c.Public(), s.deps.BaseURL, full)
+	public, err := newSnapshot(c.Public(), s.base(), full)
 	if err != nil {
 		return err
 	}
@@ -405,3 +410,19 @@ func list[T any](items []T) listBody[T] {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
+
+// l is the path of lang in this home's portal ("/en", "/tohoku/en").
+func (s *Server) l(lang partnerhub.Lang) string { return s.deps.Prefix + "/" + string(lang) }
+
+// base is the absolute URL of this home's portal: the site's BaseURL and
+// the member's prefix.
+func (s *Server) base() string { return s.deps.BaseURL + s.deps.Prefix }
+
+// here is the request's own address as the client wrote it (with the
+// member's prefix), for a "next" to come back to.
+func (s *Server) here(r *http.Request) string { return s.deps.Prefix + r.URL.RequestURI() }
+
+// cookiePath scopes the session's cookies to this home's portal, so that
+// a member's session is not sent to another member's pages. (The server
+// refuses a session of another home anyway: ofHome.)
+func (s *Server) cookiePath() string { return s.deps.Prefix + "/" }

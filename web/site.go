@@ -28,10 +28,10 @@ func (v *view) Breadcrumbs() []crumb {
 	if v.Page == nil || v.Page.Template == "home" {
 		return nil
 	}
-	out := []crumb{{Label: v.P.T("nav.home"), Href: "/" + string(v.Lang) + "/"}}
+	out := []crumb{{Label: v.P.T("nav.home"), Href: v.L() + "/"}}
 	parents := v.Page.Parents
 	if parents == nil && v.Nav != "" && v.Nav != "home" && v.Path != "/"+v.Nav {
-		parents = []crumb{{Label: v.P.T("nav." + v.Nav), Href: "/" + string(v.Lang) + "/" + v.Nav}}
+		parents = []crumb{{Label: v.P.T("nav." + v.Nav), Href: v.L() + "/" + v.Nav}}
 	}
 	out = append(out, parents...)
 	return append(out, crumb{Label: v.Page.Title})
@@ -127,7 +127,7 @@ type sitemapLink struct {
 // It is built from the public snapshot, so drafts never appear.
 func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) {
 	set := sitemapSet{NS: "http://www.sitemaps.org/schemas/sitemap/0.9", XHTML: "http://www.w3.org/1999/xhtml"}
-	base := s.deps.BaseURL
+	base := s.base()
 	paths := publicPaths(s.snap.Load().index)
 	calls, err := s.callPaths(r)
 	if err != nil {
@@ -173,7 +173,7 @@ func (s *Server) robots(w http.ResponseWriter, r *http.Request) {
 			b.WriteString("Disallow: /" + string(l) + "/" + p + "\n")
 		}
 	}
-	b.WriteString("\nSitemap: " + s.deps.BaseURL + "/sitemap.xml\n")
+	b.WriteString("\nSitemap: " + s.base() + "/sitemap.xml\n")
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Write([]byte(b.String()))
