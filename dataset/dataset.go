@@ -30,6 +30,10 @@ var builtin embed.FS
 // Files lists the dataset's files in load order.
 var Files = []string{"institutions.yaml", "home.yaml", "phases.yaml", "partners.yaml", "agreements.yaml", "activities.yaml", "figures.yaml", "funds.yaml"}
 
+// BuiltinHome is the slug of the home the built-in data describe (its
+// home.yaml); a test keeps the two the same.
+const BuiltinHome = "utokyo"
+
 // Builtin loads the embedded data of the University of Tokyo's programme.
 func Builtin() (*partnerhub.Catalog, error) {
 	sub, err := fs.Sub(builtin, "data")

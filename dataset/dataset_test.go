@@ -105,7 +105,7 @@ func TestBuiltinLoads(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("loaded catalog does not validate: %v", err)
 	}
-	if c.Home.Slug != "utokyo" || c.Home.Institution != "utokyo" {
+	if c.Home.Slug != BuiltinHome || c.Home.Institution != "utokyo" {
 		t.Errorf("home = %+v, want utokyo", c.Home)
 	}
 	if got := c.CurrentPhase(); got != 3 {

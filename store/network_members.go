@@ -198,3 +198,11 @@ func homeSlug(before, after *partnerhub.Member) string {
 	}
 	return before.Slug
 }
+
+// LatestWrite is the newest write of any home (its audit event's id): a
+// deployment asks its members whether they changed only when it moves.
+func (db *DB) LatestWrite(ctx context.Context) (int64, error) {
+	var v sql.NullInt64
+	err := db.read.QueryRowContext(ctx, `SELECT max(id) FROM audit_events`).Scan(&v)
+	return v.Int64, wrap("latest write", err)
+}

@@ -67,19 +67,26 @@ func (ImportArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAtt
 
 type importWorker struct {
 	river.WorkerDefaults[ImportArgs]
-	s *Server
+	// server is the Server of the import's home: its programme resolves
+	// the file's names, and its node shows the progress.
+	server func(ctx context.Context, home string) (*Server, error)
 }
 
 // Timeout: a file of hundreds of megabytes takes minutes.
 func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return 2 * time.Hour }
 
 func (w *importWorker) Work(ctx context.Context, j *river.Job[ImportArgs]) error {
-	return w.s.runImport(ctx, j.Args, j.Attempt >= j.MaxAttempts)
+	s, err := w.server(ctx, j.Args.Home)
+	if err != nil {
+		return err
+	}
+	return s.runImport(ctx, j.Args, j.Attempt >= j.MaxAttempts)
 }
 
-// registerJobs adds the server's workers to the queue.
-func (s *Server) registerJobs(q *jobs.Queue) {
-	jobs.Register(q, &importWorker{s: s})
+// registerJobs adds the web's workers to the queue, once for every home:
+// server finds the Server of a job's home.
+func registerJobs(q *jobs.Queue, server func(ctx context.Context, home string) (*Server, error)) {
+	jobs.Register(q, &importWorker{server: server})
 }
 
 // localImports counts how far the imports running on this node have read,

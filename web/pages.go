@@ -623,7 +623,7 @@ func (v *view) Alternate(lang partnerhub.Lang) string {
 
 // Title is the document title: the page's, then the site's.
 func (v *view) Title() string {
-	site := v.P.T("site.name")
+	site := v.SiteName()
 	if v.Page.Title == "" || v.Page.Title == site {
 		return site
 	}

@@ -161,18 +161,22 @@ type view struct {
 	Query     string // raw query, kept by the language switch
 	Canonical string // absolute URL of this page
 	Base      string // scheme and host
+	// Own: the home is the one the built-in texts describe (the home
+	// page's introduction, the site's name and sponsor); other members'
+	// portals show their own names instead.
+	Own bool
 	// Root is the path of the home's portal: "" for the deployment's
 	// first member (its pages at /ja/, /en/), "/{slug}" for the others.
 	// Every link a page writes starts with it (L).
-	Root string
-	Page      *page
-	Nav       string           // which navigation item is current
-	User      *partnerhub.User // who is signed in; nil on public (cached) pages
-	Saved     bool             // a write just succeeded
-	Unread    int              // the signed-in user's unread notifications, for the header
-	Notices   bool             // the header links to the notifications page
-	assets    *assets
-	snap      *snapshot
+	Root    string
+	Page    *page
+	Nav     string           // which navigation item is current
+	User    *partnerhub.User // who is signed in; nil on public (cached) pages
+	Saved   bool             // a write just succeeded
+	Unread  int              // the signed-in user's unread notifications, for the header
+	Notices bool             // the header links to the notifications page
+	assets  *assets
+	snap    *snapshot
 }
 
 // L is the path of the page's language in the home's portal ("/en",
@@ -246,7 +250,7 @@ func (s *Server) newView(r *http.Request, lang partnerhub.Lang, nav string, snap
 		canonical += "?" + r.URL.RawQuery
 	}
 	return &view{Home: s.home(r), Lang: lang, Other: other, P: s.deps.Messages.Printer(lang), X: snap.index, Path: p, Query: r.URL.RawQuery,
-		Canonical: canonical, Base: base, Root: s.deps.Prefix, Nav: nav, assets: s.assets, snap: snap}
+		Canonical: canonical, Base: base, Root: s.deps.Prefix, Own: s.deps.ContentHome == "" || s.deps.ContentHome == s.deps.Home, Nav: nav, assets: s.assets, snap: snap}
 }
 
 // newPrivateView is the view of a page for one signed-in user: drafts

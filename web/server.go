@@ -77,6 +77,13 @@ type Deps struct {
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.
 
+	// Portals is the deployment this home is a member of (set by
+	// NewDeployment); nil: a single university.
+	Portals Portals
+	// ContentHome is the home the built-in texts describe (the home page's
+	// introduction, the site's name, its sponsor): other homes' portals
+	// show their own names instead. "": every home (a single university).
+	ContentHome string
 	// Prefix is the path of this home's portal in a deployment of several
 	// members ("/tohoku"), without a trailing slash; "" for the first
 	// member, whose pages keep the site's root. The Network strips it
@@ -227,22 +234,31 @@ func rawBody(b []byte) body {
 	return body{b: b, etag: []string{`"` + hex.EncodeToString(sum[:12]) + `"`}, length: []string{strconv.Itoa(len(b))}}
 }
 
-// NewServer loads the programme of deps.Home and returns the server.
+// NewServer loads the programme of deps.Home and returns the server of a
+// single university (NewDeployment serves several).
 func NewServer(ctx context.Context, deps Deps) (*Server, error) {
-	deps = deps.withDefaults()
-	s := &Server{deps: deps, mux: http.NewServeMux(), openapiBody: rawBody(openapiJSON)}
-	var err error
-	if s.assets, err = loadAssets(); err != nil {
+	shared, err := newServerShared()
+	if err != nil {
 		return nil, err
 	}
-	if s.templates, err = parseTemplates(); err != nil {
-		return nil, err
-	}
-	if err := s.Reload(ctx); err != nil {
+	s, err := newServer(ctx, deps, shared)
+	if err != nil {
 		return nil, err
 	}
 	if deps.Jobs != nil && deps.Imports != nil {
-		s.registerJobs(deps.Jobs)
+		registerJobs(deps.Jobs, func(context.Context, string) (*Server, error) { return s, nil })
+	}
+	return s, nil
+}
+
+// newServer loads the programme of deps.Home; its jobs are the caller's
+// to register.
+func newServer(ctx context.Context, deps Deps, shared *serverShared) (*Server, error) {
+	deps = deps.withDefaults()
+	s := &Server{deps: deps, mux: http.NewServeMux(), openapiBody: rawBody(openapiJSON),
+		assets: shared.assets, templates: shared.templates}
+	if err := s.Reload(ctx); err != nil {
+		return nil, err
 	}
 	s.routes()
 	// identify comes before protect, so that a refusal has its request id.
@@ -297,17 +313,29 @@ func (s *Server) Watch(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		v, err := s.deps.Editor.DataVersion(ctx, s.deps.Home)
-		if err != nil {
-			s.deps.Logger.Warn("data version", "err", err)
-			continue
-		}
-		// A new day in Tokyo changes statuses (expiring, expired) without
-		// any write.
-		if v != s.version.Load() || partnerhub.Today(s.deps.Now()).Unix() != s.day.Load() {
-			if err := s.Reload(ctx); err != nil {
-				s.deps.Logger.Warn("reload", "err", err)
-			}
+		s.refresh(ctx, true)
+	}
+}
+
+// refresh reloads the programme if its data version changed (asked only
+// when written says some home may have been written), or if a new day
+// in Tokyo changes statuses (expiring, expired) without any write.
+func (s *Server) refresh(ctx context.Context, written bool) {
+	if s.deps.Editor == nil {
+		return
+	}
+	newDay := partnerhub.Today(s.deps.Now()).Unix() != s.day.Load()
+	if !written && !newDay {
+		return
+	}
+	v, err := s.deps.Editor.DataVersion(ctx, s.deps.Home)
+	if err != nil {
+		s.deps.Logger.Warn("data version", "err", err)
+		return
+	}
+	if v != s.version.Load() || newDay {
+		if err := s.Reload(ctx); err != nil {
+			s.deps.Logger.Warn("reload", "err", err)
 		}
 	}
 }

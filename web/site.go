@@ -39,6 +39,17 @@ func (v *view) Breadcrumbs() []crumb {
 
 // Owner is the home institution that runs the programme, from the data:
 // the footer's copyright and contact name it.
+// SiteName is the site's name in the page's language: the built-in one
+// for the home the built-in texts describe, else the home's own.
+func (v *view) SiteName() string {
+	if v.Own {
+		return v.P.T("site.name")
+	}
+	name, _ := v.Owner().Name.In(v.Lang)
+	prog, _ := v.X.Catalog().Home.Programme.In(v.Lang)
+	return v.P.T("site.member_name", name, prog)
+}
+
 func (v *view) Owner() *partnerhub.Institution {
 	if in, ok := v.X.Institution(v.X.Catalog().Home.Institution); ok {
 		return in

@@ -335,13 +335,15 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	jobs.Notices(queue, db, jobs.DigestSchedule, cfg.ReminderDays, log)
 	jobs.ReportReminders(queue, db, log)
 	a.useMail(db, cfg.BaseURL)
-	srv, err := web.NewServer(ctx, web.Deps{Source: db, Home: cfg.Home, Messages: a.msgs, Logger: log, Accounts: db, Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db, MFA: db, Calendars: db, Chains: db,
+	// Every member of the deployment is served: the first at the root,
+	// the others at /{slug}/ (a single university is the first only).
+	srv, err := web.NewDeployment(ctx, web.Deps{Source: db, Home: cfg.Home, ContentHome: dataset.BuiltinHome, Messages: a.msgs, Logger: log, Accounts: db, Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db, MFA: db, Calendars: db, Chains: db,
 		Mail: db, MailServer: mailServer(cfg), Notices: db,
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, SessionTTL: cfg.SessionLifetime, SessionIdle: cfg.SessionIdle,
 		MFARequired:  cfg.MFARequired,
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, MaxDocumentBytes: cfg.MaxDocumentBytes, Documents: db, Funds: db, Invitations: db, ProposalFiles: db, Decisions: db, Reviews: db, FundPeople: db,
 		MaxImportsPerUser: cfg.MaxImportsPerUser, MaxImportsPerHome: cfg.MaxImportsPerHome,
-		Jobs: queue, Imports: db})
+		Jobs: queue, Imports: db}, db, web.DefaultMaxLoaded)
 	if err != nil {
 		ln.Close()
 		return a.describe(err)
@@ -361,7 +363,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("listening", "addr", "http://"+ln.Addr().String(), "base_url", cfg.BaseURL, "db", db.Engine(), "home", cfg.Home)
+	log.Info("listening", "addr", "http://"+ln.Addr().String(), "base_url", cfg.BaseURL, "db", db.Engine(), "home", srv.First().Home())
 	logMail(log, cfg)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

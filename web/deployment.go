@@ -1,0 +1,373 @@
+package web
+
+import (
+	clist "container/list"
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"partnerhub"
+)
+
+// Deployment serves every member of a deployment: the first member (the
+// oldest home institution) at the site's root, as a single university is
+// served; each other member at /{slug}/ and, when it has one, at its own
+// host name; and the network's own pages (/{lang}/network…) from the
+// first member's Server. A deployment of one member is that member's
+// Server and nothing more.
+//
+// Each member's Server holds its programme in memory. Only the first
+// member's stays loaded: the others are loaded on their first request
+// and the least recently used is dropped beyond MaxLoaded, so that a
+// network of hundreds of members runs in bounded memory.
+type Deployment struct {
+	deps    Deps // every member's, with its Home, Prefix and BaseURL set per member
+	members partnerhub.MemberService
+	shared  *serverShared
+	first   *Server
+	max     int
+
+	table atomic.Pointer[memberTable]
+
+	mu     sync.Mutex
+	loaded map[mount]*clist.Element // of *loadedServer, most recent at the front
+	lru    clist.List
+
+	seen     atomic.Int64 // the latest write Watch has acted on
+	rootHome string       // the member at the root, "" for the oldest
+}
+
+// mount is where a member's Server answers: at its path (host "") or at
+// its own host name, whose links have no prefix.
+type mount struct{ slug, host string }
+
+type loadedServer struct {
+	at    mount
+	ready chan struct{} // closed once srv or err is set
+	srv   *Server
+	err   error
+}
+
+// memberTable is the members as last read, by slug and by host.
+type memberTable struct {
+	first  string
+	all    []partnerhub.Member // oldest first
+	bySlug map[string]partnerhub.Member
+	byHost map[string]string
+}
+
+// DefaultMaxLoaded is how many members' Servers stay in memory besides the
+// first's.
+const DefaultMaxLoaded = 32
+
+// latestWriter is what the store also answers (store.DB): the newest
+// write of any home, so that Watch asks each member only after a write.
+type latestWriter interface {
+	LatestWrite(ctx context.Context) (int64, error)
+}
+
+// NewDeployment loads the first member and returns the deployment. deps
+// are every member's Server's: Home is the member served at the root (""
+// for the oldest), BaseURL is the site's. maxLoaded <= 0 takes
+// DefaultMaxLoaded.
+func NewDeployment(ctx context.Context, deps Deps, members partnerhub.MemberService, maxLoaded int) (*Deployment, error) {
+	deps = deps.withDefaults()
+	shared, err := newServerShared()
+	if err != nil {
+		return nil, err
+	}
+	if maxLoaded <= 0 {
+		maxLoaded = DefaultMaxLoaded
+	}
+	d := &Deployment{deps: deps, members: members, shared: shared, max: maxLoaded, loaded: map[mount]*clist.Element{}}
+	d.rootHome = deps.Home
+	if err := d.readMembers(ctx); err != nil {
+		return nil, err
+	}
+	first := deps
+	first.Home = d.table.Load().first
+	first.Portals = d
+	if d.first, err = newServer(ctx, first, shared); err != nil {
+		return nil, err
+	}
+	if deps.Jobs != nil && deps.Imports != nil {
+		registerJobs(deps.Jobs, func(ctx context.Context, home string) (*Server, error) {
+			return d.server(ctx, mount{slug: home})
+		})
+	}
+	return d, nil
+}
+
+// First is the first member's Server.
+func (d *Deployment) First() *Server { return d.first }
+
+// Home is the home institution the server serves.
+func (s *Server) Home() string { return s.deps.Home }
+
+// readMembers reads the members again.
+func (d *Deployment) readMembers(ctx context.Context) error {
+	ms, err := d.members.Members(ctx)
+	if err != nil {
+		return err
+	}
+	if len(ms) == 0 {
+		return errors.New("deployment: no home institution")
+	}
+	if d.rootHome != "" && !slices.ContainsFunc(ms, func(m partnerhub.Member) bool { return m.Slug == d.rootHome }) {
+		return partnerhub.Errorf(partnerhub.ENotFound, "error.home_not_found", d.rootHome)
+	}
+	t := &memberTable{first: ms[0].Slug, all: ms, bySlug: map[string]partnerhub.Member{}, byHost: map[string]string{}}
+	if d.rootHome != "" {
+		t.first = d.rootHome
+	}
+	for _, m := range ms {
+		t.bySlug[m.Slug] = m
+		if m.Host != "" && !m.Disabled {
+			t.byHost[m.Host] = m.Slug
+		}
+	}
+	d.table.Store(t)
+	return nil
+}
+
+// Members are the members as last read, the first first.
+func (d *Deployment) Members() []partnerhub.Member {
+	t := d.table.Load()
+	out := make([]partnerhub.Member, 0, len(t.all))
+	out = append(out, t.bySlug[t.first])
+	for _, m := range t.all {
+		if m.Slug != t.first {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// PortalPath is the path of a member's portal ("" for the first
+// member, "/{slug}" for the others).
+func (d *Deployment) PortalPath(slug string) string {
+	if slug == d.table.Load().first {
+		return ""
+	}
+	return "/" + slug
+}
+
+// IsNetwork reports whether the deployment holds more than one enabled
+// member: only then has it network pages.
+func (d *Deployment) IsNetwork() bool {
+	n := 0
+	for _, m := range d.table.Load().bySlug {
+		if !m.Disabled {
+			n++
+		}
+	}
+	return n > 1
+}
+
+func (d *Deployment) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t := d.table.Load()
+	slug, ok := t.byHost[partnerhub.NormalizeHost(r.Host)]
+	if !ok {
+		slug, ok = t.byHost[hostOf(r)]
+	}
+	if ok {
+		srv, err := d.server(r.Context(), mount{slug: slug, host: t.bySlug[slug].Host})
+		if err != nil {
+			d.unavailable(w, r, err)
+			return
+		}
+		srv.ServeHTTP(w, r)
+		return
+	}
+	first, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	m, ok := t.bySlug[first]
+	switch {
+	case !ok || m.Disabled:
+		// The root's own pages, the network's, and not-found.
+		d.first.ServeHTTP(w, r)
+		return
+	case first == t.first:
+		// The first member lives at the root: its slug's path is an alias.
+		to := &url.URL{Path: "/" + rest, RawQuery: r.URL.RawQuery}
+		http.Redirect(w, r, to.String(), http.StatusMovedPermanently)
+		return
+	case !strings.Contains(strings.TrimPrefix(r.URL.Path, "/"), "/"):
+		http.Redirect(w, r, r.URL.Path+"/", http.StatusMovedPermanently)
+		return
+	}
+	srv, err := d.server(r.Context(), mount{slug: first})
+	if err != nil {
+		d.unavailable(w, r, err)
+		return
+	}
+	http.StripPrefix("/"+first, srv).ServeHTTP(w, r)
+}
+
+// hostOf is the request's host name without its port: a member's host
+// configured with a port matches first, then one without.
+func hostOf(r *http.Request) string {
+	h := partnerhub.NormalizeHost(r.Host)
+	if name, _, err := net.SplitHostPort(h); err == nil {
+		return name
+	}
+	return h
+}
+
+// unavailable answers a member whose programme cannot be loaded now.
+func (d *Deployment) unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	d.deps.Logger.Error("member load", "path", r.URL.Path, "err", err)
+	w.Header().Set("Retry-After", "5")
+	http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+}
+
+// server is the Server of a member at a mount, loaded when needed; two
+// requests for a member not yet loaded load it once.
+func (d *Deployment) server(ctx context.Context, at mount) (*Server, error) {
+	if at.slug == d.first.deps.Home && at.host == "" {
+		return d.first, nil
+	}
+	d.mu.Lock()
+	if e, ok := d.loaded[at]; ok {
+		d.lru.MoveToFront(e)
+		ls := e.Value.(*loadedServer)
+		d.mu.Unlock()
+		<-ls.ready
+		return ls.srv, ls.err
+	}
+	ls := &loadedServer{at: at, ready: make(chan struct{})}
+	d.loaded[at] = d.lru.PushFront(ls)
+	for d.lru.Len() > d.max {
+		old := d.lru.Back()
+		d.lru.Remove(old)
+		delete(d.loaded, old.Value.(*loadedServer).at)
+	}
+	d.mu.Unlock()
+
+	deps := d.deps
+	deps.Home = at.slug
+	deps.Portals = d
+	if at.host == "" {
+		deps.Prefix = "/" + at.slug
+	} else {
+		deps.BaseURL = schemeOf(d.deps.BaseURL) + "://" + at.host
+	}
+	// Loaded apart from the request that asked: another request may be
+	// waiting for it too.
+	ls.srv, ls.err = newServer(context.WithoutCancel(ctx), deps, d.shared)
+	close(ls.ready)
+	if ls.err != nil {
+		d.mu.Lock()
+		if e, ok := d.loaded[at]; ok && e.Value == ls {
+			d.lru.Remove(e)
+			delete(d.loaded, at)
+		}
+		d.mu.Unlock()
+		return nil, fmt.Errorf("member %s: %w", at.slug, ls.err)
+	}
+	return ls.srv, nil
+}
+
+func schemeOf(base string) string {
+	if u, err := url.Parse(base); err == nil && u.Scheme != "" {
+		return u.Scheme
+	}
+	return "http"
+}
+
+// loadedServers are the members' Servers in memory now, the first's too.
+func (d *Deployment) loadedServers() []*Server {
+	out := []*Server{d.first}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for e := d.lru.Front(); e != nil; e = e.Next() {
+		ls := e.Value.(*loadedServer)
+		select {
+		case <-ls.ready:
+			if ls.srv != nil {
+				out = append(out, ls.srv)
+			}
+		default:
+		}
+	}
+	return out
+}
+
+// Loaded is how many members' Servers are in memory, the first's too.
+func (d *Deployment) Loaded() int { return len(d.loadedServers()) }
+
+// Watch shows other nodes' writes (and a new day's statuses): every
+// interval it asks for the newest write of any home, and only when there
+// is one, reads the members again and asks each loaded member whether it
+// changed. It returns when ctx is done.
+func (d *Deployment) Watch(ctx context.Context, every time.Duration) {
+	lw, ok := d.deps.Editor.(latestWriter)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		changed := true
+		if ok {
+			v, err := lw.LatestWrite(ctx)
+			if err != nil {
+				d.deps.Logger.Warn("latest write", "err", err)
+				continue
+			}
+			changed = v != d.seen.Load()
+			if changed {
+				d.seen.Store(v)
+				if err := d.readMembers(ctx); err != nil {
+					d.deps.Logger.Warn("members", "err", err)
+				}
+			}
+		}
+		for _, s := range d.loadedServers() {
+			s.refresh(ctx, changed)
+		}
+	}
+}
+
+// Portals is what a member's Server knows of the deployment it is part of
+// (a Deployment); nil in Deps for a single university.
+type Portals interface {
+	// IsNetwork reports whether the deployment holds more than one
+	// enabled member.
+	IsNetwork() bool
+	// PortalPath is the path of a member's portal: "" for the first.
+	PortalPath(slug string) string
+	// Members are the deployment's members, the first first.
+	Members() []partnerhub.Member
+}
+
+var _ Portals = (*Deployment)(nil)
+
+// serverShared is what every member's Server shares: the static files,
+// the templates and the API's description, made once.
+type serverShared struct {
+	assets    *assets
+	templates *template.Template
+}
+
+func newServerShared() (*serverShared, error) {
+	a, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	t, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	return &serverShared{assets: a, templates: t}, nil
+}
