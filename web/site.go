@@ -178,13 +178,28 @@ func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) {
 func (s *Server) robots(w http.ResponseWriter, r *http.Request) {
 	var b strings.Builder
 	b.WriteString("User-agent: *\n")
-	b.WriteString("Disallow: /api/\n")
-	for _, l := range partnerhub.Langs {
-		for _, p := range []string{"edit/", "history/", "admin/", "account", "signin", "export/", "mobility/"} {
-			b.WriteString("Disallow: /" + string(l) + "/" + p + "\n")
+	// The other members' portals (/{slug}/…) are kept out of the same
+	// pages by the patterns with a leading /*.
+	prefixes := []string{""}
+	if s.deps.Portals != nil && s.deps.Portals.IsNetwork() {
+		prefixes = append(prefixes, "/*")
+	}
+	for _, pre := range prefixes {
+		b.WriteString("Disallow: " + pre + "/api/\n")
+		for _, l := range partnerhub.Langs {
+			for _, p := range []string{"edit/", "history/", "admin/", "account", "signin", "export/", "mobility/"} {
+				b.WriteString("Disallow: " + pre + "/" + string(l) + "/" + p + "\n")
+			}
 		}
 	}
 	b.WriteString("\nSitemap: " + s.base() + "/sitemap.xml\n")
+	if s.deps.Portals != nil {
+		for _, m := range s.deps.Portals.Members() {
+			if !m.Disabled && m.Slug != s.deps.Home && m.Host == "" {
+				b.WriteString("Sitemap: " + s.deps.BaseURL + s.deps.Portals.PortalPath(m.Slug) + "/sitemap.xml\n")
+			}
+		}
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Write([]byte(b.String()))
