@@ -289,6 +289,7 @@ type userState struct {
 	Disabled        bool   `json:"disabled"`
 	PasswordChanged bool   `json:"password_changed,omitempty"`
 	NetworkAdmin    bool   `json:"network_admin,omitempty"`
+	NetworkEditor   bool   `json:"network_editor,omitempty"`
 	FactorsReset    bool   `json:"factors_reset,omitempty"`  // user reset-mfa
 	SessionsEnded   bool   `json:"sessions_ended,omitempty"` // user signout
 }

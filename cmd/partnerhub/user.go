@@ -45,6 +45,8 @@ func (a *app) user(ctx context.Context, args []string) error {
 		return a.userResetMFA(ctx, args[1:])
 	case "network-admin":
 		return a.userNetworkAdmin(ctx, args[1:])
+	case "network-editor":
+		return a.userNetworkEditor(ctx, args[1:])
 	}
 	return usageError{a.p.T("cli.user_unknown_subcommand", args[0])}
 }
@@ -231,6 +233,9 @@ func (a *app) userList(ctx context.Context, args []string) error {
 		}
 		if u.NetworkAdmin {
 			status += ", " + a.p.T("cli.user_status_network_admin")
+		}
+		if u.NetworkEditor {
+			status += ", " + a.p.T("cli.user_status_network_editor")
 		}
 		units := strings.Join(u.Units, ",")
 		if units == "" {
