@@ -101,21 +101,18 @@ func (a *app) describeMember(err error) error {
 	if errors.As(err, &e) && e.Code == partnerhub.EInvalid {
 		renamed := partnerhub.FieldErrors{}
 		for f, fe := range e.Fields {
-			switch f {
-			case "name.ja", "institution.name.ja":
-				f = "name-ja"
-			case "name.en", "institution.name.en", "institution.name":
-				f = "name-en"
-			case "programme.ja", "programme":
-				f = "programme-ja"
-			case "programme.en":
-				f = "programme-en"
-			case "institution.slug":
+			// Fields are programme.ja, institution.name.en and the
+			// like; each is named by its flag.
+			parts := strings.Split(strings.TrimPrefix(f, "institution."), ".")
+			switch {
+			case f == "institution.slug":
 				f = "institution"
-			case "institution.country":
-				f = "country"
-			case "institution.website":
-				f = "website"
+			case len(parts) == 2 && (parts[1] == "ja" || parts[1] == "en"):
+				f = parts[0] + "-" + parts[1]
+			case f == "programme" || parts[0] == "name":
+				f = parts[0] + "-ja"
+			case strings.HasPrefix(f, "institution.") && len(parts) == 1:
+				f = parts[0]
 			}
 			renamed[f] = fe
 		}
