@@ -209,8 +209,41 @@ func (d *Deployment) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		d.unavailable(w, r, err)
 		return
 	}
-	http.StripPrefix("/"+first, srv).ServeHTTP(w, r)
+	http.StripPrefix("/"+first, srv).ServeHTTP(&prefixedLocation{ResponseWriter: w, prefix: "/" + first}, r)
 }
+
+// prefixedLocation puts a member's prefix before a path-absolute Location
+// its Server answers without one: the redirects http.ServeMux makes
+// itself (/en → /en/, a path cleaned), which know nothing of the prefix.
+// Every Location the Server's own code writes carries it already.
+type prefixedLocation struct {
+	http.ResponseWriter
+	prefix string
+	done   bool
+}
+
+func (p *prefixedLocation) WriteHeader(code int) {
+	if !p.done {
+		p.done = true
+		h := p.ResponseWriter.Header()
+		if loc := h.Get("Location"); strings.HasPrefix(loc, "/") && !strings.HasPrefix(loc, "//") &&
+			loc != p.prefix && !strings.HasPrefix(loc, p.prefix+"/") && !strings.HasPrefix(loc, p.prefix+"?") {
+			h.Set("Location", p.prefix+loc)
+		}
+	}
+	p.ResponseWriter.WriteHeader(code)
+}
+
+func (p *prefixedLocation) Write(b []byte) (int, error) {
+	if !p.done {
+		p.WriteHeader(http.StatusOK)
+	}
+	return p.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (flushing,
+// deadlines) through the wrapper.
+func (p *prefixedLocation) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 
 // hostOf is the request's host name without its port: a member's host
 // configured with a port matches first, then one without.
