@@ -125,8 +125,10 @@ type Facts struct {
 	// and Proposal the proposal written (0 for the fund's own records).
 	Fund     *FundAccess
 	Proposal int64
-	// Note is the good-practice note written, for EntityNote.
-	Note *NoteFacts
+	// Note is the good-practice note written, for EntityNote; Member the
+	// member changed, for EntityMember.
+	Note   *NoteFacts
+	Member *MemberFacts
 }
 
 // Authorize answers who may do what. It is the one place where roles are

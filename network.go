@@ -76,6 +76,24 @@ type MemberService interface {
 	AddMember(ctx context.Context, by *User, m NewMember) (*Member, error)
 	// SetMemberDisabled disables (or enables again) a member.
 	SetMemberDisabled(ctx context.Context, by *User, slug string, disabled bool) error
+	// UpdateMember changes a member's settings; version is the member's
+	// as read (0: any).
+	UpdateMember(ctx context.Context, by *User, slug string, set MemberSettings) (*Member, error)
+}
+
+// MemberSettings are what a member may change of itself: its programme's
+// name and whether the network shows its own figures. Its host name is the
+// deployment's to give: only a network administrator changes it.
+type MemberSettings struct {
+	Programme       Text   `json:"programme"`
+	Host            string `json:"host"`
+	ShareStatistics bool   `json:"share_statistics"`
+}
+
+// MemberFacts are what Authorize needs of a change to a member.
+type MemberFacts struct {
+	Home        string // the member changed
+	HostChanged bool
 }
 
 // Network roles sit beside each home's own roles: a network
@@ -119,6 +137,10 @@ func authorizeNetwork(u *User, entity Entity, f Facts) error {
 	switch entity {
 	case EntityMember:
 		if IsNetworkAdmin(u) {
+			return nil
+		}
+		// A member's own admins keep its settings, but not its host name.
+		if f.Member != nil && u.Home == f.Member.Home && u.Role == RoleAdmin && !f.Member.HostChanged {
 			return nil
 		}
 		return Errorf(EForbidden, "error.forbidden_network")

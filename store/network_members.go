@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"partnerhub"
@@ -170,6 +171,59 @@ func (db *DB) SetMemberDisabled(ctx context.Context, by *partnerhub.User, slug s
 		after.Disabled = disabled
 		return db.auditMember(ctx, tx, homeID, by, partnerhub.ActionUpdate, before, &after)
 	})
+}
+
+// UpdateMember changes a member's programme name, host and sharing of
+// its figures. by nil is the command line.
+func (db *DB) UpdateMember(ctx context.Context, by *partnerhub.User, slug string, set partnerhub.MemberSettings) (*partnerhub.Member, error) {
+	var out *partnerhub.Member
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		homeID, err := db.homeID(ctx, tx, slug)
+		if err != nil {
+			return err
+		}
+		before, err := scanMember(tx.QueryRowContext(ctx, db.q(memberSelect+` WHERE h.id = ?`), homeID))
+		if err != nil {
+			return err
+		}
+		after := *before
+		after.Programme, after.Host, after.ShareStatistics = partnerhub.Text{Ja: strings.TrimSpace(set.Programme.Ja), En: strings.TrimSpace(set.Programme.En)}, partnerhub.NormalizeHost(set.Host), set.ShareStatistics
+		if by != nil {
+			f := partnerhub.Facts{Member: &partnerhub.MemberFacts{Home: slug, HostChanged: after.Host != before.Host}}
+			if err := partnerhub.Authorize(by, partnerhub.ActionUpdate, partnerhub.EntityMember, f); err != nil {
+				return err
+			}
+		}
+		errs := partnerhub.FieldErrors{}
+		if err := addFields(errs, after.Validate()); err != nil {
+			return err
+		}
+		if after.Host != "" && after.Host != before.Host {
+			var n int
+			if err := tx.QueryRowContext(ctx, db.q(`SELECT count(*) FROM home_institutions WHERE host = ? AND id <> ?`), after.Host, homeID).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				errs.Add("host", "host_taken")
+			}
+		}
+		if err := errs.Err(); err != nil {
+			return err
+		}
+		out = &after
+		if after == *before {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE home_institutions SET programme_ja = ?, programme_en = ?, host = ?, share_statistics = ? WHERE id = ?`),
+			after.Programme.Ja, after.Programme.En, after.Host, after.ShareStatistics, homeID); err != nil {
+			return err
+		}
+		return db.auditMember(ctx, tx, homeID, by, partnerhub.ActionUpdate, before, &after)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // auditMember records a change of a member in its own audit log; by nil

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"strings"
 
@@ -24,6 +25,8 @@ func (a *app) home(ctx context.Context, args []string) error {
 		return a.homeAdd(ctx, args[1:])
 	case "list":
 		return a.homeList(ctx, args[1:])
+	case "set":
+		return a.homeSet(ctx, args[1:])
 	case "disable":
 		return a.homeSetDisabled(ctx, args[1:], true)
 	case "enable":
@@ -149,6 +152,50 @@ func (a *app) homeList(ctx context.Context, args []string) error {
 		rows = append(rows, []string{m.Slug, a.text(m.Name), a.text(m.Programme), host, status})
 	}
 	writeTable(a.stdout, rows)
+	return nil
+}
+
+// homeSet changes the settings named by the flags given, and no other.
+func (a *app) homeSet(ctx context.Context, args []string) error {
+	fs := a.flags("home set", "cli.home_usage_set")
+	dbURL := a.dbFlag(fs)
+	slug := fs.String("slug", "", a.p.T("cli.home_flag_slug"))
+	progJa := fs.String("programme-ja", "", a.p.T("cli.home_flag_programme_ja"))
+	progEn := fs.String("programme-en", "", a.p.T("cli.home_flag_programme_en"))
+	host := fs.String("host", "", a.p.T("cli.home_flag_host"))
+	share := fs.Bool("share-statistics", false, a.p.T("cli.home_flag_share_statistics"))
+	if help, err := a.parse(fs, args); help || err != nil {
+		return err
+	}
+	if err := a.required("slug", *slug); err != nil {
+		return err
+	}
+	db, err := a.openMembers(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	m, err := db.Member(ctx, *slug)
+	if err != nil {
+		return a.describe(err)
+	}
+	set := partnerhub.MemberSettings{Programme: m.Programme, Host: m.Host, ShareStatistics: m.ShareStatistics}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "programme-ja":
+			set.Programme.Ja = *progJa
+		case "programme-en":
+			set.Programme.En = *progEn
+		case "host":
+			set.Host = *host
+		case "share-statistics":
+			set.ShareStatistics = *share
+		}
+	})
+	if _, err := db.UpdateMember(ctx, nil, *slug, set); err != nil {
+		return a.describeMember(err)
+	}
+	fmt.Fprintln(a.stdout, a.p.T("cli.home_set", *slug))
 	return nil
 }
 

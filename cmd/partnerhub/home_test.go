@@ -81,7 +81,23 @@ func TestHomeCommands(t *testing.T) {
 		if _, err := homeCmd(t, en, "enable", "-db", dbURL, "-slug", "tohoku"); err != nil {
 			t.Fatal(err)
 		}
+		// set changes only what its flags name.
+		if out, err := homeCmd(t, en, "set", "-db", dbURL, "-slug", "tohoku", "-share-statistics", "-programme-en", "SP Programme"); err != nil || !strings.Contains(out, "saved the settings of tohoku") {
+			t.Fatalf("set: %q %v", out, err)
+		}
+		if _, err := homeCmd(t, en, "set", "-db", dbURL, "-slug", "tohoku", "-host", "partners.example.edu"); err == nil || !strings.Contains(err.Error(), "-host: Another member") {
+			t.Fatalf("set a taken host: %v", err)
+		}
+		if _, err := homeCmd(t, en, "set", "-db", dbURL, "-slug", "tohoku", "-programme-ja", " "); err == nil || !strings.Contains(err.Error(), "-programme-ja") {
+			t.Fatalf("set an empty programme: %v", err)
+		}
 		db := openDB(t, dbURL)
+		if m, _ := db.Member(ctx, "tohoku"); m == nil || !m.ShareStatistics || m.Programme.En != "SP Programme" || m.Programme.Ja != "戦略的パートナーシップ" {
+			t.Fatalf("after set: %+v", m)
+		}
+		if _, err := homeCmd(t, en, "set", "-db", dbURL, "-slug", "tohoku", "-share-statistics=false", "-programme-en", "Strategic Partnerships"); err != nil {
+			t.Fatal(err)
+		}
 		m, err := db.Member(ctx, "tohoku")
 		if err != nil || m.Disabled || m.Name.Ja != "東北大学" || m.Programme.En != "Strategic Partnerships" {
 			t.Fatalf("member: %+v %v", m, err)
@@ -90,7 +106,7 @@ func TestHomeCommands(t *testing.T) {
 			t.Fatalf("pu: %+v", p)
 		}
 		evs, err := db.Audit(ctx, "tohoku", partnerhub.AuditFilter{Entity: partnerhub.EntityMember})
-		if err != nil || len(evs) != 3 || evs[0].Actor != "system" {
+		if err != nil || len(evs) != 5 || evs[0].Actor != "system" {
 			t.Fatalf("tohoku's audit: %v %+v", err, evs)
 		}
 		// A member's user becomes a network editor, and list says so.
