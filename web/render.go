@@ -165,6 +165,9 @@ type view struct {
 	// page's introduction, the site's name and sponsor); other members'
 	// portals show their own names instead.
 	Own bool
+	// InNetwork: the deployment holds several members (it has network
+	// pages, and each member its settings).
+	InNetwork bool
 	// Root is the path of the home's portal: "" for the deployment's
 	// first member (its pages at /ja/, /en/), "/{slug}" for the others.
 	// Every link a page writes starts with it (L).
@@ -250,7 +253,7 @@ func (s *Server) newView(r *http.Request, lang partnerhub.Lang, nav string, snap
 		canonical += "?" + r.URL.RawQuery
 	}
 	return &view{Home: s.home(r), Lang: lang, Other: other, P: s.deps.Messages.Printer(lang), X: snap.index, Path: p, Query: r.URL.RawQuery,
-		Canonical: canonical, Base: base, Root: s.deps.Prefix, Own: s.deps.ContentHome == "" || s.deps.ContentHome == s.deps.Home, Nav: nav, assets: s.assets, snap: snap}
+		Canonical: canonical, Base: base, Root: s.deps.Prefix, InNetwork: s.deps.Portals != nil && s.deps.Portals.IsNetwork(), Own: s.deps.ContentHome == "" || s.deps.ContentHome == s.deps.Home, Nav: nav, assets: s.assets, snap: snap}
 }
 
 // newPrivateView is the view of a page for one signed-in user: drafts

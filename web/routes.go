@@ -207,6 +207,8 @@ func (s *Server) routes() {
 		s.mux.Handle("GET "+p+"/admin/audit", private(adminOnly(s.auditPage)))
 		s.mux.Handle("GET "+p+"/admin/outbox", private(adminOnly(s.outboxPage)))
 		s.mux.Handle("GET "+p+"/admin/approvals", private(adminOnly(s.approvalsPage)))
+		s.mux.Handle("GET "+p+"/admin/member", private(adminOnly(s.memberSettingsPage)))
+		s.mux.Handle("POST "+p+"/admin/member", private(adminOnly(s.saveMemberSettings)))
 		s.mux.Handle("POST "+p+"/admin/approvals/{kind}", private(adminOnly(s.saveChain)))
 		s.mux.Handle("GET "+p+"/admin/jobs", private(adminOnly(s.jobsPage)))
 		s.mux.Handle("POST "+p+"/admin/jobs/{id}/retry", private(adminOnly(s.jobRetry)))

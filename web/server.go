@@ -70,6 +70,9 @@ type Deps struct {
 	// Decisions records the committee's decisions and serves what follows:
 	// letters, the public projects, reports; nil: none.
 	Decisions partnerhub.DecisionService
+	// Members keeps the deployment's members (store.DB); nil: no member
+	// settings page.
+	Members partnerhub.MemberService
 	// FundPeople seats people on a fund's committee by e-mail; nil: the
 	// committee page cannot add anyone.
 	FundPeople partnerhub.FundPeopleService

@@ -146,7 +146,10 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		`"POST "+p+"/edit/team/{partner}/{phase}"`:  "form", `"POST "+p+"/edit/mobility/new"`: "mobility",
 		`"POST "+p+"/mobility/import"`: "mobility",
 		// The acting home's own chains (SetApprovalChain takes the home of the request).
-		`"POST "+p+"/admin/approvals/{kind}"`:       "",
+		`"POST "+p+"/admin/approvals/{kind}"`: "",
+		// The acting home's own settings (UpdateMember takes the home of the
+		// request; TestMemberSettingsPage).
+		`"POST "+p+"/admin/member"`:                 "",
 		`"POST /api/v1/agreements/{key}/documents"`: "documents", `"POST "+p+"/agreements/{slug}/documents"`: "documents",
 		`"POST /api/v1/agreements/import"`: "register", `"POST "+p+"/agreements/import"`: "register",
 		// A failed job of the acting home only (TestAdminJobs).
