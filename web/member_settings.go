@@ -64,7 +64,7 @@ func (s *Server) saveMemberSettings(w http.ResponseWriter, r *http.Request, v *v
 		return nil, err
 	}
 	set := partnerhub.MemberSettings{
-		Programme:       partnerhub.Text{Ja: r.PostForm.Get("programme.ja"), En: r.PostForm.Get("programme.en")},
+		Programme:       formText(r, "programme"),
 		Host:            m.Host,
 		ShareStatistics: r.PostForm.Get("share_statistics") == "on",
 	}
@@ -89,4 +89,9 @@ func (s *Server) saveMemberSettings(w http.ResponseWriter, r *http.Request, v *v
 	s.afterWrite(r)
 	http.Redirect(w, r, v.L()+"/admin/member?saved=1", http.StatusSeeOther)
 	return nil, nil
+}
+
+// formText is a bilingual field of a form: its inputs name.ja and name.en.
+func formText(r *http.Request, name string) partnerhub.Text {
+	return partnerhub.Text{Ja: r.PostForm.Get(name + ".ja"), En: r.PostForm.Get(name + ".en")}
 }
