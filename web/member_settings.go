@@ -7,6 +7,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"partnerhub"
 )
@@ -73,13 +74,14 @@ func (s *Server) saveMemberSettings(w http.ResponseWriter, r *http.Request, v *v
 	}
 	if _, err := ms.UpdateMember(r.Context(), v.User, m.Slug, set); err != nil {
 		fe, err := refused(v, err, []string{"programme", "host"}, func(k string) string {
-			switch k {
-			case "host":
+			if k == "host" {
 				return v.P.T("member_settings.host")
-			case "programme.en":
-				return v.P.T("form.in_lang.en", v.P.T("member_settings.programme"))
 			}
-			return v.P.T("form.in_lang.ja", v.P.T("member_settings.programme"))
+			lang := "ja"
+			if strings.HasSuffix(k, ".en") {
+				lang = "en"
+			}
+			return v.P.T("form.in_lang."+lang, v.P.T("member_settings.programme"))
 		})
 		if err != nil {
 			return nil, err
