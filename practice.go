@@ -325,7 +325,8 @@ type NoteFilter struct {
 	Tag   string
 	Q     string // words in titles, bodies or tags, either language
 	// Scope: "" the published notes; "mine" every note of the reader's
-	// member (its office); "review" the notes waiting for the editors.
+	// member (its office); "review" the notes waiting for the editors;
+	// "visible" every note the reader may read.
 	Scope string
 	Limit int
 }
@@ -335,6 +336,7 @@ const (
 	NoteScopeLibrary = ""
 	NoteScopeMine    = "mine"
 	NoteScopeReview  = "review"
+	NoteScopeVisible = "visible"
 )
 
 // NoteService keeps the good-practice notes. Every call checks who asks
@@ -392,3 +394,6 @@ func isOOXML(data []byte, main, mainType string) bool {
 	b, err := io.ReadAll(io.LimitReader(rc, maxDOCXContentTypes))
 	return err == nil && bytes.Contains(b, []byte("application/vnd.openxmlformats-officedocument."+mainType))
 }
+
+// IsNoteVerb reports whether v is a verb of a note's life.
+func IsNoteVerb(v Verb) bool { return slices.Contains(NoteVerbs, v) }
