@@ -87,7 +87,6 @@ func (s *Server) apiNotes(w http.ResponseWriter, r *http.Request) error {
 			out.Notes = append(out.Notes, n)
 		}
 	}
-	w.Header().Set("Cache-Control", "private, no-store")
 	return writeStatusJSON(w, http.StatusOK, out)
 }
 
@@ -108,7 +107,6 @@ func (s *Server) apiNote(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("ETag", `"v`+strconv.Itoa(n.Version)+`"`)
-	w.Header().Set("Cache-Control", "private, no-store")
 	return writeStatusJSON(w, http.StatusOK, n)
 }
 
@@ -225,6 +223,9 @@ func (s *Server) apiAddNoteFile(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) apiNoteFile(w http.ResponseWriter, r *http.Request) error {
 	u, err := s.notesCaller(r)
 	if err != nil {
+		return err
+	}
+	if err := noParams(r); err != nil {
 		return err
 	}
 	return s.noteDownload(r, w, u)
