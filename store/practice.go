@@ -332,7 +332,8 @@ func (db *DB) CreateNote(ctx context.Context, u *partnerhub.User, n partnerhub.N
 		return nil, err
 	}
 	partnerhub.NormalizeNote(&n)
-	if err := n.Validate(); err != nil {
+	errs := partnerhub.FieldErrors{}
+	if err := addFields(errs, n.Validate()); err != nil {
 		return nil, err
 	}
 	var id int64
@@ -341,7 +342,10 @@ func (db *DB) CreateNote(ctx context.Context, u *partnerhub.User, n partnerhub.N
 		if err != nil {
 			return err
 		}
-		if err := db.checkNoteLinks(ctx, tx, homeID, &n); err != nil {
+		if err := addFields(errs, db.checkNoteLinks(ctx, tx, homeID, &n)); err != nil {
+			return err
+		}
+		if err := errs.Err(); err != nil {
 			return err
 		}
 		now := dbTime(time.Now())
@@ -398,10 +402,16 @@ func (db *DB) UpdateNote(ctx context.Context, u *partnerhub.User, n partnerhub.N
 		if cur.Version != n.Version {
 			return errNoteStale(n.Version, cur.Version)
 		}
-		if err := n.Validate(); err != nil {
+		// Every problem at once: the fields', and links to what the
+		// member does not have.
+		errs := partnerhub.FieldErrors{}
+		if err := addFields(errs, n.Validate()); err != nil {
 			return err
 		}
-		if err := db.checkNoteLinks(ctx, tx, cur.homeID, &n); err != nil {
+		if err := addFields(errs, db.checkNoteLinks(ctx, tx, cur.homeID, &n)); err != nil {
+			return err
+		}
+		if err := errs.Err(); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, db.q(`UPDATE practice_notes SET topic = ?, title_ja = ?, title_en = ?, body_ja = ?, body_en = ?,

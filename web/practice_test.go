@@ -320,3 +320,87 @@ func multipartFileField(t *testing.T, field, value, filename string, data []byte
 	mw.Close()
 	return mw.FormDataContentType(), b.Bytes()
 }
+
+// The library's pages: the form refuses bad input at the field in the
+// reader's language and changes nothing; a draft's page, its form and its
+// office's list are the office's only (another member's admin and the
+// public find nothing, a viewer may read but not write); the review queue
+// is the editors'; the published note is in the library in both
+// languages, linked to its partner's page on the writer's portal.
+func TestPracticePages(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		ps := newPracticeServers(t, e)
+		ctx := context.Background()
+		form := url.Values{"title.ja": {"交流の記録"}, "title.en": {""}, "topic": {"staff_exchange"}, "body.ja": {"本文"},
+			"body.en": {"Body"}, "tags": {"Staff, 職員"}, "partners": {"ntu, no-such-partner"}}
+		r := ps.page(t, "coordinator", "POST", "/ja/network/practice/new", form)
+		wantPage(t, r, 400, "必須", "自大学にパートナーno-such-partnerはありません。", "交流の記録", "Staff, 職員")
+		if ns, _ := ps.db.Notes(ctx, nil, partnerhub.NoteFilter{Scope: partnerhub.NoteScopeVisible}); len(ns) != 0 {
+			t.Fatalf("a refused form saved %d notes", len(ns))
+		}
+		if r := ps.page(t, "viewer", "POST", "/en/network/practice/new", form); r.status != 403 {
+			t.Fatalf("a viewer posted a note: %d", r.status)
+		}
+		if r := ps.page(t, "public", "GET", "/en/network/practice/new", nil); r.status != 303 {
+			t.Fatalf("the public's form: %d", r.status)
+		}
+		form.Set("title.en", "Staff exchange, recorded")
+		form.Set("partners", "ntu")
+		r = ps.page(t, "coordinator", "POST", "/en/network/practice/new", form)
+		if r.status != 303 || !strings.HasSuffix(r.header.Get("Location"), "/edit?saved=1") {
+			t.Fatalf("create: %d %s", r.status, r.header.Get("Location"))
+		}
+		note := strings.TrimSuffix(strings.TrimPrefix(r.header.Get("Location"), "/en"), "/edit?saved=1")
+		wantPage(t, ps.page(t, "coordinator", "GET", "/en"+note, nil), 200, "Staff exchange, recorded", "Draft", "Submit for review")
+		wantPage(t, ps.page(t, "viewer", "GET", "/ja/network/practice/mine", nil), 200, "交流の記録", "下書き")
+		if r := ps.page(t, "viewer", "GET", "/en"+note, nil); r.status != 200 || strings.Contains(r.body, "Submit for review") {
+			t.Fatalf("a viewer's page of the draft: %d", r.status)
+		}
+		for _, who := range []string{"public", "kyoto"} {
+			for _, p := range []string{"/en" + note, "/en" + note + "/edit"} {
+				if r := ps.page(t, who, "GET", p, nil); r.status != 404 && r.status != 303 {
+					t.Fatalf("%s GET %s: %d", who, p, r.status)
+				}
+			}
+			if r := ps.page(t, who, "GET", "/en/network/practice", nil); strings.Contains(r.body, "Staff exchange, recorded") {
+				t.Fatalf("%s's library lists a draft", who)
+			}
+		}
+		id, _ := strconv.ParseInt(strings.TrimPrefix(note, "/network/practice/"), 10, 64)
+		// kyoto's admin, on kyoto's portal, cannot touch it.
+		for _, p := range []string{"/edit", "/transition"} {
+			r := ps.kyoto.send(t, "POST", "/en"+note+p, url.Values{"verb": {"submit"}, "version": {"1"}, "title.ja": {"x"}, "title.en": {"x"}, "topic": {"other"}},
+				ps.cookie["kyoto"], "Origin", ps.kyoto.URL)
+			if r.status != 404 {
+				t.Fatalf("kyoto's admin POST %s: %d", p, r.status)
+			}
+		}
+		if n, _ := ps.db.Note(ctx, nil, id); n != nil {
+			t.Fatal("the public reads the draft")
+		}
+		// The review queue is the editors'.
+		if r := ps.page(t, "coordinator", "GET", "/en/network/practice/review", nil); r.status != 403 {
+			t.Fatalf("a coordinator's review queue: %d", r.status)
+		}
+		r = ps.page(t, "coordinator", "POST", "/en"+note+"/transition", url.Values{"verb": {"submit"}, "version": {"1"}})
+		wantRedirect(t, r, "/en"+note+"?saved=1")
+		wantPage(t, ps.page(t, "editor", "GET", "/ja/network/practice/review", nil), 200, "交流の記録")
+		r = ps.page(t, "editor", "POST", "/en"+note+"/transition", url.Values{"verb": {"return"}, "version": {"2"}})
+		wantPage(t, r, 400, "Say what the writers should change.")
+		r = ps.page(t, "editor", "POST", "/en"+note+"/transition", url.Values{"verb": {"publish"}, "version": {"2"}})
+		wantRedirect(t, r, "/en"+note+"?saved=1")
+		for lang, title := range map[string]string{"en": "Staff exchange, recorded", "ja": "交流の記録"} {
+			wantPage(t, ps.page(t, "public", "GET", "/"+lang+"/network/practice?topic=staff_exchange", nil), 200, title)
+			wantPage(t, ps.page(t, "kyoto", "GET", "/"+lang+"/network/practice?tag=staff", nil), 200, title)
+			wantPage(t, ps.page(t, "public", "GET", "/"+lang+note, nil), 200, title, `href="/`+lang+`/partners/ntu"`)
+		}
+		if r := ps.page(t, "public", "GET", "/en/network/practice?q=nothing+like+it", nil); strings.Contains(r.body, "Staff exchange, recorded") {
+			t.Fatal("a query that matches nothing listed the note")
+		}
+		if r := ps.page(t, "public", "GET", "/en/network/practice?topic=gossip", nil); r.status != 400 {
+			t.Fatalf("a bad topic: %d", r.status)
+		}
+		// Markup typed into a note is text.
+		wantPage(t, ps.page(t, "public", "GET", "/en"+note, nil), 200, "Body")
+	})
+}
