@@ -329,6 +329,20 @@ var dumpTables = []dumpTable{
 		dcol("body_text", dumpText), dcol("body_html", dumpText), dcol("message_id", dumpText), dcol("kind", dumpText),
 		dcol("created_at", dumpTime), dcol("next_at", dumpTime), dcol("attempts", dumpInt), dcol("last_error", dumpText),
 		dopt("sent_at", dumpTime), dopt("failed_at", dumpTime))},
+	// Good practice (schema 19): the network's notes, their tags, links
+	// and attachments (their bytes with them).
+	{name: "practice_notes", pk: dumpByID, refs: []dumpRef{dumpHomeRef, dref("created_by", "users")}, cols: dumpCols(
+		dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("topic", dumpText), dcol("title_ja", dumpText), dcol("title_en", dumpText),
+		dcol("body_ja", dumpText), dcol("body_en", dumpText), dcol("state", dumpText), dcol("comment", dumpText),
+		dcol("search_text", dumpText), dopt("created_by", dumpInt), dcol("author", dumpText), dcol("created_at", dumpTime),
+		dcol("updated_at", dumpTime), dopt("submitted_at", dumpTime), dopt("published_at", dumpTime), dcol("version", dumpInt))},
+	{name: "practice_note_tags", pk: []string{"note_id", "position"}, refs: []dumpRef{dref("note_id", "practice_notes")}, cols: dumpCols(
+		dcol("note_id", dumpInt), dcol("position", dumpInt), dcol("tag", dumpText))},
+	{name: "practice_note_links", pk: []string{"note_id", "kind", "position"}, refs: []dumpRef{dref("note_id", "practice_notes")}, cols: dumpCols(
+		dcol("note_id", dumpInt), dcol("kind", dumpText), dcol("position", dumpInt), dcol("slug", dumpText))},
+	{name: "practice_note_files", pk: dumpByID, refs: []dumpRef{dref("note_id", "practice_notes"), dref("uploaded_by", "users")}, cols: dumpCols(
+		dcol("id", dumpInt), dcol("note_id", dumpInt), dcol("filename", dumpText), dcol("content_type", dumpText), dcol("size", dumpInt),
+		dcol("sha256", dumpText), dcol("data", dumpBytes), dopt("uploaded_by", dumpInt), dcol("uploaded_at", dumpTime))},
 }
 
 // dumpCols flattens columns and groups of columns.
@@ -367,6 +381,8 @@ var olderExports = map[int64][]string{
 	// 18 on: the network's notes and events; an older export has none
 	// (its homes' new columns take their defaults: enabled, no host).
 	17: since18,
+	// 19 added the good-practice notes: an export of 18 has none.
+	18: since18,
 }
 
 // since18 are the network's tables (good-practice notes, events), added
@@ -376,7 +392,7 @@ var since18 = slices.Concat(noteTables, eventTables)
 // noteTables are the good-practice notes' (schema 19), eventTables the
 // network events' (schema 20).
 var (
-	noteTables  = []string{}
+	noteTables  = []string{"practice_notes", "practice_note_tags", "practice_note_links", "practice_note_files"}
 	eventTables = []string{}
 )
 

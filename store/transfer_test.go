@@ -131,6 +131,16 @@ func transferFixture(t *testing.T, e storetest.Engine) *transferData {
 	if _, err := db.AcceptInvitation(ctx, "utokyo", inv.Token, partnerhub.Acceptance{Name: "Guest", Password: "a long and secret passphrase", IP: "192.0.2.1"}, now); err != nil {
 		t.Fatal(err)
 	}
+	// A good-practice note with tags, links and an attachment.
+	note, err := db.CreateNote(ctx, admin, partnerhub.Note{Title: partnerhub.Text{Ja: "事例", En: "A \"case\" note"},
+		Body: partnerhub.Text{Ja: "本文\n\n二段落目", En: "Body"}, Topic: partnerhub.TopicJointResearch, Tags: []string{"Tag", "タグ"},
+		Partners: []partnerhub.NoteLink{{Slug: "ntu"}}, Activities: []partnerhub.NoteLink{{Slug: "transfer-draft-workshop"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AddNoteFile(ctx, admin, note.ID, note.Version, "note.pdf", storetest.PDF("Note")); err != nil {
+		t.Fatal(err)
+	}
 	return &transferData{db: db, admin: admin, session: session, token: token}
 }
 

@@ -947,6 +947,8 @@ func TestOpenAPIExamples(t *testing.T) {
 	if _, err := as.db.PutCall(context.Background(), admin, "utokyo", call); err != nil {
 		t.Fatalf("example call: %v", err)
 	}
+	// A published note with an attachment, the example note's and file's.
+	examplePracticeNote(t, as, admin)
 	d := loadOpenAPIForTest(t)
 	for path := range d.paths() {
 		if d.op(path, "get") == nil {
@@ -1412,28 +1414,30 @@ func oaAgreement(t *testing.T, p map[string]any, key string, v any) map[string]a
 
 // openapiGoTypes maps each schema to the Go type the server encodes.
 var openapiGoTypes = map[string]reflect.Type{
-	"Text":            reflect.TypeFor[partnerhub.Text](),
-	"Institution":     reflect.TypeFor[partnerhub.Institution](),
-	"Unit":            reflect.TypeFor[partnerhub.Unit](),
-	"UnitPartner":     reflect.TypeFor[partnerhub.UnitPartner](),
-	"UnitDetail":      reflect.TypeFor[partnerhub.UnitView](),
-	"TeamUnit":        reflect.TypeFor[partnerhub.TeamUnit](),
-	"Team":            reflect.TypeFor[partnerhub.Team](),
-	"Standing":        reflect.TypeFor[partnerhub.PhaseTier](),
-	"Agreement":       reflect.TypeFor[partnerhub.Agreement](),
-	"AgreementReview": reflect.TypeFor[partnerhub.Review](),
-	"ApprovalStep":    reflect.TypeFor[partnerhub.ApprovalStep](),
-	"Partner":         reflect.TypeFor[partnerhub.PartnerView](),
-	"PartnerCount":    reflect.TypeFor[partnerhub.PartnerCount](),
-	"Phase":           reflect.TypeFor[partnerhub.Phase](),
-	"Count":           reflect.TypeFor[partnerhub.Count](),
-	"Activity":        reflect.TypeFor[partnerhub.Activity](),
-	"Error":           reflect.TypeFor[errorBody](),
-	"RegisterProblem": reflect.TypeFor[registerProblem](),
-	"PartnerList":     reflect.TypeFor[listBody[*partnerhub.PartnerView]](),
-	"UnitList":        reflect.TypeFor[listBody[partnerhub.Unit]](),
-	"PhaseList":       reflect.TypeFor[listBody[partnerhub.Phase]](),
-	"ActivityList":    reflect.TypeFor[listBody[*partnerhub.Activity]](),
+	"PracticeNoteLink": reflect.TypeFor[partnerhub.NoteLink](),
+	"PracticeNoteFile": reflect.TypeFor[partnerhub.NoteFile](),
+	"Text":             reflect.TypeFor[partnerhub.Text](),
+	"Institution":      reflect.TypeFor[partnerhub.Institution](),
+	"Unit":             reflect.TypeFor[partnerhub.Unit](),
+	"UnitPartner":      reflect.TypeFor[partnerhub.UnitPartner](),
+	"UnitDetail":       reflect.TypeFor[partnerhub.UnitView](),
+	"TeamUnit":         reflect.TypeFor[partnerhub.TeamUnit](),
+	"Team":             reflect.TypeFor[partnerhub.Team](),
+	"Standing":         reflect.TypeFor[partnerhub.PhaseTier](),
+	"Agreement":        reflect.TypeFor[partnerhub.Agreement](),
+	"AgreementReview":  reflect.TypeFor[partnerhub.Review](),
+	"ApprovalStep":     reflect.TypeFor[partnerhub.ApprovalStep](),
+	"Partner":          reflect.TypeFor[partnerhub.PartnerView](),
+	"PartnerCount":     reflect.TypeFor[partnerhub.PartnerCount](),
+	"Phase":            reflect.TypeFor[partnerhub.Phase](),
+	"Count":            reflect.TypeFor[partnerhub.Count](),
+	"Activity":         reflect.TypeFor[partnerhub.Activity](),
+	"Error":            reflect.TypeFor[errorBody](),
+	"RegisterProblem":  reflect.TypeFor[registerProblem](),
+	"PartnerList":      reflect.TypeFor[listBody[*partnerhub.PartnerView]](),
+	"UnitList":         reflect.TypeFor[listBody[partnerhub.Unit]](),
+	"PhaseList":        reflect.TypeFor[listBody[partnerhub.Phase]](),
+	"ActivityList":     reflect.TypeFor[listBody[*partnerhub.Activity]](),
 	// The write side.
 	"PartnerRecord": reflect.TypeFor[partnerhub.Partner](),
 	"TeamDoc":       reflect.TypeFor[partnerhub.TeamDoc](),
@@ -2193,6 +2197,9 @@ func TestOpenAPIWrites(t *testing.T) {
 	if r := w.want(w.call("admin", "POST", reg, reg, goodReg, "Content-Type", "text/csv"), http.StatusOK, "a register"); oaJSON(t, r) != `{"imported":1}` {
 		t.Errorf("a register: %s", oaJSON(t, r))
 	}
+
+	// The network's good-practice notes (openapi_practice_test.go).
+	w.practice(users["admin"])
 
 	// Every operation that needs a token has succeeded above.
 	for path, item := range d.paths() {

@@ -99,6 +99,30 @@ func (s *Server) routes() {
 		s.mux.Handle("GET "+p+"/funds/{fund}/reports", s.decisionPages(l, s.fundReportsPage))
 	}
 
+	// The network's good practice: its library of case notes
+	// (web/practice*.go). The store decides who reads and writes what.
+	s.mux.Handle("GET /api/v1/network/notes", s.api(s.apiNotes))
+	s.mux.Handle("POST /api/v1/network/notes", s.api(s.apiCreateNote))
+	s.mux.Handle("GET /api/v1/network/notes/{id}", s.api(s.apiNote))
+	s.mux.Handle("PUT /api/v1/network/notes/{id}", s.api(s.apiUpdateNote))
+	s.mux.Handle("POST /api/v1/network/notes/{id}/transitions", s.api(s.apiTransitNote))
+	s.mux.Handle("POST /api/v1/network/notes/{id}/files", s.api(s.apiAddNoteFile))
+	s.mux.Handle("GET /api/v1/network/notes/{id}/files/{file}", s.api(s.apiNoteFile))
+	for _, l := range partnerhub.Langs {
+		np := "/" + string(l) + "/network/practice"
+		s.mux.Handle("GET "+np, s.notesLive(l, s.libraryPage))
+		s.mux.Handle("GET "+np+"/{id}", s.notesLive(l, s.notePage))
+		s.mux.Handle("GET "+np+"/{id}/files/{file}", s.notesLive(l, s.noteFile))
+		s.mux.Handle("GET "+np+"/mine", s.notesPrivate(l, s.minePage))
+		s.mux.Handle("GET "+np+"/review", s.notesPrivate(l, s.practiceReviewPage))
+		s.mux.Handle("GET "+np+"/new", s.notesPrivate(l, s.noteNew))
+		s.mux.Handle("POST "+np+"/new", s.notesPrivate(l, s.noteCreate))
+		s.mux.Handle("GET "+np+"/{id}/edit", s.notesPrivate(l, s.noteEdit))
+		s.mux.Handle("POST "+np+"/{id}/edit", s.notesPrivate(l, s.noteSave))
+		s.mux.Handle("POST "+np+"/{id}/files", s.notesPrivate(l, s.noteUpload))
+		s.mux.Handle("POST "+np+"/{id}/transition", s.notesPrivate(l, s.noteTransit))
+	}
+
 	// Accounts.
 	for _, l := range partnerhub.Langs {
 		p := "/" + string(l)

@@ -76,6 +76,9 @@ type Deps struct {
 	// FundPeople seats people on a fund's committee by e-mail; nil: the
 	// committee page cannot add anyone.
 	FundPeople partnerhub.FundPeopleService
+	// Notes keeps the network's good-practice notes, and knows its
+	// members; nil: none (their pages and API answer 404).
+	Notes NoteBook
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.

@@ -201,6 +201,15 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		`"PUT /api/v1/calls/{fund}/{number}"`: "funds", `"POST "+p+"/funds/new"`: "funds", `"POST "+p+"/funds/{fund}/edit"`: "funds",
 		`"POST "+p+"/funds/{fund}/committee"`: "funds", `"POST "+p+"/funds/{fund}/committee/remove"`: "funds",
 		`"POST "+p+"/calls/new"`: "funds", `"POST "+p+"/calls/{fund}/{number}/edit"`: "funds",
+		// Good-practice notes: the store finds a note among those the caller
+		// may read (another member's draft is not there) and Authorize
+		// takes the note's own member; a new note is the caller's member's.
+		// TestPracticeAPI and TestPracticePages walk them as another
+		// member's admin, and store's TestPracticeNoteLife as every role.
+		`"POST /api/v1/network/notes"`: "", `"PUT /api/v1/network/notes/{id}"`: "notes",
+		`"POST /api/v1/network/notes/{id}/transitions"`: "notes", `"POST /api/v1/network/notes/{id}/files"`: "notes",
+		`"POST "+np+"/new"`: "", `"POST "+np+"/{id}/edit"`: "notes", `"POST "+np+"/{id}/files"`: "notes",
+		`"POST "+np+"/{id}/transition"`: "notes",
 	}
 	for _, m := range writeRoutePattern.FindAllStringSubmatch(string(src), -1) {
 		if _, ok := walked[m[1]]; !ok {
