@@ -343,7 +343,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		MFARequired:  cfg.MFARequired,
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, MaxDocumentBytes: cfg.MaxDocumentBytes, Documents: db, Funds: db, Invitations: db, ProposalFiles: db, Decisions: db, Reviews: db, FundPeople: db, Members: db,
 		// The network: its good-practice notes.
-		Notes: db,
+		Notes:             db,
 		MaxImportsPerUser: cfg.MaxImportsPerUser, MaxImportsPerHome: cfg.MaxImportsPerHome,
 		Jobs: queue, Imports: db}, db, web.DefaultMaxLoaded)
 	if err != nil {
