@@ -167,6 +167,9 @@ type view struct {
 	Saved     bool             // a write just succeeded
 	Unread    int              // the signed-in user's unread notifications, for the header
 	Notices   bool             // the header links to the notifications page
+	// Network: the deployment has a network (two enabled members or
+	// more), so the navigation links to its pages (web/network.go).
+	Network bool
 	assets    *assets
 	snap      *snapshot
 }
@@ -238,7 +241,7 @@ func (s *Server) newView(r *http.Request, lang partnerhub.Lang, nav string, snap
 		canonical += "?" + r.URL.RawQuery
 	}
 	return &view{Home: s.home(r), Lang: lang, Other: other, P: s.deps.Messages.Printer(lang), X: snap.index, Path: p, Query: r.URL.RawQuery,
-		Canonical: canonical, Base: base, Nav: nav, assets: s.assets, snap: snap}
+		Canonical: canonical, Base: base, Nav: nav, Network: s.networkOn(r.Context()), assets: s.assets, snap: snap}
 }
 
 // newPrivateView is the view of a page for one signed-in user: drafts

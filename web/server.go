@@ -73,6 +73,10 @@ type Deps struct {
 	// FundPeople seats people on a fund's committee by e-mail; nil: the
 	// committee page cannot add anyone.
 	FundPeople partnerhub.FundPeopleService
+	// Network answers the network's own pages (who partners with whom
+	// across the members, its map, matrix and statistics); nil: none
+	// (they answer 404).
+	Network partnerhub.NetworkService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.
