@@ -146,7 +146,9 @@ func (n *Network) Partners(member string) []NetworkPartner {
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b NetworkPartner) int { return cmp.Or(cmp.Compare(a.Position, b.Position), cmp.Compare(a.Partner, b.Partner)) })
+	slices.SortFunc(out, func(a, b NetworkPartner) int {
+		return cmp.Or(cmp.Compare(a.Position, b.Position), cmp.Compare(a.Partner, b.Partner))
+	})
 	return nonNil(out)
 }
 

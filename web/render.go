@@ -170,8 +170,8 @@ type view struct {
 	// Network: the deployment has a network (two enabled members or
 	// more), so the navigation links to its pages (web/network.go).
 	Network bool
-	assets    *assets
-	snap      *snapshot
+	assets  *assets
+	snap    *snapshot
 }
 
 // pageFor wraps a page handler: it serves the page from the snapshot's cache
