@@ -251,7 +251,8 @@ func (s *Server) networkMapPage(r *http.Request, v *view, n *partnerhub.Network)
 			style = "primary"
 		}
 		rg.Markers = append(rg.Markers, mapMarker{X: x, Y: y, AtX: x, AtY: y, Label: e.Label,
-			Name: v.P.T("netpages.map.marker", mustText(v, in.Name), count),
+			// The accessible name starts with the number the marker shows.
+			Name: e.Label + " " + v.P.T("netpages.map.marker", mustText(v, in.Name), count),
 			Href: "/" + string(v.Lang) + "/network/institutions/" + in.Slug, Tier: style})
 		rg.List = append(rg.List, e)
 	}
