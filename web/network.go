@@ -4,7 +4,9 @@ import (
 	"context"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"partnerhub"
 	"partnerhub/worldmap"
@@ -205,10 +207,14 @@ type networkRegion struct {
 	List []networkMapEntry
 }
 
+// networkMapMax is the most institutions the network's map shows.
+const networkMapMax = 300
+
 type networkMapData struct {
-	World     worldMapView
-	Regions   []networkRegion
-	Elsewhere []networkMapEntry
+	Total, Shown int // institutions in all, and on the map
+	World        worldMapView
+	Regions      []networkRegion
+	Elsewhere    []networkMapEntry
 }
 
 func (s *Server) networkMapPage(r *http.Request, v *view, n *partnerhub.Network) (*page, error) {
@@ -220,13 +226,31 @@ func (s *Server) networkMapPage(r *http.Request, v *view, n *partnerhub.Network)
 		return nil, err
 	}
 	regions := mapRegions()
-	d := &networkMapData{}
+	d := &networkMapData{Total: len(n.Institutions)}
+	// A network of many members partners with thousands of institutions:
+	// more markers than a map can show apart (and moving them apart costs
+	// the square of their number). The map then shows the institutions
+	// the most members share; every institution stays on its members'
+	// pages and in the matrix.
+	shown := make([]*partnerhub.NetworkInstitution, len(n.Institutions))
+	for i := range n.Institutions {
+		shown[i] = &n.Institutions[i]
+	}
+	if len(shown) > networkMapMax {
+		counts := make(map[string]int, len(shown))
+		for _, in := range shown {
+			counts[in.Slug] = in.MemberCount()
+		}
+		slices.SortStableFunc(shown, func(a, b *partnerhub.NetworkInstitution) int { return counts[b.Slug] - counts[a.Slug] })
+		shown = shown[:networkMapMax]
+		slices.SortFunc(shown, func(a, b *partnerhub.NetworkInstitution) int { return strings.Compare(a.Slug, b.Slug) })
+	}
+	d.Shown = len(shown)
 	for i, rg := range regions {
 		d.Regions = append(d.Regions, networkRegion{regionMapView: regionMapView{Key: rg.key, Title: v.P.T("map.region." + rg.key),
 			Width: drawn[i].Width, Height: drawn[i].Height, Path: drawn[i].Path, R: markerRadius}})
 	}
-	for i := range n.Institutions {
-		in := &n.Institutions[i]
+	for _, in := range shown {
 		count := in.MemberCount()
 		e := networkMapEntry{Label: strconv.Itoa(count), I: in}
 		ri := -1
