@@ -84,11 +84,6 @@ func (s *Server) networkPage(lang partnerhub.Lang, h networkHandler) http.Handle
 	})
 }
 
-// memberPortal is the address of a page of a member's portal.
-func memberPortal(v *view, member, path string) string {
-	return "/" + member + "/" + string(v.Lang) + path
-}
-
 // networkNames are the members by slug, for templates naming a link's member.
 func networkNames(n *partnerhub.Network) map[string]partnerhub.NetworkMember {
 	out := make(map[string]partnerhub.NetworkMember, len(n.Members))
