@@ -179,6 +179,8 @@ type NetworkMatrix struct {
 	Countries []string           `json:"countries"` // by how many institutions, then by code
 	Rows      []NetworkMatrixRow `json:"rows"`      // in the members' order
 	Totals    []int              `json:"totals"`    // the network's institutions in each country (each once)
+	// Institutions is the network's partner institutions, each once.
+	Institutions int `json:"institutions"`
 }
 
 // NetworkMatrixRow is one member's counts, in the order of Countries.
@@ -206,7 +208,7 @@ func (n *Network) Matrix() *NetworkMatrix {
 			count[l.Member][in.Country]++
 		}
 	}
-	m := &NetworkMatrix{Countries: []string{}, Rows: []NetworkMatrixRow{}, Totals: []int{}}
+	m := &NetworkMatrix{Countries: []string{}, Rows: []NetworkMatrixRow{}, Totals: []int{}, Institutions: len(n.Institutions)}
 	for c := range total {
 		m.Countries = append(m.Countries, c)
 	}
