@@ -32,6 +32,7 @@ type DB struct {
 	mail        *mail.Composer // security notices; nil: none (SetMail)
 	// acceptHooks run when an invitation is accepted (AddAcceptHook).
 	acceptHooks []AcceptHook
+	network     networkCache // the network's pages (network.go)
 }
 
 // Open connects to a database URL: "sqlite:PATH" (PATH ":memory:" is not

@@ -58,6 +58,10 @@ func newOpenAPIServer(t *testing.T, mobility bool) (*httptest.Server, *i18n.Cata
 	deps := Deps{Source: db, Home: "utokyo", Messages: msgs}
 	if mobility {
 		deps.Mobility = db
+		// A second member, so that the network's API answers (it is 404
+		// with one); it partners with princeton, the example institution.
+		storetest.AddHome(t, db, "kyoto", []partnerhub.Institution{testInst("kyoto-uni"), testInst("princeton"), testInst("kyoto-only")}, "princeton", "kyoto-only")
+		deps.Network = db
 	}
 	srv, err := NewServer(ctx, deps)
 	if err != nil {
@@ -949,6 +953,9 @@ func TestOpenAPIExamples(t *testing.T) {
 	}
 	// A published note with an attachment, the example note's and file's.
 	examplePracticeNote(t, as, admin)
+	// A second member, so that the network's API answers (it is 404 with
+	// one); it partners with princeton, the example institution.
+	storetest.AddHome(t, as.db, "kyoto", []partnerhub.Institution{testInst("kyoto-uni"), testInst("princeton"), testInst("kyoto-only")}, "princeton", "kyoto-only")
 	d := loadOpenAPIForTest(t)
 	for path := range d.paths() {
 		if d.op(path, "get") == nil {
@@ -1165,6 +1172,10 @@ func TestOpenAPIResponses(t *testing.T) {
 				return acts[0]["slug"].(string)
 			case "/api/v1/agreements/{slug}":
 				return "princeton-mou"
+			case "/api/v1/network/members/{slug}":
+				return "utokyo"
+			case "/api/v1/network/institutions/{slug}":
+				return "princeton"
 			}
 			t.Fatalf("%s: no value for %s", path, m)
 			return ""

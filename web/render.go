@@ -165,9 +165,10 @@ type view struct {
 	// page's introduction, the site's name and sponsor); other members'
 	// portals show their own names instead.
 	Own bool
-	// InNetwork: the deployment holds several members (it has network
-	// pages, and each member its settings).
-	InNetwork bool
+	// Network: the deployment has a network (two enabled members or
+	// more): the navigation links to its pages (web/network.go), and each
+	// member's admins to its settings.
+	Network bool
 	// Root is the path of the home's portal: "" for the deployment's
 	// first member (its pages at /ja/, /en/), "/{slug}" for the others.
 	// Every link a page writes starts with it (L).
@@ -180,6 +181,16 @@ type view struct {
 	Notices bool             // the header links to the notifications page
 	assets  *assets
 	snap    *snapshot
+	portals Portals // the deployment, nil for a single university
+}
+
+// Portal is the path of a member's portal in the page's language
+// ("/en", "/tohoku/en"): the network's pages link to each member's.
+func (v *view) Portal(member string) string {
+	if v.portals == nil {
+		return "/" + member + "/" + string(v.Lang)
+	}
+	return v.portals.PortalPath(member) + "/" + string(v.Lang)
 }
 
 // L is the path of the page's language in the home's portal ("/en",
@@ -253,7 +264,7 @@ func (s *Server) newView(r *http.Request, lang partnerhub.Lang, nav string, snap
 		canonical += "?" + r.URL.RawQuery
 	}
 	return &view{Home: s.home(r), Lang: lang, Other: other, P: s.deps.Messages.Printer(lang), X: snap.index, Path: p, Query: r.URL.RawQuery,
-		Canonical: canonical, Base: base, Root: s.deps.Prefix, InNetwork: s.deps.Portals != nil && s.deps.Portals.IsNetwork(), Own: s.deps.ContentHome == "" || s.deps.ContentHome == s.deps.Home, Nav: nav, assets: s.assets, snap: snap}
+		Canonical: canonical, Base: base, Root: s.deps.Prefix, Network: s.networkOn(r.Context()), Own: s.deps.ContentHome == "" || s.deps.ContentHome == s.deps.Home, Nav: nav, assets: s.assets, snap: snap, portals: s.deps.Portals}
 }
 
 // newPrivateView is the view of a page for one signed-in user: drafts

@@ -290,6 +290,23 @@ func (s *Server) routes() {
 		s.mux.Handle("GET "+p+"/calls/{fund}/{number}/edit", fund(s.callEditForm))
 		s.mux.Handle("POST "+p+"/calls/{fund}/{number}/edit", fund(s.callSave))
 	}
+
+	// The network's pages (network.go): who partners with whom across the
+	// members; 404 without at least two enabled members.
+	s.mux.Handle("GET /api/v1/network/members", s.api(s.networkAPI(s.apiNetworkMembers)))
+	s.mux.Handle("GET /api/v1/network/members/{slug}", s.api(s.networkAPI(s.apiNetworkMember)))
+	s.mux.Handle("GET /api/v1/network/institutions/{slug}", s.api(s.networkAPI(s.apiNetworkInstitution)))
+	s.mux.Handle("GET /api/v1/network/matrix", s.api(s.networkAPI(s.apiNetworkMatrix)))
+	s.mux.Handle("GET /api/v1/network/stats", s.api(s.networkAPI(s.apiNetworkStats)))
+	for _, l := range partnerhub.Langs {
+		p := "/" + string(l)
+		s.mux.Handle("GET "+p+"/network", s.networkPage(l, s.networkIndexPage))
+		s.mux.Handle("GET "+p+"/network/members/{slug}", s.networkPage(l, s.networkMemberPage))
+		s.mux.Handle("GET "+p+"/network/institutions/{slug}", s.networkPage(l, s.networkInstitutionPage))
+		s.mux.Handle("GET "+p+"/network/map", s.networkPage(l, s.networkMapPage))
+		s.mux.Handle("GET "+p+"/network/matrix", s.networkPage(l, s.networkMatrixPage))
+		s.mux.Handle("GET "+p+"/network/stats", s.networkPage(l, s.networkStatsPage))
+	}
 }
 
 // editEntities are the records edited, deleted and restored in the browser.

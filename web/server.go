@@ -79,6 +79,10 @@ type Deps struct {
 	// Notes keeps the network's good-practice notes, and knows its
 	// members; nil: none (their pages and API answer 404).
 	Notes NoteBook
+	// Network answers the network's own pages (who partners with whom
+	// across the members, its map, matrix and statistics); nil: none
+	// (they answer 404).
+	Network partnerhub.NetworkService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.

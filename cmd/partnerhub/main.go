@@ -343,7 +343,9 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		MFARequired:  cfg.MFARequired,
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, MaxDocumentBytes: cfg.MaxDocumentBytes, Documents: db, Funds: db, Invitations: db, ProposalFiles: db, Decisions: db, Reviews: db, FundPeople: db, Members: db,
 		// The network: its good-practice notes.
-		Notes:             db,
+		Notes: db,
+		// The network: who partners with whom, its map, matrix and statistics.
+		Network:           db,
 		MaxImportsPerUser: cfg.MaxImportsPerUser, MaxImportsPerHome: cfg.MaxImportsPerHome,
 		Jobs: queue, Imports: db}, db, web.DefaultMaxLoaded)
 	if err != nil {
