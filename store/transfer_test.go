@@ -131,6 +131,7 @@ func transferFixture(t *testing.T, e storetest.Engine) *transferData {
 	if _, err := db.AcceptInvitation(ctx, "utokyo", inv.Token, partnerhub.Acceptance{Name: "Guest", Password: "a long and secret passphrase", IP: "192.0.2.1"}, now); err != nil {
 		t.Fatal(err)
 	}
+	transferEvents(t, db, admin, now)
 	return &transferData{db: db, admin: admin, session: session, token: token}
 }
 
