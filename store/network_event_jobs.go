@@ -130,4 +130,3 @@ func (db *DB) PurgeEventRegistrants(ctx context.Context, now time.Time) (int, er
 	}
 	return n, nil
 }
-
