@@ -73,6 +73,9 @@ type Deps struct {
 	// FundPeople seats people on a fund's committee by e-mail; nil: the
 	// committee page cannot add anyone.
 	FundPeople partnerhub.FundPeopleService
+	// NetworkEvents keeps the network's events and their registrations;
+	// nil: none (their pages and API answer 404).
+	NetworkEvents partnerhub.NetworkEventService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.

@@ -334,12 +334,14 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	jobs.Mail(queue, &mail.Sender{Outbox: db, SMTP: cfg.SMTP, From: cfg.MailFrom}, mailInterval, log)
 	jobs.Notices(queue, db, jobs.DigestSchedule, cfg.ReminderDays, log)
 	jobs.ReportReminders(queue, db, log)
+	jobs.NetworkEvents(queue, db, 0, nil, log)
 	a.useMail(db, cfg.BaseURL)
 	srv, err := web.NewServer(ctx, web.Deps{Source: db, Home: cfg.Home, Messages: a.msgs, Logger: log, Accounts: db, Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db, MFA: db, Calendars: db, Chains: db,
 		Mail: db, MailServer: mailServer(cfg), Notices: db,
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, SessionTTL: cfg.SessionLifetime, SessionIdle: cfg.SessionIdle,
 		MFARequired:  cfg.MFARequired,
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, MaxDocumentBytes: cfg.MaxDocumentBytes, Documents: db, Funds: db, Invitations: db, ProposalFiles: db, Decisions: db, Reviews: db, FundPeople: db,
+		NetworkEvents: db,
 		MaxImportsPerUser: cfg.MaxImportsPerUser, MaxImportsPerHome: cfg.MaxImportsPerHome,
 		Jobs: queue, Imports: db})
 	if err != nil {
