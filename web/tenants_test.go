@@ -198,6 +198,14 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		`"PUT /api/v1/calls/{fund}/{number}"`: "funds", `"POST "+p+"/funds/new"`: "funds", `"POST "+p+"/funds/{fund}/edit"`: "funds",
 		`"POST "+p+"/funds/{fund}/committee"`: "funds", `"POST "+p+"/funds/{fund}/committee/remove"`: "funds",
 		`"POST "+p+"/calls/new"`: "funds", `"POST "+p+"/calls/{fund}/{number}/edit"`: "funds",
+		// The network's events are the network's, not a home's: network
+		// editors write them whatever their home (Authorize), anyone
+		// registers, a cancel link acts by its token only
+		// (TestNetworkEventPages, TestNetworkEventAPI).
+		`"POST /api/v1/network/events"`: "", `"PUT /api/v1/network/events/{id}"`: "",
+		`"POST /api/v1/network/events/{id}/registrations"`: "", `"POST "+p+"/network/events/{id}"`: "",
+		`"POST "+p+"/network/registrations/{token}"`: "", `"POST "+p+"/network/events/new"`: "",
+		`"POST "+p+"/network/events/{id}/edit"`: "",
 	}
 	for _, m := range writeRoutePattern.FindAllStringSubmatch(string(src), -1) {
 		if _, ok := walked[m[1]]; !ok {
