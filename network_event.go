@@ -79,7 +79,7 @@ type NetworkEvent struct {
 }
 
 // Remaining is how many places are left.
-func (e *NetworkEvent) Remaining() int { return max(0, e.Capacity-e.Confirmed) }
+func (e NetworkEvent) Remaining() int { return max(0, e.Capacity-e.Confirmed) }
 
 // RegistrationOpen reports whether people may register at now.
 func (e *NetworkEvent) RegistrationOpen(now time.Time) bool {
