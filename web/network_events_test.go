@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"partnerhub"
 	"partnerhub/i18n"
 	"partnerhub/mail"
+	"partnerhub/store"
 	"partnerhub/store/storetest"
 )
 
@@ -257,4 +259,45 @@ func TestNetworkEventAPI(t *testing.T) {
 			t.Fatalf("read: %d %s", r.status, r.body)
 		}
 	})
+}
+
+// exampleNetworkEvent makes the OpenAPI examples' event (id 1), as admin
+// made a network editor for it.
+func exampleNetworkEvent(t *testing.T, db *store.DB, admin *partnerhub.User) {
+	t.Helper()
+	editor := *admin
+	editor.NetworkEditor = true
+	starts := time.Now().Add(72 * time.Hour).UTC()
+	ev, err := db.PutNetworkEvent(context.Background(), &editor, partnerhub.NetworkEvent{Title: partnerhub.Text{Ja: "例", En: "Example"},
+		Kind: partnerhub.EventSeminar, Online: true, Starts: starts, Ends: starts.Add(time.Hour), Capacity: 10,
+		RegistrationOpens: time.Now().Add(-time.Hour), RegistrationCloses: starts, State: partnerhub.EventPublished, RetentionDays: 30}, time.Now())
+	if err != nil || ev.ID != 1 {
+		t.Fatalf("example network event: %+v %v", ev, err)
+	}
+}
+
+// events walks the network events' API writes, as admin made a network
+// administrator.
+func (w *oaWriter) events(admin *partnerhub.User) {
+	w.t.Helper()
+	if err := w.ts.db.SetNetworkAdmin(context.Background(), "utokyo", admin.Email, true); err != nil {
+		w.t.Fatal(err)
+	}
+	const list, one, regs = "/api/v1/network/events", "/api/v1/network/events/{id}", "/api/v1/network/events/{id}/registrations"
+	starts := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Second)
+	body := map[string]any{"title": map[string]string{"ja": "例会", "en": "Meeting"}, "kind": "workshop", "online": true,
+		"starts_at": starts, "ends_at": starts.Add(time.Hour), "capacity": 5, "registration_opens": time.Now().Add(-time.Hour).UTC(),
+		"registration_closes": starts, "state": "published"}
+	w.wantField(w.call("admin", "POST", list, list, map[string]any{"title": map[string]string{"ja": "例会", "en": ""}, "kind": "workshop"}),
+		"title.en", "an event without an English title")
+	w.want(w.call("viewer", "POST", list, list, body), http.StatusForbidden, "an event by a viewer")
+	got := w.want(w.call("admin", "POST", list, list, body), http.StatusCreated, "an event")
+	path := list + "/" + strconv.Itoa(int(got["id"].(float64)))
+	body["version"], body["capacity"] = 1, 6
+	w.want(w.call("admin", "PUT", one, path, body), http.StatusOK, "an event replaced")
+	w.current(w.call("admin", "PUT", one, path, body), "NeventEventRecord", 2, "an event replaced stale")
+	reg := map[string]string{"name": "A", "affiliation": "B", "email": "a@example.org", "language": "ja"}
+	w.want(w.call("nobody", "POST", regs, path+"/registrations", reg), http.StatusAccepted, "a registration")
+	w.wantField(w.call("nobody", "POST", regs, path+"/registrations", map[string]string{"name": "A", "affiliation": "B", "email": "x", "language": "ja"}),
+		"email", "a registration with a bad address")
 }
