@@ -341,7 +341,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, SessionTTL: cfg.SessionLifetime, SessionIdle: cfg.SessionIdle,
 		MFARequired:  cfg.MFARequired,
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, MaxDocumentBytes: cfg.MaxDocumentBytes, Documents: db, Funds: db, Invitations: db, ProposalFiles: db, Decisions: db, Reviews: db, FundPeople: db,
-		NetworkEvents: db,
+		NetworkEvents:     db,
 		MaxImportsPerUser: cfg.MaxImportsPerUser, MaxImportsPerHome: cfg.MaxImportsPerHome,
 		Jobs: queue, Imports: db})
 	if err != nil {
