@@ -64,7 +64,10 @@ type NetworkEvent struct {
 	RegistrationCloses time.Time `json:"registration_closes"`
 	// Organiser is the member that organises it (its slug); "" for the
 	// network as a whole.
-	Organiser     string     `json:"organiser,omitempty"`
+	Organiser string `json:"organiser,omitempty"`
+	// OrganiserName is the organising member's institution's name (read
+	// only).
+	OrganiserName *Text      `json:"organiser_name,omitempty"`
 	State         EventState `json:"state"`
 	RetentionDays int        `json:"retention_days"`
 	Version       int        `json:"version"`

@@ -25,24 +25,29 @@ var _ partnerhub.NetworkEventService = (*DB)(nil)
 const registrationPrefix = "phr_"
 
 const eventSelect = `SELECT e.id, e.title_ja, e.title_en, e.description_ja, e.description_en, e.kind, e.venue_ja, e.venue_en,
-	e.online, e.starts_at, e.ends_at, e.capacity, e.registration_opens, e.registration_closes, COALESCE(h.slug, ''), e.state,
+	e.online, e.starts_at, e.ends_at, e.capacity, e.registration_opens, e.registration_closes, COALESCE(h.slug, ''),
+	COALESCE(i.name_ja, ''), COALESCE(i.name_en, ''), e.state,
 	e.retention_days, e.cancellations, e.purged_at, e.kept_confirmed, e.kept_waiting, e.version, e.created_at, e.updated_at,
 	(SELECT count(*) FROM network_event_registrations r WHERE r.event_id = e.id AND r.status = 'confirmed'),
 	(SELECT count(*) FROM network_event_registrations r WHERE r.event_id = e.id AND r.status = 'waiting')
-	FROM network_events e LEFT JOIN home_institutions h ON h.id = e.organiser_id`
+	FROM network_events e LEFT JOIN home_institutions h ON h.id = e.organiser_id LEFT JOIN institutions i ON i.id = h.institution_id`
 
 func scanEvent(row rowScanner) (*partnerhub.NetworkEvent, error) {
 	var e partnerhub.NetworkEvent
 	var kind, state string
 	var purged sql.NullTime
 	var keptC, keptW int
+	var org partnerhub.Text
 	if err := row.Scan(&e.ID, &e.Title.Ja, &e.Title.En, &e.Description.Ja, &e.Description.En, &kind, &e.Venue.Ja, &e.Venue.En,
-		&e.Online, &e.Starts, &e.Ends, &e.Capacity, &e.RegistrationOpens, &e.RegistrationCloses, &e.Organiser, &state,
+		&e.Online, &e.Starts, &e.Ends, &e.Capacity, &e.RegistrationOpens, &e.RegistrationCloses, &e.Organiser, &org.Ja, &org.En, &state,
 		&e.RetentionDays, &e.Cancelled, &purged, &keptC, &keptW, &e.Version, &e.CreatedAt, &e.UpdatedAt,
 		&e.Confirmed, &e.Waiting); err != nil {
 		return nil, err
 	}
 	e.Kind, e.State = partnerhub.EventKind(kind), partnerhub.EventState(state)
+	if e.Organiser != "" {
+		e.OrganiserName = &org
+	}
 	for _, t := range []*time.Time{&e.Starts, &e.Ends, &e.RegistrationOpens, &e.RegistrationCloses, &e.CreatedAt, &e.UpdatedAt} {
 		*t = t.UTC()
 	}

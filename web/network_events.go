@@ -63,7 +63,6 @@ func (s *Server) eventPages(lang partnerhub.Lang, h privateHandler) http.Handler
 		if v == nil {
 			v = s.newView(r, lang, "", s.snap.Load())
 		}
-		v.Nav = "network"
 		s.answer(w, r, v, func(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
 			if s.deps.NetworkEvents == nil {
 				return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
@@ -101,7 +100,7 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request, v *view) (*p
 			d.Upcoming = append(d.Upcoming, c)
 		}
 	}
-	return &page{Template: "network_events", Title: v.P.T("nevent.title"), Description: v.P.T("nevent.description"), Data: d}, nil
+	return &page{Template: "network_events", Title: v.P.T("nevent.title"), Description: v.P.T("nevent.description"), Data: d, Parents: []crumb{}}, nil
 }
 
 // eventID reads the event's id from the path.

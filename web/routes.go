@@ -114,7 +114,7 @@ func (s *Server) routes() {
 		s.mux.Handle("POST "+p+"/network/events/{id}", s.eventPages(l, s.eventRegister))
 		s.mux.Handle("GET "+p+"/network/registrations/{token}", s.registrationPages(l, s.registrationPage))
 		s.mux.Handle("POST "+p+"/network/registrations/{token}", s.registrationPages(l, s.registrationCancel))
-		organise := func(h privateHandler) http.Handler { return s.private(l, "network", s.withEvents(organisers(h))) }
+		organise := func(h privateHandler) http.Handler { return s.private(l, "", s.withEvents(organisers(h))) }
 		s.mux.Handle("GET "+p+"/network/events/new", organise(s.eventNewForm))
 		s.mux.Handle("POST "+p+"/network/events/new", organise(s.eventSave))
 		s.mux.Handle("GET "+p+"/network/events/{id}/edit", organise(s.eventEditForm))
