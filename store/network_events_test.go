@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -388,28 +389,33 @@ func TestNetworkEventRetention(t *testing.T) {
 	})
 }
 
-// The registrants' mail arrives through SMTP in the language they chose:
-// confirmation, waiting list, promotion and reminder.
+// The registrants' mail arrives through SMTP in the language each chose:
+// confirmation, waiting list, promotion and reminder, each in Japanese and
+// in English, with the event's facts and a private cancel link.
 func TestNetworkEventMailDelivered(t *testing.T) {
 	mp := mailpittest.Start(t)
 	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
 		ctx := context.Background()
 		f := newEventFixture(t, e)
 		db := f.db
-		ev := f.put(t, testEvent(1))
 		tag := e.Name
-		ja := partnerhub.Registrant{Name: "山田花子", Affiliation: "東京大学", Email: "hanako-" + tag + "@example.org", Lang: partnerhub.Japanese}
-		en := partnerhub.Registrant{Name: "John Smith", Affiliation: "NTU", Email: "john-" + tag + "@example.org", Lang: partnerhub.English}
-		for _, r := range []partnerhub.Registrant{ja, en} {
-			if err := db.Register(ctx, ev.ID, r, eventNow); err != nil {
-				t.Fatal(err)
-			}
+		person := func(name, lang string) partnerhub.Registrant {
+			return partnerhub.Registrant{Name: name, Affiliation: "Univ", Email: name + "-" + tag + "@example.org", Lang: partnerhub.Lang(lang)}
 		}
-		ids := map[string]string{}
-		collect := func(what string) {
+		ja1, en1, en2, ja2 := person("hanako", "ja"), person("john", "en"), person("mary", "en"), person("taro", "ja")
+		first := f.put(t, testEvent(1))
+		second := testEvent(1)
+		second.Title = partnerhub.Text{Ja: "実務ワークショップ", En: "Practice workshop"}
+		second.Venue, second.Online = partnerhub.Text{}, true
+		second.Starts, second.Ends = first.Starts.Add(2*time.Hour), first.Ends.Add(2*time.Hour)
+		other := f.put(t, second)
+		// what is the label of each message written since the last drain.
+		what := map[string]string{}
+		drain := func(label string) {
+			t.Helper()
 			for _, m := range outbox(t, db) {
-				if _, ok := ids[m.MessageID]; !ok && m.SentAt == nil {
-					ids[m.MessageID] = what + " " + m.To
+				if _, ok := what[m.MessageID]; !ok && m.SentAt == nil {
+					what[m.MessageID] = label + " " + strings.SplitN(m.To, "-", 2)[0]
 				}
 			}
 			snd := sender(t, db, mp.SMTPURL())
@@ -418,66 +424,69 @@ func TestNetworkEventMailDelivered(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		collect("registered")
-		toks := map[string]string{}
-		got := mp.Messages(t)
-		want := map[string][]string{
-			"registered " + ja.Email: {"参加登録", "ネットワーク・シンポジウム", "2027-03-11 10:00 JST", "安田講堂", mailBase + "/ja/network/registrations/phr_"},
-			"registered " + en.Email: {"waiting list", "Network symposium", "position 1", "Yasuda Auditorium", mailBase + "/en/network/registrations/phr_"},
+		register := func(id int64, r partnerhub.Registrant) {
+			t.Helper()
+			if err := db.Register(ctx, id, r, eventNow); err != nil {
+				t.Fatal(err)
+			}
 		}
-		check := func() {
-			got = mp.Messages(t)
-			for _, s := range got {
-				what, ok := ids[s.MessageID]
-				if !ok || want[what] == nil {
-					continue
-				}
-				m := mp.Message(t, s.ID)
-				all := m.Subject + "\n" + m.Text
-				for _, w := range want[what] {
-					if !strings.Contains(all, w) {
-						t.Errorf("%s: mail lacks %q:\n%s", what, w, all)
+		register(first.ID, ja1)
+		register(first.ID, en1)
+		register(other.ID, en2)
+		register(other.ID, ja2)
+		drain("registered")
+		links := map[string]string{}
+		read := func() map[string]string {
+			got := map[string]string{}
+			for _, s := range mp.Messages(t) {
+				if label, ok := what[s.MessageID]; ok {
+					m := mp.Message(t, s.ID)
+					got[label] = m.Subject + "\n" + m.Text
+					if tk := cancelLinkRE.FindStringSubmatch(m.Text); tk != nil {
+						links[label] = tk[1]
 					}
 				}
-				if tk := cancelLinkRE.FindStringSubmatch(m.Text); tk != nil {
-					toks[what] = tk[1]
-				}
-				delete(want, what)
 			}
-			if len(want) != 0 {
-				t.Fatalf("mail not delivered: %v", want)
-			}
+			return got
 		}
-		check()
-		if err := db.CancelRegistration(ctx, toks["registered "+ja.Email], eventNow); err != nil {
+		read()
+		if err := db.CancelRegistration(ctx, links["registered hanako"], eventNow); err != nil {
 			t.Fatal(err)
 		}
-		collect("promoted")
-		want = map[string][]string{"promoted " + en.Email: {"A place for you", "Network symposium", mailBase + "/en/network/registrations/phr_"}}
-		check()
-		// The Japanese registrant again: waiting for the full event, a
-		// place at another, and reminded of that one.
-		if err := db.Register(ctx, ev.ID, ja, eventNow); err != nil {
+		if err := db.CancelRegistration(ctx, links["registered mary"], eventNow); err != nil {
 			t.Fatal(err)
 		}
-		collect("waiting-ja")
-		ev2 := testEvent(5)
-		ev2.Starts, ev2.Ends = ev.Starts.Add(time.Hour), ev.Ends.Add(time.Hour)
-		other := f.put(t, ev2)
-		if err := db.Register(ctx, other.ID, ja, eventNow); err != nil {
-			t.Fatal(err)
-		}
-		collect("confirmed-ja")
-		if n, err := db.SendEventReminders(ctx, ev.Starts.Add(-24*time.Hour), 2); err != nil || n != 2 {
+		drain("promoted")
+		if n, err := db.SendEventReminders(ctx, first.Starts.Add(-24*time.Hour), 2); err != nil || n != 2 {
 			t.Fatalf("reminders: %d %v", n, err)
 		}
-		collect("reminder")
-		want = map[string][]string{
-			"waiting-ja " + ja.Email: {"キャンセル待ち", "1番目"},
-			"reminder " + en.Email:   {"Reminder", "Network symposium", "2027-03-11 10:00 JST", mailBase + "/en/network/events/"},
-			"reminder " + ja.Email:   {"開催のお知らせ", "ネットワーク・シンポジウム", "2027-03-11 11:00 JST"},
+		drain("reminder")
+		got := read()
+		const base = mailBase
+		for label, want := range map[string][]string{
+			"registered hanako": {"【参加登録完了】ネットワーク・シンポジウム", "お席を確保しています", "2027-03-11 10:00 JST", "会場：安田講堂", base + "/ja/network/registrations/phr_"},
+			"registered john":   {"On the waiting list: Network symposium", "You are at position 1 on the waiting list.", "Where: Yasuda Auditorium", base + "/en/network/registrations/phr_"},
+			"registered mary":   {"Registration confirmed: Practice workshop", "a place is kept for you", "Where: Online", "2027-03-11 12:00 JST", base + "/en/network/registrations/phr_"},
+			"registered taro":   {"【キャンセル待ち】実務ワークショップ", "キャンセル待ちの1番目です。", "会場：オンライン", base + "/ja/network/registrations/phr_"},
+			"promoted john":     {"A place for you: Network symposium", "is now yours", base + "/en/network/registrations/phr_"},
+			"promoted taro":     {"【参加確定】実務ワークショップ", "参加が確定しました", base + "/ja/network/registrations/phr_"},
+			"reminder john":     {"Reminder: Network symposium", "is soon", "2027-03-11 10:00 JST", base + "/en/network/events/" + fmt.Sprint(first.ID)},
+			"reminder taro":     {"【開催のお知らせ】実務ワークショップ", "開催が近づきました", base + "/ja/network/events/" + fmt.Sprint(other.ID)},
+		} {
+			all, ok := got[label]
+			if !ok {
+				t.Errorf("%s: no mail delivered", label)
+				continue
+			}
+			for _, w := range want {
+				if !strings.Contains(all, w) {
+					t.Errorf("%s: mail lacks %q:\n%s", label, w, all)
+				}
+			}
 		}
-		check()
+		if len(got) != 8 {
+			t.Errorf("%d mails delivered, want 8: %v", len(got), slices.Sorted(maps.Keys(got)))
+		}
 	})
 }
 
