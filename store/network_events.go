@@ -24,6 +24,10 @@ var _ partnerhub.NetworkEventService = (*DB)(nil)
 // registrationPrefix starts a cancel link's token.
 const registrationPrefix = "phr_"
 
+// resendAfter is how long after a mail to a registrant a second
+// registration of the address mails them again.
+const resendAfter = 10 * time.Minute
+
 const eventSelect = `SELECT e.id, e.title_ja, e.title_en, e.description_ja, e.description_en, e.kind, e.venue_ja, e.venue_en,
 	e.online, e.starts_at, e.ends_at, e.capacity, e.registration_opens, e.registration_closes, COALESCE(h.slug, ''),
 	COALESCE(i.name_ja, ''), COALESCE(i.name_en, ''), e.state,
@@ -274,8 +278,14 @@ func (db *DB) Register(ctx context.Context, id int64, r partnerhub.Registrant, n
 		switch {
 		case err == nil:
 			// Registered already: a new cancel link for the address's
-			// holder, told by mail only; the caller learns nothing.
-			if _, err := tx.ExecContext(ctx, db.q(`UPDATE network_event_registrations SET token_hash = ? WHERE id = ?`), hash, existing); err != nil {
+			// holder, told by mail only, at most once in resendAfter; the
+			// caller learns nothing.
+			res, err := tx.ExecContext(ctx, db.q(`UPDATE network_event_registrations SET token_hash = ?, notified_at = ?
+				WHERE id = ? AND notified_at <= ?`), hash, now, existing, now.Add(-resendAfter))
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
 				return err
 			}
 			pos := 0
@@ -294,8 +304,8 @@ func (db *DB) Register(ctx context.Context, id int64, r partnerhub.Registrant, n
 			st, what = partnerhub.RegistrationWaiting, mail.EventWaiting
 		}
 		var regID int64
-		if err := tx.QueryRowContext(ctx, db.q(`INSERT INTO network_event_registrations (event_id, name, affiliation, email, language, status, token_hash, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), id, r.Name, r.Affiliation, r.Email, string(r.Lang), string(st), hash, now).Scan(&regID); err != nil {
+		if err := tx.QueryRowContext(ctx, db.q(`INSERT INTO network_event_registrations (event_id, name, affiliation, email, language, status, token_hash, created_at, notified_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), id, r.Name, r.Affiliation, r.Email, string(r.Lang), string(st), hash, now, now).Scan(&regID); err != nil {
 			return err
 		}
 		pos := 0

@@ -335,7 +335,7 @@ var dumpTables = []dumpTable{
 	{name: "network_event_registrations", pk: dumpByID, refs: []dumpRef{dref("event_id", "network_events")}, cols: dumpCols(
 		dcol("id", dumpInt), dcol("event_id", dumpInt), dcol("name", dumpText), dcol("affiliation", dumpText), dcol("email", dumpText),
 		dcol("language", dumpText), dcol("status", dumpText), dcol("token_hash", dumpText), dcol("created_at", dumpTime),
-		dopt("promoted_at", dumpTime), dopt("reminded_at", dumpTime))},
+		dopt("promoted_at", dumpTime), dopt("reminded_at", dumpTime), dcol("notified_at", dumpTime))},
 	// Mail still waiting moves with the data; sent mail is the record of
 	// what was said.
 	{name: "mail_outbox", pk: dumpByID, cols: dumpCols(

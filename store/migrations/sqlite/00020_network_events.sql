@@ -34,7 +34,9 @@ CREATE INDEX network_events_starts ON network_events(starts_at);
 
 -- A registration: confirmed (a place) or waiting (in order of id). A
 -- cancelled one is deleted (the event counts it); token_hash is the
--- SHA-256 of the private cancel link's token.
+-- SHA-256 of the private cancel link's token; notified_at is when its
+-- holder was last mailed, so that the form cannot be used to flood an
+-- address with "already registered" mail.
 CREATE TABLE network_event_registrations (
     id          INTEGER PRIMARY KEY,
     event_id    INTEGER NOT NULL REFERENCES network_events(id),
@@ -47,6 +49,7 @@ CREATE TABLE network_event_registrations (
     created_at  TIMESTAMP NOT NULL,
     promoted_at TIMESTAMP,
     reminded_at TIMESTAMP,
+    notified_at TIMESTAMP NOT NULL,
     UNIQUE (event_id, email)
 );
 CREATE INDEX network_event_registrations_event ON network_event_registrations(event_id, status, id);
