@@ -322,6 +322,20 @@ var dumpTables = []dumpTable{
 	{name: "project_activities", pk: []string{"proposal_id", "activity_id"},
 		refs: []dumpRef{dref("proposal_id", "proposals"), dref("activity_id", "activities")}, cols: dumpCols(
 			dcol("proposal_id", dumpInt), dcol("activity_id", dumpInt))},
+	// The network's events (schema 20) and their registrations: the
+	// tokens' hashes move, so that cancel links still work after an import.
+	{name: "network_events", pk: dumpByID, refs: []dumpRef{dref("organiser_id", "home_institutions"), dref("created_by", "users")}, cols: dumpCols(
+		dcol("id", dumpInt), dcol("title_ja", dumpText), dcol("title_en", dumpText), dcol("description_ja", dumpText),
+		dcol("description_en", dumpText), dcol("kind", dumpText), dcol("venue_ja", dumpText), dcol("venue_en", dumpText),
+		dcol("online", dumpBool), dcol("starts_at", dumpTime), dcol("ends_at", dumpTime), dcol("capacity", dumpInt),
+		dcol("registration_opens", dumpTime), dcol("registration_closes", dumpTime), dopt("organiser_id", dumpInt),
+		dcol("state", dumpText), dcol("retention_days", dumpInt), dcol("cancellations", dumpInt), dopt("purged_at", dumpTime),
+		dcol("kept_confirmed", dumpInt), dcol("kept_waiting", dumpInt), dcol("version", dumpInt), dopt("created_by", dumpInt),
+		dcol("created_at", dumpTime), dcol("updated_at", dumpTime))},
+	{name: "network_event_registrations", pk: dumpByID, refs: []dumpRef{dref("event_id", "network_events")}, cols: dumpCols(
+		dcol("id", dumpInt), dcol("event_id", dumpInt), dcol("name", dumpText), dcol("affiliation", dumpText), dcol("email", dumpText),
+		dcol("language", dumpText), dcol("status", dumpText), dcol("token_hash", dumpText), dcol("created_at", dumpTime),
+		dopt("promoted_at", dumpTime), dopt("reminded_at", dumpTime), dcol("notified_at", dumpTime))},
 	// Mail still waiting moves with the data; sent mail is the record of
 	// what was said.
 	{name: "mail_outbox", pk: dumpByID, cols: dumpCols(
@@ -383,6 +397,8 @@ var olderExports = map[int64][]string{
 	17: since18,
 	// 19 added the good-practice notes: an export of 18 has none.
 	18: since18,
+	// 19 had the notes but not yet the events.
+	19: eventTables,
 }
 
 // since18 are the network's tables (good-practice notes, events), added
@@ -393,7 +409,7 @@ var since18 = slices.Concat(noteTables, eventTables)
 // network events' (schema 20).
 var (
 	noteTables  = []string{"practice_notes", "practice_note_tags", "practice_note_links", "practice_note_files"}
-	eventTables = []string{}
+	eventTables = []string{"network_events", "network_event_registrations"}
 )
 
 // since13 are the tables of the agreement's life, added from schema

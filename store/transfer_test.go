@@ -141,6 +141,7 @@ func transferFixture(t *testing.T, e storetest.Engine) *transferData {
 	if _, err := db.AddNoteFile(ctx, admin, note.ID, note.Version, "note.pdf", storetest.PDF("Note")); err != nil {
 		t.Fatal(err)
 	}
+	transferEvents(t, db, admin, now)
 	return &transferData{db: db, admin: admin, session: session, token: token}
 }
 

@@ -18,7 +18,10 @@ type calEvent struct {
 	Start, End time.Time // dates (UTC midnight)
 	// At, when set, makes the event an instant (a call's deadline) rather
 	// than whole days: Start and End are then ignored.
-	At          time.Time
+	At time.Time
+	// Until, with At, ends a timed event (a network event); zero: it ends
+	// as it starts.
+	Until       time.Time
 	Summary     string
 	Description string
 	Location    string
@@ -62,6 +65,9 @@ func (c *calendar) event(e calEvent) {
 	if !e.At.IsZero() {
 		at := e.At.UTC().Format("20060102T150405Z")
 		c.line("DTSTART:" + at)
+		if !e.Until.IsZero() {
+			at = e.Until.UTC().Format("20060102T150405Z")
+		}
 		c.line("DTEND:" + at)
 	} else {
 		c.line("DTSTART;VALUE=DATE:" + e.Start.Format("20060102"))

@@ -123,6 +123,30 @@ func (s *Server) routes() {
 		s.mux.Handle("POST "+np+"/{id}/transition", s.notesPrivate(l, s.noteTransit))
 	}
 
+	// The network's events (web/network_events*.go): public pages and
+	// registration, a cancel link's page, the organisers' pages, the API.
+	s.mux.Handle("GET /api/v1/network/events", s.api(s.eventsAPI(s.apiEvents)))
+	s.mux.Handle("GET /api/v1/network/events/{id}", s.api(s.eventsAPI(s.apiEvent)))
+	s.mux.Handle("POST /api/v1/network/events", s.api(s.eventsAPI(s.apiPutEvent(true))))
+	s.mux.Handle("PUT /api/v1/network/events/{id}", s.api(s.eventsAPI(s.apiPutEvent(false))))
+	s.mux.Handle("POST /api/v1/network/events/{id}/registrations", s.api(s.eventsAPI(s.apiRegister)))
+	for _, l := range partnerhub.Langs {
+		p := "/" + string(l)
+		s.mux.Handle("GET "+p+"/network/events", s.eventPages(l, s.eventsPage))
+		s.mux.HandleFunc("GET "+p+"/network/events.ics", s.eventFeed(l))
+		s.mux.Handle("GET "+p+"/network/events/{id}", s.eventPages(l, s.eventPage))
+		s.mux.Handle("POST "+p+"/network/events/{id}", s.eventPages(l, s.eventRegister))
+		s.mux.Handle("GET "+p+"/network/registrations/{token}", s.registrationPages(l, s.registrationPage))
+		s.mux.Handle("POST "+p+"/network/registrations/{token}", s.registrationPages(l, s.registrationCancel))
+		organise := func(h privateHandler) http.Handler { return s.private(l, "", s.withEvents(organisers(h))) }
+		s.mux.Handle("GET "+p+"/network/events/new", organise(s.eventNewForm))
+		s.mux.Handle("POST "+p+"/network/events/new", organise(s.eventSave))
+		s.mux.Handle("GET "+p+"/network/events/{id}/edit", organise(s.eventEditForm))
+		s.mux.Handle("POST "+p+"/network/events/{id}/edit", organise(s.eventSave))
+		s.mux.Handle("GET "+p+"/network/events/{id}/registrations", organise(s.eventRegistrationsPage))
+		s.mux.Handle("GET "+p+"/network/events/{id}/attendance.xlsx", organise(s.eventAttendance))
+	}
+
 	// Accounts.
 	for _, l := range partnerhub.Langs {
 		p := "/" + string(l)

@@ -83,6 +83,9 @@ type Deps struct {
 	// across the members, its map, matrix and statistics); nil: none
 	// (they answer 404).
 	Network partnerhub.NetworkService
+	// NetworkEvents keeps the network's events and their registrations;
+	// nil: none (their pages and API answer 404).
+	NetworkEvents partnerhub.NetworkEventService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.

@@ -334,6 +334,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	jobs.Mail(queue, &mail.Sender{Outbox: db, SMTP: cfg.SMTP, From: cfg.MailFrom}, mailInterval, log)
 	jobs.Notices(queue, db, jobs.DigestSchedule, cfg.ReminderDays, log)
 	jobs.ReportReminders(queue, db, log)
+	jobs.NetworkEvents(queue, db, 0, nil, log)
 	a.useMail(db, cfg.BaseURL)
 	// Every member of the deployment is served: the first at the root,
 	// the others at /{slug}/ (a single university is the first only).
@@ -345,7 +346,9 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		// The network: its good-practice notes.
 		Notes: db,
 		// The network: who partners with whom, its map, matrix and statistics.
-		Network:           db,
+		Network: db,
+		// The network: its events and their registrations.
+		NetworkEvents:     db,
 		MaxImportsPerUser: cfg.MaxImportsPerUser, MaxImportsPerHome: cfg.MaxImportsPerHome,
 		Jobs: queue, Imports: db}, db, web.DefaultMaxLoaded)
 	if err != nil {
