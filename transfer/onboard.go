@@ -74,7 +74,7 @@ var OnboardColumns = map[string][]OnboardColumn{
 var OnboardExample = map[string][]string{
 	OnboardUnits:    {"eng", "工学研究科", "Graduate School of Engineering", "工", "Eng.", "graduate_school"},
 	OnboardPhases:   {"1", "2024", "2028", "10", "研究交流の拡大", "Broader research exchange"},
-	OnboardPartners: {"example-u", "例大学", "Example University", "EU", "institution", "example-u", "https://ror.org/00example", "US", "ボストン", "Boston", "https://www.example.edu", "", ""},
+	OnboardPartners: {"example-u", "例大学", "Example University", "EU", "institution", "example-u", "https://ror.org/0abcde123", "US", "ボストン", "Boston", "https://www.example.edu", "", ""},
 	OnboardTeams:    {"example-u", "1", "eng", "yes", "primary"},
 }
 

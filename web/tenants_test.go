@@ -198,6 +198,11 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		`"PUT /api/v1/calls/{fund}/{number}"`: "funds", `"POST "+p+"/funds/new"`: "funds", `"POST "+p+"/funds/{fund}/edit"`: "funds",
 		`"POST "+p+"/funds/{fund}/committee"`: "funds", `"POST "+p+"/funds/{fund}/committee/remove"`: "funds",
 		`"POST "+p+"/calls/new"`: "funds", `"POST "+p+"/calls/{fund}/{number}/edit"`: "funds",
+		// The network's members: a network administrator's own, across
+		// members by design; everyone else is refused (TestMembersPage,
+		// TestMemberOnboarding walk them as a home's administrator).
+		`"POST "+p`: "network", `"POST "+p+"/{slug}/disable"`: "network", `"POST "+p+"/{slug}/enable"`: "network",
+		`"POST "+p+"/{slug}/invite"`: "network", `"POST "+p+"/{slug}/onboard"`: "network",
 	}
 	for _, m := range writeRoutePattern.FindAllStringSubmatch(string(src), -1) {
 		if _, ok := walked[m[1]]; !ok {
