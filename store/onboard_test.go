@@ -16,7 +16,7 @@ import (
 func addKyoto(t *testing.T, db *store.DB) {
 	t.Helper()
 	_, err := db.AddMember(context.Background(), nil, partnerhub.NewMember{
-		Member: partnerhub.Member{Slug: "kyoto-u", Programme: partnerhub.Text{Ja: "京都プログラム", En: "Kyoto Programme"}},
+		Member:      partnerhub.Member{Slug: "kyoto-u", Programme: partnerhub.Text{Ja: "京都プログラム", En: "Kyoto Programme"}},
 		Institution: &partnerhub.Institution{Slug: "kyoto-u", Name: partnerhub.Text{Ja: "京都大学", En: "Kyoto University"}, Country: "JP"}})
 	if err != nil {
 		t.Fatal(err)
