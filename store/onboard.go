@@ -292,18 +292,27 @@ func (w *onboardTx) units() error {
 // partners writes the partners, and first the institution of each partner
 // of one that the registry does not hold yet.
 func (w *onboardTx) partners() error {
-	for _, r := range w.o.Partners {
-		p := r.Partner
-		if p.Kind == partnerhub.PartnerInstitution && len(p.Members) == 1 {
+	// Every row's institution first, so that a group may name one that a
+	// later row brings to the registry.
+	skip := make([]bool, len(w.o.Partners))
+	members := make([][]string, len(w.o.Partners))
+	for i, r := range w.o.Partners {
+		members[i] = r.Partner.Members
+		if r.Partner.Kind == partnerhub.PartnerInstitution && len(r.Partner.Members) == 1 {
 			slug, err := w.institution(r)
 			if err != nil {
 				return err
 			}
-			if slug == "" {
-				continue // its problem is recorded
-			}
-			p.Members = []string{slug}
+			skip[i] = slug == "" // its problem is recorded
+			members[i] = []string{slug}
 		}
+	}
+	for i, r := range w.o.Partners {
+		if skip[i] {
+			continue
+		}
+		p := r.Partner
+		p.Members = members[i]
 		rec := normPartner(p)
 		same := func(cur partnerhub.Record) bool {
 			c := *cur.(*partnerhub.Partner)

@@ -155,6 +155,17 @@ func TestOnboard(t *testing.T) {
 		if len(after) != len(events) {
 			t.Errorf("the second import audited %d changes", len(after)-len(events))
 		}
+
+		// A group naming an institution that a later row brings.
+		res, problems, err = db.Onboard(ctx, nil, "kyoto-u", readOnboarding(t, storetest.Onboarding(t, map[string][][]string{
+			transfer.OnboardPartners: {
+				{"alliance", "連合", "Alliance", "", "group", "newcomer-u; princeton", "", "", "", "", "", "", ""},
+				{"newcomer-u", "新大学", "Newcomer University", "", "institution", "", "", "DE", "", "", "", "", ""},
+			},
+		})))
+		if err != nil || len(problems) > 0 || res.Created[transfer.OnboardPartners] != 2 || len(res.InstitutionsCreated) != 1 {
+			t.Fatalf("a group: %+v %+v %v", res, problems, err)
+		}
 	})
 }
 
