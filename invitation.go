@@ -25,7 +25,9 @@ const (
 // InvitationRoles are the roles an invitation may give a new account:
 // people from outside (guests) and readers of drafts (viewers). An
 // administrator or a coordinator is made from the command line, where who
-// makes them is known; a mailed link should not carry such rights.
+// makes them is known; a mailed link should not carry such rights. The
+// one exception is a network administrator inviting a member's first
+// administrators (MemberAdminInvitation).
 var InvitationRoles = []Role{RoleGuest, RoleViewer}
 
 // InvitationState is where an invitation is in its life.
@@ -58,8 +60,23 @@ type InvitationSpec struct {
 	Grants []byte
 }
 
+// MemberAdminInvitation reports whether actor, inviting with spec, makes a
+// member's administrator: only a network administrator may, for any member
+// (the members' page of the network invites each new member's office).
+func MemberAdminInvitation(actor *User, spec *InvitationSpec) bool {
+	return spec != nil && spec.Role == RoleAdmin && IsNetworkAdmin(actor)
+}
+
 // Validate checks a spec, with the defaults already filled in.
-func (s *InvitationSpec) Validate() error {
+func (s *InvitationSpec) Validate() error { return s.ValidateFor(nil) }
+
+// ValidateFor checks a spec as actor sends it: a network administrator
+// may also invite an administrator (MemberAdminInvitation).
+func (s *InvitationSpec) ValidateFor(actor *User) error {
+	roles := InvitationRoles
+	if MemberAdminInvitation(actor, s) {
+		roles = []Role{RoleAdmin}
+	}
 	errs := FieldErrors{}
 	if a, err := mail.ParseAddress(s.Email); err != nil || a.Address != s.Email || len(s.Email) > 254 {
 		errs.Add("email", "bad_email")
@@ -70,7 +87,7 @@ func (s *InvitationSpec) Validate() error {
 		errs.Add("name", "too_long_chars", 200)
 	}
 	validateEnum(errs, "lang", s.Lang, Langs, true)
-	validateEnum(errs, "role", s.Role, InvitationRoles, true)
+	validateEnum(errs, "role", s.Role, roles, true)
 	for _, n := range []struct{ field, s string }{{"note.ja", s.Note.Ja}, {"note.en", s.Note.En}} {
 		if !utf8.ValidString(n.s) {
 			errs.Add(n.field, "bad_utf8")

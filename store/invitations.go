@@ -135,10 +135,13 @@ func (db *DB) invite(ctx context.Context, tx *sql.Tx, actor *partnerhub.User, ho
 	if spec.ExpiresIn == 0 {
 		spec.ExpiresIn = partnerhub.DefaultInvitationLifetime
 	}
-	if err := authorizeInvite(actor, home, &spec); err != nil {
+	if partnerhub.MemberAdminInvitation(actor, &spec) {
+		// A network administrator invites a member's administrator, in
+		// whichever member: the account is made there, not in theirs.
+	} else if err := authorizeInvite(actor, home, &spec); err != nil {
 		return nil, err
 	}
-	if err := spec.Validate(); err != nil {
+	if err := spec.ValidateFor(actor); err != nil {
 		return nil, err
 	}
 	now = dbTime(now)

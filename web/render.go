@@ -188,6 +188,10 @@ type view struct {
 // ("/en", "/tohoku/en"): the network's pages link to each member's.
 func (v *view) Portal(member string) string {
 	if v.portals == nil {
+		// A single university's server: its own portal is its root.
+		if member == v.Home {
+			return v.L()
+		}
 		return "/" + member + "/" + string(v.Lang)
 	}
 	return v.portals.PortalPath(member) + "/" + string(v.Lang)

@@ -331,6 +331,22 @@ func (s *Server) routes() {
 		s.mux.Handle("GET "+p+"/network/matrix", s.networkPage(l, s.networkMatrixPage))
 		s.mux.Handle("GET "+p+"/network/stats", s.networkPage(l, s.networkStatsPage))
 	}
+
+	// The network administrator's members: adding, disabling, inviting
+	// their administrators, onboarding them from a workbook
+	// (web/network_members.go, web/onboard.go).
+	for _, l := range partnerhub.Langs {
+		p := "/" + string(l) + "/network/admin/members"
+		netAdmin := func(h privateHandler) http.Handler { return s.private(l, "", s.networkAdmin(h)) }
+		s.mux.Handle("GET "+p, netAdmin(s.membersList))
+		s.mux.Handle("POST "+p, netAdmin(s.memberAdd))
+		s.mux.Handle("GET "+p+"/template.xlsx", netAdmin(s.onboardTemplate))
+		s.mux.Handle("GET "+p+"/{slug}", netAdmin(s.memberView))
+		s.mux.Handle("POST "+p+"/{slug}/disable", netAdmin(s.memberSetDisabled(true)))
+		s.mux.Handle("POST "+p+"/{slug}/enable", netAdmin(s.memberSetDisabled(false)))
+		s.mux.Handle("POST "+p+"/{slug}/invite", netAdmin(s.memberInvite))
+		s.mux.Handle("POST "+p+"/{slug}/onboard", netAdmin(s.memberOnboard))
+	}
 }
 
 // editEntities are the records edited, deleted and restored in the browser.

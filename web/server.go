@@ -86,6 +86,10 @@ type Deps struct {
 	// NetworkEvents keeps the network's events and their registrations;
 	// nil: none (their pages and API answer 404).
 	NetworkEvents partnerhub.NetworkEventService
+	// MemberAdmin keeps the network's members and onboards them from a
+	// workbook, for the network administrator's members pages; nil: those
+	// pages answer 404.
+	MemberAdmin MemberAdmin
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.

@@ -31,6 +31,8 @@ func (a *app) home(ctx context.Context, args []string) error {
 		return a.homeSetDisabled(ctx, args[1:], true)
 	case "enable":
 		return a.homeSetDisabled(ctx, args[1:], false)
+	case "import":
+		return a.homeImport(ctx, args[1:])
 	}
 	return usageError{a.p.T("cli.home_unknown_subcommand", args[0])}
 }

@@ -348,7 +348,9 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		// The network: who partners with whom, its map, matrix and statistics.
 		Network: db,
 		// The network: its events and their registrations.
-		NetworkEvents:     db,
+		NetworkEvents: db,
+		// The network administrator's members pages and onboarding.
+		MemberAdmin:       db,
 		MaxImportsPerUser: cfg.MaxImportsPerUser, MaxImportsPerHome: cfg.MaxImportsPerHome,
 		Jobs: queue, Imports: db}, db, web.DefaultMaxLoaded)
 	if err != nil {
