@@ -78,7 +78,11 @@ func newNetwork(t *testing.T, db *store.DB, maxLoaded int) *network {
 // at the member's portal.
 func (n *network) user(t *testing.T, home, email string, role partnerhub.Role) (*partnerhub.User, *http.Cookie) {
 	t.Helper()
-	u, err := n.db.CreateUser(context.Background(), home, &partnerhub.User{Email: email, Name: "Name of " + email, Role: role}, testPassword)
+	var units []string
+	if role == partnerhub.RoleCoordinator {
+		units = []string{home + "-unit"}
+	}
+	u, err := n.db.CreateUser(context.Background(), home, &partnerhub.User{Email: email, Name: "Name of " + email, Role: role, Units: units}, testPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
