@@ -11,8 +11,8 @@
 #   DB_FILE=path.db              an SQLite database bench/gen made already (kept)
 #   PH_PORT=18082 STATIC_PORT=18083
 #   THREADS=2 CONNS=32 DURATION=10s WARMUP=5s   wrk settings
-#   WRK_MEMBERS="16 200"         runs of wrk, each over the pages of this many members
-#                                (16: as many as web.DefaultMaxLoaded keeps, besides the first)
+#   WRK_MEMBERS="12 200"         runs of wrk, each over the pages of this many members
+#                                (12: as many as web.DefaultMaxLoaded keeps, besides the first)
 #   COLD_RUNS=3                  starts measured (median reported)
 #
 # Exit status: 0 when every bar is met, 1 when one is not, 2 on a setup error.
@@ -26,7 +26,7 @@ THREADS=${THREADS:-2}
 CONNS=${CONNS:-32}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-5s}
-WRK_MEMBERS=${WRK_MEMBERS:-16 $HOMES}
+WRK_MEMBERS=${WRK_MEMBERS:-12 $HOMES}
 COLD_RUNS=${COLD_RUNS:-3}
 
 # The bars.

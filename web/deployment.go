@@ -67,10 +67,10 @@ type memberTable struct {
 
 // DefaultMaxLoaded is how many members' Servers stay in memory besides the
 // first's. A member of bench/gen's size (100 partners, 100 units, 2,500
-// activities) holds some 7 MB once loaded and 10–12 MB once its main pages
-// are rendered (bench/network.sh): 16 keep a network of any size under
-// 300 MB.
-const DefaultMaxLoaded = 16
+// activities) holds some 7 MB once loaded and about 16 MB once its main
+// pages are rendered (bench/network.sh: 16 members came to 316 MB), so 12
+// keep a network of any size under 300 MB.
+const DefaultMaxLoaded = 12
 
 // latestWriter is what the store also answers (store.DB): the newest
 // write of any home, so that Watch asks each member only after a write.

@@ -183,9 +183,9 @@ type Server struct {
 	openapiBody body
 	assets      *assets
 	templates   *template.Template // the layout and every page (parseTemplates)
-	maps        *mapCache // drawn once for every member (serverShared)
-	gzips       sync.Pool    // *gzip.Writer at BestCompression, for gzipped
-	imports     localImports // mobility imports running on this node
+	maps        *mapCache          // drawn once for every member (serverShared)
+	gzips       sync.Pool          // *gzip.Writer at BestCompression, for gzipped
+	imports     localImports       // mobility imports running on this node
 	// importInput, when not nil, wraps the file of size bytes an import
 	// reads in ctx (the job's): tests pause an import half way through
 	// its file with it.
