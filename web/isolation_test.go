@@ -259,7 +259,9 @@ func (a *memberA) fill(path string) (string, bool) {
 		case "slug", "key":
 			v = map[string]string{"partners": "kyoto-partner", "activities": "kyoto-draft-activity", "agreements": "kyoto-draft-agreement",
 				"units": "kyoto-unit", "institutions": "kyoto-uni", "activity": "kyoto-draft-activity", "agreement": "kyoto-draft-agreement",
-				"partner": "kyoto-partner", "unit": "kyoto-unit", "institution": "kyoto-uni"}[prev]
+				"partner": "kyoto-partner", "unit": "kyoto-unit", "institution": "kyoto-uni",
+				// The network's pages name a member by its slug.
+				"members": "kyoto"}[prev]
 			if prev == "partners" && strings.HasSuffix(path, ".ics") {
 				v = "kyoto-partner"
 			}
