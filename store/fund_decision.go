@@ -217,7 +217,11 @@ func (t *callTx) sendLetter(p partnerhub.Proposal) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		msg, err := t.db.mail.DecisionLetter(m.Email, m.Name, lang, l)
+		c, err := t.db.mailForProposal(t.ctx, t.tx, p.ID)
+		if err != nil {
+			return false, err
+		}
+		msg, err := c.DecisionLetter(m.Email, m.Name, lang, l)
 		if err != nil {
 			return false, err
 		}

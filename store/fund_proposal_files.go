@@ -160,7 +160,11 @@ func (db *DB) proposalReceipts(t *callTx, verb partnerhub.Verb, p partnerhub.Pro
 		if disabled || db.mail == nil {
 			continue
 		}
-		msg, err := db.mail.ProposalReceipt(m.Email, m.Name, lang, r)
+		c, err := db.mailForProposal(t.ctx, t.tx, p.ID)
+		if err != nil {
+			return err
+		}
+		msg, err := c.ProposalReceipt(m.Email, m.Name, lang, r)
 		if err != nil {
 			return err
 		}

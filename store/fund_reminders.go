@@ -142,7 +142,11 @@ func (db *DB) SendReportReminder(ctx context.Context, r ReportReminder, now time
 			if err != nil {
 				return err
 			}
-			msg, err := db.mail.ReportReminder(m.Email, m.Name, lang, r.Proposal, r.Title, r.Kind, r.Due, r.Days)
+			c, err := db.mailForProposal(ctx, tx, r.Proposal)
+			if err != nil {
+				return err
+			}
+			msg, err := c.ReportReminder(m.Email, m.Name, lang, r.Proposal, r.Title, r.Kind, r.Due, r.Days)
 			if err != nil {
 				return err
 			}

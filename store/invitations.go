@@ -223,7 +223,15 @@ func (db *DB) invitationMail(ctx context.Context, tx *sql.Tx, inv *partnerhub.In
 	if db.mail == nil {
 		return nil
 	}
-	m, err := db.mail.Invitation(inv, raw)
+	homeID, err := db.homeID(ctx, tx, inv.Home)
+	if err != nil {
+		return err
+	}
+	c, err := db.mailFor(ctx, tx, homeID)
+	if err != nil {
+		return err
+	}
+	m, err := c.Invitation(inv, raw)
 	if err != nil {
 		return err
 	}

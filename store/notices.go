@@ -56,7 +56,11 @@ func (db *DB) Notify(ctx context.Context, tx *sql.Tx, userIDs []int64, n partner
 		if delivery != partnerhub.DeliverImmediately || db.mail == nil {
 			continue
 		}
-		m, err := db.mail.Notice(email, name, mailLang(lang), n)
+		c, err := db.mailFor(ctx, tx, homeID)
+		if err != nil {
+			return err
+		}
+		m, err := c.Notice(email, name, mailLang(lang), n)
 		if err != nil {
 			return err
 		}
@@ -290,7 +294,11 @@ func (db *DB) sendDigest(ctx context.Context, userID int64, now time.Time) (bool
 		if disabled {
 			return nil
 		}
-		m, err := db.mail.Digest(email, name, mailLang(lang), ns)
+		c, err := db.mailForUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		m, err := c.Digest(email, name, mailLang(lang), ns)
 		if err != nil {
 			return err
 		}

@@ -40,7 +40,11 @@ func (db *DB) securityNotice(ctx context.Context, tx *sql.Tx, userID int64, ev m
 	if err != nil {
 		return wrap("security notice", err)
 	}
-	m, err := db.mail.SecurityNotice(email, name, mailLang(lang), ev, now)
+	c, err := db.mailForUser(ctx, tx, userID)
+	if err != nil {
+		return err
+	}
+	m, err := c.SecurityNotice(email, name, mailLang(lang), ev, now)
 	if err != nil {
 		return err
 	}

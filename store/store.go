@@ -30,6 +30,7 @@ type DB struct {
 	read, write *sql.DB
 	dialect     dialect
 	mail        *mail.Composer // security notices; nil: none (SetMail)
+	mailRoot    string         // the member at the site's root, "" for the oldest (SetMailRoot)
 	// acceptHooks run when an invitation is accepted (AddAcceptHook).
 	acceptHooks []AcceptHook
 	network     networkCache // the network's pages (network.go)

@@ -66,8 +66,11 @@ type memberTable struct {
 }
 
 // DefaultMaxLoaded is how many members' Servers stay in memory besides the
-// first's.
-const DefaultMaxLoaded = 32
+// first's. A member of bench/gen's size (100 partners, 100 units, 2,500
+// activities) holds some 7 MB once loaded and about 16 MB once its main
+// pages are rendered (bench/network.sh: 16 members came to 316 MB), so 12
+// keep a network of any size under 300 MB.
+const DefaultMaxLoaded = 12
 
 // latestWriter is what the store also answers (store.DB): the newest
 // write of any home, so that Watch asks each member only after a write.
@@ -387,10 +390,14 @@ type Portals interface {
 var _ Portals = (*Deployment)(nil)
 
 // serverShared is what every member's Server shares: the static files,
-// the templates and the API's description, made once.
+// the templates, the API's description and the drawn world map, made
+// once. (The map's atlas, drawn, is some megabytes: one per member would
+// multiply it by the members loaded, and draw it again on each one's
+// first map page.)
 type serverShared struct {
 	assets    *assets
 	templates *template.Template
+	maps      *mapCache
 }
 
 func newServerShared() (*serverShared, error) {
@@ -402,5 +409,5 @@ func newServerShared() (*serverShared, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &serverShared{assets: a, templates: t}, nil
+	return &serverShared{assets: a, templates: t, maps: &mapCache{}}, nil
 }

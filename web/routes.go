@@ -336,16 +336,16 @@ func (s *Server) routes() {
 	// their administrators, onboarding them from a workbook
 	// (web/network_members.go, web/onboard.go).
 	for _, l := range partnerhub.Langs {
-		p := "/" + string(l) + "/network/admin/members"
+		mp := "/" + string(l) + "/network/admin/members"
 		netAdmin := func(h privateHandler) http.Handler { return s.private(l, "", s.networkAdmin(h)) }
-		s.mux.Handle("GET "+p, netAdmin(s.membersList))
-		s.mux.Handle("POST "+p, netAdmin(s.memberAdd))
-		s.mux.Handle("GET "+p+"/template.xlsx", netAdmin(s.onboardTemplate))
-		s.mux.Handle("GET "+p+"/{slug}", netAdmin(s.memberView))
-		s.mux.Handle("POST "+p+"/{slug}/disable", netAdmin(s.memberSetDisabled(true)))
-		s.mux.Handle("POST "+p+"/{slug}/enable", netAdmin(s.memberSetDisabled(false)))
-		s.mux.Handle("POST "+p+"/{slug}/invite", netAdmin(s.memberInvite))
-		s.mux.Handle("POST "+p+"/{slug}/onboard", netAdmin(s.memberOnboard))
+		s.mux.Handle("GET "+mp, netAdmin(s.membersList))
+		s.mux.Handle("POST "+mp, netAdmin(s.memberAdd))
+		s.mux.Handle("GET "+mp+"/template.xlsx", netAdmin(s.onboardTemplate))
+		s.mux.Handle("GET "+mp+"/{slug}", netAdmin(s.memberView))
+		s.mux.Handle("POST "+mp+"/{slug}/disable", netAdmin(s.memberSetDisabled(true)))
+		s.mux.Handle("POST "+mp+"/{slug}/enable", netAdmin(s.memberSetDisabled(false)))
+		s.mux.Handle("POST "+mp+"/{slug}/invite", netAdmin(s.memberInvite))
+		s.mux.Handle("POST "+mp+"/{slug}/onboard", netAdmin(s.memberOnboard))
 	}
 }
 

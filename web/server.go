@@ -200,9 +200,9 @@ type Server struct {
 	openapiBody body
 	assets      *assets
 	templates   *template.Template // the layout and every page (parseTemplates)
-	maps        mapCache
-	gzips       sync.Pool    // *gzip.Writer at BestCompression, for gzipped
-	imports     localImports // mobility imports running on this node
+	maps        *mapCache          // drawn once for every member (serverShared)
+	gzips       sync.Pool          // *gzip.Writer at BestCompression, for gzipped
+	imports     localImports       // mobility imports running on this node
 	// importInput, when not nil, wraps the file of size bytes an import
 	// reads in ctx (the job's): tests pause an import half way through
 	// its file with it.
@@ -273,7 +273,7 @@ func NewServer(ctx context.Context, deps Deps) (*Server, error) {
 func newServer(ctx context.Context, deps Deps, shared *serverShared) (*Server, error) {
 	deps = deps.withDefaults()
 	s := &Server{deps: deps, mux: http.NewServeMux(), openapiBody: rawBody(openapiJSON),
-		assets: shared.assets, templates: shared.templates}
+		assets: shared.assets, templates: shared.templates, maps: shared.maps}
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}

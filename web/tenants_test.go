@@ -221,8 +221,8 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		// The network's members: a network administrator's own, across
 		// members by design; everyone else is refused (TestMembersPage,
 		// TestMemberOnboarding walk them as a home's administrator).
-		`"POST "+p`: "network", `"POST "+p+"/{slug}/disable"`: "network", `"POST "+p+"/{slug}/enable"`: "network",
-		`"POST "+p+"/{slug}/invite"`: "network", `"POST "+p+"/{slug}/onboard"`: "network",
+		`"POST "+mp`: "network", `"POST "+mp+"/{slug}/disable"`: "network", `"POST "+mp+"/{slug}/enable"`: "network",
+		`"POST "+mp+"/{slug}/invite"`: "network", `"POST "+mp+"/{slug}/onboard"`: "network",
 	}
 	for _, m := range writeRoutePattern.FindAllStringSubmatch(string(src), -1) {
 		if _, ok := walked[m[1]]; !ok {

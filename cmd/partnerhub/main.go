@@ -336,6 +336,8 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	jobs.ReportReminders(queue, db, log)
 	jobs.NetworkEvents(queue, db, 0, nil, log)
 	a.useMail(db, cfg.BaseURL)
+	// Mail links to each member's portal; cfg.Home, when named, is at the root.
+	db.SetMailRoot(cfg.Home)
 	// Every member of the deployment is served: the first at the root,
 	// the others at /{slug}/ (a single university is the first only).
 	srv, err := web.NewDeployment(ctx, web.Deps{Source: db, Home: cfg.Home, ContentHome: dataset.BuiltinHome, Messages: a.msgs, Logger: log, Accounts: db, Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db, MFA: db, Calendars: db, Chains: db,
