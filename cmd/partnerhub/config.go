@@ -16,6 +16,7 @@ import (
 	"partnerhub"
 	"partnerhub/i18n"
 	"partnerhub/mail"
+	"partnerhub/web"
 )
 
 // Config is what serve runs with. Each setting has a flag and an
@@ -48,8 +49,11 @@ type Config struct {
 	MaxDocumentBytes int64
 	// mobility imports running at once: of one user, of the home institution
 	MaxImportsPerUser, MaxImportsPerHome int
-	SessionLifetime                      time.Duration // how long a sign-in lasts
-	SessionIdle                          time.Duration // how long a sign-in lasts unused
+	// MaxLoadedHomes is how many members' programmes stay in memory
+	// besides the first's, in a deployment of several.
+	MaxLoadedHomes  int
+	SessionLifetime time.Duration // how long a sign-in lasts
+	SessionIdle     time.Duration // how long a sign-in lasts unused
 	// MFARequired says who must enrol a second factor: everyone (ASVS
 	// level 2), or administrators only.
 	MFARequired partnerhub.MFARequired
@@ -81,6 +85,7 @@ var settings = []struct{ name, def, help string }{
 	{"max-document", "20MiB", "cli.flag_max_document"},
 	{"max-imports-per-user", "1", "cli.flag_max_imports_per_user"},
 	{"max-imports-per-home", "2", "cli.flag_max_imports_per_home"},
+	{"max-loaded-homes", strconv.Itoa(web.DefaultMaxLoaded), "cli.flag_max_loaded_homes"},
 	{"session-lifetime", "12h", "cli.flag_session_lifetime"},
 	{"session-idle", "30m", "cli.flag_session_idle"},
 	{"mfa-required", "everyone", "cli.flag_mfa_required"},
@@ -230,6 +235,7 @@ func (c *configFlags) build(p *i18n.Printer) (Config, error) {
 	}
 	cfg.MaxImportsPerUser = positive("max-imports-per-user")
 	cfg.MaxImportsPerHome = positive("max-imports-per-home")
+	cfg.MaxLoadedHomes = positive("max-loaded-homes")
 	cfg.DBMaxOpen = count("db-max-open")
 	cfg.DBMaxIdle = count("db-max-idle")
 	c.buildMail(p, &cfg, &err)

@@ -21,6 +21,7 @@ import (
 	"partnerhub/authn"
 	"partnerhub/i18n"
 	"partnerhub/store/storetest"
+	"partnerhub/web"
 )
 
 // buildConfig parses serve's flags as serve does and builds the Config.
@@ -51,7 +52,7 @@ func TestConfigDefaultsEnvironmentAndFlags(t *testing.T) {
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second,
 		IdleTimeout: 120 * time.Second, ShutdownTimeout: 10 * time.Second, ReloadInterval: 2 * time.Second,
 		MaxBodyBytes: 1 << 20, MaxUploadBytes: 256 << 20, MaxDocumentBytes: 20 << 20, SessionLifetime: 12 * time.Hour, SessionIdle: 30 * time.Minute,
-		MaxImportsPerUser: 1, MaxImportsPerHome: 2, MFARequired: partnerhub.MFAEveryone, ReminderDays: []int{180, 90, 30}}
+		MaxImportsPerUser: 1, MaxImportsPerHome: 2, MaxLoadedHomes: web.DefaultMaxLoaded, MFARequired: partnerhub.MFAEveryone, ReminderDays: []int{180, 90, 30}}
 	gotProxies := cfg.TrustedProxies
 	cfg.TrustedProxies = nil
 	if !reflect.DeepEqual(cfg, want) {

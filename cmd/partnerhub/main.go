@@ -354,7 +354,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		// The network administrator's members pages and onboarding.
 		MemberAdmin:       db,
 		MaxImportsPerUser: cfg.MaxImportsPerUser, MaxImportsPerHome: cfg.MaxImportsPerHome,
-		Jobs: queue, Imports: db}, db, web.DefaultMaxLoaded)
+		Jobs: queue, Imports: db}, db, cfg.MaxLoadedHomes)
 	if err != nil {
 		ln.Close()
 		return a.describe(err)
