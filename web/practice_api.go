@@ -106,21 +106,12 @@ func (s *Server) apiNote(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", `"v`+strconv.Itoa(n.Version)+`"`)
-	return writeStatusJSON(w, http.StatusOK, n)
+	return writeNote(w, http.StatusOK, n)
 }
 
 func (s *Server) apiCreateNote(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.notesWriter(r)
+	u, _, in, err := noteWrite[noteBody](s, w, r, false)
 	if err != nil {
-		return err
-	}
-	b, err := s.readBody(w, r)
-	if err != nil {
-		return err
-	}
-	var in noteBody
-	if err := decodeStrict(b, &in); err != nil {
 		return err
 	}
 	n, err := s.deps.Notes.CreateNote(r.Context(), u, in.note())
@@ -128,29 +119,16 @@ func (s *Server) apiCreateNote(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/network/notes/"+strconv.FormatInt(n.ID, 10))
-	w.Header().Set("ETag", `"v`+strconv.Itoa(n.Version)+`"`)
-	return writeStatusJSON(w, http.StatusCreated, n)
+	return writeNote(w, http.StatusCreated, n)
 }
 
 func (s *Server) apiUpdateNote(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.notesWriter(r)
+	u, id, in, err := noteWrite[noteBody](s, w, r, true)
 	if err != nil {
 		return err
 	}
-	id, err := noteID(r)
-	if err != nil {
+	if err := versionGiven(in.Version); err != nil {
 		return err
-	}
-	b, err := s.readBody(w, r)
-	if err != nil {
-		return err
-	}
-	var in noteBody
-	if err := decodeStrict(b, &in); err != nil {
-		return err
-	}
-	if in.Version < 1 {
-		return (partnerhub.FieldErrors{"version": {Key: "required"}}).Err()
 	}
 	n := in.note()
 	n.ID = id
@@ -158,40 +136,66 @@ func (s *Server) apiUpdateNote(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", `"v`+strconv.Itoa(got.Version)+`"`)
-	return writeStatusJSON(w, http.StatusOK, got)
+	return writeNote(w, http.StatusOK, got)
+}
+
+// noteVerb is the body of a note's transition.
+type noteVerb struct {
+	Verb    partnerhub.Verb `json:"verb"`
+	Version int             `json:"version"`
+	Comment string          `json:"comment"`
 }
 
 func (s *Server) apiTransitNote(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.notesWriter(r)
+	u, id, t, err := noteWrite[noteVerb](s, w, r, true)
 	if err != nil {
 		return err
 	}
-	id, err := noteID(r)
-	if err != nil {
+	if err := versionGiven(t.Version); err != nil {
 		return err
-	}
-	b, err := s.readBody(w, r)
-	if err != nil {
-		return err
-	}
-	var t struct {
-		Verb    partnerhub.Verb `json:"verb"`
-		Version int             `json:"version"`
-		Comment string          `json:"comment"`
-	}
-	if err := decodeStrict(b, &t); err != nil {
-		return err
-	}
-	if t.Version < 1 {
-		return (partnerhub.FieldErrors{"version": {Key: "required"}}).Err()
 	}
 	n, err := s.deps.Notes.TransitNote(r.Context(), u, id, t.Version, t.Verb, t.Comment)
 	if err != nil {
 		return err
 	}
+	return writeNote(w, http.StatusOK, n)
+}
+
+// noteWrite is how a write of the notes' API starts: the notes kept,
+// someone signed in, the note's id when the path names one, and the body
+// decoded strictly into a T.
+func noteWrite[T any](s *Server, w http.ResponseWriter, r *http.Request, withID bool) (*partnerhub.User, int64, T, error) {
+	var in T
+	u, err := s.notesWriter(r)
+	if err != nil {
+		return nil, 0, in, err
+	}
+	var id int64
+	if withID {
+		if id, err = noteID(r); err != nil {
+			return nil, 0, in, err
+		}
+	}
+	b, err := s.readBody(w, r)
+	if err != nil {
+		return nil, 0, in, err
+	}
+	return u, id, in, decodeStrict(b, &in)
+}
+
+// versionGiven refuses a change that does not say which version it
+// changes.
+func versionGiven(v int) error {
+	if v < 1 {
+		return (partnerhub.FieldErrors{"version": {Key: "required"}}).Err()
+	}
+	return nil
+}
+
+// writeNote answers with a note and its version as the ETag.
+func writeNote(w http.ResponseWriter, status int, n *partnerhub.Note) error {
 	w.Header().Set("ETag", `"v`+strconv.Itoa(n.Version)+`"`)
-	return writeStatusJSON(w, http.StatusOK, n)
+	return writeStatusJSON(w, status, n)
 }
 
 // apiAddNoteFile attaches a file (multipart: version, file).
