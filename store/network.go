@@ -55,28 +55,42 @@ const currentPhases = `(SELECT home_id, max(number) AS number FROM phases GROUP 
 
 // Network is the partnerships of every enabled member, by institution.
 func (db *DB) Network(ctx context.Context) (*partnerhub.Network, error) {
+	c := &db.network
+	return cachedNetwork(ctx, db, "network", &c.network, &c.version, func(ctx context.Context, tx *sql.Tx, ver networkVersion) (*partnerhub.Network, error) {
+		n, err := db.readNetwork(ctx, tx)
+		if n != nil {
+			n.Version = ver.audit
+		}
+		return n, err
+	})
+}
+
+// cachedNetwork answers *val while the data's version is *ver, and reads it
+// again (read, in one read-only transaction with the version) when it
+// moved.
+func cachedNetwork[T any](ctx context.Context, db *DB, op string, val **T, ver *networkVersion,
+	read func(context.Context, *sql.Tx, networkVersion) (*T, error)) (*T, error) {
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, wrap("network", err)
+		return nil, wrap(op, err)
 	}
 	defer tx.Rollback()
-	ver, err := db.networkVersion(ctx, tx)
+	now, err := db.networkVersion(ctx, tx)
 	if err != nil {
-		return nil, wrap("network", err)
+		return nil, wrap(op, err)
 	}
 	c := &db.network
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.network != nil && c.version == ver {
-		return c.network, nil
+	if *val != nil && *ver == now {
+		return *val, nil
 	}
-	n, err := db.readNetwork(ctx, tx)
+	v, err := read(ctx, tx, now)
 	if err != nil {
-		return nil, wrap("network", err)
+		return nil, wrap(op, err)
 	}
-	n.Version = ver.audit
-	c.network, c.version = n, ver
-	return n, nil
+	*val, *ver = v, now
+	return v, nil
 }
 
 func (db *DB) readNetwork(ctx context.Context, tx *sql.Tx) (*partnerhub.Network, error) {
@@ -213,27 +227,10 @@ func (db *DB) readNetwork(ctx context.Context, tx *sql.Tx) (*partnerhub.Network,
 // Mobility comes from the rollup by home (a few rows a member and year);
 // activities are counted by member and year in one pass.
 func (db *DB) NetworkStats(ctx context.Context) (*partnerhub.NetworkStats, error) {
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, wrap("network stats", err)
-	}
-	defer tx.Rollback()
-	ver, err := db.networkVersion(ctx, tx)
-	if err != nil {
-		return nil, wrap("network stats", err)
-	}
 	c := &db.network
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.stats != nil && c.statsVer == ver {
-		return c.stats, nil
-	}
-	st, err := db.readNetworkStats(ctx, tx)
-	if err != nil {
-		return nil, wrap("network stats", err)
-	}
-	c.stats, c.statsVer = st, ver
-	return st, nil
+	return cachedNetwork(ctx, db, "network stats", &c.stats, &c.statsVer, func(ctx context.Context, tx *sql.Tx, _ networkVersion) (*partnerhub.NetworkStats, error) {
+		return db.readNetworkStats(ctx, tx)
+	})
 }
 
 func (db *DB) readNetworkStats(ctx context.Context, tx *sql.Tx) (*partnerhub.NetworkStats, error) {
