@@ -200,7 +200,9 @@ func (d *Deployment) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case first == t.first:
 		// The first member lives at the root: its slug's path is an alias.
-		to := &url.URL{Path: "/" + rest, RawQuery: r.URL.RawQuery}
+		// Its rest loses its leading slashes, so that /first//evil.example
+		// leads to /evil.example, never to another site.
+		to := &url.URL{Path: "/" + strings.TrimLeft(rest, "/"), RawQuery: r.URL.RawQuery}
 		http.Redirect(w, r, to.String(), http.StatusMovedPermanently)
 		return
 	case !strings.Contains(strings.TrimPrefix(r.URL.Path, "/"), "/"):

@@ -155,7 +155,9 @@ func TestDeploymentServesEveryMember(t *testing.T) {
 			t.Errorf("utokyo's partner in kyoto's API: %d", r.status)
 		}
 		// The first member's slug is an alias of the root.
-		for path, to := range map[string]string{"/utokyo/en/partners?q=x": "/en/partners?q=x", "/utokyo/": "/", "/utokyo": "/", "/kyoto": "/kyoto/"} {
+		for path, to := range map[string]string{"/utokyo/en/partners?q=x": "/en/partners?q=x", "/utokyo/": "/", "/utokyo": "/", "/kyoto": "/kyoto/",
+			// Never to another site: the alias keeps its path on this one.
+			"/utokyo//evil.example/x": "/evil.example/x", "/utokyo///evil.example": "/evil.example"} {
 			r := n.send(t, "GET", path, nil)
 			if r.status != http.StatusMovedPermanently || r.header.Get("Location") != to {
 				t.Errorf("%s: %d to %q, want 301 to %q", path, r.status, r.header.Get("Location"), to)
