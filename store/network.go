@@ -354,33 +354,3 @@ func (db *DB) readNetworkStats(ctx context.Context, tx *sql.Tx) (*partnerhub.Net
 	st.Years = years(all)
 	return st, nil
 }
-
-// SetMemberShareStatistics lets a member's figures appear on their own in
-// the network's statistics, or stops them (they count in the totals
-// either way).
-func (db *DB) SetMemberShareStatistics(ctx context.Context, by *partnerhub.User, slug string, share bool) error {
-	if by != nil {
-		if err := partnerhub.Authorize(by, partnerhub.ActionUpdate, partnerhub.EntityMember, partnerhub.Facts{}); err != nil {
-			return err
-		}
-	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		homeID, err := db.homeID(ctx, tx, slug)
-		if err != nil {
-			return err
-		}
-		before, err := scanMember(tx.QueryRowContext(ctx, db.q(memberSelect+` WHERE h.id = ?`), homeID))
-		if err != nil {
-			return err
-		}
-		if before.ShareStatistics == share {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, db.q(`UPDATE home_institutions SET share_statistics = ? WHERE id = ?`), share, homeID); err != nil {
-			return err
-		}
-		after := *before
-		after.ShareStatistics = share
-		return db.auditMember(ctx, tx, homeID, by, partnerhub.ActionUpdate, before, &after)
-	})
-}

@@ -226,6 +226,18 @@ func (db *DB) UpdateMember(ctx context.Context, by *partnerhub.User, slug string
 	return out, nil
 }
 
+// SetMemberShareStatistics changes only whether a member's figures appear
+// on their own in the network's statistics (they count in the totals
+// either way), by the rules of UpdateMember.
+func (db *DB) SetMemberShareStatistics(ctx context.Context, by *partnerhub.User, slug string, share bool) error {
+	m, err := db.Member(ctx, slug)
+	if err != nil {
+		return err
+	}
+	_, err = db.UpdateMember(ctx, by, slug, partnerhub.MemberSettings{Programme: m.Programme, Host: m.Host, ShareStatistics: share})
+	return err
+}
+
 // auditMember records a change of a member in its own audit log; by nil
 // is the command line (the system).
 func (db *DB) auditMember(ctx context.Context, tx *sql.Tx, homeID int64, by *partnerhub.User, action partnerhub.Action, before, after *partnerhub.Member) error {
