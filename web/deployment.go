@@ -264,7 +264,11 @@ func hostOf(r *http.Request) string {
 func (d *Deployment) unavailable(w http.ResponseWriter, r *http.Request, err error) {
 	d.deps.Logger.Error("member load", "path", r.URL.Path, "err", err)
 	w.Header().Set("Retry-After", "5")
-	http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+	// In both languages: the request's language is the member's Server's
+	// to tell, and it could not be loaded.
+	msg := d.deps.Messages.Printer(partnerhub.Japanese).T("error.member_unavailable") + "\n" +
+		d.deps.Messages.Printer(partnerhub.English).T("error.member_unavailable")
+	http.Error(w, msg, http.StatusServiceUnavailable)
 }
 
 // server is the Server of a member at a mount, loaded when needed; two

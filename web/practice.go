@@ -84,21 +84,17 @@ func noteID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// members are the deployment's members by slug, and the first's slug.
-func (s *Server) noteMembers(ctx context.Context) (map[string]partnerhub.Member, string, error) {
+// noteMembers are the deployment's members by slug.
+func (s *Server) noteMembers(ctx context.Context) (map[string]partnerhub.Member, error) {
 	ms, err := s.deps.Notes.Members(ctx)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	out := map[string]partnerhub.Member{}
 	for _, m := range ms {
 		out[m.Slug] = m
 	}
-	first := ""
-	if len(ms) > 0 {
-		first = ms[0].Slug
-	}
-	return out, first, nil
+	return out, nil
 }
 
 // portalPath is a page of a member's portal: the first member's is at the
@@ -146,7 +142,7 @@ type practiceLibrary struct {
 }
 
 func (s *Server) noteCards(ctx context.Context, v *view, ns []partnerhub.Note) ([]noteCard, error) {
-	members, _, err := s.noteMembers(ctx)
+	members, err := s.noteMembers(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +301,7 @@ func (s *Server) noteView(r *http.Request, v *view, id int64, errs map[string]st
 	if err != nil {
 		return nil, err
 	}
-	members, _, err := s.noteMembers(r.Context())
+	members, err := s.noteMembers(r.Context())
 	if err != nil {
 		return nil, err
 	}
