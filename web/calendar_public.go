@@ -58,7 +58,7 @@ func (s *Server) activityFeed(lang partnerhub.Lang, by string) http.HandlerFunc 
 			s.privatePage(w, r, v, s.errorPage(v, err))
 			return
 		}
-		s.writeFeed(w, r, c)
+		s.writeFeed(w, r, c, hdrCalendar)
 	}
 }
 
@@ -69,9 +69,9 @@ func (s *Server) feedBody(b []byte) *rendered {
 	return &rendered{status: http.StatusOK, body: b, gz: s.gzipped(b), etag: rb.etag[0], length: rb.length}
 }
 
-func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, c *rendered) {
+func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, c *rendered, contentType []string) {
 	h := w.Header()
-	h["Content-Type"] = hdrCalendar
+	h["Content-Type"] = contentType
 	h["Cache-Control"] = hdrNoCache
 	h["X-Content-Type-Options"] = hdrNosniff
 	h["Vary"] = []string{"Accept-Encoding"}

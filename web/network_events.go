@@ -272,6 +272,6 @@ func (s *Server) eventFeed(lang partnerhub.Lang) http.HandlerFunc {
 			}
 			cal.event(ce)
 		}
-		s.writeFeed(w, r, s.feedBody(cal.bytes()))
+		s.writeFeed(w, r, s.feedBody(cal.bytes()), hdrCalendar)
 	}
 }

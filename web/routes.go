@@ -58,6 +58,9 @@ func (s *Server) routes() {
 		s.mux.HandleFunc("GET "+p+"/activities.ics", s.activityFeed(l, ""))
 		s.mux.HandleFunc("GET "+p+"/partners/{key}/activities.ics", s.activityFeed(l, "partner"))
 		s.mux.HandleFunc("GET "+p+"/units/{key}/activities.ics", s.activityFeed(l, "unit"))
+		s.mux.HandleFunc("GET "+p+"/activities.atom", s.activityAtom(l, ""))
+		s.mux.HandleFunc("GET "+p+"/partners/{key}/activities.atom", s.activityAtom(l, "partner"))
+		s.mux.HandleFunc("GET "+p+"/units/{key}/activities.atom", s.activityAtom(l, "unit"))
 		s.mux.HandleFunc("GET "+p+"/calendar/{file}", s.personalFeed(l))
 		s.mux.Handle("GET "+p+"/privacy", s.pageFor(l, "", s.privacyPage))
 		s.mux.HandleFunc("GET "+p+"/export/partners", s.export(l, s.exportPartners))
@@ -112,6 +115,7 @@ func (s *Server) routes() {
 		np := "/" + string(l) + "/network/practice"
 		s.mux.Handle("GET "+np, s.notesLive(l, s.libraryPage))
 		s.mux.Handle("GET "+np+"/{id}", s.notesLive(l, s.notePage))
+		s.mux.HandleFunc("GET "+np+"/notes.atom", s.notesAtom(l))
 		s.mux.Handle("GET "+np+"/{id}/files/{file}", s.notesLive(l, s.noteFile))
 		s.mux.Handle("GET "+np+"/mine", s.notesPrivate(l, s.minePage))
 		s.mux.Handle("GET "+np+"/review", s.notesPrivate(l, s.practiceReviewPage))
