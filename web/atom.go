@@ -65,7 +65,9 @@ type atomCategory struct {
 // atomTime is a date construct: RFC 3339 in UTC, to the second.
 type atomTime string
 
-func atomDate(t time.Time) atomTime { return atomTime(t.UTC().Truncate(time.Second).Format(time.RFC3339)) }
+func atomDate(t time.Time) atomTime {
+	return atomTime(t.UTC().Truncate(time.Second).Format(time.RFC3339))
+}
 
 // bytes is the feed as a document. encoding/xml escapes what must be and
 // replaces the characters XML cannot hold.
