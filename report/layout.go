@@ -100,9 +100,14 @@ func (d *doc) wrap(s string, w float64) []string {
 	for _, para := range strings.Split(s, "\n") {
 		rs := []rune(para)
 		for len(rs) > 0 {
-			n := len(rs)
-			for n > 0 && d.pdf.GetStringWidth(string(rs[:n])) > w {
-				n--
+			// fpdf does not kern: a line is as wide as its characters.
+			n, width := 0, 0.0
+			for n < len(rs) {
+				width += d.pdf.GetStringWidth(string(rs[n]))
+				if width > w {
+					break
+				}
+				n++
 			}
 			if n == 0 {
 				n = 1
