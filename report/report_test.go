@@ -179,6 +179,25 @@ func TestReportReadsBack(t *testing.T) {
 				}
 			}
 
+			// The structure tree, as poppler reads it: a heading (H1) on
+			// every page, each partner's with its number and name.
+			tree := strings.Split(run(t, "pdfinfo", "-struct-text", file), "\n")
+			var h1 []string
+			for i, l := range tree {
+				if strings.TrimSpace(l) == "H1 (block)" && i+1 < len(tree) {
+					h1 = append(h1, strings.Trim(strings.TrimSpace(tree[i+1]), `"`))
+				}
+			}
+			if len(h1) != want {
+				t.Errorf("%d H1 headings in the structure tree, want %d: %q", len(h1), want, h1)
+			}
+			for i, p := range partners {
+				name, _ := p.Name.In(lang)
+				if 4+i >= len(h1) || h1[4+i] != strconv.Itoa(i+1)+"  "+name {
+					t.Errorf("H1 of page %d: want %q", 5+i, strconv.Itoa(i+1)+"  "+name)
+				}
+			}
+
 			// The outline: an entry per partner, pointing at its page.
 			xml := run(t, "pdftohtml", "-xml", "-i", "-q", "-stdout", file)
 			for i, p := range partners {
