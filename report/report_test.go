@@ -117,6 +117,7 @@ func TestReportReadsBack(t *testing.T) {
 	dir := t.TempDir()
 	for _, lang := range partnerhub.Langs {
 		t.Run(string(lang), func(t *testing.T) {
+			t.Parallel() // the two languages' poppler runs overlap
 			in := builtinInput(t, lang)
 			b := builtinPDF(t, lang)
 			file := filepath.Join(dir, "report-"+string(lang)+".pdf")
