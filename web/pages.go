@@ -132,6 +132,8 @@ type matrixData struct {
 type phasesData struct {
 	Phases  []phaseView
 	Current int
+	// ReportYear is the year whose annual report (PDF) the page links to.
+	ReportYear int
 }
 
 // yearGroup is the activities of one year, or the undated ones.
@@ -408,7 +410,7 @@ func (s *Server) phasesPage(r *http.Request, v *view) (*page, error) {
 	}
 	slices.Reverse(out)
 	return &page{Template: "phases", Title: v.P.T("page.phases.title"), Description: v.P.T("page.phases.description"),
-		Data: &phasesData{Phases: out, Current: v.X.CurrentPhase()}}, nil
+		Data: &phasesData{Phases: out, Current: v.X.CurrentPhase(), ReportYear: s.reportLinkYear(v)}}, nil
 }
 
 func (s *Server) activitiesPage(r *http.Request, v *view) (*page, error) {

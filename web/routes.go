@@ -55,6 +55,7 @@ func (s *Server) routes() {
 		s.mux.Handle("GET "+p+"/agreements/{slug}", s.pageFor(l, "agreements", s.agreementPage))
 		s.mux.Handle("GET "+p+"/calls", s.livePage(l, "calls", s.callsPage))
 		s.mux.Handle("GET "+p+"/calls/{fund}/{number}", s.livePage(l, "calls", s.callPage))
+		s.mux.HandleFunc("GET "+p+"/report/{file}", s.annualReport(l))
 		s.mux.HandleFunc("GET "+p+"/activities.ics", s.activityFeed(l, ""))
 		s.mux.HandleFunc("GET "+p+"/partners/{key}/activities.ics", s.activityFeed(l, "partner"))
 		s.mux.HandleFunc("GET "+p+"/units/{key}/activities.ics", s.activityFeed(l, "unit"))
