@@ -299,7 +299,9 @@ func (a *memberA) fill(path string) (string, bool) {
 				"units": "kyoto-unit", "institutions": "kyoto-uni", "activity": "kyoto-draft-activity", "agreement": "kyoto-draft-agreement",
 				"partner": "kyoto-partner", "unit": "kyoto-unit", "institution": "kyoto-uni",
 				// The network's pages name a member by its slug.
-				"members": "kyoto"}[prev]
+				"members": "kyoto",
+				// A partner's health (web/health.go).
+				"health": "kyoto-partner"}[prev]
 			if prev == "partners" && strings.HasSuffix(path, ".ics") {
 				v = "kyoto-partner"
 			}

@@ -264,6 +264,10 @@ func (s *Server) routes() {
 		s.mux.Handle("POST "+p+"/admin/member", private(adminOnly(s.saveMemberSettings)))
 		s.mux.Handle("POST "+p+"/admin/approvals/{kind}", private(adminOnly(s.saveChain)))
 		s.mux.Handle("GET "+p+"/admin/jobs", private(adminOnly(s.jobsPage)))
+		// Partnership health (web/health.go): for everyone who reads drafts.
+		s.mux.Handle("GET "+p+"/admin/health", private(s.healthPage))
+		s.mux.Handle("GET "+p+"/admin/health.xlsx", private(s.healthXLSX))
+		s.mux.Handle("GET "+p+"/admin/health/{slug}", private(s.healthPartnerPage))
 		s.mux.Handle("POST "+p+"/admin/jobs/{id}/retry", private(adminOnly(s.jobRetry)))
 		s.mux.Handle("GET "+p+"/admin/invitations", private(adminOnly(s.invitationsList)))
 		s.mux.Handle("POST "+p+"/admin/invitations", private(adminOnly(s.invite)))
