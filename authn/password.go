@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"testing"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -27,6 +29,31 @@ type argonParams struct {
 // successful sign-in.
 var passwordParams = argonParams{m: 19456, t: 2, p: 1}
 
+// testParams, once a test binary sets them (UseMinimumCostForTests),
+// replace passwordParams: a suite that signs hundreds of people in under
+// the race detector spends minutes in argon2 at the production cost.
+var testParams atomic.Pointer[argonParams]
+
+// newParams are the parameters new hashes get.
+func newParams() argonParams {
+	if p := testParams.Load(); p != nil {
+		return *p
+	}
+	return passwordParams
+}
+
+// UseMinimumCostForTests makes the new hashes of this test binary as cheap
+// as argon2id allows (what parseHash accepts), for suites that test what
+// is done with passwords rather than their cost. It panics outside a test
+// binary, so that a server can never hash at this cost. The tests of
+// authn and store do not call it and check the production parameters.
+func UseMinimumCostForTests() {
+	if !testing.Testing() {
+		panic("authn.UseMinimumCostForTests outside a test binary")
+	}
+	testParams.Store(&argonParams{m: 8, t: 1, p: 1})
+}
+
 const (
 	saltLen = 16
 	keyLen  = 32
@@ -40,7 +67,8 @@ const MaxPasswordBytes = 4096
 func HashPassword(pw string) string {
 	salt := make([]byte, saltLen)
 	rand.Read(salt)
-	return encodeHash(passwordParams, salt, argon2.IDKey([]byte(pw), salt, passwordParams.t, passwordParams.m, passwordParams.p, keyLen))
+	a := newParams()
+	return encodeHash(a, salt, argon2.IDKey([]byte(pw), salt, a.t, a.m, a.p, keyLen))
 }
 
 func encodeHash(a argonParams, salt, key []byte) string {
@@ -100,5 +128,5 @@ func VerifyPassword(encoded, pw string) (ok, stale bool) {
 	}
 	got := argon2.IDKey([]byte(pw), salt, a.t, a.m, a.p, uint32(len(key)))
 	ok = subtle.ConstantTimeCompare(got, key) == 1 && valid
-	return ok, a != passwordParams || len(salt) != saltLen || len(key) != keyLen
+	return ok, a != newParams() || len(salt) != saltLen || len(key) != keyLen
 }

@@ -35,6 +35,9 @@ const DefaultPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 type Engine struct {
 	Name string // "sqlite" or "postgres"
 	url  func(t testing.TB) string
+	// migrated is the URL of a new database holding the migrated schema
+	// (template.go).
+	migrated func(t testing.TB) string
 }
 
 // postgres is the outcome of looking for PostgreSQL, done once per test
@@ -83,7 +86,7 @@ func ping(url string) error {
 // PostgreSQL is not available, its URL skips the test that asks for it, so
 // that "--- SKIP: …/postgres" shows the gap (CI fails on it).
 func Engines() []Engine {
-	return []Engine{{Name: "sqlite", url: sqliteURL}, {Name: "postgres", url: postgresURL}}
+	return []Engine{{Name: "sqlite", url: sqliteURL, migrated: sqliteCopy}, {Name: "postgres", url: postgresURL, migrated: postgresCopy}}
 }
 
 // URL returns the URL of a new, empty database on the engine.
@@ -93,7 +96,7 @@ func (e Engine) URL(t testing.TB) string { return e.url(t) }
 func (e Engine) Open(t testing.TB) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, e.URL(t))
+	db, err := store.Open(ctx, e.migrated(t))
 	if err != nil {
 		t.Fatal(err)
 	}
