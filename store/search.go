@@ -153,13 +153,17 @@ func (db *DB) searchTier(ctx context.Context, expr string, limit int) ([]int64, 
 	if expr == "" {
 		return nil, nil
 	}
-	q := `SELECT d.id FROM search_fts f JOIN search_docs d ON d.id = f.rowid WHERE search_fts MATCH ?
-		ORDER BY d.year DESC, d.record_key` + db.dialect.bytewise + ` LIMIT ?`
+	// At most MaxSearchCount candidates, the first by id on both engines,
+	// are ranked: a prefix that matches thousands costs no more than one
+	// that matches a thousand.
+	order := ` ORDER BY d.year DESC, d.record_key` + db.dialect.bytewise + ` LIMIT ?`
+	q := `SELECT d.id FROM (SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid LIMIT ?) f
+		JOIN search_docs d ON d.id = f.id` + order
 	if db.dialect.name == "postgres" {
-		q = `SELECT d.id FROM search_docs d WHERE d.tokens @@ ?::tsquery ORDER BY d.year DESC, d.record_key` + db.dialect.bytewise + ` LIMIT ?`
+		q = `SELECT d.id FROM (SELECT id, year, record_key FROM search_docs WHERE tokens @@ ?::tsquery ORDER BY id LIMIT ?) d` + order
 	}
 	var out []int64
-	err := eachRow(ctx, db, db.read, q, []any{expr, limit}, func(rows *sql.Rows) error {
+	err := eachRow(ctx, db, db.read, q, []any{expr, MaxSearchCount, limit}, func(rows *sql.Rows) error {
 		var id int64
 		err := rows.Scan(&id)
 		out = append(out, id)
