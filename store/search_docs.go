@@ -200,7 +200,7 @@ func readInstitutionDocs(ctx context.Context, db *DB, q querier, sel selector) (
 			return err
 		}
 		d.names = nonEmpty(acr, ror)
-		d.bodyJa, d.bodyEn = nonEmpty(cja), nonEmpty(cen, country)
+		d.bodyJa, d.bodyEn = nonEmpty(acr, cja), nonEmpty(acr, cen, country)
 		out = append(out, d)
 		return nil
 	})
@@ -219,6 +219,8 @@ func readUnitDocs(ctx context.Context, db *DB, q querier, sel selector) ([]*sear
 		}
 		d.scopeHome = d.homeID
 		d.names = nonEmpty(aja, aen, d.key)
+		// The marks are what a snippet shows of a unit found by its mark.
+		d.bodyJa, d.bodyEn = nonEmpty(aja), nonEmpty(aen)
 		out = append(out, d)
 		return nil
 	})
