@@ -10,6 +10,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"partnerhub"
 	"partnerhub/search"
@@ -59,20 +60,29 @@ func (db *DB) Search(ctx context.Context, home string, q partnerhub.SearchQuery)
 	}
 	var ids []int64
 	exact := map[int64]bool{}
+	// The counts of every kind in one statement: one round trip, however
+	// many kinds find nothing.
+	var counted []partnerhub.SearchKind
+	var exprs []string
 	for _, k := range kinds {
 		res.Counts[k] = 0
 		if pq.Empty() || (q.Year != 0 && !dated[k]) {
 			continue
 		}
-		scopes := searchScopes(k, homeID, q.Drafts)
-		n, err := db.searchCount(ctx, search.Build(db.searchExpr(), scopes, pq, search.TierAny, q.Year))
-		if err != nil {
-			return nil, wrap("search", err)
+		if x := search.Build(db.searchExpr(), searchScopes(k, homeID, q.Drafts), pq, search.TierAny, q.Year); x != "" {
+			counted, exprs = append(counted, k), append(exprs, x)
 		}
-		res.Counts[k] = n
-		if n == 0 {
+	}
+	counts, err := db.searchCounts(ctx, exprs)
+	if err != nil {
+		return nil, wrap("search", err)
+	}
+	for i, k := range counted {
+		res.Counts[k] = counts[i]
+		if counts[i] == 0 {
 			continue
 		}
+		scopes := searchScopes(k, homeID, q.Drafts)
 		var got []int64
 		seen := map[int64]bool{}
 		for tier := search.TierExact; tier <= search.TierAny && len(got) < limit; tier++ {
@@ -136,17 +146,27 @@ func (db *DB) searchExpr() search.Expr {
 	return search.FTS5{}
 }
 
-func (db *DB) searchCount(ctx context.Context, expr string) (int, error) {
-	if expr == "" {
-		return 0, nil
+// searchCounts counts the matches of each expression, up to
+// MaxSearchCount, in one statement.
+func (db *DB) searchCounts(ctx context.Context, exprs []string) ([]int, error) {
+	out := make([]int, len(exprs))
+	if len(exprs) == 0 {
+		return out, nil
 	}
-	q := `SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH ? LIMIT ?) x`
+	one := `(SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH ? LIMIT ?) x)`
 	if db.dialect.name == "postgres" {
-		q = `SELECT count(*) FROM (SELECT 1 FROM search_docs WHERE tokens @@ ?::tsquery LIMIT ?) x`
+		one = `(SELECT count(*) FROM (SELECT 1 FROM search_docs WHERE tokens @@ ?::tsquery LIMIT ?) x)`
 	}
-	var n int
-	err := db.read.QueryRowContext(ctx, db.q(q), expr, MaxSearchCount).Scan(&n)
-	return n, err
+	parts := make([]string, len(exprs))
+	args := make([]any, 0, 2*len(exprs))
+	dest := make([]any, len(exprs))
+	for i, x := range exprs {
+		parts[i] = one
+		args = append(args, x, MaxSearchCount)
+		dest[i] = &out[i]
+	}
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT `+strings.Join(parts, ", ")), args...).Scan(dest...)
+	return out, err
 }
 
 func (db *DB) searchTier(ctx context.Context, expr string, limit int) ([]int64, error) {
