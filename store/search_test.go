@@ -312,3 +312,27 @@ func TestSearchShowsOnlyWhatMayBeSeen(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchAfterImport: exports leave the index out; a database imported
+// from one is indexed by its first search, searches made before included.
+func TestSearchAfterImport(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		ctx := context.Background()
+		src := e.OpenBuiltin(t)
+		searchFor(t, src, "utokyo", partnerhub.SearchQuery{Text: "PKU"})
+		var doc strings.Builder
+		if err := src.Export(ctx, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(doc.String(), "search_docs") {
+			t.Error("the export holds the search index")
+		}
+		dst := e.Open(t)
+		if err := dst.Import(ctx, strings.NewReader(doc.String())); err != nil {
+			t.Fatal(err)
+		}
+		if got := firstOf(searchFor(t, dst, "utokyo", partnerhub.SearchQuery{Text: "東文研"}), partnerhub.SearchUnit); got != "=unit:ioc" {
+			t.Errorf("after import: %q", got)
+		}
+	})
+}
