@@ -45,7 +45,7 @@ func normalizeMapped(s string) mapped {
 }
 
 // Matches reports where in s (in normalised runes) the query's terms
-// match, as [start, end) pairs, in order; the text and its map with them.
+// match, as [start, end) rune offsets.
 func (q Query) matches(m mapped) [][2]int {
 	var out [][2]int
 	for _, r := range Runs(string(m.runes)) {
