@@ -44,7 +44,7 @@ func normalizeMapped(s string) mapped {
 	return m
 }
 
-// Matches reports where in s (in normalised runes) the query's terms
+// matches reports where in the normalised text the query's terms
 // match, as [start, end) rune offsets.
 func (q Query) matches(m mapped) [][2]int {
 	var out [][2]int
