@@ -77,6 +77,11 @@ type SearchHit struct {
 	Exact   bool       `json:"exact,omitempty"` // the query is the record's name (or mark, acronym)
 }
 
+// MaxSearchCount caps the counts of a search: a count of MaxSearchCount
+// means at least that many (counting every match of a very common prefix
+// would cost more than the search).
+const MaxSearchCount = 1000
+
 // SearchResults are the hits, grouped by kind in SearchKinds order, with
 // how many of each kind matched in all (Counts), of which at most
 // Limit per kind are in Hits.

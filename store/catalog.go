@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"partnerhub"
@@ -22,7 +23,12 @@ func (db *DB) ImportCatalog(ctx context.Context, c *partnerhub.Catalog) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		w := &writer{db: db, tx: tx, ctx: ctx, insts: map[string]int64{}, units: map[string]int64{},
 			partners: map[string]int64{}, series: map[string]int64{}, now: dbTime(time.Now())}
-		return w.catalog(c)
+		if err := w.catalog(c); err != nil {
+			return err
+		}
+		// Written without audit events: the search index builds this
+		// home's part, and the registry it may have added to, again.
+		return db.markSearchStale(ctx, tx, "home:"+strconv.FormatInt(w.home, 10), "institutions")
 	})
 }
 

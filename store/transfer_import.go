@@ -74,6 +74,10 @@ func (db *DB) Import(ctx context.Context, r io.Reader) error {
 				}
 			}
 		}
+		// The search index is not exported: built again from what came in.
+		if err := db.forgetSearch(ctx, tx); err != nil {
+			return err
+		}
 		return db.dialect.afterImport(ctx, tx)
 	})
 }

@@ -96,6 +96,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return a.importCmd(ctx, args[1:])
 	case "report":
 		return a.reportCmd(ctx, args[1:])
+	case "search":
+		return a.search(ctx, args[1:])
 	}
 	return usageError{a.p.T("cli.unknown_command", args[0])}
 }
