@@ -115,7 +115,7 @@ func TestSearch(t *testing.T) {
 
 		t.Run("counts, the kind and the year", func(t *testing.T) {
 			_, all, _ := ts.searchAPI(t, "nobody", "q=Stockholm")
-			if all.Counts[partnerhub.SearchPartner] < 1 || all.Counts[partnerhub.SearchActivity] < 2 {
+			if all.Counts[partnerhub.SearchPartner] < 1 || all.Counts[partnerhub.SearchActivity] < 1 {
 				t.Fatalf("counts %v", all.Counts)
 			}
 			// Hits come grouped in SearchKinds' order, at most the
@@ -135,7 +135,7 @@ func TestSearch(t *testing.T) {
 					t.Errorf("%d hits of %s, counted %d", n, k, all.Counts[k])
 				}
 			}
-			_, acts, _ := ts.searchAPI(t, "nobody", "q=Stockholm&kind=activity")
+			_, acts, _ := ts.searchAPI(t, "nobody", "q=workshop&kind=activity")
 			if len(acts.Hits) == 0 {
 				t.Fatal("kind=activity: no hits")
 			}
@@ -144,14 +144,15 @@ func TestSearch(t *testing.T) {
 					t.Errorf("kind=activity gave a %s", h.Kind)
 				}
 			}
-			_, y, _ := ts.searchAPI(t, "nobody", "q=Stockholm&year=2020")
+			// An activity of 2020 (2020–2021), and one undated.
+			_, y, _ := ts.searchAPI(t, "nobody", "q=workshop&year=2020")
 			if !slices.Contains(hitKeys(y, partnerhub.SearchActivity), "stockholm-online-workshop-sustainable-development") {
 				t.Errorf("year=2020: no 2020 workshop: %+v", y.Hits)
 			}
 			if slices.Contains(hitKeys(y, partnerhub.SearchActivity), "stockholm-international-workshops") || len(hitKeys(y, partnerhub.SearchPartner)) > 0 {
 				t.Errorf("year=2020 keeps undated records: %+v", y.Hits)
 			}
-			_, lim, _ := ts.searchAPI(t, "nobody", "q=Stockholm&kind=activity&limit=1")
+			_, lim, _ := ts.searchAPI(t, "nobody", "q=workshop&kind=activity&limit=1")
 			if len(lim.Hits) != 1 || lim.Counts[partnerhub.SearchActivity] < 2 {
 				t.Errorf("limit=1: %d hits, count %d", len(lim.Hits), lim.Counts[partnerhub.SearchActivity])
 			}
@@ -168,7 +169,7 @@ func TestSearch(t *testing.T) {
 			if r.status != http.StatusOK || strings.Contains(r.body, `id="sg-partner"`) || !strings.Contains(r.body, `id="sg-activity"`) {
 				t.Errorf("/ja/search kind=activity: %d, partners shown or activities not", r.status)
 			}
-			r = page("/en/search?q=Stockholm&year=2020", nil)
+			r = page("/en/search?q=workshop&year=2020", nil)
 			if !strings.Contains(r.body, "/en/activities/stockholm-online-workshop-sustainable-development") || strings.Contains(r.body, "/en/partners/stockholm\"") {
 				t.Errorf("/en/search year=2020 does not keep the year's records alone")
 			}
