@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
 
 	"partnerhub"
 )
@@ -112,6 +114,10 @@ type searchData struct {
 	Errors        map[string]string // field → message; nothing was searched
 	Ran           bool              // a query was searched
 	Total         int               // hits of the kind shown (every kind on the first tab)
+	// Heading is "N results for “q”" around the query, which is written
+	// apart (in QLang when it is not the page's language).
+	Heading [2]string
+	QLang   partnerhub.Lang
 	Tabs          []searchTab
 	Groups        []searchGroup
 	// Without are the addresses of the same search without its kind
@@ -142,6 +148,21 @@ type searchItem struct {
 	Href string // "": no page to link to
 	// Alt: the title has a translation of its own, shown below it.
 	Alt bool
+	// SnippetLang is the snippet's language when it is not the page's.
+	SnippetLang partnerhub.Lang
+}
+
+// scriptLang is the language a text is written in, as far as its script
+// tells: Japanese with any kana or kanji, else English. The index chooses
+// a snippet's language, and a passage found in the other language is
+// marked as such for screen readers and line breaking.
+func scriptLang(s string) partnerhub.Lang {
+	for _, r := range s {
+		if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) {
+			return partnerhub.Japanese
+		}
+	}
+	return partnerhub.English
 }
 
 func (s *Server) searchResults(r *http.Request, v *view) (*page, error) {
@@ -211,6 +232,11 @@ func (s *Server) searchResults(r *http.Request, v *view) (*page, error) {
 		d.Total = res.Counts[kind]
 		d.WithoutKind = link("", d.Year)
 	}
+	before, after, _ := strings.Cut(v.P.T("search.heading", d.Total, "\x00"), "\x00")
+	d.Heading = [2]string{before, after}
+	if l := scriptLang(d.Q); l != v.Lang {
+		d.QLang = l
+	}
 	if d.Year != "" {
 		d.WithoutYear = link(kind, "")
 	}
@@ -226,7 +252,15 @@ func (s *Server) searchResults(r *http.Request, v *view) (*page, error) {
 		g := &d.Groups[len(d.Groups)-1]
 		here, _ := h.Title.In(v.Lang)
 		other, fallback := h.Title.In(v.Other)
-		g.Hits = append(g.Hits, searchItem{SearchHit: h, Href: searchHref(v, h, inst), Alt: !fallback && other != "" && other != here})
+		it := searchItem{SearchHit: h, Href: searchHref(v, h, inst), Alt: !fallback && other != "" && other != here}
+		var snippet strings.Builder
+		for _, m := range h.Snippet {
+			snippet.WriteString(m.Text)
+		}
+		if l := scriptLang(snippet.String()); l != v.Lang {
+			it.SnippetLang = l
+		}
+		g.Hits = append(g.Hits, it)
 	}
 	for i := range d.Groups {
 		g := &d.Groups[i]
@@ -237,10 +271,10 @@ func (s *Server) searchResults(r *http.Request, v *view) (*page, error) {
 	return p, nil
 }
 
-// searchYears are the years the year filter offers: those of the
-// programme's phases, newest first.
+// searchYears are the years the year filter offers: from the first
+// phase's to this year or the last phase's, newest first.
 func searchYears(v *view) []int {
-	lo, hi := 0, 0
+	lo, hi := 0, time.Now().Year()
 	for _, ph := range v.X.Phases() {
 		if lo == 0 || ph.StartYear < lo {
 			lo = ph.StartYear
