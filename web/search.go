@@ -118,8 +118,8 @@ type searchData struct {
 	// apart (in QLang when it is not the page's language).
 	Heading [2]string
 	QLang   partnerhub.Lang
-	Tabs          []searchTab
-	Groups        []searchGroup
+	Tabs    []searchTab
+	Groups  []searchGroup
 	// Without are the addresses of the same search without its kind
 	// filter and without its year: the empty answer offers them.
 	WithoutKind, WithoutYear string
