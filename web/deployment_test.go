@@ -63,7 +63,7 @@ func newNetwork(t *testing.T, db *store.DB, maxLoaded int) *network {
 	q := testQueue(t, db)
 	deps := Deps{Source: db, Messages: msgs, ContentHome: dataset.BuiltinHome, Accounts: db, Authenticator: authn.NewPasswords(db),
 		Editor: db, Mobility: db, Jobs: q, Imports: db, Chains: db, Documents: db, Calendars: db, Funds: db, Invitations: db,
-		ProposalFiles: db, Decisions: db, Reviews: db, FundPeople: db, Mail: db, Notices: db, BaseURL: netBase}
+		ProposalFiles: db, Decisions: db, Reviews: db, FundPeople: db, Mail: db, Notices: db, BaseURL: netBase, Search: db}
 	dep, err := NewDeployment(context.Background(), deps, db, maxLoaded)
 	if err != nil {
 		t.Fatal(err)

@@ -354,6 +354,11 @@ func (a *memberA) fill(path string) (string, bool) {
 	if strings.HasSuffix(path, "{$}") {
 		out = strings.TrimSuffix(out, "/") + "/"
 	}
+	if strings.HasSuffix(path, "/search") {
+		// Search for a word of every secret of A's: its drafts' titles
+		// hold it (the query itself, echoed, is not the secret).
+		out += "?q=" + strings.SplitN(secret, "-", 2)[0]
+	}
 	return out, ok
 }
 

@@ -1428,6 +1428,9 @@ func oaAgreement(t *testing.T, p map[string]any, key string, v any) map[string]a
 
 // openapiGoTypes maps each schema to the Go type the server encodes.
 var openapiGoTypes = map[string]reflect.Type{
+	"SearchResults":    reflect.TypeFor[partnerhub.SearchResults](),
+	"SearchHit":        reflect.TypeFor[partnerhub.SearchHit](),
+	"SearchMark":       reflect.TypeFor[partnerhub.Mark](),
 	"PracticeNoteLink": reflect.TypeFor[partnerhub.NoteLink](),
 	"PracticeNoteFile": reflect.TypeFor[partnerhub.NoteFile](),
 	"Text":             reflect.TypeFor[partnerhub.Text](),

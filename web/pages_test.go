@@ -103,7 +103,8 @@ var leakedKey = regexp.MustCompile(`\b(page|nav|label|tier|kind|format|unit_kind
 // pagesToCheck are the page types, each checked in both languages.
 var pagesToCheck = []string{"/", "/partners", "/partners?tier=prospective&unit=agr", "/partners/ntu", "/partners/stockholm", "/partners/princeton",
 	"/units", "/units/agr", "/matrix", "/matrix?rows=size&cols=count", "/map", "/phases", "/activities", "/activities?partner=cambridge&year=2021",
-	"/stats", "/stats/partners/ntu?from=2019", "/stats/units/agr", "/agreements", "/agreements?partner=snu", "/privacy"}
+	"/stats", "/stats/partners/ntu?from=2019", "/stats/units/agr", "/agreements", "/agreements?partner=snu", "/privacy",
+	"/search", "/search?q=Stockholm"}
 
 func TestPagesInBothLanguages(t *testing.T) {
 	ts := newTestServer(t, storetest.Engines()[0])

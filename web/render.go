@@ -169,6 +169,8 @@ type view struct {
 	// more): the navigation links to its pages (web/network.go), and each
 	// member's admins to its settings.
 	Network bool
+	// Search: the header holds the search box (Deps.Search is set).
+	Search bool
 	// Root is the path of the home's portal: "" for the deployment's
 	// first member (its pages at /ja/, /en/), "/{slug}" for the others.
 	// Every link a page writes starts with it (L).
@@ -268,7 +270,7 @@ func (s *Server) newView(r *http.Request, lang partnerhub.Lang, nav string, snap
 		canonical += "?" + r.URL.RawQuery
 	}
 	return &view{Home: s.home(r), Lang: lang, Other: other, P: s.deps.Messages.Printer(lang), X: snap.index, Path: p, Query: r.URL.RawQuery,
-		Canonical: canonical, Base: base, Root: s.deps.Prefix, Network: s.networkOn(r.Context()), Own: s.deps.ContentHome == "" || s.deps.ContentHome == s.deps.Home, Nav: nav, assets: s.assets, snap: snap, portals: s.deps.Portals}
+		Canonical: canonical, Base: base, Root: s.deps.Prefix, Network: s.networkOn(r.Context()), Search: s.deps.Search != nil, Own: s.deps.ContentHome == "" || s.deps.ContentHome == s.deps.Home, Nav: nav, assets: s.assets, snap: snap, portals: s.deps.Portals}
 }
 
 // newPrivateView is the view of a page for one signed-in user: drafts

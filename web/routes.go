@@ -341,6 +341,14 @@ func (s *Server) routes() {
 		s.mux.Handle("GET "+p+"/network/stats", s.networkPage(l, s.networkStatsPage))
 	}
 
+	// Search (web/search.go, web/search_api.go): the page, its API; the
+	// box in every page's header sends to the page.
+	s.mux.Handle("GET /api/v1/search", s.api(s.apiSearch))
+	for _, l := range partnerhub.Langs {
+		p := "/" + string(l)
+		s.mux.Handle("GET "+p+"/search", s.searchPage(l))
+	}
+
 	// The network administrator's members: adding, disabling, inviting
 	// their administrators, onboarding them from a workbook
 	// (web/network_members.go, web/onboard.go).

@@ -90,6 +90,10 @@ type Deps struct {
 	// workbook, for the network administrator's members pages; nil: those
 	// pages answer 404.
 	MemberAdmin MemberAdmin
+	// Search answers the search page, its API and the header's search
+	// box (store.DB); nil: none (the page and API answer 404, and no page
+	// shows the box).
+	Search partnerhub.SearchService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.

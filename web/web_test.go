@@ -39,7 +39,7 @@ func newTestServer(t *testing.T, e storetest.Engine) *testServer {
 	q := testQueue(t, db)
 	srv, err := NewServer(context.Background(), Deps{Source: db, Home: "utokyo", Messages: msgs, Accounts: db, Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db,
 		Jobs: q, Imports: db, Chains: db, Documents: db, Calendars: db, Funds: db, Invitations: db, ProposalFiles: db, Decisions: db, Reviews: db, FundPeople: db, Notes: db, Network: db,
-		NetworkEvents: db})
+		NetworkEvents: db, Search: db})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -356,7 +356,9 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		// The network: its events and their registrations.
 		NetworkEvents: db,
 		// The network administrator's members pages and onboarding.
-		MemberAdmin:       db,
+		MemberAdmin: db,
+		// Search: the page, its API and the box on every page.
+		Search:            db,
 		MaxImportsPerUser: cfg.MaxImportsPerUser, MaxImportsPerHome: cfg.MaxImportsPerHome,
 		Jobs: queue, Imports: db}, db, cfg.MaxLoadedHomes)
 	if err != nil {
