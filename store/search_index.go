@@ -191,6 +191,9 @@ func (db *DB) RebuildSearch(ctx context.Context) (int, error) {
 	return total, wrap("rebuild search", err)
 }
 
+// searchMigration is the schema version that made the search index.
+const searchMigration = 23
+
 // markSearchStale records, in a transaction that writes records without
 // audit events, the part of the index to build again.
 func (db *DB) markSearchStale(ctx context.Context, tx *sql.Tx, parts ...string) error {
