@@ -69,7 +69,7 @@ type Mark struct {
 // SearchHit is one record found.
 type SearchHit struct {
 	Kind    SearchKind `json:"kind"`
-	Key     string     `json:"key"`   // slug; unit code; "fund/number" for calls and projects
+	Key     string     `json:"key"`   // slug; unit code; "fund/number" for calls; the id of a project or a note
 	Title   Text       `json:"title"` // both languages
 	Snippet []Mark     `json:"snippet"`
 	Year    int        `json:"year,omitempty"`
