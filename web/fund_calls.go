@@ -17,23 +17,31 @@ import (
 	"partnerhub"
 )
 
+// liveView is the view of a page rendered for each request, for whoever
+// asks: a signed-in reader's own view (once past the gate), else the
+// public one. ok is false when the gate has answered instead.
+func (s *Server) liveView(w http.ResponseWriter, r *http.Request, lang partnerhub.Lang, nav string) (v *view, ok bool) {
+	if hasCredentials(r) {
+		if u := s.user(r); u != nil {
+			if s.pageGate(w, r, lang, u) {
+				return nil, false
+			}
+			v = s.newPrivateView(r, lang, u)
+			v.Nav = nav
+			return v, true
+		}
+	}
+	return s.newView(r, lang, nav, s.snap.Load()), true
+}
+
 // livePage serves a public page that depends on the clock: rendered for
 // every request, never kept in the snapshot's cache. A signed-in reader
 // gets it as their own page (drafts they may see included).
 func (s *Server) livePage(lang partnerhub.Lang, nav string, h pageHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var v *view
-		if hasCredentials(r) {
-			if u := s.user(r); u != nil {
-				if s.pageGate(w, r, lang, u) {
-					return
-				}
-				v = s.newPrivateView(r, lang, u)
-				v.Nav = nav
-			}
-		}
-		if v == nil {
-			v = s.newView(r, lang, nav, s.snap.Load())
+		v, ok := s.liveView(w, r, lang, nav)
+		if !ok {
+			return
 		}
 		s.answer(w, r, v, func(_ http.ResponseWriter, r *http.Request, v *view) (*page, error) {
 			if s.deps.Funds == nil {

@@ -61,17 +61,9 @@ type networkHandler func(r *http.Request, v *view, n *partnerhub.Network) (*page
 // header of their session, and the same published facts as the public.
 func (s *Server) networkPage(lang partnerhub.Lang, h networkHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var v *view
-		if hasCredentials(r) {
-			if u := s.user(r); u != nil {
-				if s.pageGate(w, r, lang, u) {
-					return
-				}
-				v = s.newPrivateView(r, lang, u)
-			}
-		}
-		if v == nil {
-			v = s.newView(r, lang, "", s.snap.Load())
+		v, ok := s.liveView(w, r, lang, "")
+		if !ok {
+			return
 		}
 		s.answer(w, r, v, func(_ http.ResponseWriter, r *http.Request, v *view) (*page, error) {
 			n, err := s.network(r.Context())

@@ -51,17 +51,9 @@ func (s *Server) eventCard(v *view, e partnerhub.NetworkEvent) eventCard {
 // organiser sees drafts and the links to organise.
 func (s *Server) eventPages(lang partnerhub.Lang, h privateHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var v *view
-		if hasCredentials(r) {
-			if u := s.user(r); u != nil {
-				if s.pageGate(w, r, lang, u) {
-					return
-				}
-				v = s.newPrivateView(r, lang, u)
-			}
-		}
-		if v == nil {
-			v = s.newView(r, lang, "", s.snap.Load())
+		v, ok := s.liveView(w, r, lang, "")
+		if !ok {
+			return
 		}
 		s.answer(w, r, v, func(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
 			if s.deps.NetworkEvents == nil {

@@ -38,19 +38,10 @@ func (s *Server) errNoNotes() error {
 // or not.
 func (s *Server) notesLive(lang partnerhub.Lang, h privateHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var v *view
-		if hasCredentials(r) {
-			if u := s.user(r); u != nil {
-				if s.pageGate(w, r, lang, u) {
-					return
-				}
-				v = s.newPrivateView(r, lang, u)
-			}
+		v, ok := s.liveView(w, r, lang, "practice")
+		if !ok {
+			return
 		}
-		if v == nil {
-			v = s.newView(r, lang, "", s.snap.Load())
-		}
-		v.Nav = "practice"
 		s.answer(w, r, v, func(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
 			if err := s.errNoNotes(); err != nil {
 				return nil, err

@@ -86,19 +86,10 @@ func (s *Server) searchDrafts(r *http.Request, u *partnerhub.User) bool {
 // page worth keeping, and a signed-in reader's holds drafts.
 func (s *Server) searchPage(lang partnerhub.Lang) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var v *view
-		if hasCredentials(r) {
-			if u := s.user(r); u != nil {
-				if s.pageGate(w, r, lang, u) {
-					return
-				}
-				v = s.newPrivateView(r, lang, u)
-			}
+		v, ok := s.liveView(w, r, lang, "search")
+		if !ok {
+			return
 		}
-		if v == nil {
-			v = s.newView(r, lang, "", s.snap.Load())
-		}
-		v.Nav = "search"
 		s.answer(w, r, v, func(_ http.ResponseWriter, r *http.Request, v *view) (*page, error) {
 			if s.deps.Search == nil {
 				return nil, partnerhub.Errorf(partnerhub.ENotFound, "error.not_found")
