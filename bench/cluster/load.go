@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -29,6 +30,9 @@ type outcome struct {
 	Start      int64  `json:"start_ms"`
 	End        int64  `json:"end_ms"`
 	RetryAfter bool   `json:"retry_after,omitempty"`
+	// FromLB: an error answered by the load balancer, not a node (every
+	// answer of partnerhub has an X-Request-Id).
+	FromLB bool `json:"from_lb,omitempty"`
 }
 
 // expected reports whether the answer is a right one: the record, or for
@@ -105,6 +109,7 @@ func load(args []string) error {
 	scenario := fs.String("scenario", "plain", "plain, kill (a node killed: events 'kill MS') or dbrestart (events 'db-stop MS', 'db-up MS')")
 	eventFile := fs.String("events", "", "file of events written during the load by the script: NAME UNIX_MS, one a line")
 	recovery := fs.Duration("recovery", 5*time.Second, "dbrestart: time after db-up by which service must be full")
+	after := fs.Duration("after", 0, "with -events: go on until the script writes 'fault-done MS', and this long after it")
 	out := fs.String("out", "", "write the JSON summary here")
 	fs.Parse(args)
 	cfg.targets = strings.Split(*targets, ",")
@@ -130,44 +135,60 @@ func load(args []string) error {
 		}
 		hot = append(hot, slug)
 	}
-	// Every node serves the shared records before the load starts, so
-	// that a node's reload interval does not show as conflicts.
+	// Every node serves the shared records before the load starts (a
+	// target may be a load balancer: each is asked until it has answered
+	// 200 ten times in a row), so that a node's reload interval does not
+	// show as a 404.
 	for _, t := range cfg.targets {
-		if err := waitServed(c, t, hot[len(hot)-1], 30*time.Second); err != nil {
-			return setupError{err}
+		for _, h := range hot {
+			if err := waitServed(c, t, h, 10, 30*time.Second); err != nil {
+				return setupError{err}
+			}
 		}
 	}
 
 	start := time.Now()
 	deadline := start.Add(cfg.duration)
+	if *eventFile != "" {
+		// The script times its fault from here, not from the setup above.
+		f, err := os.OpenFile(*eventFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return setupError{err}
+		}
+		fmt.Fprintf(f, "load-start %d\n", ms(start))
+		f.Close()
+	}
 	workers := make([]*worker, cfg.conns)
+	var stop atomic.Bool
 	var wg sync.WaitGroup
 	for i := range workers {
 		w := &worker{id: i, cfg: cfg, c: c, target: cfg.targets[i%len(cfg.targets)], token: cfg.tokens[i%len(cfg.tokens)],
 			reads: reads, hot: hot, rnd: rand.New(rand.NewPCG(uint64(i), uint64(start.UnixNano())))}
 		workers[i] = w
 		wg.Go(func() {
-			for time.Now().Before(deadline) {
+			for !stop.Load() {
 				w.step()
 			}
 		})
 	}
+	time.Sleep(time.Until(deadline))
+	if *after > 0 {
+		// The fault may take longer than the load (a slow restart): the
+		// load goes on until the script says it is over, and then -after.
+		limit := time.Now().Add(5 * time.Minute)
+		for time.Now().Before(limit) {
+			if done, ok := readEvents(*eventFile)["fault-done"]; ok {
+				time.Sleep(time.Until(time.UnixMilli(done).Add(*after)))
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	stop.Store(true)
 	wg.Wait()
 	elapsed := time.Since(start)
 
-	events := map[string]int64{}
-	if *eventFile != "" {
-		lines, err := readLines(*eventFile)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return setupError{err}
-		}
-		for _, l := range lines {
-			name, v, _ := strings.Cut(strings.TrimSpace(l), " ")
-			if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
-				events[name] = n
-			}
-		}
-	}
+	events := readEvents(*eventFile)
 	var all []outcome
 	var acks []ack
 	for _, w := range workers {
@@ -191,6 +212,22 @@ func load(args []string) error {
 		}
 	}
 	return nil
+}
+
+// readEvents reads the events the script wrote: NAME UNIX_MS a line.
+func readEvents(name string) map[string]int64 {
+	events := map[string]int64{}
+	if name == "" {
+		return events
+	}
+	lines, _ := readLines(name)
+	for _, l := range lines {
+		k, v, _ := strings.Cut(strings.TrimSpace(l), " ")
+		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+			events[k] = n
+		}
+	}
+	return events
 }
 
 // readPaths lists the pages and API reads of the mix, in both languages,
@@ -247,14 +284,19 @@ func readPaths(c *http.Client, base, partner string) ([]string, error) {
 	return paths, nil
 }
 
-// waitServed waits until the node at base serves the activity.
-func waitServed(c *http.Client, base, slug string, limit time.Duration) error {
+// waitServed waits until base has served the activity times times in a row.
+func waitServed(c *http.Client, base, slug string, times int, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
+	n := 0
 	for {
 		status, _, _, err := call(c, "GET", base+"/api/v1/activities/"+slug, "", nil)
 		if err == nil && status == http.StatusOK {
-			return nil
+			if n++; n == times {
+				return nil
+			}
+			continue
 		}
+		n = 0
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s does not serve %s after %v: %d %v", base, slug, limit, status, err)
 		}
@@ -334,6 +376,7 @@ func (w *worker) do(op, method, path, ifMatch string, body any) (timedOutcome, [
 	}
 	if h != nil {
 		o.RetryAfter = h.Get("Retry-After") != ""
+		o.FromLB = status >= 500 && h.Get("X-Request-Id") == ""
 	}
 	w.outcomes = append(w.outcomes, o)
 	t := timedOutcome{outcome: o}
@@ -460,13 +503,15 @@ func summarize(cfg *loadConfig, scenario string, events map[string]int64, recove
 		}
 		s.Notes = append(s.Notes, fmt.Sprintf("database down (restart -m fast) for %d ms", up-stop))
 		full := up + recovery.Milliseconds()
-		var down, noRetry []outcome
+		var down, noRetry, fromLB []outcome
 		lastFail := int64(0)
 		for _, o := range s.Failures {
 			switch {
 			case o.Status == http.StatusServiceUnavailable && o.End >= stop && o.Start <= full:
 				down = append(down, o)
-				if !o.RetryAfter {
+				if o.FromLB {
+					fromLB = append(fromLB, o)
+				} else if !o.RetryAfter {
 					noRetry = append(noRetry, o)
 				}
 			default:
@@ -483,7 +528,8 @@ func summarize(cfg *loadConfig, scenario string, events map[string]int64, recove
 				firstOK = a.End
 			}
 		}
-		s.Notes = append(s.Notes, fmt.Sprintf("503 while down or recovering: %d (%d without Retry-After)", len(down), len(noRetry)))
+		s.Notes = append(s.Notes, fmt.Sprintf("503 while down or recovering: %d from the load balancer (no node ready), %d from a node (%d of them without Retry-After)",
+			len(fromLB), len(down)-len(fromLB), len(noRetry)))
 		first := "none"
 		if firstOK >= 0 {
 			first = fmt.Sprintf("%+d ms", firstOK-up)
@@ -552,8 +598,8 @@ func (s *summary) print(f *os.File) {
 	}
 	// The failures, at most 20, with their time relative to the first event.
 	var t0 int64
-	for _, v := range s.Events {
-		if t0 == 0 || v < t0 {
+	for k, v := range s.Events {
+		if k != "load-start" && (t0 == 0 || v < t0) {
 			t0 = v
 		}
 	}

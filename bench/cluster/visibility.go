@@ -31,7 +31,7 @@ func visibility(args []string) error {
 		return setupError{fmt.Errorf("creating %s on A: %d %v %.300s", slug, status, err, body)}
 	}
 	r, _ := parseRecord(body)
-	if err := waitServed(c, *b, slug, 30*time.Second); err != nil {
+	if err := waitServed(c, *b, slug, 1, 30*time.Second); err != nil {
 		return setupError{err}
 	}
 	var delays []float64
