@@ -158,7 +158,10 @@ tokens() {
 }
 
 # The load balancer: round robin over the two nodes, /readyz checked every
-# 500 ms (down after 2 failures, up after 2 successes); a request whose
+# 500 ms (down after 2 failures, up after 2 successes; a check may take 2 s,
+# so that a node slow under load is not taken for a dead one, which
+# refuses at once); its log has the checks that changed a node's state and
+# the requests that failed, with their node and why. A request whose
 # connection to a node fails is sent to the other (redispatch, 3 retries).
 # A read is also retried when a node closed its connection without an
 # answer (a kept-alive connection to a node just killed); a write only
@@ -168,9 +171,15 @@ start_haproxy() {
 	cat >"$TMP/haproxy.cfg" <<-CFG
 	global
 	    maxconn 4096
+	    log stderr format iso local0
 	defaults
 	    mode http
+	    log global
+	    option httplog
+	    option dontlog-normal
+	    option log-health-checks
 	    timeout connect 1s
+	    timeout check 2s
 	    timeout client 60s
 	    timeout server 60s
 	    option redispatch
@@ -202,7 +211,8 @@ now_ms() { date +%s%3N; }
 # then the check of every acknowledged write. Records PASS/FAIL lines.
 run_load() {
 	local name=$1 scenario=$2 targets=$3 tokfile=$4 verify_url=$5 fault=${6:-} pid rc=0
-	local events=$TMP/events-$name after=0
+	local events=$TMP/events-$name after=0 lb_lines=0
+	[[ ! -f $TMP/haproxy.log ]] || lb_lines=$(wc -l <"$TMP/haproxy.log")
 	[[ -z $fault ]] || after=$AFTER
 	: >"$events"
 	log "load $name: $CONNS connections for $DURATION s to $targets${fault:+, $fault half way}"
@@ -222,12 +232,21 @@ run_load() {
 	fi
 	wait "$pid" || rc=$?
 	cat "$TMP/load-$name.txt"
+	if [[ $targets == "$LB" ]]; then
+		# What the load balancer saw of the nodes meanwhile.
+		tail -n +$((lb_lines + 1)) "$TMP/haproxy.log" | grep -E '^[0-9].* is (DOWN|UP)' | head -n 20 | sed 's/^/  haproxy: /' || true
+	fi
 	((rc != 2)) || die "the load $name could not run"
 	((rc == 0)) || FAILED=1
 	RESULTS+=("$(printf '%-10s %s' "$name" "$(grep -E '^load ' "$TMP/load-$name.txt")")")
 	while read -r line; do
 		RESULTS+=("$(printf '%-10s %s' "" "$line")")
 	done < <(grep -E '^  (PASS|FAIL|latency|acknowledged|in flight|503|from the|database down)' "$TMP/load-$name.txt" | sed 's/^ *//')
+	if [[ $targets == "$LB" ]]; then
+		RESULTS+=("$(printf '%-10s haproxy: %d nodes marked down, %d up during the load' "" \
+			"$(tail -n +$((lb_lines + 1)) "$TMP/haproxy.log" | grep -cE '^[0-9].* is DOWN' || true)" \
+			"$(tail -n +$((lb_lines + 1)) "$TMP/haproxy.log" | grep -cE '^[0-9].* is UP' || true)")")
+	fi
 	rc=0
 	"$TMP/cluster" verify -url "$verify_url" -token "$(head -n 1 "$tokfile")" -in "$TMP/load-$name.json" >"$TMP/verify-$name.txt" 2>&1 || rc=$?
 	cat "$TMP/verify-$name.txt"
@@ -332,7 +351,7 @@ figures() { sql "$1" "$2" "SELECT count(*), COALESCE(sum(count), 0) FROM mobilit
 # copy_db ENGINE FROM TO: a copy of a database (PostgreSQL: from a template).
 copy_db() {
 	if [[ $1 == postgres ]]; then
-		"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $3" -c "CREATE DATABASE $3 TEMPLATE $2"
+		"${PSQL[@]}" -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $3 WITH (FORCE)" -c "CREATE DATABASE $3 TEMPLATE $2"
 	else
 		rm -f "$3" "$3-wal" "$3-shm"
 		sqlite3 "$2" ".backup '$3'"
@@ -343,7 +362,7 @@ copy_db() {
 # KILLS imports of it killed at random moments of that time, each followed
 # by the checks.
 import_kills() {
-	local engine=$1 db url tpl scratch base t0 full_ms i at rc state left rollup bad=0 finished=0
+	local engine=$1 db url tpl scratch base t0 full_ms i at rc state left rollup bad=0 committed=0
 	if [[ $engine == postgres ]]; then
 		db=cluster_import tpl=cluster_import_tpl scratch=cluster_import_full
 		"${PSQL[@]}" -d postgres -c "CREATE DATABASE $db"
@@ -376,23 +395,25 @@ import_kills() {
 		wait "$pid" 2>/dev/null || rc=$?
 		state=$(figures "$engine" "$db")
 		rollup=$(sql "$engine" "$db" "$(rollup_sql)")
-		if ((rc == 0)); then
-			# It ended before the kill: the whole file is in; start again
-			# from the copy made before it.
-			finished=$((finished + 1))
-			left="finished before the kill: figures $state (whole: $whole)"
-			[[ $state == "$whole" ]] || bad=$((bad + 1))
-			copy_db "$engine" "$tpl" "$db"
-		else
-			left="figures $state (before: $base)"
-			[[ $state == "$base" ]] || bad=$((bad + 1))
-		fi
+		# None of the file, or (the kill came after the commit) all of it.
+		case $state in
+		"$base") left="figures $state: none of the file" ;;
+		"$whole")
+			committed=$((committed + 1))
+			left="figures $state: the whole file, committed before the kill (exit status $rc)"
+			copy_db "$engine" "$tpl" "$db" # start again from before it
+			;;
+		*)
+			left="figures $state: PART of the file (none: $base, all: $whole)"
+			bad=$((bad + 1))
+			;;
+		esac
 		((rollup == 0)) || bad=$((bad + 1))
 		log "import ($engine): kill $i/$KILLS at $at ms ($((at * 100 / full_ms))% of a whole import): $left; rollups differing from the sums: $rollup"
 	done
 	verdict "$bad == 0"
-	RESULTS+=("$(printf '%-10s %-4s %d kills of an import of %d rows (whole: %.1f s) at random moments: %d wrong (part of the file stored, or rollups not the sums), %d finished first' \
-		"import" "$VERDICT" "$KILLS" "$IMPORT_ROWS" "$(awk -v ms="$full_ms" 'BEGIN {print ms / 1000}')" "$bad" "$finished") [$engine]")
+	RESULTS+=("$(printf '%-10s %-4s %d kills of an import of %d rows (whole: %.1f s) at random moments: %d wrong (part of the file stored, or rollups not the sums), %d committed before the kill' \
+		"import" "$VERDICT" "$KILLS" "$IMPORT_ROWS" "$(awk -v ms="$full_ms" 'BEGIN {print ms / 1000}')" "$bad" "$committed") [$engine]")
 }
 
 if want import; then
