@@ -264,6 +264,7 @@ kill_node_a() {
 	echo "kill $(now_ms)" >>"$1"
 	kill -KILL "${NODE_PID[a]}"
 	wait "${NODE_PID[a]}" 2>/dev/null || true
+	echo "killed $(now_ms)" >>"$1"
 	log "node a killed"
 }
 restart_db() {

@@ -478,19 +478,24 @@ func summarize(cfg *loadConfig, scenario string, events map[string]int64, recove
 			s.Bars = append(s.Bars, bar{"the kill happened during the load", "no kill event", false})
 			break
 		}
-		// In flight at the kill: sent before it (the event is written just
-		// before kill -9 runs), answered after, and failed the way a dead
+		// In flight at the kill: sent before the node was gone (the script
+		// writes "kill" just before kill -9 and "killed" once the process
+		// is reaped), answered after the kill, and failed the way a dead
 		// server fails: the connection dropped, or the LB's 502.
+		gone, ok := events["killed"]
+		if !ok {
+			gone = kill + 100
+		}
 		var inflight []outcome
 		for _, o := range s.Failures {
-			if o.Start <= kill+100 && o.End >= kill && (o.Err != "" || o.Status == http.StatusBadGateway) {
+			if o.Start <= gone && o.End >= kill && (o.Err != "" || o.Status == http.StatusBadGateway) {
 				inflight = append(inflight, o)
 			} else {
 				bad = append(bad, o)
 			}
 		}
 		s.Allowed = len(inflight)
-		s.Notes = append(s.Notes, fmt.Sprintf("in flight on the node at the kill: %d failed (%s)", len(inflight), kinds(inflight)))
+		s.Notes = append(s.Notes, fmt.Sprintf("in flight on the node at the kill: %d failed (%s); kill -9 to the process reaped: %d ms", len(inflight), kinds(inflight), gone-kill))
 		s.Bars = append(s.Bars,
 			bar{"failures other than those in flight at the kill", fmt.Sprintf("%d (%s)", len(bad), kinds(bad)), len(bad) == 0},
 			bar{"failures in flight at the kill, at most the connections", fmt.Sprintf("%d <= %d", len(inflight), cfg.conns), len(inflight) <= cfg.conns})
@@ -541,7 +546,7 @@ func summarize(cfg *loadConfig, scenario string, events map[string]int64, recove
 		s.Notes = append(s.Notes, fmt.Sprintf("from the database accepting connections: first acknowledged write %s; %s", first, sustained))
 		s.Bars = append(s.Bars,
 			bar{"failures other than 503 while the database is down", fmt.Sprintf("%d (%s)", len(bad), kinds(bad)), len(bad) == 0},
-			bar{"full service within " + recovery.String() + " of the database's return", fmt.Sprintf("last failure %+d ms", max(lastFail, up)-up), lastFail <= full},
+			bar{"full service within " + recovery.String() + " of the database's return", sustained, lastFail <= full},
 			bar{"a write acknowledged after the database's return", first, firstOK >= 0})
 	default:
 		s.Bars = append(s.Bars,
