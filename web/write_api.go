@@ -147,7 +147,7 @@ func (s *Server) apiWrite(entity partnerhub.Entity, action partnerhub.Action, pa
 		if ch.Key == "" {
 			ch.Key = ch.Record.Key()
 		}
-		rec, _, err := s.deps.Editor.Record(r.Context(), s.home(r), entity, ch.Key)
+		rec, err := s.writtenRecord(r, entity, ch.Key, version)
 		if err != nil {
 			return err
 		}
@@ -159,6 +159,28 @@ func (s *Server) apiWrite(entity partnerhub.Entity, action partnerhub.Action, pa
 		w.Header().Set("ETag", `"v`+strconv.Itoa(version)+`"`)
 		return writeStatusJSON(w, status, rec)
 	}
+}
+
+// writtenRecord is the record as the write made it, at version: read again
+// after the write, the record may already hold another user's later write,
+// and a response whose body is not what its ETag names would let the
+// client send that version back as its own. Only then is the version
+// written taken from the audit log.
+func (s *Server) writtenRecord(r *http.Request, entity partnerhub.Entity, key string, version int) (any, error) {
+	rec, _, err := s.deps.Editor.Record(r.Context(), s.home(r), entity, key)
+	if err != nil || rec.RecordVersion() == version {
+		return rec, err
+	}
+	events, err := s.deps.Editor.Audit(r.Context(), s.home(r), partnerhub.AuditFilter{Entity: entity, Key: key, Limit: 100})
+	if err != nil {
+		return nil, err
+	}
+	for _, ev := range events {
+		if ev.Version == version && ev.After != nil {
+			return json.RawMessage(ev.After), nil
+		}
+	}
+	return rec, nil
 }
 
 // transitionBody is the body of POST …/{key}/transitions.

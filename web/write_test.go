@@ -295,6 +295,19 @@ func TestConcurrentEditsOverHTTP(t *testing.T) {
 				rec := ed.record(t, partnerhub.EntityActivity, slug)
 				rec["summary"] = map[string]string{"ja": fmt.Sprint("編集", i), "en": fmt.Sprint("edit ", i)}
 				r := ed.call(t, "admin", "PUT", "/api/v1/activities/"+slug, rec)
+				if r.status == 200 {
+					// The body is the record this write made, at the
+					// version its ETag names, even when another write
+					// landed before the response was made.
+					var got struct {
+						Version int               `json:"version"`
+						Summary map[string]string `json:"summary"`
+					}
+					json.Unmarshal([]byte(r.body), &got)
+					if etag := fmt.Sprintf(`"v%d"`, got.Version); r.header.Get("ETag") != etag || got.Summary["en"] != fmt.Sprint("edit ", i) {
+						t.Errorf("a write of %q answered ETag %s with version %d and summary %q", fmt.Sprint("edit ", i), r.header.Get("ETag"), got.Version, got.Summary["en"])
+					}
+				}
 				mu.Lock()
 				statuses[r.status]++
 				mu.Unlock()
