@@ -60,7 +60,7 @@ func openPostgres(rawURL string) (*DB, error) {
 	}
 	pg.SetMaxOpenConns(16)
 	pg.SetMaxIdleConns(4)
-	return &DB{read: pg, write: pg, dialect: postgresDialect}, nil
+	return &DB{read: pg, write: pg, dialect: postgresDialect, listenURL: rawURL}, nil
 }
 
 // postgresSequences moves the sequences of the tables with an id past the

@@ -34,6 +34,7 @@ type DB struct {
 	// acceptHooks run when an invitation is accepted (AddAcceptHook).
 	acceptHooks []AcceptHook
 	network     networkCache // the network's pages (network.go)
+	listenURL   string       // PostgreSQL: where ListenWrites connects (listen.go)
 }
 
 // Open connects to a database URL: "sqlite:PATH" (PATH ":memory:" is not

@@ -399,6 +399,9 @@ var olderExports = map[int64][]string{
 	18: since18,
 	// 19 had the notes but not yet the events.
 	19: eventTables,
+	// 24 added only PostgreSQL's triggers that notify writes: an export
+	// of 23 holds every table.
+	23: {},
 }
 
 // since18 are the network's tables (good-practice notes, events), added

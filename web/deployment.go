@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"partnerhub"
 )
@@ -71,12 +70,6 @@ type memberTable struct {
 // pages are rendered (bench/network.sh: 16 members came to 316 MB), so 12
 // keep a network of any size under 300 MB.
 const DefaultMaxLoaded = 12
-
-// latestWriter is what the store also answers (store.DB): the newest
-// write of any home, so that Watch asks each member only after a write.
-type latestWriter interface {
-	LatestWrite(ctx context.Context) (int64, error)
-}
 
 // NewDeployment loads the first member and returns the deployment. deps
 // are every member's Server's: Home is the member served at the root (""
@@ -345,41 +338,6 @@ func (d *Deployment) loadedServers() []*Server {
 
 // Loaded is how many members' Servers are in memory, the first's too.
 func (d *Deployment) Loaded() int { return len(d.loadedServers()) }
-
-// Watch shows other nodes' writes (and a new day's statuses): every
-// interval it asks for the newest write of any home, and only when there
-// is one, reads the members again and asks each loaded member whether it
-// changed. It returns when ctx is done.
-func (d *Deployment) Watch(ctx context.Context, every time.Duration) {
-	lw, ok := d.deps.Editor.(latestWriter)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		changed := true
-		if ok {
-			v, err := lw.LatestWrite(ctx)
-			if err != nil {
-				d.deps.Logger.Warn("latest write", "err", err)
-				continue
-			}
-			changed = v != d.seen.Load()
-			if changed {
-				d.seen.Store(v)
-				if err := d.readMembers(ctx); err != nil {
-					d.deps.Logger.Warn("members", "err", err)
-				}
-			}
-		}
-		for _, s := range d.loadedServers() {
-			s.refresh(ctx, changed)
-		}
-	}
-}
 
 // Portals is what a member's Server knows of the deployment it is part of
 // (a Deployment); nil in Deps for a single university.

@@ -39,6 +39,14 @@ const nagoyaHost = "nagoya.example.org"
 func newNetworkDB(t *testing.T, e storetest.Engine) *store.DB {
 	t.Helper()
 	db := e.OpenBuiltin(t)
+	addNetwork(t, db)
+	return db
+}
+
+// addNetwork adds to a database holding the built-in data the network's
+// three other members.
+func addNetwork(t *testing.T, db *store.DB) {
+	t.Helper()
 	ctx := context.Background()
 	storetest.AddHome(t, db, "kyoto", []partnerhub.Institution{testInst("kyoto-uni"), testInst("shared-bc"), testInst("kyoto-only")},
 		"shared-bc", "kyoto-only")
@@ -49,12 +57,18 @@ func newNetworkDB(t *testing.T, e storetest.Engine) *store.DB {
 		Programme: partnerhub.Text{Ja: "名古屋の事業", En: "Programme of nagoya"}}, Institution: &nagoya}); err != nil {
 		t.Fatal(err)
 	}
-	return db
 }
 
 // newNetwork serves db's members through a Deployment keeping maxLoaded
 // members besides the first.
 func newNetwork(t *testing.T, db *store.DB, maxLoaded int) *network {
+	t.Helper()
+	return newNode(t, db, db, maxLoaded)
+}
+
+// newNode is newNetwork with another Editor: a node of its own, as a
+// second app node on the same database.
+func newNode(t *testing.T, db *store.DB, editor partnerhub.Editor, maxLoaded int) *network {
 	t.Helper()
 	msgs, err := i18n.Load()
 	if err != nil {
@@ -62,7 +76,7 @@ func newNetwork(t *testing.T, db *store.DB, maxLoaded int) *network {
 	}
 	q := testQueue(t, db)
 	deps := Deps{Source: db, Messages: msgs, ContentHome: dataset.BuiltinHome, Accounts: db, Authenticator: authn.NewPasswords(db),
-		Editor: db, Mobility: db, Jobs: q, Imports: db, Chains: db, Documents: db, Calendars: db, Funds: db, Invitations: db,
+		Editor: editor, Mobility: db, Jobs: q, Imports: db, Chains: db, Documents: db, Calendars: db, Funds: db, Invitations: db,
 		ProposalFiles: db, Decisions: db, Reviews: db, FundPeople: db, Mail: db, Notices: db, BaseURL: netBase, Search: db}
 	dep, err := NewDeployment(context.Background(), deps, db, maxLoaded)
 	if err != nil {

@@ -384,7 +384,10 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	logMail(log, cfg)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	go srv.Watch(ctx, cfg.ReloadInterval) // edits made on other app nodes
+	// Edits made on other app nodes: told as they commit on PostgreSQL
+	// (the store listens; Watch finds it in Deps.Editor), polled every
+	// -reload-interval as well, and only so on SQLite.
+	go srv.Watch(ctx, cfg.ReloadInterval)
 	select {
 	case err := <-errc:
 		return err

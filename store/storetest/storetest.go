@@ -92,6 +92,10 @@ func Engines() []Engine {
 // URL returns the URL of a new, empty database on the engine.
 func (e Engine) URL(t testing.TB) string { return e.url(t) }
 
+// MigratedURL returns the URL of a new database on the engine holding the
+// migrated schema, for tests that open it more than once (two app nodes).
+func (e Engine) MigratedURL(t testing.TB) string { return e.migrated(t) }
+
 // Open returns a new, migrated database on the engine, closed at the end of the test.
 func (e Engine) Open(t testing.TB) *store.DB {
 	t.Helper()
