@@ -23,6 +23,7 @@ import (
 	"partnerhub"
 	"partnerhub/i18n"
 	"partnerhub/jobs"
+	"partnerhub/metrics"
 )
 
 // Deps are what NewServer needs.
@@ -140,6 +141,9 @@ type Deps struct {
 	// (store.DB). Either nil: no imports in the browser, no jobs page.
 	Jobs    *jobs.Queue
 	Imports ImportStore
+	// Metrics counts requests by route and status, their latency, and the
+	// rows imports read (serve's -metrics-addr); nil: nothing is counted.
+	Metrics *metrics.Metrics
 	// MFARequired says who must enrol a second factor before anything
 	// else; the zero value holds administrators only (serve's default is
 	// everyone).
@@ -282,8 +286,10 @@ func newServer(ctx context.Context, deps Deps, shared *serverShared) (*Server, e
 		return nil, err
 	}
 	s.routes()
-	// identify comes before protect, so that a refusal has its request id.
-	s.handler = s.headers(s.identify(s.protect(s.mux)))
+	// identify comes before protect, so that a refusal has its request id;
+	// measure after identify, which gives the request a new context: the
+	// mux must be handed the request measure reads the pattern from.
+	s.handler = s.headers(s.identify(s.measure(s.protect(s.mux))))
 	return s, nil
 }
 
