@@ -354,6 +354,10 @@ func (d *Deployment) Watch(ctx context.Context, every time.Duration) {
 	lw, ok := d.deps.Editor.(latestWriter)
 	t := time.NewTicker(every)
 	defer t.Stop()
+	// stale: a write seen was not read in full (the database stopped
+	// answering half way); until it is, every tick tries again, or the
+	// old data would stay after the database came back.
+	stale := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -367,16 +371,20 @@ func (d *Deployment) Watch(ctx context.Context, every time.Duration) {
 				d.deps.Logger.Warn("latest write", "err", err)
 				continue
 			}
-			changed = v != d.seen.Load()
+			changed = v != d.seen.Load() || stale
+			stale = false
 			if changed {
 				d.seen.Store(v)
 				if err := d.readMembers(ctx); err != nil {
 					d.deps.Logger.Warn("members", "err", err)
+					stale = true
 				}
 			}
 		}
 		for _, s := range d.loadedServers() {
-			s.refresh(ctx, changed)
+			if !s.refresh(ctx, changed) {
+				stale = true
+			}
 		}
 	}
 }

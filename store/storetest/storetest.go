@@ -171,3 +171,8 @@ func postgresURL(t testing.TB) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// MigratedURL returns the URL of a new database on the engine holding the
+// migrated schema and nothing else, dropped at the end of the test: for a
+// test that opens it its own way (through a proxy, say).
+func (e Engine) MigratedURL(t testing.TB) string { return e.migrated(t) }
