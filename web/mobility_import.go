@@ -318,7 +318,7 @@ func (s *Server) runImport(ctx context.Context, a ImportArgs, last bool) error {
 		}
 	}
 	var e *partnerhub.Error
-	retry := err != nil && (!errors.As(err, &e) || e.Code == partnerhub.EInternal)
+	retry := err != nil && (!errors.As(err, &e) || e.Code == partnerhub.EInternal || e.Code == partnerhub.EUnavailable)
 	if retry && !last {
 		return err
 	}

@@ -14,10 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"partnerhub"
 	"partnerhub/authn"
 	"partnerhub/dataset"
 	"partnerhub/i18n"
+	"partnerhub/jobs"
 	"partnerhub/store"
 	"partnerhub/store/storetest"
 )
@@ -130,6 +133,17 @@ func TestDatabaseUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The job queue runs through the proxy too.
+	q := testQueue(t, db)
+	ran := make(chan struct{}, 1)
+	jobs.RegisterFunc(q, func(context.Context, *river.Job[outageJob]) error {
+		select {
+		case ran <- struct{}{}:
+		default:
+		}
+		return nil
+	})
+	startQueue(t, q)
 	msgs, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -215,7 +229,21 @@ func TestDatabaseUnreachable(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// The queue takes jobs again.
+	if _, err := q.Insert(ctx, outageJob{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ran:
+	case <-time.After(10 * time.Second):
+		t.Fatal("10 s after the database returned, the job queue runs nothing")
+	}
 }
+
+// outageJob is a job run after the database returns.
+type outageJob struct{}
+
+func (outageJob) Kind() string { return "test_outage" }
 
 type syncWriter struct {
 	mu sync.Mutex
