@@ -62,7 +62,7 @@ func (db *DB) ImportAgreements(ctx context.Context, actor *partnerhub.User, home
 				continue
 			}
 			var pe *partnerhub.Error
-			if !errors.As(err, &pe) || pe.Code == partnerhub.EInternal {
+			if !errors.As(err, &pe) || pe.Code == partnerhub.EInternal || pe.Code == partnerhub.EUnavailable {
 				return err
 			}
 			problems = append(problems, rowProblems(rows[i].Row, pe)...)

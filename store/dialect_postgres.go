@@ -11,7 +11,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -53,11 +55,22 @@ var postgresDialect = dialect{
 	},
 }
 
+// defaultConnectTimeout bounds a connection's making when the URL does not.
+const defaultConnectTimeout = 5 * time.Second
+
 func openPostgres(rawURL string) (*DB, error) {
-	pg, err := sql.Open("pgx", rawURL)
+	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
 		return nil, &partnerhub.Error{Code: partnerhub.EInvalid, Message: "error.db_url", Args: []any{redact(rawURL)}, Err: err}
 	}
+	// A server that drops packets instead of refusing would hold each
+	// request for as long as the kernel tries: a request that needs the
+	// database is answered "unavailable" within this, unless the URL says
+	// otherwise (connect_timeout).
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = defaultConnectTimeout
+	}
+	pg := sql.OpenDB(reachConnector{stdlib.GetConnector(*cfg)})
 	pg.SetMaxOpenConns(16)
 	pg.SetMaxIdleConns(4)
 	return &DB{read: pg, write: pg, dialect: postgresDialect, listenURL: rawURL}, nil

@@ -113,7 +113,7 @@ type onboardTx struct {
 // database failure) is returned.
 func (w *onboardTx) refused(sheet string, row int, err error) error {
 	var pe *partnerhub.Error
-	if !errors.As(err, &pe) || pe.Code == partnerhub.EInternal {
+	if !errors.As(err, &pe) || pe.Code == partnerhub.EInternal || pe.Code == partnerhub.EUnavailable {
 		return err
 	}
 	if len(pe.Fields) == 0 {
@@ -441,7 +441,7 @@ func (w *onboardTx) teams() error {
 // or on its first row.
 func (w *onboardTx) teamRefused(rows []int, err error) error {
 	var pe *partnerhub.Error
-	if !errors.As(err, &pe) || pe.Code == partnerhub.EInternal || len(pe.Fields) == 0 {
+	if !errors.As(err, &pe) || pe.Code == partnerhub.EInternal || pe.Code == partnerhub.EUnavailable || len(pe.Fields) == 0 {
 		return w.refused(transfer.OnboardTeams, rows[0], err)
 	}
 	for _, f := range slices.Sorted(maps.Keys(pe.Fields)) {

@@ -159,6 +159,9 @@ func (s *Server) privatePage(w http.ResponseWriter, r *http.Request, v *view, p 
 	h["Vary"] = hdrVaryWho
 	h.Set("Content-Language", string(v.Lang))
 	h.Set("Content-Length", strconv.Itoa(len(c.body)))
+	if c.status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", retryAfter)
+	}
 	w.WriteHeader(c.status)
 	w.Write(c.body)
 }

@@ -53,8 +53,7 @@ func (s *Server) personalFeed(lang partnerhub.Lang) http.HandlerFunc {
 		if err != nil {
 			var e *partnerhub.Error
 			if !errors.As(err, &e) || e.Code != partnerhub.ENotFound {
-				s.deps.Logger.Error("calendar feed", "err", err)
-				http.Error(w, "500", http.StatusInternalServerError)
+				s.failPlain(w, redactedPath(r), err) // the path holds the feed's secret
 				return
 			}
 			s.logSecurity(redactedPath(r), "calendar_feed_unknown")
@@ -71,8 +70,7 @@ func (s *Server) personalFeed(lang partnerhub.Lang) http.HandlerFunc {
 		now := s.deps.Now()
 		calls, err := s.personalDeadlines(r, v, u, now)
 		if err != nil {
-			s.deps.Logger.Error("calendar feed", "err", err)
-			http.Error(w, "500", http.StatusInternalServerError)
+			s.failPlain(w, redactedPath(r), err)
 			return
 		}
 		b := personalCalendar(v, u, now, calls...)

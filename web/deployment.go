@@ -41,8 +41,12 @@ type Deployment struct {
 	loaded map[mount]*clist.Element // of *loadedServer, most recent at the front
 	lru    clist.List
 
-	seen     atomic.Int64 // the latest write Watch has acted on
-	rootHome string       // the member at the root, "" for the oldest
+	seen atomic.Int64 // the latest write Watch has acted on
+	// stale says a write seen was not read in full (the database stopped
+	// answering half way): until it is, every poll tries again, or the
+	// old data would stay after the database came back. Watch's alone.
+	stale    bool
+	rootHome string // the member at the root, "" for the oldest
 }
 
 // mount is where a member's Server answers: at its path (host "") or at

@@ -74,8 +74,8 @@ func (d *Deployment) Watch(ctx context.Context, every time.Duration) {
 				}
 			}
 			for _, s := range d.loadedServers() {
-				if homes[s.Home()] {
-					s.refresh(ctx, true)
+				if homes[s.Home()] && !s.refresh(ctx, true) {
+					d.stale = true
 				}
 			}
 		}
@@ -83,7 +83,8 @@ func (d *Deployment) Watch(ctx context.Context, every time.Duration) {
 }
 
 // poll looks for writes by asking for the newest: when it moved (or
-// always, with all), it reads the members again and asks each loaded
+// always, with all, or when a write seen before was not read in full
+// because the database stopped answering half way: d.stale), it reads the members again and asks each loaded
 // member whether it changed. Without a store that knows the newest write
 // every member is asked.
 func (d *Deployment) poll(ctx context.Context, all bool) error {
@@ -93,16 +94,20 @@ func (d *Deployment) poll(ctx context.Context, all bool) error {
 		if err != nil {
 			return err
 		}
-		changed = all || v != d.seen.Load()
+		changed = all || v != d.seen.Load() || d.stale
+		d.stale = false
 		if changed {
 			d.seen.Store(v)
 			if err := d.readMembers(ctx); err != nil {
 				d.deps.Logger.Warn("members", "err", err)
+				d.stale = true
 			}
 		}
 	}
 	for _, s := range d.loadedServers() {
-		s.refresh(ctx, changed)
+		if !s.refresh(ctx, changed) {
+			d.stale = true
+		}
 	}
 	return nil
 }

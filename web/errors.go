@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 
 	"partnerhub"
+	"partnerhub/store"
 )
 
 // handlerFunc is a handler that returns its error for api to render.
@@ -42,6 +44,11 @@ func statusOf(code string) int {
 	}
 	return http.StatusInternalServerError
 }
+
+// retryAfter is how long a 503 asks a client to wait, in seconds: the
+// database's pool connects again on the first query after it returns, so a
+// retry this much later is answered if it is back.
+const retryAfter = "5"
 
 // Codes that only the HTTP layer produces.
 const (
@@ -103,9 +110,13 @@ func (s *Server) logRefusal(r *http.Request, err error) {
 // writeError renders err. Errors that are not ours are logged and shown as
 // a generic internal error: no internal text ever reaches a client.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	err = store.Unavailable(err)
 	p := s.printer(r)
 	var body errorBody
 	var e *partnerhub.Error
+	if errors.As(err, &e) && e.Code == partnerhub.EUnavailable {
+		s.deps.Logger.Warn("unavailable", "method", r.Method, "path", r.URL.Path, slog.Any("err", err))
+	}
 	if errors.As(err, &e) && e.Code != partnerhub.EInternal {
 		body.Error.Code = e.Code
 		body.Error.Message = p.Error(e)
@@ -132,9 +143,58 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	h.Set("Vary", "Accept-Language, Authorization, Cookie")
 	h.Set("Cache-Control", "no-store")
 	h.Del("ETag")
-	if body.Error.Code == partnerhub.EUnauthorized {
+	switch body.Error.Code {
+	case partnerhub.EUnauthorized:
 		h.Set("WWW-Authenticate", `Bearer realm="partnerhub"`)
+	case partnerhub.EUnavailable:
+		h.Set("Retry-After", retryAfter)
 	}
 	w.WriteHeader(statusOf(body.Error.Code))
 	w.Write(buf.Bytes())
+}
+
+// dbGate answers 503 at once to a request whose credentials could not be
+// checked because the database did not answer: served as a guest, a
+// signed-in reader would be sent to sign in again, or an API client told
+// its token is wrong. A request without credentials goes on: what the
+// snapshot in memory serves needs no database. The health check and the
+// static files never look credentials up.
+func (s *Server) dbGate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hasCredentials(r) && r.URL.Path != "/healthz" && !strings.HasPrefix(r.URL.Path, "/static/") {
+			if err := s.identified(r).down; err != nil {
+				// The route it was for, for the metrics (measure).
+				_, r.Pattern = s.mux.Handler(r)
+				s.renderError(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// renderError answers err outside any route's handler: as the API's JSON
+// under /api/ (and for /readyz), else as a page in the reader's language.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/readyz" {
+		s.writeError(w, r, err)
+		return
+	}
+	lang := s.info(r).lang
+	v := s.accountView(r, lang, strings.TrimPrefix(r.URL.Path, "/"+string(lang)), "", nil)
+	s.privatePage(w, r, v, s.errorPage(v, err))
+}
+
+// failPlain answers a failure of a response that is neither a page nor
+// JSON (a calendar feed, the sitemap): 503 with Retry-After when the
+// database did not answer, else a bare 500.
+func (s *Server) failPlain(w http.ResponseWriter, r *http.Request, err error) {
+	if partnerhub.ErrorCode(store.Unavailable(err)) == partnerhub.EUnavailable {
+		s.deps.Logger.Warn("unavailable", "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", retryAfter)
+		http.Error(w, "503", http.StatusServiceUnavailable)
+		return
+	}
+	s.deps.Logger.Error("request failed", "path", r.URL.Path, "err", err)
+	http.Error(w, "500", http.StatusInternalServerError)
 }

@@ -258,7 +258,7 @@ func (s *Server) runImport(ctx context.Context, a ImportArgs, last bool) error {
 	var saving sync.Mutex
 	var savedAt atomic.Int64
 	progress := func(n int64) {
-		done.Store(n)
+		s.deps.Metrics.ImportRows(n - done.Swap(n))
 		// Saved in the background, and one save at a time: with SQLite
 		// it waits for the import's own transaction to end.
 		if now := time.Now().UnixNano(); now-savedAt.Load() >= int64(progressEvery) && saving.TryLock() {
@@ -318,7 +318,7 @@ func (s *Server) runImport(ctx context.Context, a ImportArgs, last bool) error {
 		}
 	}
 	var e *partnerhub.Error
-	retry := err != nil && (!errors.As(err, &e) || e.Code == partnerhub.EInternal)
+	retry := err != nil && (!errors.As(err, &e) || e.Code == partnerhub.EInternal || e.Code == partnerhub.EUnavailable)
 	if retry && !last {
 		return err
 	}

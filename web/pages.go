@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"partnerhub"
+	"partnerhub/store"
 )
 
 // tierGroup is the partners of one tier, as the pages list them.
@@ -532,9 +533,16 @@ func (s *Server) activityPage(r *http.Request, v *view) (*page, error) {
 // errorPage turns a handler's error into a page: 404 for what does not
 // exist, 400 for bad parameters, and a generic 500 that shows no internals.
 func (s *Server) errorPage(v *view, err error) *page {
+	err = store.Unavailable(err)
 	p := &page{Template: "error", Status: statusOf(partnerhub.ErrorCode(err))}
 	var e *partnerhub.Error
 	switch {
+	case errors.As(err, &e) && e.Code == partnerhub.EUnavailable:
+		// Said as it is, and sent with Retry-After (privatePage,
+		// writePage): trying again soon is the remedy.
+		s.deps.Logger.Warn("page unavailable", "path", v.Path, "lang", string(v.Lang), "err", err)
+		p.Title = v.P.T("unavailable.title")
+		p.Data = &errorData{Message: v.P.Error(e)}
 	case errors.As(err, &e) && e.Code == partnerhub.ENotFound:
 		p.Title = v.P.T("page.notfound.title")
 		p.Data = &errorData{Message: v.P.Error(e)}

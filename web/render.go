@@ -368,6 +368,9 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, lang partnerh
 			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: name == secureLangCookie})
 	}
 	if c.status != http.StatusOK {
+		if c.status == http.StatusServiceUnavailable {
+			h.Set("Retry-After", retryAfter)
+		}
 		w.WriteHeader(c.status)
 		w.Write(c.body)
 		return

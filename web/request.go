@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"partnerhub"
+	"partnerhub/store"
 )
 
 // requestInfo is what the server learns of a request once, before any
@@ -30,6 +31,10 @@ type requestInfo struct {
 	user, session *partnerhub.User
 	// token is the API token the request presents, if it does.
 	token *partnerhub.APIToken
+	// down is why the credentials could not be checked: the database did
+	// not answer (EUnavailable). The request is then nobody's, and must be
+	// answered 503 rather than as a guest's (dbGate).
+	down error
 }
 
 type requestKey struct{}
@@ -84,7 +89,7 @@ func (s *Server) identified(r *http.Request) *requestInfo {
 	info := s.info(r)
 	info.who.Do(func() {
 		if hasCredentials(r) {
-			info.user, info.session, info.token = s.authenticate(r, info.home)
+			info.user, info.session, info.token, info.down = s.authenticate(r, info.home)
 		}
 	})
 	return info
@@ -107,39 +112,47 @@ func (s *Server) langFor(r *http.Request) partnerhub.Lang {
 	return s.deps.Messages.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
 }
 
-// authenticate finds who makes a request that carries credentials.
-func (s *Server) authenticate(r *http.Request, home string) (user, session *partnerhub.User, token *partnerhub.APIToken) {
+// authenticate finds who makes a request that carries credentials; down
+// is the database's failure to answer, when that is why nobody was found.
+func (s *Server) authenticate(r *http.Request, home string) (user, session *partnerhub.User, token *partnerhub.APIToken, down error) {
 	if s.deps.Accounts == nil {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	now := time.Now()
 	if ck, err := r.Cookie(s.sessionCookieName(r)); err == nil && ck.Value != "" {
 		u, err := s.deps.Accounts.SessionUser(r.Context(), ck.Value, now)
-		session = s.ofHome(r, home, u, err)
+		session, down = s.ofHome(r, home, u, err)
 	}
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, tok, _ := strings.Cut(h, " ")
 		if !strings.EqualFold(scheme, "Bearer") {
-			return nil, session, nil
+			return nil, session, nil, nil
 		}
+		// A request with a token is judged by it alone: so is its failure.
 		u, t, err := s.deps.Accounts.TokenUser(r.Context(), strings.TrimSpace(tok), now)
-		if u = s.ofHome(r, home, u, err); u == nil {
-			return nil, session, nil
+		if u, down = s.ofHome(r, home, u, err); u == nil {
+			return nil, session, nil, down
 		}
-		return u, session, &t
+		return u, session, &t, nil
 	}
-	return session, session, nil
+	return session, session, nil, down
 }
 
-func (s *Server) ofHome(r *http.Request, home string, u *partnerhub.User, err error) *partnerhub.User {
+func (s *Server) ofHome(r *http.Request, home string, u *partnerhub.User, err error) (*partnerhub.User, error) {
 	if err != nil {
-		if partnerhub.ErrorCode(err) != partnerhub.EUnauthorized {
-			s.deps.Logger.Error("authenticate", "path", r.URL.Path, "err", err)
+		err = store.Unavailable(err)
+		switch partnerhub.ErrorCode(err) {
+		case partnerhub.EUnauthorized:
+			return nil, nil
+		case partnerhub.EUnavailable:
+			s.deps.Logger.Warn("authenticate", "path", r.URL.Path, "err", err)
+			return nil, err
 		}
-		return nil
+		s.deps.Logger.Error("authenticate", "path", r.URL.Path, "err", err)
+		return nil, nil
 	}
 	if u.Disabled || u.Home != home {
-		return nil
+		return nil, nil
 	}
-	return u
+	return u, nil
 }

@@ -23,6 +23,7 @@ import (
 	"partnerhub"
 	"partnerhub/i18n"
 	"partnerhub/jobs"
+	"partnerhub/metrics"
 )
 
 // Deps are what NewServer needs.
@@ -140,6 +141,9 @@ type Deps struct {
 	// (store.DB). Either nil: no imports in the browser, no jobs page.
 	Jobs    *jobs.Queue
 	Imports ImportStore
+	// Metrics counts requests by route and status, their latency, and the
+	// rows imports read (serve's -metrics-addr); nil: nothing is counted.
+	Metrics *metrics.Metrics
 	// MFARequired says who must enrol a second factor before anything
 	// else; the zero value holds administrators only (serve's default is
 	// everyone).
@@ -282,8 +286,10 @@ func newServer(ctx context.Context, deps Deps, shared *serverShared) (*Server, e
 		return nil, err
 	}
 	s.routes()
-	// identify comes before protect, so that a refusal has its request id.
-	s.handler = s.headers(s.identify(s.protect(s.mux)))
+	// identify comes before protect, so that a refusal has its request id;
+	// measure after identify, which gives the request a new context: the
+	// mux must be handed the request measure reads the pattern from.
+	s.handler = s.headers(s.identify(s.measure(s.protect(s.dbGate(s.mux)))))
 	return s, nil
 }
 
@@ -340,25 +346,28 @@ func (s *Server) Watch(ctx context.Context, every time.Duration) {
 
 // refresh reloads the programme if its data version changed (asked only
 // when written says some home may have been written), or if a new day
-// in Tokyo changes statuses (expiring, expired) without any write.
-func (s *Server) refresh(ctx context.Context, written bool) {
+// in Tokyo changes statuses (expiring, expired) without any write. It
+// reports false when the database did not answer: the caller asks again.
+func (s *Server) refresh(ctx context.Context, written bool) (ok bool) {
 	if s.deps.Editor == nil {
-		return
+		return true
 	}
 	newDay := partnerhub.Today(s.deps.Now()).Unix() != s.day.Load()
 	if !written && !newDay {
-		return
+		return true
 	}
 	v, err := s.deps.Editor.DataVersion(ctx, s.deps.Home)
 	if err != nil {
 		s.deps.Logger.Warn("data version", "err", err)
-		return
+		return false
 	}
 	if v != s.version.Load() || newDay {
 		if err := s.Reload(ctx); err != nil {
 			s.deps.Logger.Warn("reload", "err", err)
+			return false
 		}
 	}
+	return true
 }
 
 // afterWrite shows a write at once on this node; other nodes see it when

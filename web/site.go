@@ -142,8 +142,7 @@ func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) {
 	paths := publicPaths(s.snap.Load().index)
 	calls, err := s.callPaths(r)
 	if err != nil {
-		s.deps.Logger.Error("sitemap failed", "err", err)
-		http.Error(w, "500", http.StatusInternalServerError)
+		s.failPlain(w, r, err)
 		return
 	}
 	for _, p := range slices.Concat(paths, calls, s.fundPublicPaths(r)) {

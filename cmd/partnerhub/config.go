@@ -32,6 +32,9 @@ type Config struct {
 	// hreflang and Open Graph links are made from it. "": derived from the
 	// address actually listened on.
 	BaseURL string
+	// MetricsAddr is where /metrics is served, apart from the site so
+	// that it is never public by accident; "": nowhere.
+	MetricsAddr string
 	// TrustedProxies are the peers whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed; empty: none.
 	TrustedProxies []netip.Prefix
@@ -74,6 +77,7 @@ type Config struct {
 var settings = []struct{ name, def, help string }{
 	{"base-url", "", "cli.flag_base_url"},
 	{"trusted-proxies", "none", "cli.flag_trusted_proxies"},
+	{"metrics-addr", "", "cli.flag_metrics_addr"},
 	{"read-header-timeout", "5s", "cli.flag_read_header_timeout"},
 	{"read-timeout", "30s", "cli.flag_read_timeout"},
 	{"write-timeout", "60s", "cli.flag_write_timeout"},
@@ -176,6 +180,12 @@ func (c *configFlags) build(p *i18n.Printer) (Config, error) {
 		if cfg.BaseURL = baseURL(v); cfg.BaseURL == "" {
 			bad(v, source, "cli.config_want_base_url")
 		}
+	}
+	if v, source := c.value("metrics-addr"); v != "" {
+		if _, _, serr := net.SplitHostPort(v); serr != nil {
+			bad(v, source, "cli.config_want_addr")
+		}
+		cfg.MetricsAddr = v
 	}
 	if v, source := c.value("trusted-proxies"); v != "" && v != "none" {
 		for f := range strings.SplitSeq(v, ",") {

@@ -327,6 +327,15 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = baseFromListener(ln.Addr())
 	}
+	// Metrics, when asked for, on an address of their own.
+	met, mhs, mln, err := newMetrics(cfg, db, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if mln != nil {
+		defer mln.Close()
+	}
 	// The job queue: its workers are registered here (jobs.Builtin) and
 	// by NewServer (the web's), before it starts.
 	queue, err := jobs.New(db, jobs.Config{Logger: log, ID: nodeID(ln.Addr())})
@@ -360,7 +369,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		// Search: the page, its API and the box on every page.
 		Search:            db,
 		MaxImportsPerUser: cfg.MaxImportsPerUser, MaxImportsPerHome: cfg.MaxImportsPerHome,
-		Jobs: queue, Imports: db}, db, cfg.MaxLoadedHomes)
+		Jobs: queue, Imports: db, Metrics: met}, db, cfg.MaxLoadedHomes)
 	if err != nil {
 		ln.Close()
 		return a.describe(err)
@@ -382,8 +391,16 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	}
 	log.Info("listening", "addr", "http://"+ln.Addr().String(), "base_url", cfg.BaseURL, "db", db.Engine(), "home", srv.First().Home())
 	logMail(log, cfg)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	if mhs != nil {
+		go func() { errc <- mhs.Serve(mln) }()
+		defer func() {
+			stop, cancel := context.WithTimeout(context.Background(), metricsShutdownTimeout)
+			defer cancel()
+			mhs.Shutdown(stop)
+		}()
+	}
 	// Edits made on other app nodes: told as they commit on PostgreSQL
 	// (the store listens; Watch finds it in Deps.Editor), polled every
 	// -reload-interval as well, and only so on SQLite.

@@ -93,7 +93,9 @@ func Engines() []Engine {
 func (e Engine) URL(t testing.TB) string { return e.url(t) }
 
 // MigratedURL returns the URL of a new database on the engine holding the
-// migrated schema, for tests that open it more than once (two app nodes).
+// migrated schema and nothing else, dropped at the end of the test: for
+// tests that open it more than once (two app nodes) or their own way
+// (through a proxy).
 func (e Engine) MigratedURL(t testing.TB) string { return e.migrated(t) }
 
 // Open returns a new, migrated database on the engine, closed at the end of the test.
