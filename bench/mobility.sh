@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Mobility figures at scale: the import of a large CSV on SQLite next to the
-# sqlite3 tool's .import, and the statistics endpoint over HTTP with millions
+# sqlite3 tool's .import and on PostgreSQL next to psql's \copy, and the statistics endpoint over HTTP with millions
 # of figures on SQLite and PostgreSQL, next to the same aggregate run as raw
 # SQL through each engine's own CLI. Loopback only. See bench/README.md.
 #
 #   bash bench/mobility.sh
 #   ROWS=50000 IMPORT_ROWS=20000 ACTIVITIES=50 bash bench/mobility.sh   # a quick smoke test
+#   IMPORT_ROWS=200000 ENGINES=none bash bench/mobility.sh             # the imports only, quickly
 #
 # Environment (all optional):
 #   ROWS=5000000          figures in the statistics databases, spread over the homes
 #   IMPORT_ROWS=1000000   rows of the CSV imported
 #   HOMES=200             home institutions (each 100 partners and 100 units)
 #   ACTIVITIES=2500       activities per home
-#   IMPORT_RUNS=3         imports timed (partnerhub and sqlite3 alternately; medians reported; 0: no import)
+#   IMPORT_RUNS=3         imports timed per engine (partnerhub and the engine's tool alternately; medians
+#                         reported; 0: no import)
+#   IMPORT_ENGINES="sqlite postgres"   engines imported into (PostgreSQL: PG_DB_import and
+#                         PG_DB_import_template are created, dropped first if they exist, and dropped)
 #   REQUESTS=50 WARMUP_REQUESTS=5   requests timed per query shape, after the warm-up ones
 #   RAW_RUNS=5            runs of each raw SQL query (median reported)
 #   ENGINES="sqlite postgres"   engines of the statistics (none: the import only)
@@ -35,6 +39,8 @@ WARMUP_REQUESTS=${WARMUP_REQUESTS:-5}
 RAW_RUNS=${RAW_RUNS:-5}
 ENGINES=${ENGINES:-sqlite postgres}
 [[ $ENGINES != none ]] || ENGINES=""
+IMPORT_ENGINES=${IMPORT_ENGINES:-sqlite postgres}
+[[ $IMPORT_ENGINES != none ]] || IMPORT_ENGINES=""
 PH_PORT=${PH_PORT:-18090}
 PG_HOST=${PG_HOST:-127.0.0.1}
 PG_PORT=${PG_PORT:-5432}
@@ -56,6 +62,8 @@ PH_ADDR=127.0.0.1:$PH_PORT
 PH_URL=http://$PH_ADDR
 PH_PID=""
 PG_CREATED=0
+PG_IMPORT_CREATED=0
+PG_IMPORT_DB=${PG_DB}_import
 PG_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB?sslmode=disable"
 PG_ARGS=(-h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER")
 
@@ -68,6 +76,10 @@ cleanup() {
 	stop "$PH_PID"
 	if ((PG_CREATED)) && [[ $KEEP != 1 ]]; then
 		dropdb "${PG_ARGS[@]}" --if-exists --force "$PG_DB" >&2 || true
+	fi
+	if ((PG_IMPORT_CREATED)); then # a run cut short leaves them
+		dropdb "${PG_ARGS[@]}" --if-exists --force "$PG_IMPORT_DB" >&2 || true
+		dropdb "${PG_ARGS[@]}" --if-exists --force "${PG_IMPORT_DB}_template" >&2 || true
 	fi
 	if [[ $KEEP == 1 ]]; then
 		log "kept $TMP$( ((PG_CREATED)) && echo " and the database $PG_DB")"
@@ -104,11 +116,12 @@ ensure sqlite3 sqlite3
 ensure time /usr/bin/time
 want_pg=0
 [[ " $ENGINES " == *" postgres "* ]] && want_pg=1
+((IMPORT_RUNS == 0)) || [[ " $IMPORT_ENGINES " != *" postgres "* ]] || want_pg=1
 if ((want_pg)); then
 	for c in psql createdb dropdb pg_isready; do
-		command -v "$c" >/dev/null || die "$c is required for PostgreSQL (or set ENGINES=sqlite)"
+		command -v "$c" >/dev/null || die "$c is required for PostgreSQL (or set ENGINES=sqlite IMPORT_ENGINES=sqlite)"
 	done
-	pg_isready "${PG_ARGS[@]}" -q || die "PostgreSQL does not answer on $PG_HOST:$PG_PORT (or set ENGINES=sqlite)"
+	pg_isready "${PG_ARGS[@]}" -q || die "PostgreSQL does not answer on $PG_HOST:$PG_PORT (or set ENGINES=sqlite IMPORT_ENGINES=sqlite)"
 fi
 port_free "$PH_PORT" || die "127.0.0.1:$PH_PORT is in use (set PH_PORT)"
 
@@ -120,97 +133,171 @@ GEN_SIZES=(-homes "$HOMES" -activities "$ACTIVITIES")
 
 # --- import ------------------------------------------------------------------
 
-PH_MS=()    # per run: milliseconds, CPU seconds, others' share of the machine (%)
-PH_CPU=()
-PH_OTHER=()
-SQ_MS=()
-SQ_CPU=()
-SQ_OTHER=()
-RSS_KB=()
+# Per engine of IMPORT_ENGINES, per run: milliseconds, CPU seconds (of the
+# partnerhub process; PostgreSQL's own work is the server's, and counts in
+# "others"), others' share of the machine (%) and peak RSS (kB), for
+# partnerhub (PH_*) and the engine's own tool (CLI_*), space-separated.
+declare -A PH_MS PH_CPU PH_OTHER CLI_MS CLI_CPU CLI_OTHER RSS_KB
+declare -A PH_RPS CLI_RPS IMPORT_RATIO PH_IMPORT_MS CLI_IMPORT_MS PH_IMPORT_CPU CLI_IMPORT_CPU
+IMPORT_NOISY=""
+PG_IMPORT_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_IMPORT_DB?sslmode=disable"
+
+# timed CMD...: runs a command under /usr/bin/time -v; sets T_MS, T_CPU,
+# T_OTHER and T_RSS (kB).
+timed() {
+	local before after
+	sync
+	before=$(cpu_stat)
+	t0=$(now_ns)
+	/usr/bin/time -v -o "$TMP/time.txt" "$@"
+	T_MS=$(ms_since "$t0")
+	after=$(cpu_stat)
+	T_RSS=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$TMP/time.txt")
+	T_CPU=$(awk -F: '/(User|System) time \(seconds\)/ {s += $2} END {printf "%.2f", s}' "$TMP/time.txt")
+	T_OTHER=$(other_pct "$before" "$after" "$T_CPU")
+}
+
+# record ENGINE WHO: appends the figures of the run timed last.
+record() {
+	if [[ $2 == ph ]]; then
+		PH_MS[$1]+="$T_MS " PH_CPU[$1]+="$T_CPU " PH_OTHER[$1]+="$T_OTHER " RSS_KB[$1]+="$T_RSS "
+	else
+		CLI_MS[$1]+="$T_MS " CLI_CPU[$1]+="$T_CPU " CLI_OTHER[$1]+="$T_OTHER "
+	fi
+}
+
+ph_import() {
+	if ! timed "$TMP/partnerhub" import mobility -q -db "$1" "$CSV" >"$TMP/import.out" 2>"$TMP/import.err"; then
+		tail -n 20 "$TMP/import.err" >&2
+		die "partnerhub import mobility failed on $1"
+	fi
+}
+
 # import_bench: the import runs; sets the figures of the summary.
 import_bench() {
 	# The catalog of the home whose file is imported, in a database of its own
 	# (copied afresh for every run), and the file.
 	log "import: catalog of $HOME_SLUG, and a CSV of $IMPORT_ROWS rows"
-	"$TMP/gen" -db "sqlite:$TMP/import-template.db" -homes 1 -activities "$ACTIVITIES" -rows 0 || die "gen failed"
 	"$TMP/gen" -out "$TMP/csv" -home "$HOME_SLUG" -activities "$ACTIVITIES" -rows "$IMPORT_ROWS" || die "gen failed"
 	CSV=$TMP/csv/mobility-$HOME_SLUG.csv
-	[[ ! -e $TMP/import-template.db-wal ]] || die "the template database was not checkpointed"
 	log "$(wc -c <"$CSV") bytes: $(head -c 200 "$CSV" | head -n 2 | tr '\n' ' ')"
+	local engine run n sums
+	for engine in $IMPORT_ENGINES; do
+		case $engine in
+		sqlite) import_sqlite ;;
+		postgres) import_postgres ;;
+		*) die "unknown import engine $engine" ;;
+		esac
+		PH_IMPORT_MS[$engine]=$(printf '%s\n' ${PH_MS[$engine]} | median)
+		CLI_IMPORT_MS[$engine]=$(printf '%s\n' ${CLI_MS[$engine]} | median)
+		PH_RPS[$engine]=$(awk -v n="$IMPORT_ROWS" -v ms="${PH_IMPORT_MS[$engine]}" 'BEGIN {printf "%.0f", n / (ms / 1000)}')
+		CLI_RPS[$engine]=$(awk -v n="$IMPORT_ROWS" -v ms="${CLI_IMPORT_MS[$engine]}" 'BEGIN {printf "%.0f", n / (ms / 1000)}')
+		IMPORT_RATIO[$engine]=$(awk -v a="${PH_RPS[$engine]}" -v b="${CLI_RPS[$engine]}" 'BEGIN {printf "%.2f", a / b}')
+		PH_IMPORT_CPU[$engine]=$(printf '%s\n' ${PH_CPU[$engine]} | median)
+		CLI_IMPORT_CPU[$engine]=$(printf '%s\n' ${CLI_CPU[$engine]} | median)
+		for o in ${PH_OTHER[$engine]} ${CLI_OTHER[$engine]}; do
+			((o <= NOISY_PCT)) || IMPORT_NOISY="noisy: other processes used up to $(printf '%s\n' ${PH_OTHER[$engine]} ${CLI_OTHER[$engine]} | sort -n | tail -n 1)% of the machine"
+		done
+	done
+	RSS_MAX_KB=$(printf '%s\n' ${RSS_KB[@]} | sort -n | tail -n 1)
+	RSS_MB=$(awk -v k="$RSS_MAX_KB" 'BEGIN {printf "%.1f", k / 1024}')
+}
 
-	# The same file into an equivalent table with the sqlite3 tool: the file's
-	# columns, the same NOT NULL and CHECK constraints, a unique index on the
-	# figure's key, WAL with synchronous=NORMAL as partnerhub opens SQLite.
-	# .import runs in one transaction, as partnerhub's import does.
+# The same file into an equivalent table with each engine's own tool: the
+# file's columns, the same NOT NULL and CHECK constraints, a unique index
+# on the figure's key, one transaction, as partnerhub's import does.
+EQUIVALENT_TABLE="CREATE TABLE mobility (
+    partner     TEXT NOT NULL,
+    institution TEXT,
+    unit        TEXT,
+    year        INTEGER NOT NULL CHECK (year BETWEEN 1900 AND 2200),
+    direction   TEXT NOT NULL CHECK (direction = 'outbound' OR direction = 'inbound'),
+    category    TEXT NOT NULL CHECK (category = 'undergraduate' OR category = 'graduate' OR category = 'faculty'
+                                     OR category = 'staff' OR category = 'researcher'),
+    programme   TEXT NOT NULL CHECK (programme = 'exchange' OR programme = 'short_programme' OR programme = 'joint_degree'
+                                     OR programme = 'visit' OR programme = 'internship' OR programme = 'other'),
+    count       INTEGER NOT NULL CHECK (count BETWEEN 0 AND 1000000)
+);"
+
+import_sqlite() {
+	"$TMP/gen" -db "sqlite:$TMP/import-template.db" -homes 1 -activities "$ACTIVITIES" -rows 0 || die "gen failed"
+	[[ ! -e $TMP/import-template.db-wal ]] || die "the template database was not checkpointed"
+	# WAL with synchronous=NORMAL as partnerhub opens SQLite; .import runs
+	# in one transaction.
 	cat >"$TMP/sqlite3-import.sql" <<-SQL
 	PRAGMA journal_mode = WAL;
 	PRAGMA synchronous = NORMAL;
-	CREATE TABLE mobility (
-	    partner     TEXT NOT NULL,
-	    institution TEXT,
-	    unit        TEXT,
-	    year        INTEGER NOT NULL CHECK (year BETWEEN 1900 AND 2200),
-	    direction   TEXT NOT NULL CHECK (direction = 'outbound' OR direction = 'inbound'),
-	    category    TEXT NOT NULL CHECK (category = 'undergraduate' OR category = 'graduate' OR category = 'faculty'
-	                                     OR category = 'staff' OR category = 'researcher'),
-	    programme   TEXT NOT NULL CHECK (programme = 'exchange' OR programme = 'short_programme' OR programme = 'joint_degree'
-	                                     OR programme = 'visit' OR programme = 'internship' OR programme = 'other'),
-	    count       INTEGER NOT NULL CHECK (count BETWEEN 0 AND 1000000)
-	);
+	$EQUIVALENT_TABLE
 	CREATE UNIQUE INDEX mobility_key ON mobility (partner, institution, unit, year, direction, category, programme);
 	.import --csv --skip 1 '$CSV' mobility
 	SQL
-
 	for ((run = 1; run <= IMPORT_RUNS; run++)); do
 		rm -f "$TMP"/import.db* "$TMP"/sqlite3.db*
 		cp "$TMP/import-template.db" "$TMP/import.db"
-		sync
-		before=$(cpu_stat)
-		t0=$(now_ns)
-		if ! /usr/bin/time -v -o "$TMP/time.txt" "$TMP/partnerhub" import mobility -q -db "sqlite:$TMP/import.db" "$CSV" \
-			>"$TMP/import.out" 2>"$TMP/import.err"; then
-			tail -n 20 "$TMP/import.err" >&2
-			die "partnerhub import mobility failed"
-		fi
-		PH_MS+=("$(ms_since "$t0")")
-		after=$(cpu_stat)
-		RSS_KB+=("$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$TMP/time.txt")")
-		cpu=$(awk -F: '/(User|System) time \(seconds\)/ {s += $2} END {printf "%.2f", s}' "$TMP/time.txt")
-		PH_CPU+=("$cpu")
-		PH_OTHER+=("$(other_pct "$before" "$after" "$cpu")")
+		ph_import "sqlite:$TMP/import.db"
+		record sqlite ph
 		n=$(sqlite3 "$TMP/import.db" 'SELECT count(*) FROM mobility')
 		[[ $n == "$IMPORT_ROWS" ]] || die "partnerhub imported $n figures, not $IMPORT_ROWS"
-		log "run $run: partnerhub import mobility: ${PH_MS[-1]} ms, CPU ${PH_CPU[-1]} s, others ${PH_OTHER[-1]}% of the machine," \
-			"peak RSS $((RSS_KB[-1] / 1024)) MB ($(cat "$TMP/import.out"))"
+		log "run $run: partnerhub import mobility (SQLite): $T_MS ms, CPU $T_CPU s, others $T_OTHER% of the machine," \
+			"peak RSS $((T_RSS / 1024)) MB ($(cat "$TMP/import.out"))"
 
-		sync
-		before=$(cpu_stat)
-		t0=$(now_ns)
-		/usr/bin/time -f '%U %S' -o "$TMP/time.txt" sqlite3 "$TMP/sqlite3.db" <"$TMP/sqlite3-import.sql" >/dev/null ||
-			die "sqlite3 .import failed"
-		SQ_MS+=("$(ms_since "$t0")")
-		after=$(cpu_stat)
-		cpu=$(awk '{printf "%.2f", $1 + $2}' "$TMP/time.txt")
-		SQ_CPU+=("$cpu")
-		SQ_OTHER+=("$(other_pct "$before" "$after" "$cpu")")
+		timed sqlite3 "$TMP/sqlite3.db" <"$TMP/sqlite3-import.sql" >/dev/null || die "sqlite3 .import failed"
+		record sqlite cli
 		n=$(sqlite3 "$TMP/sqlite3.db" 'SELECT count(*) FROM mobility')
 		[[ $n == "$IMPORT_ROWS" ]] || die "sqlite3 imported $n rows, not $IMPORT_ROWS"
-		log "run $run: sqlite3 .import: ${SQ_MS[-1]} ms, CPU ${SQ_CPU[-1]} s, others ${SQ_OTHER[-1]}% of the machine"
+		log "run $run: sqlite3 .import: $T_MS ms, CPU $T_CPU s, others $T_OTHER% of the machine"
 	done
 	rm -f "$TMP"/import.db* "$TMP"/sqlite3.db*
-	PH_IMPORT_MS=$(printf '%s\n' "${PH_MS[@]}" | median)
-	SQ_IMPORT_MS=$(printf '%s\n' "${SQ_MS[@]}" | median)
-	RSS_MAX_KB=$(printf '%s\n' "${RSS_KB[@]}" | sort -n | tail -n 1)
-	PH_RPS=$(awk -v n="$IMPORT_ROWS" -v ms="$PH_IMPORT_MS" 'BEGIN {printf "%.0f", n / (ms / 1000)}')
-	SQ_RPS=$(awk -v n="$IMPORT_ROWS" -v ms="$SQ_IMPORT_MS" 'BEGIN {printf "%.0f", n / (ms / 1000)}')
-	IMPORT_RATIO=$(awk -v a="$PH_RPS" -v b="$SQ_RPS" 'BEGIN {printf "%.2f", a / b}')
-	RSS_MB=$(awk -v k="$RSS_MAX_KB" 'BEGIN {printf "%.1f", k / 1024}')
-	PH_IMPORT_CPU=$(printf '%s\n' "${PH_CPU[@]}" | median)
-	SQ_IMPORT_CPU=$(printf '%s\n' "${SQ_CPU[@]}" | median)
-	IMPORT_NOISY=""
-	for o in "${PH_OTHER[@]}" "${SQ_OTHER[@]}"; do
-		((o <= NOISY_PCT)) || IMPORT_NOISY="noisy: other processes used up to $(printf '%s\n' "${PH_OTHER[@]}" "${SQ_OTHER[@]}" | sort -n | tail -n 1)% of the machine"
+}
+
+# import_postgres: the catalog goes into a template database, copied with
+# createdb -T for each run (and dropped afterwards); psql's \copy loads the
+# file into an equivalent table of a database of its own (NULLS NOT
+# DISTINCT: an empty institution or unit is one value, as partnerhub's
+# COALESCE makes it).
+import_postgres() {
+	local tpl=${PG_IMPORT_DB}_template
+	PG_IMPORT_CREATED=1
+	dropdb "${PG_ARGS[@]}" --if-exists --force "$tpl" >&2
+	dropdb "${PG_ARGS[@]}" --if-exists --force "$PG_IMPORT_DB" >&2
+	createdb "${PG_ARGS[@]}" "$tpl" >&2 || die "createdb $tpl failed"
+	"$TMP/gen" -db "postgres://$PG_USER@$PG_HOST:$PG_PORT/$tpl?sslmode=disable" -homes 1 -activities "$ACTIVITIES" -rows 0 ||
+		die "gen failed on PostgreSQL"
+	cat >"$TMP/psql-import.sql" <<-SQL
+	BEGIN;
+	$EQUIVALENT_TABLE
+	CREATE UNIQUE INDEX mobility_key ON mobility (partner, institution, unit, year, direction, category, programme) NULLS NOT DISTINCT;
+	\\copy mobility FROM '$CSV' WITH (FORMAT csv, HEADER true)
+	COMMIT;
+	SQL
+	for ((run = 1; run <= IMPORT_RUNS; run++)); do
+		dropdb "${PG_ARGS[@]}" --if-exists --force "$PG_IMPORT_DB" >&2
+		createdb "${PG_ARGS[@]}" -T "$tpl" "$PG_IMPORT_DB" >&2 || die "createdb $PG_IMPORT_DB failed"
+		psql -X -q "${PG_ARGS[@]}" -d "$PG_IMPORT_DB" -c CHECKPOINT >&2 # the copy's writes, not the next run's
+		ph_import "$PG_IMPORT_URL"
+		record postgres ph
+		n=$(psql -X -A -t "${PG_ARGS[@]}" -d "$PG_IMPORT_DB" -c 'SELECT count(*) FROM mobility')
+		[[ $n == "$IMPORT_ROWS" ]] || die "partnerhub imported $n figures into PostgreSQL, not $IMPORT_ROWS"
+		# The rollups hold the figures' sums.
+		sums=$(psql -X -A -t "${PG_ARGS[@]}" -d "$PG_IMPORT_DB" -c "SELECT (SELECT sum(count) FROM mobility) = ALL (ARRAY[
+			(SELECT sum(total) FROM mobility_by_home), (SELECT sum(total) FROM mobility_by_partner),
+			(SELECT sum(total) FROM mobility_by_unit), (SELECT sum(total) FROM mobility_by_programme)])")
+		[[ $sums == t ]] || die "the rollups do not hold the sums of the figures imported into PostgreSQL"
+		log "run $run: partnerhub import mobility (PostgreSQL): $T_MS ms, CPU $T_CPU s, others $T_OTHER% of the machine," \
+			"peak RSS $((T_RSS / 1024)) MB ($(cat "$TMP/import.out"))"
+
+		dropdb "${PG_ARGS[@]}" --if-exists --force "$PG_IMPORT_DB" >&2
+		createdb "${PG_ARGS[@]}" "$PG_IMPORT_DB" >&2 || die "createdb $PG_IMPORT_DB failed"
+		psql -X -q "${PG_ARGS[@]}" -d "$PG_IMPORT_DB" -c CHECKPOINT >&2
+		timed psql -X -q -v ON_ERROR_STOP=1 "${PG_ARGS[@]}" -d "$PG_IMPORT_DB" -f "$TMP/psql-import.sql" >/dev/null ||
+			die "psql \\copy failed"
+		record postgres cli
+		n=$(psql -X -A -t "${PG_ARGS[@]}" -d "$PG_IMPORT_DB" -c 'SELECT count(*) FROM mobility')
+		[[ $n == "$IMPORT_ROWS" ]] || die "psql \\copy loaded $n rows, not $IMPORT_ROWS"
+		log "run $run: psql \\copy: $T_MS ms, CPU $T_CPU s (the client's), others $T_OTHER% of the machine"
 	done
+	dropdb "${PG_ARGS[@]}" --if-exists --force "$PG_IMPORT_DB" >&2
+	dropdb "${PG_ARGS[@]}" --if-exists --force "$tpl" >&2
 }
 if ((IMPORT_RUNS > 0)); then
 	import_bench
@@ -358,9 +445,12 @@ done
 
 # --- summary -----------------------------------------------------------------
 
+declare -A V_IMPORT
 if ((IMPORT_RUNS > 0)); then
-	verdict "$PH_RPS >= $BAR_IMPORT_RPS"
-	V_IMPORT=$VERDICT
+	for engine in $IMPORT_ENGINES; do
+		verdict "${PH_RPS[$engine]} >= $BAR_IMPORT_RPS"
+		V_IMPORT[$engine]=$VERDICT
+	done
 	verdict "$RSS_MB < $BAR_RSS_MB"
 	V_RSS=$VERDICT
 fi
@@ -375,16 +465,27 @@ fi
 		echo
 	fi
 	if ((IMPORT_RUNS > 0)); then
-		echo "import of a $IMPORT_ROWS-row CSV into SQLite, process start to exit, median of $IMPORT_RUNS runs"
-		printf '%-40s %9s %10s %8s  %s\n' "" "seconds" "rows/s" "CPU s" "bar"
-		printf '%-40s %9.2f %10s %8s  %s (>= %s rows/s)\n' "partnerhub import mobility -q" \
-			"$(awk -v ms="$PH_IMPORT_MS" 'BEGIN {print ms / 1000}')" "$PH_RPS" "$PH_IMPORT_CPU" "$V_IMPORT" "$BAR_IMPORT_RPS"
-		printf '%-40s %9.2f %10s %8s\n' "sqlite3 .import, equivalent table" \
-			"$(awk -v ms="$SQ_IMPORT_MS" 'BEGIN {print ms / 1000}')" "$SQ_RPS" "$SQ_IMPORT_CPU"
-		printf '%-40s %9s %10s\n' "ratio partnerhub ÷ sqlite3 (rows/s)" "" "$IMPORT_RATIO"
-		printf '%-40s %6s MB %10s %8s  %s (< %s MB)\n' "peak RSS of partnerhub import (max)" "$RSS_MB" "" "" "$V_RSS" "$BAR_RSS_MB"
-		echo "runs: partnerhub ${PH_MS[*]} ms (others ${PH_OTHER[*]} %); sqlite3 ${SQ_MS[*]} ms (others ${SQ_OTHER[*]} %);"
-		echo "      peak RSS ${RSS_KB[*]} kB${IMPORT_NOISY:+; $IMPORT_NOISY}"
+		echo "import of a $IMPORT_ROWS-row CSV, process start to exit, median of $IMPORT_RUNS runs"
+		printf '%-52s %9s %10s %8s  %s\n' "" "seconds" "rows/s" "CPU s" "bar"
+		for engine in $IMPORT_ENGINES; do
+			if [[ $engine == sqlite ]]; then
+				name="SQLite" tool="sqlite3 .import, equivalent table" short=sqlite3
+			else
+				name="PostgreSQL" tool="psql \\copy, equivalent table" short="psql \\copy"
+			fi
+			printf '%-52s %9.2f %10s %8s  %s (>= %s rows/s)\n' "$name: partnerhub import mobility -q" \
+				"$(awk -v ms="${PH_IMPORT_MS[$engine]}" 'BEGIN {print ms / 1000}')" "${PH_RPS[$engine]}" "${PH_IMPORT_CPU[$engine]}" \
+				"${V_IMPORT[$engine]}" "$BAR_IMPORT_RPS"
+			printf '%-52s %9.2f %10s %8s\n' "$name: $tool" \
+				"$(awk -v ms="${CLI_IMPORT_MS[$engine]}" 'BEGIN {print ms / 1000}')" "${CLI_RPS[$engine]}" "${CLI_IMPORT_CPU[$engine]}"
+			printf '%-52s %9s %10s\n' "$name: ratio partnerhub ÷ $short (rows/s)" "" "${IMPORT_RATIO[$engine]}"
+		done
+		printf '%-52s %6s MB %10s %8s  %s (< %s MB)\n' "peak RSS of partnerhub import (max)" "$RSS_MB" "" "" "$V_RSS" "$BAR_RSS_MB"
+		for engine in $IMPORT_ENGINES; do
+			echo "runs ($engine): partnerhub ${PH_MS[$engine]}ms (others ${PH_OTHER[$engine]}%); tool ${CLI_MS[$engine]}ms (others ${CLI_OTHER[$engine]}%);"
+			echo "      peak RSS ${RSS_KB[$engine]}kB"
+		done
+		[[ -z $IMPORT_NOISY ]] || echo "$IMPORT_NOISY"
 	fi
 	if ((${#STATS_ROWS[@]})); then
 		echo

@@ -36,6 +36,10 @@ type dialect struct {
 	lockTables func(tables []string) string
 	// bulkTx is db.tx for a transaction that writes much.
 	bulkTx func(ctx context.Context, db *DB, fn func(*sql.Tx) error) error
+	// importMobilityTx runs the write transaction of a mobility import,
+	// giving fn the way this engine writes the figures: multi-row INSERTs
+	// (SQLite), or COPY and a few set-based statements (PostgreSQL).
+	importMobilityTx func(ctx context.Context, db *DB, fn func(*sql.Tx, figureWriter) error) error
 	// tableExists reports whether the database has a table (PostgreSQL: on
 	// the search path).
 	tableExists func(ctx context.Context, q xferQuerier, name string) (bool, error)

@@ -35,6 +35,8 @@ var postgresDialect = dialect{
 		return `LOCK TABLE ` + strings.Join(tables, ", ") + ` IN EXCLUSIVE MODE`
 	},
 	bulkTx: func(ctx context.Context, db *DB, fn func(*sql.Tx) error) error { return db.tx(ctx, fn) },
+	// importMobilityTx copies the figures in (mobility_import_postgres.go).
+	importMobilityTx: copyImportTx,
 	tableExists: func(ctx context.Context, q xferQuerier, name string) (bool, error) {
 		var reg sql.NullString
 		err := q.QueryRowContext(ctx, `SELECT to_regclass($1)::text`, quoteIdent(name)).Scan(&reg)

@@ -39,9 +39,11 @@ var sqliteDialect = dialect{
 	lockMobility: "",
 	lockTables:   func([]string) string { return "" },
 	bulkTx:       sqliteBulkTx,
-	tableExists:  sqliteTableExists,
-	afterImport:  func(context.Context, *sql.Tx) error { return nil },
-	backup:       vacuumInto,
+	// importMobilityTx writes with multi-row INSERTs (mobility_import.go).
+	importMobilityTx: rowsImportTx,
+	tableExists:      sqliteTableExists,
+	afterImport:      func(context.Context, *sql.Tx) error { return nil },
+	backup:           vacuumInto,
 	isUnique: func(err error) bool {
 		var se *sqlite.Error
 		return errors.As(err, &se) && (se.Code() == 2067 || se.Code() == 1555) // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY

@@ -52,3 +52,7 @@ func OlderExportTables(schema int64) []string { return olderExports[schema] }
 
 // Rebind writes a query's placeholders as the engine wants them.
 func (db *DB) Rebind(q string) string { return db.q(q) }
+
+// SetAfterImportFiguresForTest makes fn run in every import's write
+// transaction once its figures are stored, before the rollups are written.
+func (db *DB) SetAfterImportFiguresForTest(fn func()) { db.afterImportFiguresForTest = fn }

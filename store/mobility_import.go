@@ -78,7 +78,7 @@ func (db *DB) ImportMobility(ctx context.Context, actor *partnerhub.User, home s
 		return res, err
 	}
 	im.sortLast() // the writer waits for no sorting it need not
-	err = db.dialect.bulkTx(ctx, db, func(tx *sql.Tx) error {
+	err = db.dialect.importMobilityTx(ctx, db, func(tx *sql.Tx, w figureWriter) error {
 		e := &editTx{db: db, tx: tx, ctx: ctx, now: time.Now().UTC()}
 		if err := e.home(home); err != nil {
 			return err
@@ -93,11 +93,8 @@ func (db *DB) ImportMobility(ctx context.Context, actor *partnerhub.User, home s
 		if e.homeID != checked.homeID || e.phase != checked.phase || !refs.equal(now) {
 			return partnerhub.Errorf(partnerhub.EConflict, "error.import_changed")
 		}
-		if err := im.begin(e); err != nil {
-			return err
-		}
-		defer im.close()
-		if err := im.write(); err != nil {
+		im.e = e
+		if err := w.figures(im); err != nil {
 			return err
 		}
 		im.finish()
@@ -107,7 +104,10 @@ func (db *DB) ImportMobility(ctx context.Context, actor *partnerhub.User, home s
 		if res.Rows == 0 {
 			return nil // nothing was written: nothing to record
 		}
-		if err := im.deltas.write(e); err != nil {
+		if db.afterImportFiguresForTest != nil {
+			db.afterImportFiguresForTest()
+		}
+		if err := w.rollups(im); err != nil {
 			return err
 		}
 		return e.audit(partnerhub.Change{Actor: actor, Action: partnerhub.ActionCreate, Entity: partnerhub.EntityMobility},
@@ -173,38 +173,72 @@ type mobilityImport struct {
 	chunks [][]packedFigure // the figures read, in chunks, each sorted once full
 	cutoff int              // problems of later rows are not listed (see note)
 	deltas *rollupDeltas
+}
+
+// figureWriter is how an engine writes the figures of an import, in the
+// import's write transaction (im.e): the dialect's importMobilityTx gives
+// it. figures counts and lists the figures that repeat an earlier row or
+// a stored figure, and stores the others (it may leave them out once a
+// problem is found: the transaction is rolled back then); rollups adds
+// im.deltas to the rollups, once the import is known to be accepted.
+type figureWriter interface {
+	figures(im *mobilityImport) error
+	rollups(im *mobilityImport) error
+}
+
+// rowWriter writes the figures with multi-row INSERTs, a batch a
+// statement, in the unique index's order (SQLite).
+type rowWriter struct {
+	im     *mobilityImport
 	full   *sql.Stmt // the INSERT of a full batch
 	lookup *sql.Stmt // finds a stored figure by key
 	args   []any
 }
 
-// begin prepares the writing, in the write transaction e.
-func (im *mobilityImport) begin(e *editTx) error {
-	im.e = e
+// rowsImportTx is the importMobilityTx of an engine that writes rows with
+// INSERTs, in bulkTx.
+func rowsImportTx(ctx context.Context, db *DB, fn func(*sql.Tx, figureWriter) error) error {
+	return db.dialect.bulkTx(ctx, db, func(tx *sql.Tx) error { return fn(tx, &rowWriter{}) })
+}
+
+func (w *rowWriter) figures(im *mobilityImport) error {
+	if err := w.begin(im); err != nil {
+		return err
+	}
+	defer w.close()
+	return w.write()
+}
+
+func (w *rowWriter) rollups(im *mobilityImport) error { return im.deltas.write(im.e) }
+
+// begin prepares the writing, in the write transaction im.e.
+func (w *rowWriter) begin(im *mobilityImport) error {
+	w.im = im
+	e := im.e
 	if err := e.row(`SELECT COALESCE(max(id), 0) FROM mobility`).Scan(&im.maxBefore); err != nil {
 		return err
 	}
 	var err error
-	if im.full, err = e.tx.PrepareContext(e.ctx, e.db.mobilityInsertSQL(mobilityBatch)); err != nil {
+	if w.full, err = e.tx.PrepareContext(e.ctx, e.db.mobilityInsertSQL(mobilityBatch)); err != nil {
 		return err
 	}
-	if im.lookup, err = e.tx.PrepareContext(e.ctx, e.db.q(`SELECT id, deleted_at IS NOT NULL FROM mobility
+	if w.lookup, err = e.tx.PrepareContext(e.ctx, e.db.q(`SELECT id, deleted_at IS NOT NULL FROM mobility
 		WHERE home_id = ? AND partner_id = ? AND COALESCE(institution_id, 0) = ? AND COALESCE(unit_id, 0) = ?
 		AND year = ? AND direction = ? AND category = ? AND programme = ?`)); err != nil {
-		im.full.Close()
-		im.full = nil
+		w.full.Close()
+		w.full = nil
 		return err
 	}
-	im.args = make([]any, 2+4*mobilityBatch)
+	w.args = make([]any, 2+4*mobilityBatch)
 	return nil
 }
 
-func (im *mobilityImport) close() {
-	if im.full != nil {
-		im.full.Close()
+func (w *rowWriter) close() {
+	if w.full != nil {
+		w.full.Close()
 	}
-	if im.lookup != nil {
-		im.lookup.Close()
+	if w.lookup != nil {
+		w.lookup.Close()
 	}
 }
 
@@ -220,27 +254,15 @@ func (im *mobilityImport) close() {
 // stored already is left out, and found afterwards: in PostgreSQL a unique
 // violation would abort the transaction.
 func (db *DB) mobilityInsertSQL(n int) string {
-	l := layout
 	p := 2
 	param := func() string {
 		p++
 		return db.dialect.param(p, "bigint")
 	}
-	text := func(shift, width uint, names []string) string {
-		var b strings.Builder
-		b.WriteString("CASE column4 >> " + strconv.Itoa(int(shift)) + " & " + strconv.Itoa(1<<width-1))
-		for i, name := range names {
-			b.WriteString(" WHEN " + strconv.Itoa(i) + " THEN '" + name + "'")
-		}
-		b.WriteString(" END")
-		return b.String()
-	}
 	var b strings.Builder
 	home, now := db.dialect.param(1, "bigint"), db.dialect.param(2, "timestamptz")
 	b.WriteString(`INSERT INTO mobility (home_id, created_at, partner_id, institution_id, unit_id, year, direction, category, programme, count) SELECT ` +
-		home + ", " + now + ", column1, column2, column3, column4 >> " + strconv.Itoa(int(countBits+l.enumBits())) + ", " +
-		text(countBits+l.catBits+l.progBits, l.dirBits, directionNames) + ", " + text(countBits+l.progBits, l.catBits, categoryNames) + ", " +
-		text(countBits, l.progBits, programmeNames) + ", column4 & " + strconv.Itoa(1<<countBits-1) + " FROM (VALUES ")
+		home + ", " + now + ", column1, column2, column3, " + unpackValuesSQL("column4") + " FROM (VALUES ")
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
@@ -249,6 +271,30 @@ func (db *DB) mobilityInsertSQL(n int) string {
 	}
 	// WHERE true: else SQLite would read ON as the start of a join's ON.
 	b.WriteString(") AS v WHERE true ON CONFLICT DO NOTHING")
+	return b.String()
+}
+
+// unpackValuesSQL takes apart, in SQL, what figureLayout.values packed
+// into the integer column col: the year, direction, category, programme
+// and count of a figure, in that order, separated by commas.
+func unpackValuesSQL(col string) string {
+	l := layout
+	text := func(shift, width uint, names []string) string {
+		return enumSQL(col+" >> "+strconv.Itoa(int(shift))+" & "+strconv.Itoa(1<<width-1), names)
+	}
+	return col + " >> " + strconv.Itoa(int(countBits+l.enumBits())) + ", " +
+		text(countBits+l.catBits+l.progBits, l.dirBits, directionNames) + ", " + text(countBits+l.progBits, l.catBits, categoryNames) + ", " +
+		text(countBits, l.progBits, programmeNames) + ", " + col + " & " + strconv.Itoa(1<<countBits-1)
+}
+
+// enumSQL is the name of an enum's value whose index expr gives.
+func enumSQL(expr string, names []string) string {
+	var b strings.Builder
+	b.WriteString("CASE " + expr)
+	for i, name := range names {
+		b.WriteString(" WHEN " + strconv.Itoa(i) + " THEN '" + name + "'")
+	}
+	b.WriteString(" END")
 	return b.String()
 }
 
@@ -359,76 +405,109 @@ func (im *mobilityImport) sortLast() {
 	}
 }
 
-// sorted merges the sorted chunks: every figure in the unique index's
-// order, those with the same key by row.
-func (im *mobilityImport) sorted() iter.Seq[*packedFigure] {
-	return func(yield func(*packedFigure) bool) {
-		chunks := im.chunks // each sorted: the last by sortLast
-		// a binary heap of the chunks by their next figure
-		next := make([]int, len(chunks))
-		heap := make([]int, 0, len(chunks))
-		less := func(i, j int) bool {
-			return comparePacked(&chunks[heap[i]][next[heap[i]]], &chunks[heap[j]][next[heap[j]]]) < 0
+// figureMerge merges the sorted chunks: every figure in the unique
+// index's order, those with the same key by row.
+type figureMerge struct {
+	chunks [][]packedFigure // each sorted: the last by sortLast
+	next   []int
+	heap   []int // the chunks by their next figure
+}
+
+func (im *mobilityImport) merge() *figureMerge {
+	m := &figureMerge{chunks: im.chunks, next: make([]int, len(im.chunks)), heap: make([]int, 0, len(im.chunks))}
+	for c := range m.chunks {
+		if len(m.chunks[c]) > 0 {
+			m.heap = append(m.heap, c)
 		}
-		down := func(i int) {
-			for {
-				l, small := 2*i+1, i
-				if l < len(heap) && less(l, small) {
-					small = l
-				}
-				if l+1 < len(heap) && less(l+1, small) {
-					small = l + 1
-				}
-				if small == i {
-					return
-				}
-				heap[i], heap[small] = heap[small], heap[i]
-				i = small
-			}
+	}
+	for i := len(m.heap)/2 - 1; i >= 0; i-- {
+		m.down(i)
+	}
+	return m
+}
+
+func (m *figureMerge) less(i, j int) bool {
+	a, b := m.heap[i], m.heap[j]
+	return comparePacked(&m.chunks[a][m.next[a]], &m.chunks[b][m.next[b]]) < 0
+}
+
+func (m *figureMerge) down(i int) {
+	for {
+		l, small := 2*i+1, i
+		if l < len(m.heap) && m.less(l, small) {
+			small = l
 		}
-		for c := range chunks {
-			if len(chunks[c]) > 0 {
-				heap = append(heap, c)
-			}
+		if l+1 < len(m.heap) && m.less(l+1, small) {
+			small = l + 1
 		}
-		for i := len(heap)/2 - 1; i >= 0; i-- {
-			down(i)
+		if small == i {
+			return
 		}
-		for len(heap) > 0 {
-			c := heap[0]
-			if !yield(&chunks[c][next[c]]) {
-				return
-			}
-			if next[c]++; next[c] == len(chunks[c]) {
-				heap[0] = heap[len(heap)-1]
-				heap = heap[:len(heap)-1]
-			}
-			down(0)
+		m.heap[i], m.heap[small] = m.heap[small], m.heap[i]
+		i = small
+	}
+}
+
+// pop returns the next figure, nil after the last.
+func (m *figureMerge) pop() *packedFigure {
+	if len(m.heap) == 0 {
+		return nil
+	}
+	c := m.heap[0]
+	p := &m.chunks[c][m.next[c]]
+	if m.next[c]++; m.next[c] == len(m.chunks[c]) {
+		m.heap[0] = m.heap[len(m.heap)-1]
+		m.heap = m.heap[:len(m.heap)-1]
+	}
+	m.down(0)
+	return p
+}
+
+// uniqueFigures yields the merged figures, each key once (its first row),
+// and refuses each that repeats the key of an earlier row.
+type uniqueFigures struct {
+	im    *mobilityImport
+	m     *figureMerge
+	prev  packedFigure
+	first bool
+}
+
+func (im *mobilityImport) unique() *uniqueFigures {
+	return &uniqueFigures{im: im, m: im.merge(), first: true}
+}
+
+// next returns the next figure to store, nil after the last.
+func (u *uniqueFigures) next() *packedFigure {
+	for {
+		p := u.m.pop()
+		if p == nil {
+			return nil
 		}
+		if !u.first && p.hi == u.prev.hi && p.lo == u.prev.lo {
+			u.im.problem(int(p.row), "", "duplicate_figure", int(u.prev.row))
+			continue // prev stays the first row with the key
+		}
+		u.first, u.prev = false, *p
+		return p
 	}
 }
 
 // write inserts the figures in the unique index's order, a batch a
 // statement, and refuses each that repeats the key of an earlier row.
-func (im *mobilityImport) write() error {
+func (w *rowWriter) write() error {
+	im := w.im
 	batch := make([]packedFigure, 0, mobilityBatch)
-	var prev packedFigure
-	first := true
-	for p := range im.sorted() {
-		if !first && p.hi == prev.hi && p.lo == prev.lo {
-			im.problem(int(p.row), "", "duplicate_figure", int(prev.row))
-			continue // prev stays the first row with the key
-		}
-		first, prev = false, *p
+	figs := im.unique()
+	for p := figs.next(); p != nil; p = figs.next() {
 		if batch = append(batch, *p); len(batch) == mobilityBatch {
-			if err := im.flush(batch); err != nil {
+			if err := w.flush(batch); err != nil {
 				return err
 			}
 			batch = batch[:0]
 		}
 	}
 	if len(batch) > 0 {
-		if err := im.flush(batch); err != nil {
+		if err := w.flush(batch); err != nil {
 			return err
 		}
 	}
@@ -445,13 +524,14 @@ func (im *mobilityImport) finish() {
 
 // flush inserts a batch. Figures whose key is stored already are left out
 // by the INSERT; when some were, they are looked up one by one.
-func (im *mobilityImport) flush(batch []packedFigure) error {
+func (w *rowWriter) flush(batch []packedFigure) error {
+	im := w.im
 	e := im.e
 	if err := e.ctx.Err(); err != nil {
 		return err
 	}
 	n := len(batch)
-	args := im.args[:2+4*n]
+	args := w.args[:2+4*n]
 	args[0], args[1] = e.homeID, e.now
 	var f figure
 	for i := range batch {
@@ -462,7 +542,7 @@ func (im *mobilityImport) flush(batch []packedFigure) error {
 	var res sql.Result
 	var err error
 	if n == mobilityBatch {
-		res, err = im.full.ExecContext(e.ctx, args...)
+		res, err = w.full.ExecContext(e.ctx, args...)
 	} else {
 		res, err = e.tx.ExecContext(e.ctx, e.db.mobilityInsertSQL(n), args...)
 	}
@@ -474,7 +554,7 @@ func (im *mobilityImport) flush(batch []packedFigure) error {
 		return err
 	}
 	if missing := int64(n) - got; missing > 0 {
-		return im.findStored(batch, int(missing))
+		return w.findStored(batch, int(missing))
 	}
 	return nil
 }
@@ -483,7 +563,8 @@ func (im *mobilityImport) flush(batch []packedFigure) error {
 // import: duplicates within the import never reach the database, so every
 // figure the INSERT left out is one of them. It looks up only those that
 // could still be listed; the count comes from the INSERT.
-func (im *mobilityImport) findStored(batch []packedFigure, missing int) error {
+func (w *rowWriter) findStored(batch []packedFigure, missing int) error {
+	im := w.im
 	e := im.e
 	im.res.ProblemCount += missing
 	im.trimProblems()
@@ -499,7 +580,7 @@ func (im *mobilityImport) findStored(batch []packedFigure, missing int) error {
 		im.refs.unpack(layout, p, &f)
 		var id int64
 		var deleted bool
-		err := im.lookup.QueryRowContext(e.ctx, e.homeID, f.partner.id, f.inst.id, f.unit.id, int64(f.year),
+		err := w.lookup.QueryRowContext(e.ctx, e.homeID, f.partner.id, f.inst.id, f.unit.id, int64(f.year),
 			f.direction(), f.category(), f.programme()).Scan(&id, &deleted)
 		if err == sql.ErrNoRows {
 			continue

@@ -35,6 +35,10 @@ type DB struct {
 	acceptHooks []AcceptHook
 	network     networkCache // the network's pages (network.go)
 	listenURL   string       // PostgreSQL: where ListenWrites connects (listen.go)
+	// afterImportFiguresForTest, when set, runs in an import's write
+	// transaction once the figures are stored, before the rollups: the
+	// moment a test cancels an import at (SetAfterImportFiguresForTest).
+	afterImportFiguresForTest func()
 }
 
 // Open connects to a database URL: "sqlite:PATH" (PATH ":memory:" is not
