@@ -10,6 +10,9 @@
 #   COLD_RUNS=5                       cold starts measured (median reported)
 #   EXTRA_PATHS="/en/partners ..."    more paths to compare, after /api/v1/partners
 #                                     (default: /en/activities /ja/map)
+#   MIXED_PATHS="/en/partners"        paths read again while API writes land
+#                                     (the mixed case; "" for none)
+#   WRITE_RATE=10                     API writes a second in the mixed case
 #
 # Exit status: 0 when every bar is met, 1 when one is not, 2 on a setup error.
 set -euo pipefail
@@ -21,6 +24,7 @@ CONNS=${CONNS:-32}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 COLD_RUNS=${COLD_RUNS:-5}
+WRITE_RATE=${WRITE_RATE:-10}
 
 # The bars.
 BAR_RATIO=0.5   # partnerhub req/s ÷ static req/s, at least
@@ -55,9 +59,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # start_partnerhub: starts partnerhub serve on $DB at $PH_ADDR; sets PH_PID.
-# Its log (JSON lines) goes to $TMP/partnerhub.log.
+# Its log (JSON lines) goes to $TMP/partnerhub.log. Second factors are
+# required of administrators only, so that the mixed case's coordinator
+# signs in with a password alone (the readers are anonymous either way).
 start_partnerhub() {
-	"$TMP/partnerhub" serve -addr "$PH_ADDR" -db "sqlite:$DB" 2>>"$TMP/partnerhub.log" >/dev/null &
+	"$TMP/partnerhub" serve -addr "$PH_ADDR" -db "sqlite:$DB" -mfa-required admins 2>>"$TMP/partnerhub.log" >/dev/null &
 	PH_PID=$!
 }
 
@@ -72,7 +78,8 @@ command -v curl >/dev/null || die "curl is required"
 ensure wrk wrk
 
 log "building into $TMP"
-(cd "$ROOT" && go build -o "$TMP/partnerhub" ./cmd/partnerhub && go build -o "$TMP/static" ./bench/static) ||
+(cd "$ROOT" && go build -o "$TMP/partnerhub" ./cmd/partnerhub && go build -o "$TMP/static" ./bench/static &&
+	go build -o "$TMP/writer" ./bench/writer) ||
 	die "build failed"
 
 for p in "$PH_PORT" "$STATIC_PORT"; do
@@ -139,6 +146,8 @@ wrk_run() {
 }
 
 ROWS=() # one formatted line per compared path
+# What compare measured of each path, for the mixed case to compare with.
+declare -A PH_REQS_OF ST_REQS_OF ST_P99_OF
 
 # compare PATH: loads PATH on partnerhub, then on a static server holding
 # the bytes partnerhub answered for PATH (same Content-Type), and records a
@@ -165,6 +174,7 @@ compare() {
 	local st_reqs=$REQS st_p99=$P99_MS st_other=$OTHER
 	stop "$STATIC_PID"
 	STATIC_PID=""
+	PH_REQS_OF[$path]=$ph_reqs ST_REQS_OF[$path]=$st_reqs ST_P99_OF[$path]=$st_p99
 
 	local ratio v_ratio v_p99 note=""
 	ratio=$(awk -v a="$ph_reqs" -v b="$st_reqs" 'BEGIN {printf "%.2f", a / b}')
@@ -193,6 +203,84 @@ compare /ja/partners/ntu
 for path in ${EXTRA_PATHS-/en/activities /ja/map}; do
 	compare "$path"
 done
+
+# --- mixed: reads while writes land ---------------------------------------
+
+# A coordinator of every unit, signed in with a password, makes an API token
+# with the write scope through the account page, as a person would.
+make_token() {
+	local units pw jar=$TMP/cookies page
+	units=$(curl -s --max-time 10 "$PH_URL/api/v1/units" | grep -o '"code":"[^"]*"' | cut -d'"' -f4 | paste -sd, -)
+	[[ -n $units ]] || die "no units to give the writer"
+	pw="bench-$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+	printf '%s\n' "$pw" | "$TMP/partnerhub" user add -db "sqlite:$DB" -email bench-writer@example.org \
+		-name "Bench Writer" -role coordinator -units "$units" -password-stdin >&2 || die "user add failed"
+	curl -s -o /dev/null -c "$jar" -b "$jar" --max-time 10 --data-urlencode email=bench-writer@example.org \
+		--data-urlencode "password=$pw" "$PH_URL/en/signin" || die "sign-in failed"
+	page=$(curl -s -c "$jar" -b "$jar" --max-time 10 --data-urlencode name=bench --data-urlencode scope=write \
+		"$PH_URL/en/account/tokens")
+	TOKEN=$(printf '%s' "$page" | grep -o '<code class="token">[^<]*' | cut -d'>' -f2)
+	[[ -n $TOKEN ]] || die "no API token in the account page"
+}
+
+MIXED_ROWS=()
+
+# mixed PATH: loads PATH on partnerhub while bench/writer makes WRITE_RATE
+# API writes a second (over the warm-up and the measured run), and records a
+# row beside what compare measured of PATH: partnerhub alone and the static
+# server. The writes' own figures go in the row's note.
+mixed() {
+	local path=$1 slugname out
+	slugname=$(printf '%s' "$path" | tr -c 'A-Za-z0-9' '_')
+	[[ -n ${ST_REQS_OF[$path]:-} ]] || compare "$path"
+	out=$TMP/writer$slugname.txt
+	log "partnerhub $path with $WRITE_RATE writes/s"
+	# Long enough for warm-up and run: the writer stops by itself.
+	"$TMP/writer" -url "$PH_URL" -token "$TOKEN" -rate "$WRITE_RATE" \
+		-duration "$(($(secs "$WARMUP") + $(secs "$DURATION") + 1))s" >"$out" 2>"$TMP/writer.log" &
+	local writer_pid=$!
+	wrk_run "$PH_URL$path" "mixed$slugname" "$PH_PID"
+	local ph_reqs=$REQS ph_p99=$P99_MS ph_errs=$ERRS ph_other=$OTHER
+	local writer_rc=0
+	wait "$writer_pid" || writer_rc=$?
+	cat "$TMP/writer.log" >&2
+	log "writer: $(cat "$out")"
+	local st_reqs=${ST_REQS_OF[$path]} st_p99=${ST_P99_OF[$path]} alone=${PH_REQS_OF[$path]}
+	local ratio v_ratio v_p99 note writes
+	ratio=$(awk -v a="$ph_reqs" -v b="$st_reqs" 'BEGIN {printf "%.2f", a / b}')
+	verdict "$ratio >= $BAR_RATIO"
+	v_ratio=$VERDICT
+	verdict "$ph_p99 < $BAR_P99_MS"
+	v_p99=$VERDICT
+	# "writes 123 failed 0 conflicts 0 rate 10.0/s p50 3.10 ms p99 9.80 ms"
+	writes=$(awk '{printf "%s writes (%s), p99 %s ms", $2, $8, $13}' "$out")
+	note=$writes
+	if ((writer_rc != 0 || ph_errs > 0)); then
+		note="FAIL: writer status $writer_rc, $ph_errs read errors; $writes"
+		FAILED=1
+	elif ((ph_other > NOISY_PCT)); then
+		note="noisy: machine busy; $writes"
+	fi
+	MIXED_ROWS+=("$(printf '%-28s %10.0f %10.0f %8.2f %10.0f %8.2f %6s %-5s %-5s %5s  %s' \
+		"$path" "$alone" "$ph_reqs" "$ph_p99" "$st_reqs" "$st_p99" "$ratio" "$v_ratio" "$v_p99" \
+		"$ph_other%" "$note")")
+}
+
+# secs D: whole seconds of a wrk duration ("10s", "2m", "1h"; at least 1).
+secs() {
+	awk -v d="$1" 'BEGIN {
+		n = d + 0; u = substr(d, length(d))
+		if (u == "m") n *= 60; else if (u == "h") n *= 3600
+		printf "%d", n < 1 ? 1 : n
+	}'
+}
+
+if [[ -n ${MIXED_PATHS-/en/partners} ]]; then
+	make_token
+	for path in ${MIXED_PATHS-/en/partners}; do
+		mixed "$path"
+	done
+fi
 
 # Peak resident memory of the partnerhub process over its whole life.
 RSS_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$PH_PID/status")
@@ -236,6 +324,13 @@ V_COLD=$VERDICT
 	printf '%-28s %10s %8s %10s %8s %6s %-5s %-5s %5s %5s\n' "path" "ph req/s" "ph p99" "st req/s" "st p99" "ratio" "ratio" "p99" "other" "other"
 	printf '%-28s %10s %8s %10s %8s %6s %-5s %-5s %5s %5s\n' "" "" "ms" "" "ms" "ph/st" ">=$BAR_RATIO" "<${BAR_P99_MS}ms" "ph" "st"
 	printf '%s\n' "${ROWS[@]}"
+	if ((${#MIXED_ROWS[@]})); then
+		echo
+		echo "mixed: the same reads while bench/writer makes $WRITE_RATE API writes a second (PATCH of teams' leads and activities' venues)"
+		printf '%-28s %10s %10s %8s %10s %8s %6s %-5s %-5s %5s\n' "path" "ph alone" "ph req/s" "ph p99" "st req/s" "st p99" "ratio" "ratio" "p99" "other"
+		printf '%-28s %10s %10s %8s %10s %8s %6s %-5s %-5s %5s\n' "" "req/s" "writes" "ms" "" "ms" "ph/st" ">=$BAR_RATIO" "<${BAR_P99_MS}ms" "ph"
+		printf '%s\n' "${MIXED_ROWS[@]}"
+	fi
 	echo
 	printf '%-34s %8s MB   %s (< %s MB)\n' "partnerhub peak RSS (VmHWM)" "$RSS_MB" "$V_RSS" "$BAR_RSS_MB"
 	printf '%-34s %8s ms   %s (< %s ms)   runs: %s ms\n' "cold start to first 200, median" "$COLD_MEDIAN" \

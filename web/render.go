@@ -97,28 +97,76 @@ type pageCache struct {
 type cachedPage struct {
 	ready chan struct{} // closed once the page is rendered
 	c     *rendered     // nil when it could not be kept (not a 200)
+	// hits counts the requests served this page, for warm to render the
+	// most read again for the next version before it goes live.
+	hits atomic.Int64
+	// again renders the page for req from another snapshot; nil: it is
+	// not rendered ahead (feeds, reports), only on demand.
+	again rerender
+	req   *http.Request
 }
 
 // get returns the page under key, rendered by render once for all the
 // requests that ask for it; a page render cannot keep (not a 200, or the
 // cache full) is rendered for each request.
 func (pc *pageCache) get(key string, render func() (*rendered, error)) (*rendered, error) {
-	e, ok := pc.m.Load(key)
-	if !ok {
-		if pc.n.Load() >= pageCacheLimit {
-			return render()
-		}
-		mine := &cachedPage{ready: make(chan struct{})}
-		if e, ok = pc.m.LoadOrStore(key, mine); !ok {
-			return pc.fill(key, mine, render)
-		}
-	}
-	cp := e.(*cachedPage)
-	<-cp.ready
-	if cp.c != nil {
+	cp, mine := pc.entry(key)
+	switch {
+	case cp == nil:
+		return render()
+	case mine:
+		return pc.fill(key, cp, render)
+	case cp.c != nil:
 		return cp.c, nil
 	}
 	return render()
+}
+
+// load is get of a page that warm renders again for the next version of
+// the data: again renders it for r from sn, a snapshot; the page keeps an
+// anonymous copy of r for that.
+func (pc *pageCache) load(key string, r *http.Request, sn *snapshot, again rerender) (*rendered, error) {
+	cp, mine := pc.entry(key)
+	switch {
+	case cp == nil:
+		return again(r, sn, nil)
+	case mine:
+		cp.again, cp.req = again, anonymous(r)
+		return pc.fill(key, cp, func() (*rendered, error) { return again(r, sn, nil) })
+	case cp.c != nil:
+		return cp.c, nil
+	}
+	return again(r, sn, nil)
+}
+
+// entry is the page under key with the request counted, once rendered;
+// mine: it is new, for the caller to fill; nil: none, and the cache is
+// full.
+func (pc *pageCache) entry(key string) (cp *cachedPage, mine bool) {
+	cp, mine = pc.slot(key)
+	if cp != nil {
+		if !mine {
+			<-cp.ready
+		}
+		cp.hits.Add(1)
+	}
+	return cp, mine
+}
+
+// slot is the page under key, or a new one, not counted, not waited
+// for (warm's, which no reader counts on).
+func (pc *pageCache) slot(key string) (cp *cachedPage, mine bool) {
+	if e, ok := pc.m.Load(key); ok {
+		return e.(*cachedPage), false
+	}
+	if pc.n.Load() >= pageCacheLimit {
+		return nil, false
+	}
+	cp = &cachedPage{ready: make(chan struct{})}
+	if e, ok := pc.m.LoadOrStore(key, cp); ok {
+		return e.(*cachedPage), false
+	}
+	return cp, true
 }
 
 // fill renders the page of cp, keeps it if it may and wakes the waiters,
@@ -206,6 +254,7 @@ func (v *view) L() string { return v.Root + "/" + string(v.Lang) }
 // pageFor wraps a page handler: it serves the page from the snapshot's cache
 // or renders it, answers conditional requests, and renders errors as pages.
 func (s *Server) pageFor(lang partnerhub.Lang, nav string, h pageHandler) http.Handler {
+	again := s.pageRenderer(lang, nav, h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if hasCredentials(r) {
 			if u := s.user(r); u != nil {
@@ -228,29 +277,35 @@ func (s *Server) pageFor(lang partnerhub.Lang, nav string, h pageHandler) http.H
 		// the Host or another header the client chooses, which would let
 		// anyone fill the cache with copies of one page.
 		key := string(lang) + "|" + r.URL.Path + "?" + r.URL.RawQuery
-		c, err := snap.pages.get(key, func() (*rendered, error) {
-			v := s.newView(r, lang, nav, snap)
-			p, err := h(r, v)
-			if err != nil {
-				s.logRefusal(r, err)
-				p = s.errorPage(v, err)
-			}
-			c, err := s.render(v, p)
-			if err != nil {
-				s.deps.Logger.Error("page render failed", "path", r.URL.Path, "template", p.Template, "err", err)
-				return nil, err
-			}
-			if c.status == http.StatusOK {
-				c.gz = s.gzipped(c.body)
-			}
-			return c, nil
-		})
+		c, err := snap.pages.load(key, r, snap, again)
 		if err != nil {
 			http.Error(w, "500", http.StatusInternalServerError)
 			return
 		}
 		s.writePage(w, r, lang, c, snap)
 	})
+}
+
+// pageRenderer renders the page of h for a request from a snapshot, for
+// the page cache; prev is the page in the snapshot before.
+func (s *Server) pageRenderer(lang partnerhub.Lang, nav string, h pageHandler) rerender {
+	return func(r *http.Request, sn *snapshot, prev *rendered) (*rendered, error) {
+		v := s.newView(r, lang, nav, sn)
+		p, err := h(r, v)
+		if err != nil {
+			s.logRefusal(r, err)
+			p = s.errorPage(v, err)
+		}
+		c, err := s.render(v, p)
+		if err != nil {
+			s.deps.Logger.Error("page render failed", "path", r.URL.Path, "template", p.Template, "err", err)
+			return nil, err
+		}
+		if c = sameAs(c, prev); c != prev && c.status == http.StatusOK {
+			c.gz = s.gzipped(c.body)
+		}
+		return c, nil
+	}
 }
 
 func (s *Server) newView(r *http.Request, lang partnerhub.Lang, nav string, snap *snapshot) *view {

@@ -215,13 +215,13 @@ type Server struct {
 	// reads in ctx (the job's): tests pause an import half way through
 	// its file with it.
 	importInput func(ctx context.Context, in io.Reader, size int64) io.Reader
+	reloads     reloader // one Reload at a time, the calls meanwhile coalesced
 }
 
 // snapshot is one version of the programme, indexed, with the responses
 // that do not depend on the request encoded once.
 type snapshot struct {
 	index *partnerhub.Index
-	etag  string // of the catalog as a whole
 
 	partners   body
 	partnerBy  map[string]body
@@ -294,8 +294,15 @@ func newServer(ctx context.Context, deps Deps, shared *serverShared) (*Server, e
 }
 
 // Reload reads the programme again and swaps it in atomically; requests in
-// flight finish on the version they started with.
+// flight finish on the version they started with. It returns once a
+// reload that started after the call has swapped its version in: calls
+// that come while one runs share the next (reload.go says why).
 func (s *Server) Reload(ctx context.Context) error {
+	return s.reloads.do(ctx, s.reload)
+}
+
+// reload is one Reload; never two at once (reloader).
+func (s *Server) reload(ctx context.Context) error {
 	var version int64
 	if s.deps.Editor != nil {
 		v, err := s.deps.Editor.DataVersion(ctx, s.deps.Home)
@@ -318,6 +325,8 @@ func (s *Server) Reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The pages the public reads most are ready before it reads them.
+	s.warm(s.snap.Load(), public)
 	s.full.Store(full)
 	s.snap.Store(public)
 	s.version.Store(version)
@@ -438,16 +447,6 @@ func newSnapshot(c *partnerhub.Catalog, base string, like *snapshot) (*snapshot,
 	if err != nil {
 		return nil, fmt.Errorf("encode snapshot: %w", err)
 	}
-	// The catalog's ETag is of its JSON, hashed as it is encoded: that
-	// encoding (the whole programme, 100 KB for the built-in data) is
-	// not kept, so it need not be held in memory at once either.
-	h := sha256.New()
-	je := json.NewEncoder(h)
-	je.SetEscapeHTML(false)
-	if err := je.Encode(c); err != nil {
-		return nil, fmt.Errorf("encode snapshot: %w", err)
-	}
-	sn.etag = `"` + hex.EncodeToString(h.Sum(nil)[:12]) + `"`
 	return sn, nil
 }
 
