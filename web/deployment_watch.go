@@ -73,9 +73,16 @@ func (d *Deployment) Watch(ctx context.Context, every time.Duration) {
 					d.deps.Logger.Warn("members", "err", err)
 				}
 			}
+			// Told of a committed write, a member reloads without
+			// comparing data versions: a version is the newest audit
+			// event's id, given when a write begins, so a write that
+			// commits after a later one does not move it.
 			for _, s := range d.loadedServers() {
-				if homes[s.Home()] && !s.refresh(ctx, true) {
-					d.stale = true
+				if homes[s.Home()] {
+					if err := s.Reload(ctx); err != nil {
+						s.deps.Logger.Warn("reload", "err", err)
+						d.stale = true
+					}
 				}
 			}
 		}
