@@ -33,7 +33,9 @@ func browser(t *testing.T) context.Context {
 		t.Fatalf("start Chromium: %v", err)
 	}
 	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	// A guard against a hang, not a measure: browser tests share the
+	// machine with one another and with other packages' tests.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 10*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancel() })
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("open a tab in Chromium: %v", err)
