@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"partnerhub/store/storetest"
@@ -39,6 +40,12 @@ func browser(t *testing.T) context.Context {
 	t.Cleanup(func() { cancelTimeout(); cancel() })
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("open a tab in Chromium: %v", err)
+	}
+	// Each tab is in a window of its own, and only one window has the
+	// focus; the page behaves as the focused page of a browser of its own
+	// (keyboard focus, :focus styles, focus events) whatever runs beside it.
+	if _, err := chromedp.Call(ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
+		t.Fatalf("emulate focus: %v", err)
 	}
 	return ctx
 }
