@@ -35,8 +35,9 @@ func browser(t *testing.T) context.Context {
 	}
 	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
 	// A guard against a hang, not a measure: browser tests share the
-	// machine with one another and with other packages' tests.
-	ctx, cancelTimeout := context.WithTimeout(ctx, 10*time.Minute)
+	// machine with one another and with other packages' tests (CI gives
+	// go test 25 minutes, so a hang still fails here, at its step).
+	ctx, cancelTimeout := context.WithTimeout(ctx, 20*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancel() })
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("open a tab in Chromium: %v", err)
