@@ -512,6 +512,7 @@ func TestAccountKeysInCatalogs(t *testing.T) {
 // real forms, real cookies, and the browser's own Sec-Fetch-Site and Origin
 // headers passing the cross-origin protection. axe checks both pages.
 func TestBrowserAccounts(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	axe, err := os.ReadFile("testdata/axe-core/axe.min.js")
 	if err != nil {
 		t.Fatal(err)

@@ -25,7 +25,8 @@ import (
 // real SMTP server, Mailpit), in their own language, with a link that
 // opens the agreement where they approve it.
 func TestBrowserAgreementApproval(t *testing.T) {
-	browser(t) // skips without Chromium or under -short, before Mailpit starts
+	t.Parallel()    // in a browser context of its own; see browser
+	chromiumPath(t) // skips without Chromium or under -short, before Mailpit starts
 	mp := mailpittest.Start(t)
 	axe, err := os.ReadFile("testdata/axe-core/axe.min.js")
 	if err != nil {

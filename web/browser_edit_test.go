@@ -16,6 +16,7 @@ import (
 // to edit another unit's, and reads the history; an admin deletes a
 // partner and restores it from the bin.
 func TestBrowserEditing(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	ed := newEditors(t, storetest.Engines()[0])
 	ctx := browser(t)
 	signIn := func(email string) {

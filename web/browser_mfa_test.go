@@ -21,6 +21,7 @@ import (
 // WebAuthn ceremonies and the relying party made from the base URL, end to
 // end. The administrator is held at enrolment until the passkey exists.
 func TestBrowserPasskey(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	ctx := browser(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

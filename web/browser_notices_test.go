@@ -17,6 +17,7 @@ import (
 // choices pass axe in both languages and do not scroll sideways on a
 // phone; marking one read lowers the header's count.
 func TestBrowserNotices(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	ts := newNoticeServer(t, storetest.Engines()[0])
 	ctx := browser(t)
 	u := ts.addUser(t, "coordinator@example.ac.jp", partnerhub.RoleCoordinator, "agr")

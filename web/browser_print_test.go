@@ -21,6 +21,7 @@ var pdfPages = regexp.MustCompile(`/Type\s*/Pages\b[^>]*?/Count\s+(\d+)|/Count\s
 // languages as the browser prints it (A4 from the page's CSS) and fails on
 // a second page. The page's address and date are printed at its foot.
 func TestBrowserPrintsPartnersOnOnePage(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	ts := newTestServer(t, storetest.Engines()[0])
 	ctx := browser(t)
 	print := func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {

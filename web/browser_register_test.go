@@ -15,6 +15,7 @@ import (
 // cells; the page lists each by row and column in its language, passes
 // axe, and does not scroll sideways on a phone.
 func TestBrowserRegisterImport(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	ed := newEditors(t, storetest.Engines()[0])
 	ctx := browser(t)
 	axe, err := os.ReadFile("testdata/axe-core/axe.min.js")

@@ -11,53 +11,114 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"partnerhub/store/storetest"
 )
 
-// browser starts headless Chromium for a test. Without Chromium on the
-// machine the browser tests are skipped; .ci/run installs it and fails on
-// such a skip.
+// browser gives a test a tab of its own in the test binary's headless
+// Chromium, in a browser context of its own (a fresh profile: cookies,
+// storage, cache), so that browser tests can run side by side as the
+// parallel tests they are. Without Chromium on the machine the browser
+// tests are skipped; .ci/run installs it and fails on such a skip.
 func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromiumPath(t)
+	bctx, err := sharedChromium.start(path)
+	if err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
+	// A guard against a hang, not a measure: browser tests share the
+	// machine with one another and with other packages' tests (CI gives
+	// go test 25 minutes, so a hang still fails here, at its step).
+	ctx, cancelTimeout := context.WithTimeout(ctx, 20*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancel() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("open a tab in Chromium: %v", err)
+	}
+	// Each tab is in a window of its own, and only one window has the
+	// focus; the page behaves as the focused page of a browser of its own
+	// (keyboard focus, :focus styles, focus events) whatever runs beside it.
+	if _, err := chromedp.Call(ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
+		t.Fatalf("emulate focus: %v", err)
+	}
+	return ctx
+}
+
+// chromiumPath is the Chromium to run, or skips the test: under -short,
+// or when the machine has none.
+func chromiumPath(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("go test -short leaves out the browser tests; run without -short for them")
 	}
-	path := os.Getenv("PARTNERHUB_CHROMIUM")
-	if path == "" {
-		for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-			if p, err := exec.LookPath(name); err == nil {
-				path = p
-				break
-			}
+	if path := os.Getenv("PARTNERHUB_CHROMIUM"); path != "" {
+		return path
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
 		}
 	}
-	if path == "" {
-		t.Skip("no Chromium: install Debian's chromium (and fonts-noto-cjk) to run the browser tests")
+	t.Skip("no Chromium: install Debian's chromium (and fonts-noto-cjk) to run the browser tests")
+	return ""
+}
+
+// sharedChromium is the test binary's one Chromium, started by the first
+// browser test and stopped by TestMain: starting Chromium for each test
+// cost seconds of both CPUs each time, and the tests are isolated from
+// one another by their browser contexts (see browser).
+var sharedChromium = &chromium{}
+
+type chromium struct {
+	once sync.Once
+	dir  string // its profile, removed when it stops
+	ctx  context.Context
+	stop func()
+	err  error
+}
+
+// start starts Chromium at path once and returns the context of its first
+// tab, from which each test's context derives.
+func (c *chromium) start(path string) (context.Context, error) {
+	c.once.Do(func() {
+		if c.dir, c.err = os.MkdirTemp("", "partnerhub-chromium-"); c.err != nil {
+			return
+		}
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(path),
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.Flag("disable-quic", true),
+			chromedp.UserDataDir(c.dir),
+			chromedp.WindowSize(1280, 1000), // each browser context's windows have it too
+		)
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancel := chromedp.NewContext(actx)
+		c.ctx, c.stop = ctx, func() { cancel(); cancelAlloc() }
+		c.err = chromedp.Do(ctx)
+	})
+	return c.ctx, c.err
+}
+
+// close stops Chromium, if a test started it, and removes its profile.
+func (c *chromium) close() {
+	c.once.Do(func() {}) // no test may start it now
+	if c.stop != nil {
+		c.stop()
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1000),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
+	if c.dir != "" {
+		os.RemoveAll(c.dir)
 	}
-	return ctx
 }
 
 // do runs browser steps, failing the test on error.
@@ -103,6 +164,7 @@ func arrive(t *testing.T, ctx context.Context, pathAndQuery string) {
 }
 
 func TestBrowserJourney(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	ts := newTestServer(t, storetest.Engines()[0])
 	ctx := browser(t)
 
@@ -197,6 +259,7 @@ type axeViolation struct {
 // TestBrowserAccessibility runs axe-core (vendored for tests) on every page
 // type in both languages and fails on serious or critical violations.
 func TestBrowserAccessibility(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	axe, err := os.ReadFile("testdata/axe-core/axe.min.js")
 	if err != nil {
 		t.Fatal(err)
@@ -237,6 +300,7 @@ func TestBrowserAccessibility(t *testing.T) {
 // TestBrowserNarrowLayout checks that no page scrolls sideways at 360 px:
 // wide content (the matrix) scrolls inside its own box.
 func TestBrowserNarrowLayout(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	ts := newTestServer(t, storetest.Engines()[0])
 	ctx := browser(t)
 	for _, lang := range []string{"en", "ja"} {

@@ -18,6 +18,7 @@ import (
 // the page passes axe in both languages and does not scroll sideways on a
 // phone.
 func TestBrowserDocuments(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	ed := newEditors(t, storetest.Engines()[0])
 	ctx := browser(t)
 	dir := t.TempDir()

@@ -31,6 +31,7 @@ func cspWatch() chromedp.Action[chromedp.Void] {
 // attribute or event handler on the public pages, the charts and maps, the
 // sign-in and account pages, or the editing pages.
 func TestBrowserNoCSPViolations(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	ts := newAuthServer(t, storetest.Engines()[0])
 	ctx := browser(t)
 	u := ts.addUser(t, "admin@example.ac.jp", partnerhub.RoleAdmin)

@@ -18,6 +18,7 @@ import (
 // on a wide screen and a phone's, with no serious axe violation.
 // PARTNERHUB_SCREENSHOTS=dir keeps pictures of them.
 func TestBrowserFundPages(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	as := newAuthServer(t, storetest.Engines()[0])
 	ctx := browser(t)
 	axe, err := os.ReadFile("testdata/axe-core/axe.min.js")

@@ -17,6 +17,7 @@ import (
 // sideways on a phone. PARTNERHUB_SCREENSHOTS=dir keeps pictures of both,
 // in both languages.
 func TestBrowserCalls(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	ed := newEditors(t, storetest.Engines()[0])
 	ctx := browser(t)
 	do(t, ctx,

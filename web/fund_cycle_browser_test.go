@@ -37,7 +37,8 @@ import (
 // PARTNERHUB_SCREENSHOTS=dir keeps pictures of the call page, the proposal
 // form, a review and the ranking, in both languages.
 func TestBrowserFundCycle(t *testing.T) {
-	browser(t) // skips without Chromium or under -short, before Mailpit starts
+	t.Parallel()    // in a browser context of its own; see browser
+	chromiumPath(t) // skips without Chromium or under -short, before Mailpit starts
 	mp := mailpittest.Start(t)
 	axe, err := os.ReadFile("testdata/axe-core/axe.min.js")
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 // the budget with everything typed kept. PARTNERHUB_SCREENSHOTS=dir keeps
 // pictures of it.
 func TestBrowserProposalForm(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	ps := newProposalServer(t, storetest.Engines()[0])
 	ctx := browser(t)
 	r := ps.send(t, "POST", "/en/calls/princeton-fund/10/proposals/new", proposalFormValues(ps, "12,000"), ps.cookie["applicant"])

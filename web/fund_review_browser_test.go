@@ -17,6 +17,7 @@ import (
 // ranking pass axe and do not scroll sideways on a phone.
 // PARTNERHUB_SCREENSHOTS=dir keeps pictures of both in ja and en.
 func TestBrowserFundReview(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	f := newReviewFixture(t, storetest.Engines()[0])
 	ctx := browser(t)
 	shots := os.Getenv("PARTNERHUB_SCREENSHOTS")

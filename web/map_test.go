@@ -136,6 +136,7 @@ func TestEveryPartnerIsOnTheMap(t *testing.T) {
 // 360 px phone and on a desktop, in both languages, every marker is at
 // least 24 px across, and the phone shows the regions, not the world.
 func TestBrowserMapMarkersAreTappable(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	ts := newTestServer(t, storetest.Engines()[0])
 	ctx := browser(t)
 	for _, lang := range []string{"en", "ja"} {

@@ -115,6 +115,7 @@ func TestMobilityImportAndStatistics(t *testing.T) {
 // TestBrowserMobilityImport: upload a file, watch the progress bar end,
 // see the chart change.
 func TestBrowserMobilityImport(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	ed := newEditors(t, storetest.Engines()[0])
 	ctx := browser(t)
 	dir := t.TempDir()

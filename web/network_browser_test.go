@@ -81,6 +81,7 @@ func addBuiltinMember(t *testing.T, db *store.DB, slug, ja, en string, primary i
 // phone's, with no serious axe violation. PARTNERHUB_SCREENSHOTS=dir keeps
 // pictures of them.
 func TestBrowserNetworkPages(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	for _, lang := range []string{"en", "ja"} {
 		t.Run(lang, func(t *testing.T) { browseNetwork(t, lang) })
 	}

@@ -21,6 +21,7 @@ import (
 // do not scroll sideways on a phone. PARTNERHUB_SCREENSHOTS=dir keeps
 // pictures of them in both languages (network-events-<page>-<lang>.png).
 func TestBrowserNetworkEvents(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	es := newEventServer(t, storetest.Engines()[0])
 	ctx := browser(t)
 	organiser, err := es.db.UserByEmail(context.Background(), "organiser@example.ac.jp")

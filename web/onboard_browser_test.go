@@ -24,6 +24,7 @@ import (
 // no sideways scrolling on a phone. PARTNERHUB_SCREENSHOTS=dir keeps
 // pictures of each.
 func TestBrowserMembers(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	ctx := browser(t)
 	db := storetest.Engines()[0].OpenBuiltin(t)
 	addKyotoMember(t, db)

@@ -24,7 +24,8 @@ import (
 // both languages. PARTNERHUB_SCREENSHOTS=dir keeps pictures of the
 // library, the note and the form.
 func TestBrowserPracticeNote(t *testing.T) {
-	browser(t) // skips without Chromium or under -short, before Mailpit starts
+	t.Parallel()    // in a browser context of its own; see browser
+	chromiumPath(t) // skips without Chromium or under -short, before Mailpit starts
 	mp := mailpittest.Start(t)
 	axe, err := os.ReadFile("testdata/axe-core/axe.min.js")
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 // header's search box and lands on the results, a partner's link among
 // them.
 func TestBrowserSearchBox(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	ts := newTestServer(t, storetest.Engines()[0])
 	ctx := browser(t)
 	do(t, ctx,

@@ -311,6 +311,7 @@ const lineCount = `(sel) => Math.max(0, ...[...document.querySelectorAll(sel)].m
 // headers, marks and tiers on one line each, the home heading's
 // パートナーシップ not broken inside, and the matrix caption in view.
 func TestBrowserJapaneseLines(t *testing.T) {
+	t.Parallel() // in a browser context of its own; see browser
 	ts := newTestServer(t, storetest.Engines()[0])
 	ctx := browser(t)
 	do(t, ctx, chromedp.EmulateViewport(390, 900))

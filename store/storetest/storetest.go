@@ -38,6 +38,9 @@ type Engine struct {
 	// migrated is the URL of a new database holding the migrated schema
 	// (template.go).
 	migrated func(t testing.TB) string
+	// builtin is the URL of a new database holding the migrated schema and
+	// the built-in programme (template.go).
+	builtin func(t testing.TB) string
 }
 
 // postgres is the outcome of looking for PostgreSQL, done once per test
@@ -86,7 +89,10 @@ func ping(url string) error {
 // PostgreSQL is not available, its URL skips the test that asks for it, so
 // that "--- SKIP: …/postgres" shows the gap (CI fails on it).
 func Engines() []Engine {
-	return []Engine{{Name: "sqlite", url: sqliteURL, migrated: sqliteCopy}, {Name: "postgres", url: postgresURL, migrated: postgresCopy}}
+	return []Engine{
+		{Name: "sqlite", url: sqliteURL, migrated: sqliteCopy, builtin: sqliteBuiltinCopy},
+		{Name: "postgres", url: postgresURL, migrated: postgresCopy, builtin: postgresBuiltinCopy},
+	}
 }
 
 // URL returns the URL of a new, empty database on the engine.
@@ -101,8 +107,26 @@ func (e Engine) MigratedURL(t testing.TB) string { return e.migrated(t) }
 // Open returns a new, migrated database on the engine, closed at the end of the test.
 func (e Engine) Open(t testing.TB) *store.DB {
 	t.Helper()
+	return openMigrated(t, e.migrated(t))
+}
+
+// OpenBuiltin returns a new, migrated database on the engine holding the
+// built-in programme: a copy of a template that imported it once per test
+// binary (template.go), as ImportCatalog(dataset.Builtin()) on Open's
+// database would make it, but for the import's timestamps (the funds'
+// created_at and updated_at), which are those of the template's import.
+func (e Engine) OpenBuiltin(t testing.TB) *store.DB {
+	t.Helper()
+	return openMigrated(t, e.builtin(t))
+}
+
+// openMigrated opens the database at url, closed at the end of the test,
+// and migrates it (a copy of a template has nothing to do; a migration
+// the template lacked would still be applied).
+func openMigrated(t testing.TB, url string) *store.DB {
+	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, e.migrated(t))
+	db, err := store.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,19 +137,13 @@ func (e Engine) Open(t testing.TB) *store.DB {
 	return db
 }
 
-// OpenBuiltin returns a new, migrated database on the engine holding the
-// built-in programme.
-func (e Engine) OpenBuiltin(t testing.TB) *store.DB {
-	t.Helper()
-	db := e.Open(t)
+// importBuiltin imports the built-in programme into db, for the templates.
+func importBuiltin(ctx context.Context, db *store.DB) error {
 	c, err := dataset.Builtin()
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	if err := db.ImportCatalog(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
-	return db
+	return db.ImportCatalog(ctx, c)
 }
 
 // Run runs fn as a subtest on every engine.

@@ -29,18 +29,40 @@ import (
 // sqliteTemplate is the file of a migrated SQLite database, made once per
 // test binary and kept in memory, so that no file outlives the binary.
 var sqliteTemplate = sync.OnceValues(func() ([]byte, error) {
+	return sqliteFile(nil, func(ctx context.Context, db *store.DB) error { return db.Migrate(ctx) })
+})
+
+// sqliteBuiltinTemplate is sqliteTemplate's database with the built-in
+// programme imported: most suites of web start from it, and the import
+// costs seconds under the race detector.
+var sqliteBuiltinTemplate = sync.OnceValues(func() ([]byte, error) {
+	from, err := sqliteTemplate()
+	if err != nil {
+		return nil, err
+	}
+	return sqliteFile(from, importBuiltin)
+})
+
+// sqliteFile returns the file of a SQLite database that starts as from
+// (empty when nil) and that fill has written to.
+func sqliteFile(from []byte, fill func(context.Context, *store.DB) error) ([]byte, error) {
 	dir, err := os.MkdirTemp("", "storetest-template-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "template.db")
+	if from != nil {
+		if err := os.WriteFile(path, from, 0o600); err != nil {
+			return nil, err
+		}
+	}
 	ctx := context.Background()
 	db, err := store.Open(ctx, "sqlite:"+path)
 	if err != nil {
 		return nil, err
 	}
-	err = db.Migrate(ctx)
+	err = fill(ctx, db)
 	// Closing the last connection checkpoints the WAL into the file and
 	// removes it: the file alone is then the whole database.
 	if cerr := db.Close(); err == nil {
@@ -53,13 +75,25 @@ var sqliteTemplate = sync.OnceValues(func() ([]byte, error) {
 		return nil, fmt.Errorf("template database: %s-wal was not checkpointed on close", path)
 	}
 	return os.ReadFile(path)
-})
+}
 
 // sqliteCopy writes a copy of the migrated template to a new file of the
 // test's and returns its URL.
 func sqliteCopy(t testing.TB) string {
 	t.Helper()
-	data, err := sqliteTemplate()
+	return sqliteCopyOf(t, sqliteTemplate)
+}
+
+// sqliteBuiltinCopy is sqliteCopy of the template with the built-in
+// programme.
+func sqliteBuiltinCopy(t testing.TB) string {
+	t.Helper()
+	return sqliteCopyOf(t, sqliteBuiltinTemplate)
+}
+
+func sqliteCopyOf(t testing.TB, template func() ([]byte, error)) string {
+	t.Helper()
+	data, err := template()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +161,42 @@ var pgTemplate = sync.OnceValues(func() (string, error) {
 	return name, nil
 })
 
+// pgBuiltinTemplate is the name of a copy of pgTemplate with the built-in
+// programme imported (see sqliteBuiltinTemplate), a template too.
+var pgBuiltinTemplate = sync.OnceValues(func() (string, error) {
+	tmpl, err := pgTemplate()
+	if err != nil {
+		return "", err
+	}
+	base, _ := postgres()
+	ctx := context.Background()
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		return "", err
+	}
+	defer admin.Close()
+	name := pgTemplatePrefix + strconv.FormatInt(time.Now().Unix(), 10) + "_" + strings.ToLower(rand.Text()[:8])
+	if _, err := admin.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %q TEMPLATE %q`, name, tmpl)); err != nil {
+		return "", fmt.Errorf("template database: %w", err)
+	}
+	u, err := pgDatabaseURL(base, name)
+	if err != nil {
+		return "", err
+	}
+	db, err := store.Open(ctx, u)
+	if err != nil {
+		return "", fmt.Errorf("template database: %w", err)
+	}
+	err = importBuiltin(ctx, db)
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", fmt.Errorf("template database: %w", err)
+	}
+	return name, nil
+})
+
 // dropOldTemplates drops the template databases of test binaries long
 // gone; one still in use refuses, and stays.
 func dropOldTemplates(ctx context.Context, admin *sql.DB) {
@@ -168,11 +238,23 @@ func pgDatabaseURL(base, database string) (string, error) {
 // dropped at the end, and returns its URL.
 func postgresCopy(t testing.TB) string {
 	t.Helper()
+	return postgresCopyOf(t, pgTemplate)
+}
+
+// postgresBuiltinCopy is postgresCopy of the template with the built-in
+// programme.
+func postgresBuiltinCopy(t testing.TB) string {
+	t.Helper()
+	return postgresCopyOf(t, pgBuiltinTemplate)
+}
+
+func postgresCopyOf(t testing.TB, template func() (string, error)) string {
+	t.Helper()
 	base, why := postgres()
 	if base == "" {
 		t.Skip(why)
 	}
-	tmpl, err := pgTemplate()
+	tmpl, err := template()
 	if err != nil {
 		t.Fatalf("PostgreSQL at %s is not usable (start it, or unset %s): %v", base, EnvPostgres, err)
 	}
