@@ -124,7 +124,20 @@ func (c *chromium) close() {
 // do runs browser steps, failing the test on error.
 func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, steps...); err != nil {
+	err := chromedp.Do(ctx, steps...)
+	if err != nil && strings.Contains(err.Error(), "No node with given id found") {
+		// chromedp found the node in the document the page had a moment
+		// before (a navigation had just replaced it), and Chromium no
+		// longer knows it: nothing was done to it. The steps are
+		// navigations, values set and clicks that failed before they
+		// acted, so they are run once more on the page as it is now.
+		// Several browser tests share the machine's CPUs, which makes
+		// that moment longer.
+		t.Logf("the page changed under a step (%v); once more", err)
+		time.Sleep(200 * time.Millisecond)
+		err = chromedp.Do(ctx, steps...)
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 }
