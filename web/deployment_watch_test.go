@@ -3,8 +3,6 @@ package web
 import (
 	"context"
 	"database/sql"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"sync"
@@ -36,69 +34,6 @@ func (v *versionCounter) count(home string) int {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.asked[home]
-}
-
-// cutter passes TCP connections to a database until it is cut: then it
-// drops those it passes and refuses new ones, until it is mended. It is
-// a node's network to the database failing, while other nodes still
-// reach it.
-type cutter struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	down   bool
-	conns  []net.Conn
-}
-
-func newCutter(t *testing.T, target string) *cutter {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &cutter{ln: ln, target: target}
-	t.Cleanup(func() { ln.Close(); c.cut() })
-	go func() {
-		for {
-			in, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.mu.Lock()
-			down := c.down
-			c.mu.Unlock()
-			if down {
-				in.Close()
-				continue
-			}
-			out, err := net.Dial("tcp", target)
-			if err != nil {
-				in.Close()
-				continue
-			}
-			c.mu.Lock()
-			c.conns = append(c.conns, in, out)
-			c.mu.Unlock()
-			go func() { io.Copy(out, in); out.Close() }()
-			go func() { io.Copy(in, out); in.Close() }()
-		}
-	}()
-	return c
-}
-
-func (c *cutter) cut() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.down = true
-	for _, conn := range c.conns {
-		conn.Close()
-	}
-	c.conns = nil
-}
-
-func (c *cutter) mend() {
-	c.mu.Lock()
-	c.down = false
-	c.mu.Unlock()
 }
 
 // eventually waits up to 10 s for ok, failing with what otherwise.
@@ -140,16 +75,16 @@ func TestWatchShowsOtherNodesWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 		addNetwork(t, dbA)
-		// Node B reaches PostgreSQL through a cutter.
+		// Node B reaches PostgreSQL through a proxy it can cut.
 		every, bURL := 20*time.Millisecond, dbURL
-		var cut *cutter
+		var cut *cutProxy
 		if e.Name == "postgres" {
 			every = time.Hour
 			u, err := url.Parse(dbURL)
 			if err != nil {
 				t.Fatal(err)
 			}
-			cut = newCutter(t, u.Host)
+			cut = newCutProxy(t, u.Host)
 			u.Host = cut.ln.Addr().String()
 			bURL = u.String()
 		}
@@ -240,7 +175,7 @@ func TestWatchShowsOtherNodesWrites(t *testing.T) {
 		if served("seen-3") {
 			t.Fatal("node B shows seen-3 without reaching the database")
 		}
-		cut.mend()
+		cut.restore()
 		seen("seen-3")
 	})
 }
