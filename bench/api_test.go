@@ -9,30 +9,36 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"partnerhub"
 	"partnerhub/dataset"
 	"partnerhub/i18n"
+	"partnerhub/store"
 	"partnerhub/store/storetest"
 	"partnerhub/web"
 )
 
-// newServer returns a server on a fresh SQLite file loaded with the
-// built-in data, and the slugs of its partners.
-func newServer(b *testing.B) (*web.Server, []string) {
+// builtinDB returns a fresh SQLite database holding the built-in data,
+// the catalog it holds, and the messages, for a benchmark's server.
+func builtinDB(b *testing.B) (*store.DB, *partnerhub.Catalog, *i18n.Catalogs) {
 	b.Helper()
-	ctx := context.Background()
-	db := storetest.Engines()[0].Open(b) // SQLite, always first
+	db := storetest.Engines()[0].OpenBuiltin(b) // SQLite, always first
 	c, err := dataset.Builtin()
 	if err != nil {
-		b.Fatal(err)
-	}
-	if err := db.ImportCatalog(ctx, c); err != nil {
 		b.Fatal(err)
 	}
 	msgs, err := i18n.Load()
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv, err := web.NewServer(ctx, web.Deps{Source: db, Home: c.Home.Slug, Messages: msgs})
+	return db, c, msgs
+}
+
+// newServer returns a server on a fresh SQLite file loaded with the
+// built-in data, and the slugs of its partners.
+func newServer(b *testing.B) (*web.Server, []string) {
+	b.Helper()
+	db, c, msgs := builtinDB(b)
+	srv, err := web.NewServer(context.Background(), web.Deps{Source: db, Home: c.Home.Slug, Messages: msgs})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,9 +10,6 @@ import (
 	"time"
 
 	"partnerhub"
-	"partnerhub/dataset"
-	"partnerhub/i18n"
-	"partnerhub/store/storetest"
 	"partnerhub/web"
 )
 
@@ -26,18 +23,7 @@ import (
 // reader of the page with it).
 func BenchmarkWrite(b *testing.B) {
 	ctx := context.Background()
-	db := storetest.Engines()[0].Open(b) // SQLite, always first
-	c, err := dataset.Builtin()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := db.ImportCatalog(ctx, c); err != nil {
-		b.Fatal(err)
-	}
-	msgs, err := i18n.Load()
-	if err != nil {
-		b.Fatal(err)
-	}
+	db, c, msgs := builtinDB(b)
 	srv, err := web.NewServer(ctx, web.Deps{Source: db, Home: c.Home.Slug, Messages: msgs, Accounts: db, Editor: db, Search: db})
 	if err != nil {
 		b.Fatal(err)
