@@ -1,0 +1,4 @@
+package sso
+
+// OIDCProvider is one OpenID Connect provider, found by its issuer.
+type OIDCProvider struct{}

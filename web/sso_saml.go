@@ -1,0 +1,5 @@
+package web
+
+import "partnerhub/sso"
+
+func (s *Server) samlChoices() []sso.Choice { return nil }
