@@ -357,6 +357,10 @@ var dumpTables = []dumpTable{
 	{name: "practice_note_files", pk: dumpByID, refs: []dumpRef{dref("note_id", "practice_notes"), dref("uploaded_by", "users")}, cols: dumpCols(
 		dcol("id", dumpInt), dcol("note_id", dumpInt), dcol("filename", dumpText), dcol("content_type", dumpText), dcol("size", dumpInt),
 		dcol("sha256", dumpText), dcol("data", dumpBytes), dopt("uploaded_by", dumpInt), dcol("uploaded_at", dumpTime))},
+	// The SAML replay cache (schema 27): assertions accepted, until they
+	// expire.
+	{name: "saml_assertions", pk: []string{"assertion_id"}, cols: dumpCols(
+		dcol("assertion_id", dumpText), dcol("expires_at", dumpTime))},
 }
 
 // dumpCols flattens columns and groups of columns.
@@ -402,6 +406,8 @@ var olderExports = map[int64][]string{
 	// 24 added only PostgreSQL's triggers that notify writes: an export
 	// of 23 holds every table.
 	23: {},
+	// 27 added the SAML replay cache: an older export has no assertions.
+	24: {"saml_assertions"},
 }
 
 // since18 are the network's tables (good-practice notes, events), added
