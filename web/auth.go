@@ -293,6 +293,9 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request, v *view) (*page
 	s.clearSessionCookie(w, r)
 	s.logSecurity(r, "signed_out")
 	w.Header().Set("Cache-Control", "no-store")
+	if p := s.samlSignOut(w, r, v); p != nil { // SAML single logout (web/sso_saml.go)
+		return p, nil
+	}
 	http.Redirect(w, r, v.L()+"/", http.StatusSeeOther)
 	return nil, nil
 }
@@ -471,6 +474,9 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, v *view) (*
 func (s *Server) protect(h http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginRefused))
+	// The identity provider posts its SAML answer from its own site; the
+	// answer's signature, and the request cookie it must match, protect it.
+	cop.AddInsecureBypassPattern("POST /saml/acs")
 	return cop.Handler(h)
 }
 

@@ -177,6 +177,20 @@ func (s *Server) routes() {
 		s.mux.Handle("POST "+p+"/invitations/{token}", s.invitationPages(l, s.acceptInvitation))
 	}
 
+	// SAML sign-in (web/sso_saml.go): the service provider's metadata, the
+	// assertion consumer service and single logout outside the languages
+	// (their URLs are registered with the federation), the discovery page
+	// and the start of a sign-in in each.
+	s.mux.HandleFunc("GET /saml/metadata", s.samlMetadata)
+	s.mux.HandleFunc("POST /saml/acs", s.samlACS)
+	s.mux.HandleFunc("GET /saml/slo", s.samlSLO)
+	s.mux.HandleFunc("GET /saml/start", s.samlStartAny)
+	for _, l := range partnerhub.Langs {
+		p := "/" + string(l)
+		s.mux.Handle("GET "+p+"/signin/saml", s.accountForm(l, "/signin/saml", s.samlDiscovery))
+		s.mux.Handle("GET "+p+"/signin/saml/start", s.accountForm(l, "/signin/saml", s.samlStart))
+	}
+
 	// Second factors: enrolment, and the second step of a sign-in.
 	for _, l := range partnerhub.Langs {
 		p := "/" + string(l)

@@ -24,6 +24,7 @@ import (
 	"partnerhub/i18n"
 	"partnerhub/jobs"
 	"partnerhub/metrics"
+	"partnerhub/sso"
 )
 
 // Deps are what NewServer needs.
@@ -95,6 +96,12 @@ type Deps struct {
 	// box (store.DB); nil: none (the page and API answer 404, and no page
 	// shows the box).
 	Search partnerhub.SearchService
+	// SAML is the SAML service provider (GakuNin, eduGAIN), its identity
+	// providers read (web/sso_saml.go); nil: no SAML sign-in. SAMLReplay
+	// keeps the assertions accepted, across nodes (store.DB); nil: replay
+	// is not checked, which only tests of other things may choose.
+	SAML       *sso.ServiceProvider
+	SAMLReplay sso.ReplayStore
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.

@@ -1,0 +1,25 @@
+// The discovery page's search: the list narrows as one types, over both
+// languages' names and the entity ID. Without JavaScript the form asks the
+// server instead (?q=).
+(function () {
+  "use strict";
+  var q = document.getElementById("saml-q");
+  var list = document.getElementById("saml-idps");
+  var count = document.getElementById("saml-count");
+  var none = document.getElementById("saml-none");
+  if (!q || !list) return;
+  var items = Array.prototype.slice.call(list.querySelectorAll("li[data-search]"));
+  var template = count.getAttribute("data-template");
+  function filter() {
+    var needle = q.value.trim().toLowerCase();
+    var shown = 0;
+    items.forEach(function (li) {
+      var hit = needle === "" || li.getAttribute("data-search").indexOf(needle) >= 0;
+      li.hidden = !hit;
+      if (hit) shown++;
+    });
+    none.hidden = shown > 0;
+    if (template) count.textContent = template.replace("%s", shown).replace("%t", items.length);
+  }
+  q.addEventListener("input", filter);
+})();
