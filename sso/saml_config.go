@@ -45,14 +45,13 @@ type SAMLConfig struct {
 	// Organisation and Contacts are published in the service provider's
 	// metadata, as federations require.
 	Organisation partnerhub.Text `json:"organisation,omitempty"`
-	OrgURL       string        `json:"organisation_url,omitempty"`
-	Contacts     []SAMLContact `json:"contacts,omitempty"`
+	OrgURL       string          `json:"organisation_url,omitempty"`
+	Contacts     []SAMLContact   `json:"contacts,omitempty"`
 	// RequireMFA asks every identity provider for the REFEDS MFA context
 	// (https://refeds.org/profile/mfa); otherwise it is asked only when a
 	// sign-in asks for it (start URL ?mfa=1).
 	RequireMFA bool `json:"require_mfa,omitempty"`
 }
-
 
 // SAMLContact is a contact person published in the metadata.
 type SAMLContact struct {

@@ -9,7 +9,6 @@
   var none = document.getElementById("saml-none");
   if (!q || !list) return;
   var items = Array.prototype.slice.call(list.querySelectorAll("li[data-search]"));
-  var template = count.getAttribute("data-template");
   function filter() {
     var needle = q.value.trim().toLowerCase();
     var shown = 0;
@@ -19,7 +18,9 @@
       if (hit) shown++;
     });
     none.hidden = shown > 0;
-    if (template) count.textContent = template.replace("%s", shown).replace("%t", items.length);
+    // The count is the server's, of the list as it came: hidden while
+    // the list is narrowed here.
+    if (count) count.hidden = needle !== "";
   }
   q.addEventListener("input", filter);
 })();
