@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -353,6 +354,11 @@ func (p *ServiceProvider) Consume(r *http.Request, a Answer) (Identity, SAMLSess
 	}
 	assertion, err := sp.ParseResponse(r, []string{a.RequestID})
 	if err != nil {
+		// Its Error() says only "Authentication failed"; the log wants why.
+		var ire *saml.InvalidResponseError
+		if errors.As(err, &ire) && ire.PrivateErr != nil {
+			err = ire.PrivateErr
+		}
 		return Identity{}, SAMLSession{}, &Refusal{refusalReason(err), err}
 	}
 	// A response signed as a whole vouches for its assertion, but the
@@ -378,6 +384,10 @@ func refusalReason(err error) string {
 	switch {
 	case errors.Is(err, saml.ErrAssertionReplayed):
 		return "replayed"
+	case strings.Contains(err.Error(), "signature element not present"):
+		// Neither the response nor its assertion is signed (crewjam/saml
+		// does not export this error).
+		return "unsigned"
 	case errors.Is(err, saml.ErrInvalidSignature), errors.Is(err, saml.ErrUntrustedCertificate):
 		return "tampered"
 	case errors.Is(err, saml.ErrExpired), errors.Is(err, saml.ErrNotYetValid):
