@@ -61,6 +61,13 @@ var idpUsers = []idpUser{
 		"urn:oid:2.16.840.1.113730.3.1.241": {"A Stranger"},
 		"urn:oid:1.3.6.1.4.1.5923.1.1.1.1":  {"student"},
 	}},
+	// kobayashi signs in with a second factor at the IdP (the REFEDS MFA
+	// context is asserted for her: authproc below).
+	{"kobayashi", map[string][]string{
+		"urn:oid:1.3.6.1.4.1.5923.1.1.1.6":  {"kobayashi@example.ac.jp"},
+		"urn:oid:0.9.2342.19200300.100.1.3": {"kobayashi@example.ac.jp"},
+		"urn:oid:1.3.6.1.4.1.5923.1.1.1.1":  {"staff"},
+	}},
 	{"pairwise", map[string][]string{
 		"urn:oasis:names:tc:SAML:attribute:pairwise-id": {"ABCDEF0123456789@example.ac.jp"},
 		"urn:oid:0.9.2342.19200300.100.1.3":             {"pw@example.ac.jp"},
@@ -196,6 +203,12 @@ $metadata['`+idpEntityID+`'] = [
 	'NameIDFormat' => 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient',
 	'UIInfo' => [
 		'DisplayName' => ['en' => 'Example University', 'ja' => '例示大学'],
+	],
+	'authproc' => [
+		10 => ['class' => 'core:PHP', 'code' => '
+			if (($attributes["urn:oid:1.3.6.1.4.1.5923.1.1.1.6"][0] ?? "") === "kobayashi@example.ac.jp") {
+				$state["saml:AuthnContextClassRef"] = "https://refeds.org/profile/mfa";
+			}'],
 	],
 ];
 `)

@@ -456,6 +456,26 @@ func TestSAMLRefusals(t *testing.T) {
 		}
 		s.refused(t, b, acs, a.Form, s.requestCookie(b, a), "destination", http.StatusForbidden, "addressed to another place")
 
+		// Multi-factor: asked for only when the sign-in asks; an IdP that
+		// does not assert it then is refused; one that does is believed.
+		if _, body := requestXML(t, s.begin(b, "")); strings.Contains(body, "RequestedAuthnContext") {
+			t.Fatalf("a sign-in that did not ask for MFA asks for it:\n%s", body)
+		}
+		res = s.begin(b, "&mfa=1")
+		if _, body := requestXML(t, res); !strings.Contains(body, "https://refeds.org/profile/mfa") {
+			t.Fatalf("a sign-in that asks for MFA does not:\n%s", body)
+		}
+		a = b.loginAtIdP(res, "", "tanaka")
+		s.refused(t, b, acs, a.Form, s.requestCookie(b, a), "mfa", http.StatusBadRequest, "did not confirm one")
+		k := newClient(t)
+		a, ck = s.signIn(k, "kobayashi", "&mfa=1")
+		if res, body := k.post(acs, a.Form, ck); strings.Contains(body, "Sign-in refused") {
+			t.Fatalf("MFA sign-in refused (%d):\n%s", res.StatusCode, tail(body, 1500))
+		}
+		if !s.logged(`"event":"saml_accepted"`, `"subject":"kobayashi@example.ac.jp"`, `"mfa":true`) {
+			t.Fatalf("MFA sign-in not logged as such:\n%s", tail(s.logs.String(), 2000))
+		}
+
 		// In Japanese, for a sign-in begun in Japanese.
 		a, ck = s.signIn(b, "tanaka", "&lang=ja")
 		s.clock.move(time.Hour)
@@ -470,6 +490,15 @@ func TestSAMLRefusals(t *testing.T) {
 // requestOf reads the ID and RelayState of the AuthnRequest a start
 // redirect carries.
 func requestOf(t *testing.T, res *http.Response) (id, relay string) {
+	t.Helper()
+	id, _ = requestXML(t, res)
+	loc, _ := res.Location()
+	return id, loc.Query().Get("RelayState")
+}
+
+// requestXML reads the AuthnRequest a start redirect carries: its ID and
+// its XML.
+func requestXML(t *testing.T, res *http.Response) (id, body string) {
 	t.Helper()
 	loc, _ := res.Location()
 	raw, err := base64.StdEncoding.DecodeString(loc.Query().Get("SAMLRequest"))
@@ -486,7 +515,7 @@ func requestOf(t *testing.T, res *http.Response) (id, relay string) {
 	if err := xml.Unmarshal(x, &req); err != nil {
 		t.Fatal(err)
 	}
-	return req.ID, loc.Query().Get("RelayState")
+	return req.ID, string(x)
 }
 
 // craftedRequest sends the identity provider an AuthnRequest of the given
