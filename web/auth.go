@@ -293,8 +293,9 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request, v *view) (*page
 	s.clearSessionCookie(w, r)
 	s.logSecurity(r, "signed_out")
 	w.Header().Set("Cache-Control", "no-store")
-	if p := s.samlSignOut(w, r, v); p != nil { // SAML single logout (web/sso_saml.go)
-		return p, nil
+	// SAML single logout (web/sso_saml.go); sso-core's logout hook, once merged.
+	if done, err := s.samlLogout(w, r, v.Lang, v.User); done || err != nil {
+		return nil, err
 	}
 	http.Redirect(w, r, v.L()+"/", http.StatusSeeOther)
 	return nil, nil

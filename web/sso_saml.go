@@ -317,34 +317,38 @@ type samlSignedOutData struct {
 	LogoutURL string
 }
 
-// samlSignOut is called by sign-out once the local session has ended: when
-// the sign-in came through an identity provider that offers single logout,
-// it returns the page that offers to end that session too (a link, not a
-// redirect: the sign-out form may only lead to this site); else nil.
-func (s *Server) samlSignOut(w http.ResponseWriter, r *http.Request, v *view) *page {
+// samlLogout is sign-out's SAML single logout (the logout hook of
+// web/sso.go), called once the local session has ended: when the sign-in
+// came through an identity provider that offers single logout, it answers
+// with the page that offers to end that session too (a link, not a
+// redirect: the sign-out form may lead only to this site, CSP form-action)
+// and reports true; else it leaves the answer to sign-out.
+func (s *Server) samlLogout(w http.ResponseWriter, r *http.Request, l partnerhub.Lang, _ *partnerhub.User) (bool, error) {
 	ck, err := r.Cookie(samlSessionCookie)
 	if err != nil || s.deps.SAML == nil {
-		return nil
+		return false, nil
 	}
 	http.SetCookie(w, &http.Cookie{Name: samlSessionCookie, Value: "", Path: s.cookiePath(), MaxAge: -1,
 		HttpOnly: true, Secure: s.secureRequest(r), SameSite: http.SameSiteLaxMode})
 	var sess sso.SAMLSession
 	b, err := base64.RawURLEncoding.DecodeString(ck.Value)
 	if err != nil || json.Unmarshal(b, &sess) != nil {
-		return nil
+		return false, nil
 	}
-	u, err := s.deps.SAML.Logout(sess, string(v.Lang))
+	u, err := s.deps.SAML.Logout(sess, string(l))
 	if err != nil {
 		s.deps.Logger.Warn("saml logout", "err", err)
-		return nil
+		return false, nil
 	}
 	if u == "" {
-		return nil
+		return false, nil
 	}
 	idp, _ := s.deps.SAML.IdP(sess.IdP)
-	name, _ := idp.Name.In(v.Lang)
-	return &page{Template: "saml_signedout", Title: v.P.T("saml.signedout_title"), Status: http.StatusOK,
-		Data: &samlSignedOutData{IdP: name, LogoutURL: u}}
+	name, _ := idp.Name.In(l)
+	v := s.accountView(r, l, "/", "", nil)
+	s.privatePage(w, r, v, &page{Template: "saml_signedout", Title: v.P.T("saml.signedout_title"), Status: http.StatusOK,
+		Data: &samlSignedOutData{IdP: name, LogoutURL: u}})
+	return true, nil
 }
 
 // samlSLO is where the identity provider sends the browser back after
