@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"partnerhub/sso"
 	"partnerhub/store/storetest"
 )
 
@@ -91,7 +92,9 @@ func TestSAMLBrowserSignIn(t *testing.T) {
 	haveSimpleSAMLphp(t)
 	// One engine is enough in the browser: the protocol is the same on
 	// both, and TestSAMLRefusals runs on both.
-	s := newSite(t, storetest.Engines()[0])
+	// A federation's aggregate from a file, beside the IdP's own metadata:
+	// a list to search.
+	s := newSite(t, storetest.Engines()[0], sso.SAMLMetadataSource{MetadataFile: "testdata/federation.xml"})
 	shots := os.Getenv("PARTNERHUB_SCREENSHOTS")
 
 	for _, lang := range []string{"en", "ja"} {
@@ -115,15 +118,25 @@ func TestSAMLBrowserSignIn(t *testing.T) {
 	}
 
 	// The search narrows the list as one types, in either language.
+	shown := func() string {
+		return get(t, ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('#saml-idps li:not([hidden]) .saml-name')).map(e => e.textContent).join('|')`))
+	}
+	if got := shown(); got != "例示大学|北斗大学|海洋研究機構|港工業大学|ノースレイク大学|桜医科大学|ラインフェルト大学" {
+		t.Fatalf("listed: %s", got)
+	}
 	run(t, ctx, chromedp.SendKeys(chromedp.CSS(`#saml-q`), "nowhere"))
-	if !get(t, ctx, chromedp.Evaluate[bool](`document.querySelector('#saml-idps li').hidden && !document.getElementById('saml-none').hidden`)) {
-		t.Fatal("a search for nowhere leaves the IdP listed")
+	if got := shown(); got != "" || get(t, ctx, chromedp.Evaluate[bool](`document.getElementById('saml-none').hidden`)) {
+		t.Fatalf("a search for nowhere lists %q, or does not say so", got)
+	}
+	for q, want := range map[string]string{"例示": "例示大学", "university": "例示大学|北斗大学|ノースレイク大学|桜医科大学|ラインフェルト大学", "minato-tech": "港工業大学"} {
+		get(t, ctx, chromedp.Evaluate[bool](`document.getElementById('saml-q').value = ''; true`))
+		run(t, ctx, chromedp.SendKeys(chromedp.CSS(`#saml-q`), q))
+		if got := shown(); got != want {
+			t.Fatalf("a search for %s lists %s, want %s", q, got, want)
+		}
 	}
 	get(t, ctx, chromedp.Evaluate[bool](`document.getElementById('saml-q').value = ''; true`))
 	run(t, ctx, chromedp.SendKeys(chromedp.CSS(`#saml-q`), "例示"))
-	if get(t, ctx, chromedp.Evaluate[bool](`document.querySelector('#saml-idps li').hidden`)) {
-		t.Fatal("a search for 例示 hides 例示大学")
-	}
 
 	// Through the IdP's login form and back.
 	run(t, ctx, chromedp.Click(chromedp.CSS(`#saml-idps a`)))

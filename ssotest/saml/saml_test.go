@@ -82,7 +82,9 @@ type site struct {
 	sp    *sso.ServiceProvider
 }
 
-func newSite(t *testing.T, e storetest.Engine) *site {
+// newSite starts the site; extra are more sources of identity providers
+// beside SimpleSAMLphp's signed metadata.
+func newSite(t *testing.T, e storetest.Engine, extra ...sso.SAMLMetadataSource) *site {
 	t.Helper()
 	haveSimpleSAMLphp(t)
 	ctx := context.Background()
@@ -107,7 +109,7 @@ func newSite(t *testing.T, e storetest.Engine) *site {
 		{EntityID: otherSP, ACS: []string{s.base + sso.SAMLACSPath}},
 	})
 	cfg := &sso.SAMLConfig{KeyFile: filepath.Join(dir, "sp.key"), CertFile: filepath.Join(dir, "sp.crt"),
-		IdPs:         []sso.SAMLMetadataSource{{MetadataURL: s.idp.MetadataURL, SigningCertFile: s.idp.FedCertFile}},
+		IdPs:         append([]sso.SAMLMetadataSource{{MetadataURL: s.idp.MetadataURL, SigningCertFile: s.idp.FedCertFile}}, extra...),
 		Organisation: partnerhub.Text{Ja: "例示大学", En: "Example University"},
 		Contacts:     []sso.SAMLContact{{Type: "technical", Name: "Partnerships office", Email: "sso@example.ac.jp"}}}
 	msgs, err := i18n.Load()
