@@ -24,6 +24,7 @@ import (
 	"partnerhub/i18n"
 	"partnerhub/jobs"
 	"partnerhub/metrics"
+	"partnerhub/sso"
 )
 
 // Deps are what NewServer needs.
@@ -95,6 +96,11 @@ type Deps struct {
 	// box (store.DB); nil: none (the page and API answer 404, and no page
 	// shows the box).
 	Search partnerhub.SearchService
+	// SSO is single sign-on's configuration (serve -sso-config); nil:
+	// none. Federation keeps federated identities and who they admit
+	// (store.DB); nil: no single sign-on.
+	SSO        *sso.Config
+	Federation partnerhub.FederationService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.
@@ -216,6 +222,8 @@ type Server struct {
 	// its file with it.
 	importInput func(ctx context.Context, in io.Reader, size int64) io.Reader
 	reloads     reloader // one Reload at a time, the calls meanwhile coalesced
+	// sso are the hooks single sign-on's protocols add (web/sso.go).
+	sso ssoHooks
 }
 
 // snapshot is one version of the programme, indexed, with the responses
