@@ -96,6 +96,11 @@ type Deps struct {
 	// box (store.DB); nil: none (the page and API answer 404, and no page
 	// shows the box).
 	Search partnerhub.SearchService
+	// SSO is single sign-on's configuration (serve -sso-config); nil:
+	// none. Federation keeps federated identities and who they admit
+	// (store.DB); nil: no single sign-on.
+	SSO        *sso.Config
+	Federation partnerhub.FederationService
 	// SAML is the SAML service provider (GakuNin, eduGAIN), its identity
 	// providers read (web/sso_saml.go); nil: no SAML sign-in. SAMLReplay
 	// keeps the assertions accepted, across nodes (store.DB); nil: replay
@@ -223,6 +228,8 @@ type Server struct {
 	// its file with it.
 	importInput func(ctx context.Context, in io.Reader, size int64) io.Reader
 	reloads     reloader // one Reload at a time, the calls meanwhile coalesced
+	// sso are the hooks single sign-on's protocols add (web/sso.go).
+	sso ssoHooks
 }
 
 // snapshot is one version of the programme, indexed, with the responses
@@ -293,6 +300,9 @@ func newServer(ctx context.Context, deps Deps, shared *serverShared) (*Server, e
 		return nil, err
 	}
 	s.routes()
+	if deps.SAML != nil {
+		s.sso.logout = s.samlLogout // SAML single logout (web/sso_saml.go)
+	}
 	// identify comes before protect, so that a refusal has its request id;
 	// measure after identify, which gives the request a new context: the
 	// mux must be handed the request measure reads the pattern from.
