@@ -59,11 +59,18 @@ func (s *Server) samlChoices() []sso.Choice {
 }
 
 // samlLang is the language of a sign-in begun outside the pages of a
-// language: next's, else the reader's.
+// language: next's, else the page's it was begun from (the Referer, sent
+// within the site), else the reader's.
 func (s *Server) samlLang(r *http.Request, next string) partnerhub.Lang {
-	rest := strings.TrimPrefix(next, s.deps.Prefix+"/")
-	if l, ok := partnerhub.ParseLang(strings.SplitN(rest, "/", 2)[0]); ok && rest != next {
-		return l
+	from := []string{next}
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host {
+		from = append(from, ref.Path)
+	}
+	for _, p := range from {
+		rest := strings.TrimPrefix(p, s.deps.Prefix+"/")
+		if l, ok := partnerhub.ParseLang(strings.SplitN(rest, "/", 2)[0]); ok && rest != p {
+			return l
+		}
 	}
 	choice := ""
 	if ck, err := r.Cookie(s.langCookieName(r)); err == nil {

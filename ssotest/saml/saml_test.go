@@ -131,7 +131,7 @@ func newSite(t *testing.T, e storetest.Engine, extra ...sso.SAMLMetadataSource) 
 			s.sp = sp
 		}
 		srv, err := web.NewServer(ctx, web.Deps{Source: db, Home: "utokyo", Messages: msgs, Logger: logger,
-			Accounts: db, Authenticator: authn.NewPasswords(db), Editor: db, Invitations: db,
+			Accounts: db, Authenticator: authn.NewPasswords(db), Editor: db, Invitations: db, Federation: db,
 			BaseURL: s.base, SAML: sp, SAMLReplay: db, Now: s.clock.now})
 		if err != nil {
 			t.Fatal(err)
@@ -141,6 +141,21 @@ func newSite(t *testing.T, e storetest.Engine, extra ...sso.SAMLMetadataSource) 
 		t.Cleanup(func() { hs.Close() })
 	}
 	return s
+}
+
+// preauthorise lets one identity of the IdP in, with role, as an
+// administrator does on the single sign-on page.
+func (s *site) preauthorise(t *testing.T, subject string, role partnerhub.Role) {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := s.db.CreateUser(ctx, "utokyo", &partnerhub.User{Email: "office-" + strings.ToLower(string(role)) + "@example.ac.jp",
+		Name: "Office", Role: partnerhub.RoleAdmin}, "a long and private passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.AddPreAuthorisation(ctx, admin, "utokyo", partnerhub.PreAuthorisation{Provider: idpEntityID, Subject: subject, Role: role}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // browserClient is a browser without JavaScript: a cookie jar, and
@@ -553,4 +568,51 @@ func encode(s string) string { return base64.StdEncoding.EncodeToString([]byte(s
 func TestMain(m *testing.M) {
 	code := m.Run()
 	os.Exit(code)
+}
+
+// Who gets in, on both engines, over HTTP: a pre-authorised faculty member
+// lands with their role (and their affiliation as the IdP sent it); an
+// identity nobody let in gets the no-access page, no session, and nothing
+// beyond the public.
+func TestSAMLRoles(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		s := newSite(t, e)
+		s.preauthorise(t, "tanaka@example.ac.jp", partnerhub.RoleViewer)
+		acs := s.base + "/saml/acs"
+
+		b := newClient(t)
+		a, ck := s.signIn(b, "tanaka", "&next="+url.QueryEscape("/en/account"))
+		res, body := b.post(acs, a.Form, ck)
+		if loc, _ := res.Location(); res.StatusCode != http.StatusSeeOther || loc == nil || loc.Path != "/en/account" {
+			t.Fatalf("pre-authorised: %d %v\n%s", res.StatusCode, loc, tail(body, 1500))
+		}
+		res, body = b.get(s.base + "/en/account")
+		if res.StatusCode != http.StatusOK || !strings.Contains(body, "Viewer") || !strings.Contains(body, "tanaka.hanako@example.ac.jp") {
+			t.Fatalf("account page: %d\n%s", res.StatusCode, tail(body, 2000))
+		}
+		if !s.logged(`"event":"sso_account_made"`, `"subject":"tanaka@example.ac.jp"`) {
+			t.Fatalf("account made not logged:\n%s", tail(s.logs.String(), 2000))
+		}
+
+		u := newClient(t)
+		a, ck = s.signIn(u, "stranger", "&next="+url.QueryEscape("/en/account"))
+		res, body = u.post(acs, a.Form, ck)
+		if res.StatusCode != http.StatusForbidden || !strings.Contains(body, "No access here") {
+			t.Fatalf("unknown identity: %d\n%s", res.StatusCode, tail(body, 1500))
+		}
+		for _, c := range res.Cookies() {
+			if strings.Contains(c.Name, "session") && c.Name != "ph_saml_session" && c.MaxAge >= 0 && c.Value != "" {
+				t.Fatalf("an unknown identity got a session cookie %s", c.Name)
+			}
+		}
+		if res, _ := u.get(s.base + "/en/account"); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("an unknown identity reads the account page: %d", res.StatusCode)
+		}
+		if res, _ := u.get(s.base + "/en/admin/sso"); res.StatusCode == http.StatusOK {
+			t.Fatal("an unknown identity reads the administrators' page")
+		}
+		if !s.logged(`"event":"sso_no_access"`, `"subject":"stranger@example.ac.jp"`) {
+			t.Fatalf("no access not logged:\n%s", tail(s.logs.String(), 2000))
+		}
+	})
 }
