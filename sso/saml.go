@@ -191,6 +191,7 @@ func (p *ServiceProvider) sp(idp *IdP, now time.Time) *saml.ServiceProvider {
 		LogoutBindings:                   []string{saml.HTTPRedirectBinding},
 		AuthnNameIDFormat:                saml.TransientNameIDFormat,
 		RejectSHA1Signatures:             true,
+		RejectExpiredIDPMetadata:         true,
 		MetadataValidDuration:            7 * 24 * time.Hour,
 	}
 	if idp != nil {
