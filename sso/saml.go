@@ -279,7 +279,7 @@ func (p *ServiceProvider) Start(entityID, relayState string, mfa bool) (AuthnReq
 		return AuthnRequest{}, err
 	}
 	if mfa || p.cfg.RequireMFA {
-		req.RequestedAuthnContext = &saml.RequestedAuthnContext{Comparison: "exact", AuthnContextClassRef: REFEDSMFA}
+		req.RequestedAuthnContext = &saml.RequestedAuthnContext{Comparison: "exact", AuthnContextClassRefs: []string{REFEDSMFA}}
 	}
 	u, err := req.Redirect(relayState, sp)
 	if err != nil {
@@ -350,7 +350,7 @@ func (p *ServiceProvider) Consume(r *http.Request, a Answer) (Identity, SAMLSess
 		sp.ReplayCache = replayCache{ctx: r.Context(), store: a.Replay, now: now}
 	}
 	if a.MFA || p.cfg.RequireMFA {
-		sp.RequestedAuthnContext = &saml.RequestedAuthnContext{Comparison: "exact", AuthnContextClassRef: REFEDSMFA}
+		sp.RequestedAuthnContext = &saml.RequestedAuthnContext{Comparison: "exact", AuthnContextClassRefs: []string{REFEDSMFA}}
 		sp.ValidateAuthnContextClassRef = true
 	}
 	assertion, err := sp.ParseResponse(r, []string{a.RequestID})

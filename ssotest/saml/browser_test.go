@@ -110,6 +110,7 @@ func screenshots(t *testing.T, ctx context.Context, name, base, path string) {
 // choice is remembered; an identity nobody let in signs in at the IdP and
 // gets no access here beyond the public.
 func TestSAMLBrowserSignIn(t *testing.T) {
+	t.Parallel()
 	ctx := chromium(t)
 	haveSimpleSAMLphp(t)
 	// One engine is enough in the browser: the protocol is the same on

@@ -104,10 +104,14 @@ func haveSimpleSAMLphp(t *testing.T) string {
 	return php
 }
 
-// freePort is a port of this package's range nothing listens on.
-func freePort(t *testing.T) int {
+// freePort is a port of this package's range nothing listens on, looked
+// for from a place that differs between tests and attempts.
+func freePort(t *testing.T, attempt int) int {
 	t.Helper()
-	for p := firstPort; p <= lastPort; p++ {
+	n := lastPort - firstPort + 1
+	from := int(time.Now().UnixNano()/1000+int64(attempt*7)) % n
+	for k := 0; k < n; k++ {
+		p := firstPort + (from+k)%n
 		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
 		if err == nil {
 			ln.Close()
@@ -134,43 +138,6 @@ func startIdP(t *testing.T, sps []sspSP) *idp {
 	writePEM(t, filepath.Join(dir, "cert", "idp.crt"), "CERTIFICATE", idpCert.Raw)
 	writePEM(t, filepath.Join(dir, "cert", "fed.key"), "PRIVATE KEY", keyDER(t, fedKey))
 	writePEM(t, filepath.Join(dir, "cert", "fed.crt"), "CERTIFICATE", fedCert.Raw)
-
-	port := freePort(t)
-	u := fmt.Sprintf("http://127.0.0.1:%d", port)
-	i := &idp{URL: u, dir: dir, FedCertFile: filepath.Join(dir, "cert", "fed.crt"),
-		MetadataURL: u + "/saml2/idp/metadata.php", logFile: filepath.Join(dir, "log", "simplesamlphp.log")}
-
-	write(t, filepath.Join(dir, "config.php"), fmt.Sprintf(`<?php
-$config = [
-	'baseurlpath' => '%[1]s/',
-	'certdir' => '%[2]s/cert/',
-	'loggingdir' => '%[2]s/log/',
-	'datadir' => '%[2]s/data/',
-	'tempdir' => '%[2]s/tmp',
-	'secretsalt' => 'partnerhub-test-salt-0123456789',
-	'auth.adminpassword' => 'partnerhub-test-admin',
-	'technicalcontact_name' => 'Test',
-	'technicalcontact_email' => 'test@example.ac.jp',
-	'timezone' => 'UTC',
-	'logging.level' => SimpleSAML\Logger::DEBUG,
-	'logging.handler' => 'file',
-	'logging.logfile' => 'simplesamlphp.log',
-	'enable.saml20-idp' => true,
-	'enable.shib13-idp' => false,
-	'store.type' => 'phpsession',
-	'session.cookie.secure' => false,
-	'session.phpsession.savepath' => '%[2]s/tmp',
-	'module.enable' => ['exampleauth' => true, 'core' => true, 'saml' => true, 'admin' => true],
-	'metadata.sources' => [['type' => 'flatfile', 'directory' => '%[2]s/metadata']],
-	'metadata.sign.enable' => true,
-	'metadata.sign.privatekey' => 'fed.key',
-	'metadata.sign.certificate' => 'fed.crt',
-	'metadata.sign.algorithm' => 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-	'admin.protectmetadata' => false,
-	'language.default' => 'en',
-	'theme.use' => 'default',
-];
-`, u, dir))
 
 	var users strings.Builder
 	for _, usr := range idpUsers {
@@ -232,9 +199,63 @@ $metadata['`+idpEntityID+`'] = [
 	}
 	write(t, filepath.Join(dir, "metadata", "saml20-sp-remote.php"), remote.String())
 
+	// PHP's server takes a port of this package's range; another test
+	// starting beside this one may take the same, and then this one's
+	// server exits: it is tried again on another. The IdP that answers
+	// must be this one (its certificate in its metadata).
+	idpCertB64 := base64.StdEncoding.EncodeToString(idpCert.Raw)
+	for attempt := 0; attempt < 10; attempt++ {
+		port := freePort(t, attempt)
+		u := fmt.Sprintf("http://127.0.0.1:%d", port)
+		i := &idp{URL: u, dir: dir, FedCertFile: filepath.Join(dir, "cert", "fed.crt"),
+			MetadataURL: u + "/saml2/idp/metadata.php", logFile: filepath.Join(dir, "log", "simplesamlphp.log")}
+		write(t, filepath.Join(dir, "config.php"), fmt.Sprintf(`<?php
+	$config = [
+		'baseurlpath' => '%[1]s/',
+		'certdir' => '%[2]s/cert/',
+		'loggingdir' => '%[2]s/log/',
+		'datadir' => '%[2]s/data/',
+		'tempdir' => '%[2]s/tmp',
+		'secretsalt' => 'partnerhub-test-salt-0123456789',
+		'auth.adminpassword' => 'partnerhub-test-admin',
+		'technicalcontact_name' => 'Test',
+		'technicalcontact_email' => 'test@example.ac.jp',
+		'timezone' => 'UTC',
+		'logging.level' => SimpleSAML\Logger::DEBUG,
+		'logging.handler' => 'file',
+		'logging.logfile' => 'simplesamlphp.log',
+		'enable.saml20-idp' => true,
+		'enable.shib13-idp' => false,
+		'store.type' => 'phpsession',
+		'session.cookie.secure' => false,
+		'session.phpsession.savepath' => '%[2]s/tmp',
+		'module.enable' => ['exampleauth' => true, 'core' => true, 'saml' => true, 'admin' => true],
+		'metadata.sources' => [['type' => 'flatfile', 'directory' => '%[2]s/metadata']],
+		'metadata.sign.enable' => true,
+		'metadata.sign.privatekey' => 'fed.key',
+		'metadata.sign.certificate' => 'fed.crt',
+		'metadata.sign.algorithm' => 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+		'admin.protectmetadata' => false,
+		'language.default' => 'en',
+		'theme.use' => 'default',
+	];
+	`, u, dir))
+
+		if ready := serve(t, php, dir, port, i, idpCertB64); ready {
+			return i
+		}
+	}
+	t.Fatal("SimpleSAMLphp did not start on any port of 19350-19399")
+	return nil
+}
+
+// serve runs PHP's built-in server for the IdP on port, and reports
+// whether it answers as this IdP; false when the port was taken.
+func serve(t *testing.T, php, dir string, port int, i *idp, certB64 string) bool {
+	t.Helper()
 	cmd := exec.Command(php, "-S", fmt.Sprintf("127.0.0.1:%d", port), "-t", filepath.Join(sspRoot, "www"))
 	cmd.Env = append(os.Environ(), "SIMPLESAMLPHP_CONFIG_DIR="+dir)
-	out, err := os.Create(filepath.Join(dir, "log", "php-server.log"))
+	out, err := os.Create(filepath.Join(dir, "log", fmt.Sprintf("php-server-%d.log", port)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,10 +263,42 @@ $metadata['`+idpEntityID+`'] = [
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	stop := func() {
 		cmd.Process.Kill()
-		cmd.Wait()
+		<-exited
 		out.Close()
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		select {
+		case <-exited:
+			out.Close()
+			return false
+		default:
+		}
+		res, err := http.Get(i.MetadataURL)
+		if err == nil {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK && strings.Contains(string(b), "EntityDescriptor") {
+				if !strings.Contains(string(b), certB64) {
+					stop() // another test's IdP holds the port
+					return false
+				}
+				break
+			}
+			err = fmt.Errorf("HTTP %d:\n%s", res.StatusCode, tail(string(b), 1000))
+		}
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatalf("SimpleSAMLphp did not answer at %s: %v", i.MetadataURL, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Cleanup(func() {
+		stop()
 		if t.Failed() {
 			for _, f := range []string{i.logFile, out.Name()} {
 				if b, err := os.ReadFile(f); err == nil {
@@ -254,23 +307,7 @@ $metadata['`+idpEntityID+`'] = [
 			}
 		}
 	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		res, err := http.Get(i.MetadataURL)
-		if err == nil {
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK && strings.Contains(string(b), "EntityDescriptor") {
-				break
-			}
-			err = fmt.Errorf("HTTP %d:\n%s", res.StatusCode, tail(string(b), 1000))
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("SimpleSAMLphp did not answer at %s: %v", i.MetadataURL, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return i
+	return true
 }
 
 func tail(s string, n int) string {

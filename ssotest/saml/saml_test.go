@@ -38,13 +38,6 @@ import (
 	"partnerhub/web"
 )
 
-// portPicker hands out this package's ports once each: parallel subtests
-// start their identity providers side by side.
-type portPicker struct {
-	mu   sync.Mutex
-	used map[int]bool
-}
-
 // logBuffer is the security log of the nodes, to assert what was logged.
 type logBuffer struct {
 	mu  sync.Mutex
@@ -339,6 +332,7 @@ func (s *site) refused(t *testing.T, b *browserClient, to string, form url.Value
 // the identity provider's metadata was read with the federation's
 // signature checked, with its display names in both languages.
 func TestSAMLMetadata(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
 		s := newSite(t, e)
 		b := newClient(t)
@@ -372,6 +366,7 @@ func TestSAMLMetadata(t *testing.T) {
 
 // Metadata whose signature is not the federation's is refused.
 func TestSAMLMetadataSignature(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
 		s := newSite(t, e)
 		dir := t.TempDir()
@@ -411,6 +406,7 @@ func TestSAMLMetadataSignature(t *testing.T) {
 // What an attacker makes of a real assertion is refused, with a clear
 // message, logged; the real one is accepted once, on any node.
 func TestSAMLRefusals(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
 		s := newSite(t, e)
 		b := newClient(t)
@@ -575,6 +571,7 @@ func TestMain(m *testing.M) {
 // identity nobody let in gets the no-access page, no session, and nothing
 // beyond the public.
 func TestSAMLRoles(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
 		s := newSite(t, e)
 		s.preauthorise(t, "tanaka@example.ac.jp", partnerhub.RoleViewer)
