@@ -121,12 +121,11 @@ type samlIdPRow struct {
 }
 
 type samlDiscoveryData struct {
-	IdPs  []samlIdPRow
-	Last  *samlIdPRow
-	Q     string
-	Next  string
-	MFA   bool
-	Total int
+	IdPs []samlIdPRow
+	Last *samlIdPRow
+	Q    string
+	Next string
+	MFA  bool
 }
 
 func (s *Server) samlDiscovery(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
@@ -146,9 +145,7 @@ func (s *Server) samlDiscovery(w http.ResponseWriter, r *http.Request, v *view) 
 		last, _ = url.QueryUnescape(ck.Value)
 	}
 	needle := strings.ToLower(d.Q)
-	all := sp.IdPs()
-	d.Total = len(all)
-	for _, idp := range all {
+	for _, idp := range sp.IdPs() {
 		row := s.samlRow(v.Lang, idp, next, d.MFA)
 		if idp.EntityID == last {
 			r := row
