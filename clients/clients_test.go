@@ -235,43 +235,90 @@ func get(t *testing.T, u, token string) []byte {
 	return b
 }
 
-// describe checks what the lint's configuration leaves to this test (every
-// operation but the health probes documents a 4xx) and returns the
-// operationIds of the reads.
+// describe checks what the lint leaves to this test: every operation
+// but the health probes documents a 4xx (redocly.yaml turns the rule off
+// for them), names its security ([] when public), and has an example of
+// each JSON request body and of each list it answers (Redocly checks the
+// examples against their schemas). It returns the operationIds of the
+// reads.
 func describe(t *testing.T, desc []byte) []string {
 	t.Helper()
-	var doc struct {
-		Paths map[string]map[string]json.RawMessage `json:"paths"`
-	}
+	var doc map[string]any
 	if err := json.Unmarshal(desc, &doc); err != nil {
 		t.Fatal(err)
 	}
+	// deref follows a local $ref.
+	deref := func(v any) map[string]any {
+		m, _ := v.(map[string]any)
+		for m != nil {
+			ref, ok := m["$ref"].(string)
+			if !ok {
+				break
+			}
+			var at any = doc
+			for _, tok := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+				tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+				at = at.(map[string]any)[tok]
+			}
+			m, _ = at.(map[string]any)
+		}
+		return m
+	}
+	// examples fails for a JSON content without an example, when want says
+	// its schema needs one.
+	examples := func(at string, content any, want func(schema map[string]any) bool) {
+		for mt, media := range deref(content) {
+			m := deref(media)
+			if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+				continue
+			}
+			if _, ok := m["example"]; ok {
+				continue
+			}
+			if _, ok := m["examples"]; ok {
+				continue
+			}
+			if want(deref(m["schema"])) {
+				t.Errorf("%s: no example of %s", at, mt)
+			}
+		}
+	}
+	always := func(map[string]any) bool { return true }
+	isList := func(s map[string]any) bool {
+		props, _ := s["properties"].(map[string]any)
+		for _, k := range []string{"items", "notes", "events", "members", "hits"} {
+			if _, ok := props[k]; ok {
+				return true
+			}
+		}
+		return false
+	}
 	var reads []string
-	for path, item := range doc.Paths {
-		for method, raw := range item {
+	for path, item := range deref(doc["paths"]) {
+		for method, raw := range deref(item) {
 			if !slices.Contains([]string{"get", "put", "post", "patch", "delete"}, method) {
 				continue
 			}
-			var op struct {
-				OperationID string                     `json:"operationId"`
-				Security    *[]map[string][]string     `json:"security"`
-				Responses   map[string]json.RawMessage `json:"responses"`
-			}
-			if err := json.Unmarshal(raw, &op); err != nil {
-				t.Fatal(err)
-			}
-			if op.Security == nil {
-				t.Errorf("%s %s: no security (public operations say [])", method, path)
+			op := deref(raw)
+			at := strings.ToUpper(method) + " " + path
+			if _, ok := op["security"].([]any); !ok {
+				t.Errorf("%s: no security (public operations say [])", at)
 			}
 			has4xx := false
-			for code := range op.Responses {
+			for code := range deref(op["responses"]) {
 				has4xx = has4xx || strings.HasPrefix(code, "4")
 			}
 			if !has4xx && path != "/healthz" && path != "/readyz" {
-				t.Errorf("%s %s: no 4xx response", method, path)
+				t.Errorf("%s: no 4xx response", at)
+			}
+			if rb := deref(op["requestBody"]); rb != nil {
+				examples(at+" request", rb["content"], always)
 			}
 			if method == "get" {
-				reads = append(reads, op.OperationID)
+				reads = append(reads, op["operationId"].(string))
+				if ok := deref(deref(op["responses"])["200"]); ok != nil {
+					examples(at+" 200", ok["content"], isList)
+				}
 			}
 		}
 	}
