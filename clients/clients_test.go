@@ -41,10 +41,10 @@ func TestMain(m *testing.M) {
 }
 
 // missing is what the built-in data and the seeds below lack, so that these
-// reads answer 404 (the documented error, decoded): no proposal, hence no
-// awarded project. Every other read must answer 200.
-var missing = []string{"getProposal", "listProposalFiles", "getProposalFile", "proposalReviews", "proposalComments",
-	"getProject", "listProjectReports"}
+// reads answer 404 (the documented error, decoded): the seeded proposal is
+// a draft, which has no reviews or comments yet, and no project comes of
+// it. Every other read must answer 200.
+var missing = []string{"proposalReviews", "proposalComments", "getProject", "listProjectReports"}
 
 func TestClients(t *testing.T) {
 	if testing.Short() {
@@ -137,9 +137,10 @@ func (bs *builds) of(t *testing.T, desc []byte) *build {
 
 // seed adds what the built-in data lacks for every read to answer: an
 // administrator with a second factor and a token that may write, a second
-// member of the network, a document of an agreement, a published call, a
-// network event and a published good-practice note with a file. It
-// returns the token.
+// member of the network, a document of an agreement, a published call with
+// a draft proposal (number 1, which the tours read: proposals have no
+// list), a network event and a published good-practice note with a file.
+// It returns the token.
 func seed(t *testing.T, url string) string {
 	t.Helper()
 	ctx := context.Background()
@@ -181,10 +182,21 @@ func seed(t *testing.T, url string) string {
 	}
 	call := partnerhub.Call{Fund: "princeton", Number: 10, Title: partnerhub.Text{Ja: "第10回", En: "Tenth call"},
 		Opens: now.Add(-time.Hour), Closes: now.Add(24 * time.Hour),
-		Grants:   []partnerhub.Grant{{Code: "seed", Name: partnerhub.Text{Ja: "シード", En: "Seed"}, Months: 12}},
-		Criteria: []partnerhub.Criterion{{Code: "merit", Name: partnerhub.Text{Ja: "意義", En: "Merit"}, Weight: 1}},
-		ScaleMin: 1, ScaleMax: 5, Published: true}
+		Grants:      []partnerhub.Grant{{Code: "seed", Name: partnerhub.Text{Ja: "シード", En: "Seed"}, Months: 12}},
+		Criteria:    []partnerhub.Criterion{{Code: "merit", Name: partnerhub.Text{Ja: "意義", En: "Merit"}, Weight: 1}},
+		Attachments: []partnerhub.AttachmentSpec{{Code: "cv", Name: partnerhub.Text{Ja: "履歴書", En: "CV"}}},
+		ScaleMin:    1, ScaleMax: 5, Published: true}
 	if _, err := db.PutCall(ctx, admin, "utokyo", call); err != nil {
+		t.Fatal(err)
+	}
+	// A draft proposal to it, the administrator's own, with a file.
+	prop, err := db.CreateProposal(ctx, admin, "utokyo", partnerhub.Proposal{Fund: "princeton", Call: 10, Grant: "seed",
+		Title:    partnerhub.Text{Ja: "海洋観測データの共同解析", En: "Joint analysis of ocean observation data"},
+		Abstract: partnerhub.Text{Ja: "概要", En: "What the research is about."}, Units: []string{"eng"}})
+	if err != nil || prop.ID != 1 {
+		t.Fatalf("proposal: %+v %v", prop, err)
+	}
+	if _, err := db.AddProposalFile(ctx, admin, "utokyo", prop.ID, "cv", "cv.pdf", storetest.PDF("CV"), now); err != nil {
 		t.Fatal(err)
 	}
 	editor := *admin

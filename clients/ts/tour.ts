@@ -148,15 +148,17 @@ async function main(): Promise<void> {
   const d = await api.GET("/api/v1/agreements/{slug}/documents/{id}", { params: { path: { slug: agreement, id: docId } }, parseAs: "blob" });
   line("getAgreementDocument", d, (d.data?.size ?? 0) > 0);
 
-  // A proposal: the built-in data has none, nor do the tests seed one, so
-  // these answer 404 with the documented error.
+  // Proposal 1, which the tests seed (proposals have no list); a draft, so
+  // it has no reviews or comments yet: those answer 404 with the
+  // documented error.
   const proposal = 1;
   const gp = await api.GET("/api/v1/proposals/{id}", { params: { path: { id: proposal } } });
-  line("getProposal", gp, gp.data !== undefined || isError(gp.error));
+  line("getProposal", gp, gp.data?.id === proposal);
   const pf = await api.GET("/api/v1/proposals/{id}/files", { params: { path: { id: proposal } } });
-  line("listProposalFiles", pf, pf.data !== undefined || isError(pf.error));
-  const gf = await api.GET("/api/v1/proposals/{id}/files/{file}", { params: { path: { id: proposal, file: "1" } }, parseAs: "blob" });
-  line("getProposalFile", gf, gf.data !== undefined || isError(gf.error));
+  line("listProposalFiles", pf, pf.data !== undefined);
+  const file = String(pf.data?.items[0]?.id ?? 1);
+  const gf = await api.GET("/api/v1/proposals/{id}/files/{file}", { params: { path: { id: proposal, file } }, parseAs: "blob" });
+  line("getProposalFile", gf, (gf.data?.size ?? 0) > 0);
   const rv = await api.GET("/api/v1/proposals/{id}/reviews", { params: { path: { id: proposal } } });
   line("proposalReviews", rv, rv.data !== undefined || isError(rv.error));
   const cm = await api.GET("/api/v1/proposals/{id}/comments", { params: { path: { id: proposal } } });
