@@ -95,6 +95,9 @@ type Deps struct {
 	// box (store.DB); nil: none (the page and API answer 404, and no page
 	// shows the box).
 	Search partnerhub.SearchService
+	// Webhooks keeps the home's webhook subscriptions (jobs.Webhooks);
+	// nil: none (their pages answer 404).
+	Webhooks partnerhub.WebhookService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.
