@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"strings"
 	"sync"
 	"testing"
 
@@ -112,15 +111,6 @@ func (rc *receiver) pool() *x509.CertPool {
 }
 
 var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
-
-func contains(list []string, sub string) bool {
-	for _, s := range list {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
-}
 
 var bg = context.Background()
 
