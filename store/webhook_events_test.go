@@ -60,3 +60,4 @@ func TestEventsOfAudit(t *testing.T) {
 		t.Errorf("decision data: %+v", d)
 	}
 }
+
