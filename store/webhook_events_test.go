@@ -60,4 +60,3 @@ func TestEventsOfAudit(t *testing.T) {
 		t.Errorf("decision data: %+v", d)
 	}
 }
-
