@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,13 +15,14 @@ import (
 // A committee's decision, written by the store's own path, makes a
 // fund.decision delivery for a subscription of its home, in the same
 // transaction (the audit log's trigger); a decision changed makes another,
-// with the outcome before.
+// with the outcome before. An import of mobility figures makes
+// import.finished.
 func TestDecisionMakesAWebhookEvent(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
 		ctx := context.Background()
 		f := newFundFixture(t, e)
 		sub, err := f.db.CreateWebhook(ctx, f.admin, "utokyo", partnerhub.WebhookSpec{URL: "https://receiver.example.org/hooks",
-			Kinds: []partnerhub.WebhookKind{partnerhub.WebhookFundDecision}}, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", f.now)
+			Kinds: []partnerhub.WebhookKind{partnerhub.WebhookFundDecision, partnerhub.WebhookImportFinished}}, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", f.now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -33,6 +35,7 @@ func TestDecisionMakesAWebhookEvent(t *testing.T) {
 		if _, err := f.db.Decide(ctx, f.chairHome, "utokyo", p.ID, wait); err != nil {
 			t.Fatal(err)
 		}
+		mobImport(t, f.db, f.admin, "utokyo", mobWorldOf(t, f.db).figures(rand.New(rand.NewPCG(1, 2)), 5, 2020, 2))
 		var enqueued []int64
 		if _, err := f.db.DispatchWebhooks(ctx, f.now, func(_ *sql.Tx, id int64, home string) error {
 			if home != "utokyo" {
@@ -46,13 +49,19 @@ func TestDecisionMakesAWebhookEvent(t *testing.T) {
 		var bodies []string
 		for _, id := range enqueued {
 			j, err := f.db.WebhookDelivery(ctx, id)
-			if err != nil || j == nil || j.Sub != sub.ID || j.Kind != partnerhub.WebhookFundDecision {
+			if err != nil || j == nil || j.Sub != sub.ID {
 				t.Fatalf("delivery %d: %+v %v", id, j, err)
+			}
+			if j.Kind == partnerhub.WebhookImportFinished {
+				if !strings.Contains(string(j.Payload), `"what":"mobility","rows":5`) {
+					t.Errorf("import: %s", j.Payload)
+				}
+				continue
 			}
 			bodies = append(bodies, string(j.Payload))
 		}
 		key := strconv.FormatInt(p.ID, 10)
-		if len(bodies) != 2 || !strings.Contains(bodies[0], `"proposal":"`+key+`","outcome":"award"`) ||
+		if len(enqueued) != 3 || len(bodies) != 2 || !strings.Contains(bodies[0], `"proposal":"`+key+`","outcome":"award"`) ||
 			!strings.Contains(bodies[1], `"outcome":"waitlist","previous":"award"`) {
 			t.Errorf("deliveries: %v", bodies)
 		}
