@@ -35,8 +35,8 @@ type WebhookConfig struct {
 	Guard  webhook.Guard // the same as the Sender's: checks addresses typed in
 	// Every is how often the outbox is read (default 5s).
 	Every time.Duration
-	// Tries is how many times a delivery is tried (default 8: about an
-	// hour and a half with the default back-off).
+	// Tries is how many times a delivery is tried (default 8: over about
+	// an hour with the default back-off).
 	Tries int
 	// Backoff is the wait before try n+1 (default 30s·2^(n-1), at most an
 	// hour).
