@@ -101,6 +101,9 @@ type Deps struct {
 	// (store.DB); nil: no single sign-on.
 	SSO        *sso.Config
 	Federation partnerhub.FederationService
+	// Webhooks keeps the home's webhook subscriptions (jobs.Webhooks);
+	// nil: none (their pages answer 404).
+	Webhooks partnerhub.WebhookService
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.

@@ -17,6 +17,7 @@ import (
 	"partnerhub/i18n"
 	"partnerhub/mail"
 	"partnerhub/web"
+	"partnerhub/webhook"
 )
 
 // Config is what serve runs with. Each setting has a flag and an
@@ -70,6 +71,10 @@ type Config struct {
 	// Its password is never printed (mail.SMTP.String leaves it out).
 	SMTP     *mail.SMTP
 	MailFrom *netmail.Address // the sender of mail; required with SMTP
+
+	// WebhookAllow are the private or special ranges webhook deliveries
+	// may go to after all; empty: public addresses only.
+	WebhookAllow []netip.Prefix
 }
 
 // A setting's flag name, default and help key. The defaults are the values
@@ -98,6 +103,7 @@ var settings = []struct{ name, def, help string }{
 	{"db-max-idle", "0", "cli.flag_db_max_idle"},
 	{"smtp", "", "cli.flag_smtp"},
 	{"mail-from", "", "cli.flag_mail_from"},
+	{"webhook-allow", "none", "cli.flag_webhook_allow"},
 }
 
 // envName is the environment variable of a flag.
@@ -248,6 +254,12 @@ func (c *configFlags) build(p *i18n.Printer) (Config, error) {
 	cfg.MaxLoadedHomes = positive("max-loaded-homes")
 	cfg.DBMaxOpen = count("db-max-open")
 	cfg.DBMaxIdle = count("db-max-idle")
+	if v, source := c.value("webhook-allow"); v != "" {
+		var werr error
+		if cfg.WebhookAllow, werr = webhook.ParseAllow(v); werr != nil {
+			bad(v, source, "cli.config_want_webhook_allow")
+		}
+	}
 	c.buildMail(p, &cfg, &err)
 	if err == nil && cfg.DBMaxOpen > 0 && cfg.DBMaxIdle > cfg.DBMaxOpen {
 		err = usageError{p.T("cli.config_idle_over_open", cfg.DBMaxIdle, cfg.DBMaxOpen)}

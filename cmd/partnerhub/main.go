@@ -28,6 +28,7 @@ import (
 	"partnerhub/mail"
 	"partnerhub/store"
 	"partnerhub/web"
+	"partnerhub/webhook"
 )
 
 func main() {
@@ -348,6 +349,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	jobs.Notices(queue, db, jobs.DigestSchedule, cfg.ReminderDays, log)
 	jobs.ReportReminders(queue, db, log)
 	jobs.NetworkEvents(queue, db, 0, nil, log)
+	hooks := jobs.RegisterWebhooks(queue, db, jobs.WebhookConfig{Guard: webhook.Guard{Allow: cfg.WebhookAllow}, Logger: log})
 	a.useMail(db, cfg.BaseURL)
 	// Mail links to each member's portal; cfg.Home, when named, is at the root.
 	db.SetMailRoot(cfg.Home)
@@ -367,7 +369,9 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		// The network administrator's members pages and onboarding.
 		MemberAdmin: db,
 		// Search: the page, its API and the box on every page.
-		Search:            db,
+		Search: db,
+		// Webhooks: the administrators' subscriptions.
+		Webhooks:          hooks,
 		MaxImportsPerUser: cfg.MaxImportsPerUser, MaxImportsPerHome: cfg.MaxImportsPerHome,
 		Jobs: queue, Imports: db, Metrics: met}, db, cfg.MaxLoadedHomes)
 	if err != nil {
