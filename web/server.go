@@ -24,6 +24,7 @@ import (
 	"partnerhub/i18n"
 	"partnerhub/jobs"
 	"partnerhub/metrics"
+	"partnerhub/sso"
 )
 
 // Deps are what NewServer needs.
@@ -95,6 +96,10 @@ type Deps struct {
 	// box (store.DB); nil: none (the page and API answer 404, and no page
 	// shows the box).
 	Search partnerhub.SearchService
+	// OIDC is the OpenID Connect relying party of the providers that
+	// single sign-on's configuration names (sso.NewRelyingParty); nil:
+	// none (their sign-in answers 404).
+	OIDC *sso.RelyingParty
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.
