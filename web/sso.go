@@ -16,5 +16,7 @@ func (s *Server) ssoChoices() []sso.Choice {
 // invitation, pre-authorisation or role rule, which account (if any) the
 // identity is, starts its session and sends the browser on to next.
 func (s *Server) federatedSignIn(w http.ResponseWriter, r *http.Request, l partnerhub.Lang, id sso.Identity, next string) error {
-	return partnerhub.Errorf(partnerhub.EUnavailable, "error.unavailable")
+	// TEMP: a stand-in until sso-core's lands: nobody is known.
+	s.logSecurity(r, "sso_no_access", "protocol", id.Protocol, "provider", id.Provider, "subject", id.Subject)
+	return partnerhub.Errorf(partnerhub.EForbidden, "error.not_found")
 }
