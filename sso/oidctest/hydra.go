@@ -40,11 +40,19 @@ type Builder struct {
 	took time.Duration
 }
 
-// Build compiles Hydra (tools/hydra) into a temporary folder, once. An
-// error means it cannot be built here (no C compiler, no module proxy):
-// the caller skips, visibly.
+// Build compiles Hydra (tools/hydra) into a temporary folder, once, unless
+// PARTNERHUB_HYDRA names a Hydra built already. An error means it cannot
+// be built here (no C compiler, no module proxy): the caller skips,
+// visibly.
 func (b *Builder) Build() (string, time.Duration, error) {
 	b.once.Do(func() {
+		// A Hydra built already (.ci/run builds it before the tests).
+		if bin := os.Getenv("PARTNERHUB_HYDRA"); bin != "" {
+			if _, b.err = os.Stat(bin); b.err == nil {
+				b.bin = bin
+			}
+			return
+		}
 		start := time.Now()
 		out, err := exec.Command("go", "env", "GOMOD").Output()
 		if err != nil {
@@ -134,13 +142,19 @@ func Start(t testing.TB, bin string, firstPort, lastPort int) *Hydra {
 		}
 	})
 	deadline := time.Now().Add(60 * time.Second)
+	ready := func(u string) bool {
+		res, err := http.Get(u)
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	}
 	for {
-		res, err := http.Get(h.AdminURL + "/health/ready")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				break
-			}
+		// Both listeners: the admin one answers a moment before the
+		// public one.
+		if ready(h.AdminURL+"/health/ready") && ready(public+"/.well-known/openid-configuration") {
+			break
 		}
 		select {
 		case <-done:
