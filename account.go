@@ -13,6 +13,10 @@ type SessionSpec struct {
 	// ends the oldest. 0 for no limit.
 	Max           int
 	IP, UserAgent string
+	// MFA: an identity provider vouched that the sign-in used more than
+	// one factor (single sign-on with REFEDS MFA); the session counts as
+	// holding the second factor an administrator must have.
+	MFA bool
 }
 
 // MaxSessionsPerUser is the default of SessionSpec.Max.

@@ -49,9 +49,13 @@ type User struct {
 	NetworkAdmin bool `json:"network_admin"`
 	// NetworkEditor reviews and publishes the network's good-practice
 	// notes and organises its events.
-	NetworkEditor bool      `json:"network_editor"`
-	CreatedAt     time.Time `json:"created_at"`
-	Version       int       `json:"version"`
+	NetworkEditor bool `json:"network_editor"`
+	// SessionMFA is set on the holder of a session whose identity provider
+	// vouched a multi-factor sign-in (SessionSpec.MFA): it stands for the
+	// second factor they must have.
+	SessionMFA bool      `json:"-"`
+	CreatedAt  time.Time `json:"created_at"`
+	Version    int       `json:"version"`
 }
 
 // NormalizeEmail lower-cases and trims an address, so sign-in ignores case.

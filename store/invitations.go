@@ -533,60 +533,69 @@ func (db *DB) AcceptInvitation(ctx context.Context, home, token string, a partne
 	now = dbTime(now)
 	u.CreatedAt = now
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		// Again inside the transaction: two tabs may send the form at once.
-		inv, err := db.openInvitation(ctx, tx, home, token, now)
-		if err != nil {
-			return err
-		}
-		homeID, err := db.homeID(ctx, tx, home)
-		if err != nil {
-			return err
-		}
-		var taken int
-		if err := tx.QueryRowContext(ctx, db.q(`SELECT count(*) FROM users WHERE email = ?`), u.Email).Scan(&taken); err != nil {
-			return err
-		}
-		if taken > 0 {
-			// Made since the invitation (from the command line): it is
-			// theirs to sign in with.
-			return partnerhub.Errorf(partnerhub.EGone, "error.invitation_account_exists")
-		}
-		err = tx.QueryRowContext(ctx, db.q(`INSERT INTO users (home_id, email, name, password_hash, role, disabled, created_at, version, must_change_password, network_admin, language)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) RETURNING id`), homeID, u.Email, u.Name, hash, string(u.Role), false, now, false, false, string(inv.Lang)).Scan(&u.ID)
-		if db.dialect.isUnique(err) {
-			return partnerhub.Errorf(partnerhub.EGone, "error.invitation_account_exists")
-		}
-		if err != nil {
-			return err
-		}
-		if err := db.auditUser(ctx, tx, homeID, partnerhub.ActionCreate, u.ID, nil, u); err != nil {
-			return err
-		}
-		// This invitation first, then any other pending one of the address.
-		others, err := db.pendingOf(ctx, tx, homeID, u.Email, inv.ID, now)
-		if err != nil {
-			return err
-		}
-		for _, o := range append([]*partnerhub.Invitation{inv}, others...) {
-			before := *o
-			o.AcceptedAt, o.UserID, o.Version = &now, u.ID, o.Version+1
-			if _, err := tx.ExecContext(ctx, db.q(`UPDATE invitations SET accepted_at = ?, user_id = ?, version = ? WHERE id = ?`),
-				now, u.ID, o.Version, o.ID); err != nil {
-				return err
-			}
-			if err := db.runAcceptHooks(ctx, tx, u.ID, o.Grants); err != nil {
-				return err
-			}
-			if err := db.auditInvitation(ctx, tx, homeID, nil, partnerhub.ActionUpdate, "accept", o, &before, o, now); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, _, err := db.makeInvitedAccount(ctx, tx, home, token, u, hash, now)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return u, nil
+}
+
+// makeInvitedAccount makes, in tx, the account u (its password hash: ""
+// for none) of the pending invitation of token, and accepts it with any
+// other pending one of the address, running the AcceptHooks and auditing
+// each. It returns the invitation and the home's id.
+func (db *DB) makeInvitedAccount(ctx context.Context, tx *sql.Tx, home, token string, u *partnerhub.User, hash string, now time.Time) (*partnerhub.Invitation, int64, error) {
+	// Again inside the transaction: two tabs may send the form at once.
+	inv, err := db.openInvitation(ctx, tx, home, token, now)
+	if err != nil {
+		return nil, 0, err
+	}
+	homeID, err := db.homeID(ctx, tx, home)
+	if err != nil {
+		return nil, 0, err
+	}
+	var taken int
+	if err := tx.QueryRowContext(ctx, db.q(`SELECT count(*) FROM users WHERE email = ?`), u.Email).Scan(&taken); err != nil {
+		return nil, 0, err
+	}
+	if taken > 0 {
+		// Made since the invitation (from the command line): it is
+		// theirs to sign in with.
+		return nil, 0, partnerhub.Errorf(partnerhub.EGone, "error.invitation_account_exists")
+	}
+	err = tx.QueryRowContext(ctx, db.q(`INSERT INTO users (home_id, email, name, password_hash, role, disabled, created_at, version, must_change_password, network_admin, language)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) RETURNING id`), homeID, u.Email, u.Name, hash, string(u.Role), false, now, false, false, string(inv.Lang)).Scan(&u.ID)
+	if db.dialect.isUnique(err) {
+		return nil, 0, partnerhub.Errorf(partnerhub.EGone, "error.invitation_account_exists")
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := db.auditUser(ctx, tx, homeID, partnerhub.ActionCreate, u.ID, nil, u); err != nil {
+		return nil, 0, err
+	}
+	// This invitation first, then any other pending one of the address.
+	others, err := db.pendingOf(ctx, tx, homeID, u.Email, inv.ID, now)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, o := range append([]*partnerhub.Invitation{inv}, others...) {
+		before := *o
+		o.AcceptedAt, o.UserID, o.Version = &now, u.ID, o.Version+1
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE invitations SET accepted_at = ?, user_id = ?, version = ? WHERE id = ?`),
+			now, u.ID, o.Version, o.ID); err != nil {
+			return nil, 0, err
+		}
+		if err := db.runAcceptHooks(ctx, tx, u.ID, o.Grants); err != nil {
+			return nil, 0, err
+		}
+		if err := db.auditInvitation(ctx, tx, homeID, nil, partnerhub.ActionUpdate, "accept", o, &before, o, now); err != nil {
+			return nil, 0, err
+		}
+	}
+	return inv, homeID, nil
 }
 
 // pendingOf returns the pending invitations of an address in a home but

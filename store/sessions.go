@@ -129,6 +129,13 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, now time.Time, sp
 		_, err = tx.ExecContext(ctx, db.q(`INSERT INTO sessions (token_hash, user_id, created_at, expires_at, id, last_seen_at, idle_seconds, ip, user_agent, auth_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			hash, userID, now, now.Add(spec.TTL), id, now, int64(spec.Idle/time.Second), spec.IP, ua, now)
+		if err != nil || !spec.MFA {
+			// Only a session vouched multi-factor writes mfa_asserted
+			// (schema 26): any other leaves its default, and so works
+			// on an older schema too, as a migration's test opens one.
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.q(`UPDATE sessions SET mfa_asserted = ? WHERE token_hash = ?`), true, hash)
 		return err
 	})
 	if err != nil {
@@ -149,9 +156,10 @@ func (db *DB) SessionUser(ctx context.Context, token string, now time.Time) (*pa
 	var seen sql.NullTime
 	var created time.Time
 	var idle int64
-	u, err := scanUser(db.read.QueryRowContext(ctx, db.q(userCols+`, s.last_seen_at, s.created_at, s.idle_seconds`+userFrom+`
+	var mfa bool
+	u, err := scanUser(db.read.QueryRowContext(ctx, db.q(userCols+`, s.last_seen_at, s.created_at, s.idle_seconds, s.mfa_asserted`+userFrom+`
 		JOIN sessions s ON s.user_id = u.id
-		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = ?`), hash, now, false), &seen, &created, &idle)
+		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = ?`), hash, now, false), &seen, &created, &idle, &mfa)
 	if err == sql.ErrNoRows {
 		return nil, errUnauthorized()
 	}
@@ -171,6 +179,7 @@ func (db *DB) SessionUser(ctx context.Context, token string, now time.Time) (*pa
 			return nil, err
 		}
 	}
+	u.SessionMFA = mfa
 	return u, db.withUnits(ctx, u)
 }
 

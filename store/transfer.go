@@ -217,7 +217,8 @@ var dumpTables = []dumpTable{
 	{name: "sessions", pk: []string{"token_hash"}, refs: []dumpRef{dref("user_id", "users")}, cols: dumpCols(
 		dcol("token_hash", dumpText), dcol("user_id", dumpInt), dcol("created_at", dumpTime), dcol("expires_at", dumpTime),
 		dnew("id", dumpText, 7, ""), dnewOpt("last_seen_at", dumpTime, 7), dnew("idle_seconds", dumpInt, 7, 0),
-		dnew("ip", dumpText, 7, ""), dnew("user_agent", dumpText, 7, ""), dnewOpt("auth_at", dumpTime, 12))},
+		dnew("ip", dumpText, 7, ""), dnew("user_agent", dumpText, 7, ""), dnewOpt("auth_at", dumpTime, 12),
+		dnew("mfa_asserted", dumpBool, 26, false))},
 	{name: "api_tokens", pk: dumpByID, refs: []dumpRef{dref("user_id", "users")}, cols: dumpCols(
 		dcol("id", dumpInt), dcol("user_id", dumpInt), dcol("name", dumpText), dcol("token_hash", dumpText),
 		dcol("created_at", dumpTime), dopt("last_used_at", dumpTime), dopt("revoked_at", dumpTime),
@@ -259,6 +260,17 @@ var dumpTables = []dumpTable{
 		dcol("sent_at", dumpTime), dcol("sends", dumpInt), dcol("lifetime_seconds", dumpInt), dcol("expires_at", dumpTime),
 		dopt("accepted_at", dumpTime), dopt("user_id", dumpInt), dcol("existing_account", dumpBool), dopt("revoked_at", dumpTime),
 		dcol("version", dumpInt))},
+	// Single sign-on (schema 26): identities move with their accounts,
+	// the office's pre-authorisations and role rules with the home.
+	{name: "federated_identities", pk: dumpByID, refs: []dumpRef{dumpHomeRef, dref("user_id", "users")}, cols: dumpCols(
+		dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("user_id", dumpInt), dcol("protocol", dumpText), dcol("provider", dumpText),
+		dcol("subject", dumpText), dcol("attributes", dumpText), dcol("first_seen_at", dumpTime), dcol("last_seen_at", dumpTime))},
+	{name: "sso_preauthorisations", pk: dumpByID, refs: []dumpRef{dumpHomeRef, dref("created_by", "users"), dref("user_id", "users")}, cols: dumpCols(
+		dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("provider", dumpText), dcol("subject", dumpText), dcol("role", dumpText),
+		dopt("created_by", dumpInt), dcol("creator", dumpText), dcol("created_at", dumpTime), dopt("used_at", dumpTime), dopt("user_id", dumpInt))},
+	{name: "sso_role_rules", pk: dumpByID, refs: []dumpRef{dumpHomeRef, dref("created_by", "users")}, cols: dumpCols(
+		dcol("id", dumpInt), dcol("home_id", dumpInt), dcol("provider", dumpText), dcol("affiliation", dumpText), dcol("role", dumpText),
+		dopt("created_by", dumpInt), dcol("creator", dumpText), dcol("created_at", dumpTime))},
 	// An agreement's documents, their bytes with them: nothing of a
 	// record stays behind in an export.
 	{name: "agreement_documents", pk: dumpByID,
@@ -389,20 +401,26 @@ var olderExports = map[int64][]string{
 	// its sessions ask for the password before factors change.
 	8:  slices.Concat([]string{"mail_outbox"}, calendarTables, since13),
 	12: since13,
-	15: slices.Concat(since16, invitationTables, since18),
+	15: slices.Concat(since16, invitationTables, since18, ssoTables),
 	// 17 added invitations (and the role guest): an older export has none.
-	16: slices.Concat(invitationTables, since18),
+	16: slices.Concat(invitationTables, since18, ssoTables),
 	// 18 on: the network's notes and events; an older export has none
 	// (its homes' new columns take their defaults: enabled, no host).
-	17: since18,
+	17: slices.Concat(since18, ssoTables),
 	// 19 added the good-practice notes: an export of 18 has none.
-	18: since18,
+	18: slices.Concat(since18, ssoTables),
 	// 19 had the notes but not yet the events.
-	19: eventTables,
+	19: slices.Concat(eventTables, ssoTables),
 	// 24 added only PostgreSQL's triggers that notify writes: an export
-	// of 23 holds every table.
-	23: {},
+	// of 23 holds every table but single sign-on's.
+	23: ssoTables,
+	// 26 added single sign-on's tables (and sessions.mfa_asserted, false
+	// in an older export).
+	24: ssoTables,
 }
+
+// ssoTables came with schema version 26.
+var ssoTables = []string{"federated_identities", "sso_preauthorisations", "sso_role_rules"}
 
 // since18 are the network's tables (good-practice notes, events), added
 // from schema version 18 on.
@@ -420,7 +438,7 @@ var (
 // columns take their defaults), its homes use the built-in approval
 // chains, and it has no documents, notifications, choices of mail, or reminders sent
 // (those due are sent after the import).
-var since13 = slices.Concat(lifeTables, documentTables, noticeTables, since16, invitationTables, since18)
+var since13 = slices.Concat(lifeTables, documentTables, noticeTables, since16, invitationTables, since18, ssoTables)
 
 // since16 are the tables of joint funds, added with schema version 16; an
 // older export has none.

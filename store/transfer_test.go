@@ -142,6 +142,7 @@ func transferFixture(t *testing.T, e storetest.Engine) *transferData {
 		t.Fatal(err)
 	}
 	transferEvents(t, db, admin, now)
+	transferSSO(t, db, admin, now)
 	return &transferData{db: db, admin: admin, session: session, token: token}
 }
 

@@ -174,9 +174,11 @@ type signinData struct {
 	Alert  string            // a message for the whole form (throttling)
 	Errors map[string]string // field → message
 	User   *partnerhub.User  // already signed in
+	SSO    []ssoLink         // the identity providers to sign in through
 }
 
 func (s *Server) signinPage(v *view, status int, d *signinData) *page {
+	d.SSO = s.ssoLinks(v, d.Next)
 	return &page{Template: "signin", Title: v.P.T("signin.title"), Description: v.P.T("signin.description"), Status: status, Data: d}
 }
 
@@ -292,6 +294,11 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request, v *view) (*page
 	}
 	s.clearSessionCookie(w, r)
 	s.logSecurity(r, "signed_out")
+	if s.sso.logout != nil {
+		if done, err := s.sso.logout(w, r, v.Lang, v.User); done || err != nil {
+			return nil, err
+		}
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, v.L()+"/", http.StatusSeeOther)
 	return nil, nil
@@ -314,6 +321,7 @@ type accountData struct {
 	Mail                   *mailPref        // the language of mail (web/mail.go); nil: no mail
 	Calendar               *calendarSection // nil without calendar feeds (calendar_personal.go)
 	Notices                *noticePrefs     // how notices are mailed (web/notices.go); nil: no notices
+	SSO                    *ssoAccount      // linked identities (web/sso_account.go); nil: no single sign-on
 }
 
 type tokenRow struct {
@@ -364,6 +372,9 @@ func (s *Server) accountPage(r *http.Request, v *view, u *partnerhub.User, d *ac
 		return nil, err
 	}
 	if d.Notices, err = s.noticePrefs(r.Context(), u); err != nil {
+		return nil, err
+	}
+	if d.SSO, err = s.ssoAccountSection(r, v, u); err != nil {
 		return nil, err
 	}
 	for _, t := range toks {

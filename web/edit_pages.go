@@ -656,10 +656,11 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *view) (*pa
 		more = v.With("before", strconv.FormatInt(events[len(events)-1].ID, 10))
 	}
 	p := &page{Template: "audit", Title: v.P.T("audit.title"), Data: &auditData{Entries: entries, Errors: fieldErrs,
-		Filter:   map[string]string{"entity": q.Get("entity"), "actor": q.Get("actor"), "action": q.Get("action"), "since": q.Get("since"), "until": q.Get("until")},
-		Entities: append(slices.Clone(partnerhub.Edited), partnerhub.EntityUser, partnerhub.EntityInvitation, partnerhub.EntityMobility),
-		Actions:  []partnerhub.Action{partnerhub.ActionCreate, partnerhub.ActionUpdate, partnerhub.ActionDelete, partnerhub.ActionRestore, partnerhub.ActionTransition},
-		More:     more}}
+		Filter: map[string]string{"entity": q.Get("entity"), "actor": q.Get("actor"), "action": q.Get("action"), "since": q.Get("since"), "until": q.Get("until")},
+		Entities: append(slices.Clone(partnerhub.Edited), partnerhub.EntityUser, partnerhub.EntityInvitation, partnerhub.EntityMobility,
+			partnerhub.EntityFederatedIdentity, partnerhub.EntityPreAuthorisation, partnerhub.EntityRoleRule),
+		Actions: []partnerhub.Action{partnerhub.ActionCreate, partnerhub.ActionUpdate, partnerhub.ActionDelete, partnerhub.ActionRestore, partnerhub.ActionTransition},
+		More:    more}}
 	if fieldErrs != nil {
 		p.Status = http.StatusBadRequest
 	}

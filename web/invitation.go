@@ -26,6 +26,7 @@ type invitationData struct {
 	MinLen  int
 	Errors  map[string]string
 	Token   string
+	SSO     []ssoLink // the identity providers to accept with (web/sso.go)
 }
 
 // goneData is the page of a link that does not work: its message in the
@@ -65,6 +66,7 @@ func (s *Server) invitationPages(lang partnerhub.Lang, h privateHandler) http.Ha
 
 func (s *Server) invitationPage(v *view, inv *partnerhub.Invitation, d *invitationData, status int) *page {
 	d.Inv, d.MinLen, d.Expires = inv, partnerhub.MinPasswordLen, inv.ExpiresAt
+	d.SSO = s.ssoLinks(v, "")
 	d.Note, _ = inv.Note.In(v.Lang)
 	if d.Errors == nil {
 		d.Errors = map[string]string{}

@@ -38,7 +38,8 @@ const (
 // user without one whom Deps.MFARequired names. The private pages, the
 // account pages and the API all ask it. A failure to look is a refusal.
 func (s *Server) mustEnrol(r *http.Request, u *partnerhub.User) bool {
-	if s.deps.MFA == nil || !s.deps.MFARequired.Needs(u) {
+	if s.deps.MFA == nil || !s.deps.MFARequired.Needs(u) || u.SessionMFA {
+		// SessionMFA: the identity provider vouched for a second factor.
 		return false
 	}
 	f, err := s.deps.MFA.Factors(r.Context(), u.ID)

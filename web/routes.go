@@ -175,6 +175,11 @@ func (s *Server) routes() {
 		// An invitation's link (web/invitation.go): anyone holding it.
 		s.mux.Handle("GET "+p+"/invitations/{token}", s.invitationPages(l, s.invitationForm))
 		s.mux.Handle("POST "+p+"/invitations/{token}", s.invitationPages(l, s.acceptInvitation))
+		// Single sign-on (web/sso*.go): accepting an invitation through an
+		// identity provider, linking one to one's account, unlinking.
+		s.mux.Handle("POST "+p+"/invitations/{token}/sso/{choice}", s.invitationPages(l, s.invitationSSO))
+		s.mux.Handle("POST "+p+"/account/sso/{choice}", s.accountPages(l, s.ssoLinkStart))
+		s.mux.Handle("POST "+p+"/account/sso/identities/{id}/unlink", s.accountPages(l, s.ssoUnlink))
 	}
 
 	// OpenID Connect sign-in (web/sso_oidc.go): the start, whose language
@@ -278,6 +283,12 @@ func (s *Server) routes() {
 		s.mux.Handle("POST "+p+"/admin/invitations", private(adminOnly(s.invite)))
 		s.mux.Handle("POST "+p+"/admin/invitations/{id}/resend", private(adminOnly(s.invitationAction(true))))
 		s.mux.Handle("POST "+p+"/admin/invitations/{id}/revoke", private(adminOnly(s.invitationAction(false))))
+		// Single sign-on: who it admits (web/sso_admin.go).
+		s.mux.Handle("GET "+p+"/admin/sso", private(adminOnly(s.ssoAdmin)))
+		s.mux.Handle("POST "+p+"/admin/sso/preauthorisations", private(adminOnly(s.ssoAddPreAuth)))
+		s.mux.Handle("POST "+p+"/admin/sso/preauthorisations/{id}/remove", private(adminOnly(s.ssoRemove(false))))
+		s.mux.Handle("POST "+p+"/admin/sso/rules", private(adminOnly(s.ssoAddRule)))
+		s.mux.Handle("POST "+p+"/admin/sso/rules/{id}/remove", private(adminOnly(s.ssoRemove(true))))
 		s.mux.Handle("GET "+p+"/edit/mobility/new", private(s.editForm(partnerhub.EntityMobility)))
 		s.mux.Handle("POST "+p+"/edit/mobility/new", private(s.editSave(partnerhub.EntityMobility)))
 		s.mux.Handle("GET "+p+"/mobility/import", private(s.importForm))

@@ -96,6 +96,11 @@ type Deps struct {
 	// box (store.DB); nil: none (the page and API answer 404, and no page
 	// shows the box).
 	Search partnerhub.SearchService
+	// SSO is single sign-on's configuration (serve -sso-config); nil:
+	// none. Federation keeps federated identities and who they admit
+	// (store.DB); nil: no single sign-on.
+	SSO        *sso.Config
+	Federation partnerhub.FederationService
 	// OIDC is the OpenID Connect relying party of the providers that
 	// single sign-on's configuration names (sso.NewRelyingParty); nil:
 	// none (their sign-in answers 404).
@@ -221,6 +226,8 @@ type Server struct {
 	// its file with it.
 	importInput func(ctx context.Context, in io.Reader, size int64) io.Reader
 	reloads     reloader // one Reload at a time, the calls meanwhile coalesced
+	// sso are the hooks single sign-on's protocols add (web/sso.go).
+	sso ssoHooks
 }
 
 // snapshot is one version of the programme, indexed, with the responses

@@ -177,6 +177,14 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		// invitation, by id or by token, is not there (walked below).
 		`"POST "+p+"/admin/invitations"`: "", `"POST "+p+"/admin/invitations/{id}/resend"`: "invitations",
 		`"POST "+p+"/admin/invitations/{id}/revoke"`: "invitations", `"POST "+p+"/invitations/{token}"`: "invitations",
+		// Single sign-on: an invitation's token is looked up in the acting
+		// home only, as for the route above; linking and unlinking are the
+		// signed-in user's own identities; the store finds pre-authorisations
+		// and role rules of the acting home only (TestSSOAdminPages).
+		`"POST "+p+"/invitations/{token}/sso/{choice}"`: "", `"POST "+p+"/account/sso/{choice}"`: "",
+		`"POST "+p+"/account/sso/identities/{id}/unlink"`: "", `"POST "+p+"/admin/sso/preauthorisations"`: "",
+		`"POST "+p+"/admin/sso/preauthorisations/{id}/remove"`: "", `"POST "+p+"/admin/sso/rules"`: "",
+		`"POST "+p+"/admin/sso/rules/{id}/remove"`: "",
 		// Proposals: the store finds a fund, its calls and proposals in the
 		// acting home only (inFund, proposalByID by the home's slug), and
 		// lets only a proposal's applicants write it (TestProposalForm,
