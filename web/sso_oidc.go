@@ -10,6 +10,7 @@ package web
 import (
 	"crypto/subtle"
 	"errors"
+	"html/template"
 	"net/http"
 	"regexp"
 	"strings"
@@ -84,10 +85,24 @@ func (s *Server) oidcStart(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: s.cookieName(r, oidcFlowCookie), Value: sealed, Path: s.cookiePath(),
 			MaxAge: int(sso.OIDCFlowTTL.Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureRequest(r)})
 		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, authURL, http.StatusFound)
-		return nil, nil
+		name, _ := c.Config.Name.In(lang)
+		// Not a redirect: a page that moves on. The invitation's and the
+		// account page's choices are forms, which reach here by their
+		// redirect; a form's redirect to another site is blocked by the
+		// pages' CSP (form-action 'self'), a page's own navigation is not.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		return nil, oidcContinue.Execute(w, map[string]string{"Lang": string(lang), "URL": authURL,
+			"Title": v.P.T("sso_oidc.continue_title", name), "Label": v.P.T("sso_oidc.continue", name)})
 	})
 }
+
+// oidcContinue is the page that sends the browser on to the provider, at
+// once (and by its link, where refresh is turned off).
+var oidcContinue = template.Must(template.New("continue").Parse(`<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="robots" content="noindex">
+<meta http-equiv="refresh" content="0; url={{.URL}}"><title>{{.Title}}</title></head>
+<body><main><h1>{{.Title}}</h1><p><a href="{{.URL}}">{{.Label}}</a></p></main></body></html>
+`))
 
 // oidcCallback is the provider's answer. The flow cookie is cleared
 // whatever it says: a flow ends once.

@@ -105,8 +105,8 @@ type Hydra struct {
 }
 
 // Start runs Hydra at bin on two free ports of [firstPort, lastPort]
-// (public, admin), in memory, in development mode (plain HTTP on the
-// loopback), until the test ends.
+// (public, admin), on an SQLite file of the test's, in development mode
+// (plain HTTP on the loopback), until the test ends.
 func Start(t testing.TB, bin string, firstPort, lastPort int) *Hydra {
 	t.Helper()
 	h := &Hydra{users: map[string]User{}, log: &bytes.Buffer{}}
@@ -117,9 +117,18 @@ func Start(t testing.TB, bin string, firstPort, lastPort int) *Hydra {
 	h.AdminURL = fmt.Sprintf("http://127.0.0.1:%d", ports[1])
 	secret := make([]byte, 24)
 	rand.Read(secret)
+	// A file of its own, not DSN=memory: that is SQLite's shared cache,
+	// whose table locks fail concurrent requests at once ("The error is
+	// unrecognizable") where WAL and a busy timeout let them wait.
+	dsn := "DSN=sqlite://" + filepath.Join(t.TempDir(), "hydra.sqlite") + "?_fk=true&_journal_mode=WAL&_busy_timeout=10000"
+	migrate := exec.Command(bin, "migrate", "sql", "up", "-e", "--yes")
+	migrate.Env = append(os.Environ(), dsn)
+	if out, err := migrate.CombinedOutput(); err != nil {
+		t.Fatalf("hydra migrate sql up: %v\n%s", err, out)
+	}
 	h.cmd = exec.Command(bin, "serve", "all", "--dev", "--sqa-opt-out")
 	h.cmd.Env = append(os.Environ(),
-		"DSN=memory",
+		dsn,
 		"SECRETS_SYSTEM="+hex.EncodeToString(secret),
 		"URLS_SELF_ISSUER="+public,
 		"URLS_LOGIN="+h.login.URL+"/login",

@@ -113,7 +113,7 @@ func newSite(t *testing.T, e storetest.Engine, h *Hydra) *site {
 	db.SetMail(&mail.Composer{Messages: msgs, BaseURL: base})
 	srv, err := web.NewServer(context.Background(), web.Deps{Source: db, Home: "utokyo", Messages: msgs, Accounts: db,
 		Authenticator: authn.NewPasswords(db), Editor: db, MFA: db, Mail: db, Invitations: db, BaseURL: base,
-		Logger: logger, OIDC: s.rp})
+		Logger: logger, OIDC: s.rp, Federation: db})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,6 +195,13 @@ func TestOIDCWithHydra(t *testing.T) {
 	h := Start(t, bin, firstPort, lastPort)
 	h.AddUser(User{Subject: "stranger-7f3a", Claims: map[string]any{"email": "stranger@partner.example", "email_verified": true,
 		"name": "Sam Stranger", "eduperson_affiliation": []string{"member", "staff"}}})
+	// Invited, one for each engine; the provider vouches for a second
+	// factor (REFEDS MFA), which this relying party believes of it.
+	for _, e := range storetest.Engines() {
+		h.AddUser(User{Subject: "ayaka-" + e.Name, ACR: sso.REFEDSMFA, Claims: map[string]any{"email": "ayaka." + e.Name + "@partner.example",
+			"email_verified": true, "name": "Ayaka Mori", "name#ja": "森 彩花", "eduperson_scoped_affiliation": []string{"faculty@partner.example"},
+			"eduperson_affiliation": []string{"faculty", "member"}, "schac_home_organization": "partner.example"}})
+	}
 
 	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
 		s := newSite(t, e, h)
@@ -224,6 +231,80 @@ func TestOIDCWithHydra(t *testing.T) {
 			}
 			do(t, ctx, chromedp.Click(chromedp.CSS(`button[value="`+action+`"]`)))
 		}
+
+		t.Run("linked by invitation", func(t *testing.T) {
+			ctx := context.Background()
+			admin, err := s.db.CreateUser(ctx, "utokyo", &partnerhub.User{Email: "office-" + e.Name + "@example.ac.jp", Name: "Office",
+				Role: partnerhub.RoleAdmin}, "a long and secret passphrase")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The office invites by an address the provider need not know.
+			invited := "mori-" + e.Name + "@partner.example"
+			inv, err := s.db.Invite(ctx, admin, "utokyo", partnerhub.InvitationSpec{Email: invited, Name: "Ayaka Mori",
+				Lang: partnerhub.English, Role: partnerhub.RoleViewer}, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := browser(t, chromePath)
+			do(t, b, chromedp.Navigate(s.URL+"/en/invitations/"+inv.Token),
+				chromedp.Click(chromedp.CSS(`section.sso-choices form button`)))
+			tctx, cancel := context.WithTimeout(b, 20*time.Second)
+			err = chromedp.Do(tctx, chromedp.WaitVisible(chromedp.CSS(`input[name="subject"]`)))
+			cancel()
+			if err != nil {
+				loc, _ := chromedp.Run(b, chromedp.Location())
+				html, _ := chromedp.Run(b, chromedp.OuterHTML(chromedp.CSS("body")))
+				t.Fatalf("the invitation's choice did not reach the provider's login (%v): at %s\n%s", err, loc, html)
+			}
+			n := s.callbackCount()
+			login(t, b, "ayaka-"+e.Name, "accept")
+			if c := s.lastCallback(t, n); c.status != http.StatusSeeOther {
+				t.Fatalf("callback %+v, want a redirect to the account", c)
+			}
+			do(t, b, chromedp.WaitVisible(chromedp.CSS(`footer`)))
+			if loc := get(t, b, chromedp.Location()); !strings.HasSuffix(loc, "/en/account") {
+				t.Fatalf("landed at %s, want the account page", loc)
+			}
+			if text := get(t, b, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(text, invited) {
+				t.Errorf("the account page does not show %s:\n%s", invited, text)
+			}
+			u, err := s.db.UserByEmail(ctx, invited)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u.Role != partnerhub.RoleViewer {
+				t.Errorf("the invited account has role %q, want the invitation's viewer", u.Role)
+			}
+			ids, err := s.db.FederatedIdentities(ctx, u.ID)
+			if err != nil || len(ids) != 1 || ids[0].Protocol != sso.OIDC || ids[0].Provider != h.Issuer || ids[0].Subject != "ayaka-"+e.Name {
+				t.Errorf("identities %+v (%v), want the Hydra subject linked", ids, err)
+			}
+			s.wantLogged(t, `"event":"oidc_verified"`, `"subject":"ayaka-`+e.Name+`"`, `"mfa":true`)
+
+			// Later, from the sign-in page, in another browser: the linked
+			// identity signs in to the same account.
+			b = browser(t, chromePath)
+			do(t, b, chromedp.Navigate(s.URL+"/en/signin"),
+				chromedp.Click(chromedp.CSS(`section.sso-choices a`)),
+				chromedp.WaitVisible(chromedp.CSS(`input[name="subject"]`)))
+			login(t, b, "ayaka-"+e.Name, "accept")
+			do(t, b, chromedp.WaitVisible(chromedp.CSS(`footer`)))
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				loc := get(t, b, chromedp.Location())
+				if strings.HasSuffix(loc, "/en/account") {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("signed in again, landed at %s", loc)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if text := get(t, b, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(text, invited) {
+				t.Errorf("signed in again, the account page does not show %s", invited)
+			}
+		})
 
 		t.Run("declined at the provider", func(t *testing.T) {
 			ctx := browser(t, chromePath)
@@ -284,6 +365,11 @@ func TestOIDCWithHydra(t *testing.T) {
 				t.Errorf("an unknown identity's callback answered %d, want 403", done.status)
 			}
 			s.wantLogged(t, `"event":"oidc_verified"`, `"subject":"stranger-7f3a"`)
+			s.wantLogged(t, `"event":"sso_no_access"`, `"subject":"stranger-7f3a"`)
+			if text := get(t, ctx, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(text, en.T("sso.noaccess_title")) ||
+				!strings.Contains(text, ja.T("sso.noaccess_title")) {
+				t.Errorf("an unknown identity's page:\n%s", text)
+			}
 			do(t, ctx, chromedp.Navigate(s.URL+"/en/account"))
 			if loc := get(t, ctx, chromedp.Location()); !strings.Contains(loc, "/en/signin") {
 				t.Errorf("an unknown identity reached %s", loc)
