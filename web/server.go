@@ -101,9 +101,10 @@ type Deps struct {
 	// (store.DB); nil: no single sign-on.
 	SSO        *sso.Config
 	Federation partnerhub.FederationService
-	// OIDC is the OpenID Connect relying party of the providers that
-	// single sign-on's configuration names (sso.NewRelyingParty); nil:
-	// none (their sign-in answers 404).
+	// OIDC is the OpenID Connect relying party (sso.NewRelyingParty);
+	// nil: NewServer makes it from SSO's providers, if any, and starts
+	// their discovery (web/sso_oidc.go). Without providers, their sign-in
+	// answers 404.
 	OIDC *sso.RelyingParty
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
@@ -295,6 +296,9 @@ func newServer(ctx context.Context, deps Deps, shared *serverShared) (*Server, e
 	s := &Server{deps: deps, mux: http.NewServeMux(), openapiBody: rawBody(openapiJSON),
 		assets: shared.assets, templates: shared.templates, maps: shared.maps}
 	if err := s.Reload(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.startOIDC(ctx); err != nil {
 		return nil, err
 	}
 	s.routes()

@@ -8,10 +8,12 @@ package web
 // what happened, and in the security log.
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"html/template"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 
@@ -22,6 +24,24 @@ import (
 // oidcFlowCookie holds a sign-in's flow while the browser is at the
 // provider (sso/oidc_flow.go says why a cookie).
 const oidcFlowCookie = "ph_oidc"
+
+// startOIDC makes the relying party of the providers single sign-on's
+// configuration names, unless the caller gave one (Deps.OIDC), and starts
+// their discovery in the background for as long as ctx lasts (serve's
+// life). A client secret named by client_secret_env is read from the
+// process's environment.
+func (s *Server) startOIDC(ctx context.Context) error {
+	if s.deps.OIDC != nil || s.deps.SSO == nil || len(s.deps.SSO.OIDC) == 0 {
+		return nil
+	}
+	rp, err := sso.NewRelyingParty(s.deps.SSO.OIDC, os.Getenv, nil, s.deps.Logger)
+	if err != nil {
+		return err
+	}
+	rp.Discover(ctx)
+	s.deps.OIDC = rp
+	return nil
+}
 
 func (s *Server) oidcChoices() []sso.Choice {
 	var out []sso.Choice
