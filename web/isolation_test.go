@@ -320,6 +320,10 @@ func (a *memberA) fill(path string) (string, bool) {
 				v = map[string]string{"activity": "kyoto-draft-activity", "agreement": "kyoto-draft-agreement", "partner": "kyoto-partner",
 					"unit": "kyoto-unit", "institution": "kyoto-uni"}[prev]
 			}
+		case "provider":
+			// An OpenID provider's id (web/sso_oidc.go): the network
+			// configures none, so every member answers 404.
+			v = "kyoto-idp"
 		case "code":
 			v = "kyoto-unit"
 		case "fund":

@@ -182,6 +182,11 @@ func (s *Server) routes() {
 		s.mux.Handle("POST "+p+"/account/sso/identities/{id}/unlink", s.accountPages(l, s.ssoUnlink))
 	}
 
+	// OpenID Connect sign-in (web/sso_oidc.go): the start, whose language
+	// is next's, and the redirect URI registered at each provider.
+	s.mux.HandleFunc("GET /sso/oidc/{provider}", s.oidcStart)
+	s.mux.HandleFunc("GET /sso/oidc/{provider}/callback", s.oidcCallback)
+
 	// Second factors: enrolment, and the second step of a sign-in.
 	for _, l := range partnerhub.Langs {
 		p := "/" + string(l)

@@ -104,6 +104,11 @@ type Deps struct {
 	// Webhooks keeps the home's webhook subscriptions (jobs.Webhooks);
 	// nil: none (their pages answer 404).
 	Webhooks partnerhub.WebhookService
+	// OIDC is the OpenID Connect relying party (sso.NewRelyingParty);
+	// nil: NewServer makes it from SSO's providers, if any, and starts
+	// their discovery (web/sso_oidc.go). Without providers, their sign-in
+	// answers 404.
+	OIDC *sso.RelyingParty
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.
@@ -294,6 +299,9 @@ func newServer(ctx context.Context, deps Deps, shared *serverShared) (*Server, e
 	s := &Server{deps: deps, mux: http.NewServeMux(), openapiBody: rawBody(openapiJSON),
 		assets: shared.assets, templates: shared.templates, maps: shared.maps}
 	if err := s.Reload(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.startOIDC(ctx); err != nil {
 		return nil, err
 	}
 	s.routes()
