@@ -367,7 +367,9 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		// The network administrator's members pages and onboarding.
 		MemberAdmin: db,
 		// Search: the page, its API and the box on every page.
-		Search:            db,
+		Search: db,
+		// Single sign-on: its configuration, and who it admits.
+		SSO: cfg.SSO, Federation: db,
 		MaxImportsPerUser: cfg.MaxImportsPerUser, MaxImportsPerHome: cfg.MaxImportsPerHome,
 		Jobs: queue, Imports: db, Metrics: met}, db, cfg.MaxLoadedHomes)
 	if err != nil {
