@@ -371,7 +371,9 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		// Search: the page, its API and the box on every page.
 		Search: db,
 		// Webhooks: the administrators' subscriptions.
-		Webhooks:          hooks,
+		Webhooks: hooks,
+		// Single sign-on: its configuration, and who it admits.
+		SSO: cfg.SSO, Federation: db,
 		MaxImportsPerUser: cfg.MaxImportsPerUser, MaxImportsPerHome: cfg.MaxImportsPerHome,
 		Jobs: queue, Imports: db, Metrics: met}, db, cfg.MaxLoadedHomes)
 	if err != nil {
