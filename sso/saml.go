@@ -21,10 +21,6 @@ import (
 	"partnerhub"
 )
 
-// REFEDSMFA is the authentication context of a sign-in with more than one
-// factor (https://refeds.org/profile/mfa).
-const REFEDSMFA = "https://refeds.org/profile/mfa"
-
 // Paths of the service provider, below the site's base URL.
 const (
 	SAMLMetadataPath = "/saml/metadata"

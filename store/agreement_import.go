@@ -70,7 +70,10 @@ func (db *DB) ImportAgreements(ctx context.Context, actor *partnerhub.User, home
 		if len(problems) > 0 {
 			return partnerhub.Errorf(partnerhub.EInvalid, "error.register_rejected", len(problems))
 		}
-		return nil
+		// Each agreement is audited (record.created); the import as a
+		// whole is an event of its own, for webhooks.
+		return db.webhookEvent(ctx, tx, e.homeID, partnerhub.WebhookImportFinished,
+			importData{Home: home, What: "agreements", Rows: int64(len(rows)), At: e.now}, e.now)
 	})
 	slices.SortStableFunc(problems, func(a, b RegisterProblem) int { return a.Row - b.Row })
 	if err != nil {

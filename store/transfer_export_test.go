@@ -134,7 +134,7 @@ func (db *DB) xferLiveSchema(ctx context.Context) (map[string]*xferLiveTable, er
 	}
 	out := map[string]*xferLiveTable{}
 	for _, name := range names {
-		if name == gooseTable || queueTable(name) || searchTable(name) {
+		if name == gooseTable || queueTable(name) || searchTable(name) || webhookTable(name) {
 			continue
 		}
 		t := &xferLiveTable{cols: map[string]xferLiveColumn{}}

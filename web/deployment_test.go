@@ -15,6 +15,7 @@ import (
 	"partnerhub/authn"
 	"partnerhub/dataset"
 	"partnerhub/i18n"
+	"partnerhub/jobs"
 	"partnerhub/store"
 	"partnerhub/store/storetest"
 )
@@ -77,7 +78,8 @@ func newNode(t *testing.T, db *store.DB, editor partnerhub.Editor, maxLoaded int
 	q := testQueue(t, db)
 	deps := Deps{Source: db, Messages: msgs, ContentHome: dataset.BuiltinHome, Accounts: db, Authenticator: authn.NewPasswords(db),
 		Editor: editor, Mobility: db, Jobs: q, Imports: db, Chains: db, Documents: db, Calendars: db, Funds: db, Invitations: db,
-		ProposalFiles: db, Decisions: db, Reviews: db, FundPeople: db, Mail: db, Notices: db, BaseURL: netBase, Search: db}
+		ProposalFiles: db, Decisions: db, Reviews: db, FundPeople: db, Mail: db, Notices: db, BaseURL: netBase, Search: db,
+		Webhooks: jobs.RegisterWebhooks(q, db, jobs.WebhookConfig{})}
 	dep, err := NewDeployment(context.Background(), deps, db, maxLoaded)
 	if err != nil {
 		t.Fatal(err)

@@ -41,6 +41,7 @@ type memberA struct {
 	// A draft good-practice note of A's with an attachment, and a network
 	// event with a registrant: neither is for B's eyes, nor the public's.
 	note, noteFile, event int64
+	webhook               int64 // a webhook subscription
 }
 
 // newMemberA gives kyoto a draft activity, a draft agreement, an
@@ -162,6 +163,13 @@ func newMemberA(t *testing.T, n *network) *memberA {
 		Name: secret + "51", Lang: partnerhub.English}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	// A webhook subscription, whose address names the secret.
+	sub, err := db.CreateWebhook(ctx, a.admin, "kyoto", partnerhub.WebhookSpec{URL: "https://" + strings.ToLower(secret) + "52.example.org/hooks",
+		Kinds: []partnerhub.WebhookKind{partnerhub.WebhookRecordCreated}}, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.webhook = sub.ID
 	return a
 }
 
@@ -312,6 +320,10 @@ func (a *memberA) fill(path string) (string, bool) {
 				v = map[string]string{"activity": "kyoto-draft-activity", "agreement": "kyoto-draft-agreement", "partner": "kyoto-partner",
 					"unit": "kyoto-unit", "institution": "kyoto-uni"}[prev]
 			}
+		case "provider":
+			// An OpenID provider's id (web/sso_oidc.go): the network
+			// configures none, so every member answers 404.
+			v = "kyoto-idp"
 		case "code":
 			v = "kyoto-unit"
 		case "fund":
@@ -343,7 +355,9 @@ func (a *memberA) fill(path string) (string, bool) {
 		case "id":
 			v = map[string]string{"proposals": id(a.proposal), "projects": id(a.proposal), "documents": id(a.document),
 				"tokens": id(a.tokenID), "invitations": id(a.invitation.ID), "sessions": "1", "jobs": "1", "import": "1",
-				"passkeys": "1", "notes": id(a.note), "practice": id(a.note), "events": id(a.event)}[prev]
+				"passkeys": "1", "notes": id(a.note), "practice": id(a.note), "events": id(a.event), "webhooks": id(a.webhook)}[prev]
+		case "action":
+			v = map[string]string{"webhooks": "pause"}[segs[i-2]]
 		}
 		if v == "" && name != "$" {
 			ok = false

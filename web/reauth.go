@@ -91,10 +91,16 @@ type confirmData struct {
 	Minutes int
 	Alert   string
 	Errors  map[string]string
+	// SSO: signing in again at one's university proves it too (a new
+	// session opens with its time); NoPassword hides the password form
+	// of an account that has none (web/sso.go).
+	SSO        []ssoLink
+	NoPassword bool
 }
 
 func (s *Server) confirmPage(v *view, d *confirmData, status int) *page {
 	d.User, d.Minutes = v.User, int(reauthWindow/time.Minute)
+	d.SSO = s.ssoLinks(v, d.Next)
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
@@ -103,7 +109,15 @@ func (s *Server) confirmPage(v *view, d *confirmData, status int) *page {
 }
 
 func (s *Server) confirmForm(w http.ResponseWriter, r *http.Request, v *view) (*page, error) {
-	return s.confirmPage(v, &confirmData{Next: s.safeNext(r.URL.Query().Get("next"), v.Lang)}, http.StatusOK), nil
+	d := &confirmData{Next: s.safeNext(r.URL.Query().Get("next"), v.Lang)}
+	if s.deps.Federation != nil {
+		has, err := s.deps.Federation.HasPassword(r.Context(), v.User.ID)
+		if err != nil {
+			return nil, err
+		}
+		d.NoPassword = !has
+	}
+	return s.confirmPage(v, d, http.StatusOK), nil
 }
 
 // confirmPassword never puts the password back into the form it answers

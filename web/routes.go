@@ -196,6 +196,11 @@ func (s *Server) routes() {
 		s.mux.Handle("GET "+p+"/signin/saml/start", s.accountForm(l, "/signin/saml", s.samlStart))
 	}
 
+	// OpenID Connect sign-in (web/sso_oidc.go): the start, whose language
+	// is next's, and the redirect URI registered at each provider.
+	s.mux.HandleFunc("GET /sso/oidc/{provider}", s.oidcStart)
+	s.mux.HandleFunc("GET /sso/oidc/{provider}/callback", s.oidcCallback)
+
 	// Second factors: enrolment, and the second step of a sign-in.
 	for _, l := range partnerhub.Langs {
 		p := "/" + string(l)
@@ -289,6 +294,10 @@ func (s *Server) routes() {
 		s.mux.Handle("GET "+p+"/admin/health/{slug}", private(s.healthPartnerPage))
 		s.mux.Handle("POST "+p+"/admin/jobs/{id}/retry", private(adminOnly(s.jobRetry)))
 		s.mux.Handle("GET "+p+"/admin/invitations", private(adminOnly(s.invitationsList)))
+		s.mux.Handle("GET "+p+"/admin/webhooks", private(adminOnly(s.webhooksList)))
+		s.mux.Handle("POST "+p+"/admin/webhooks", private(adminOnly(s.webhookCreate)))
+		s.mux.Handle("GET "+p+"/admin/webhooks/{id}", private(adminOnly(s.webhookPage)))
+		s.mux.Handle("POST "+p+"/admin/webhooks/{id}/{action}", private(adminOnly(s.webhookActionOf)))
 		s.mux.Handle("POST "+p+"/admin/invitations", private(adminOnly(s.invite)))
 		s.mux.Handle("POST "+p+"/admin/invitations/{id}/resend", private(adminOnly(s.invitationAction(true))))
 		s.mux.Handle("POST "+p+"/admin/invitations/{id}/revoke", private(adminOnly(s.invitationAction(false))))

@@ -101,6 +101,14 @@ type Deps struct {
 	// (store.DB); nil: no single sign-on.
 	SSO        *sso.Config
 	Federation partnerhub.FederationService
+	// Webhooks keeps the home's webhook subscriptions (jobs.Webhooks);
+	// nil: none (their pages answer 404).
+	Webhooks partnerhub.WebhookService
+	// OIDC is the OpenID Connect relying party (sso.NewRelyingParty);
+	// nil: NewServer makes it from SSO's providers, if any, and starts
+	// their discovery (web/sso_oidc.go). Without providers, their sign-in
+	// answers 404.
+	OIDC *sso.RelyingParty
 	// SAML is the SAML service provider (GakuNin, eduGAIN), its identity
 	// providers read (web/sso_saml.go); nil: no SAML sign-in. SAMLReplay
 	// keeps the assertions accepted, across nodes (store.DB); nil: replay
@@ -297,6 +305,9 @@ func newServer(ctx context.Context, deps Deps, shared *serverShared) (*Server, e
 	s := &Server{deps: deps, mux: http.NewServeMux(), openapiBody: rawBody(openapiJSON),
 		assets: shared.assets, templates: shared.templates, maps: shared.maps}
 	if err := s.Reload(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.startOIDC(ctx); err != nil {
 		return nil, err
 	}
 	s.routes()

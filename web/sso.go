@@ -155,7 +155,10 @@ func (s *Server) federatedSignIn(w http.ResponseWriter, r *http.Request, l partn
 	if partnerhub.ErrorCode(err) == partnerhub.ENotFound {
 		u, how, err = s.admit(w, r, c, now)
 	}
-	s.clearCeremonyCookie(w, r, ssoInvitationCookie)
+	if ck, cerr := r.Cookie(s.cookieName(r, ssoInvitationCookie)); cerr == nil && ck.Value != "" {
+		// Used, or left unused by an identity linked already.
+		s.clearCeremonyCookie(w, r, ssoInvitationCookie)
+	}
 	var e *partnerhub.Error
 	switch {
 	case err == nil:

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"partnerhub"
@@ -29,8 +30,9 @@ const (
 
 // newSSOServer is a server with single sign-on, second factors (held for
 // administrators and guests, the zero setting) and invitations, and the
-// test's callback route.
-func newSSOServer(t *testing.T, e storetest.Engine) (*authServer, *logBuffer) {
+// test's callback route; set, when given, changes the server before it
+// serves.
+func newSSOServer(t *testing.T, e storetest.Engine, set ...func(*Server)) (*authServer, *logBuffer) {
 	t.Helper()
 	logs := &logBuffer{}
 	db := e.OpenBuiltin(t)
@@ -55,6 +57,9 @@ func newSSOServer(t *testing.T, e storetest.Engine) (*authServer, *logBuffer) {
 			}
 			return nil, srv.federatedSignIn(w, r, l, id, q.Get("next"))
 		}))
+	}
+	for _, f := range set {
+		f(srv)
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
@@ -245,7 +250,18 @@ func TestFederatedSignIn(t *testing.T) {
 func TestFederatedSignInSecondFactor(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
 		ctx := context.Background()
-		ts, _ := newSSOServer(t, e)
+		// A protocol's single logout, as sso-saml hooks it.
+		var loggedOut, calls atomic.Int64
+		ts, _ := newSSOServer(t, e, func(s *Server) {
+			s.sso.logout = func(w http.ResponseWriter, r *http.Request, l partnerhub.Lang, u *partnerhub.User) (bool, error) {
+				calls.Add(1)
+				if u != nil {
+					loggedOut.Store(u.ID)
+				}
+				http.Redirect(w, r, "/"+string(l)+"/?slo=1", http.StatusSeeOther)
+				return true, nil
+			}
+		})
 		now := ts.srv.deps.Now()
 		withFactor := ts.addUser(t, "admin1@example.ac.jp", partnerhub.RoleAdmin)
 		ts.enrolTOTP(t, ts.signIn(t, withFactor.Email), withFactor)
@@ -266,6 +282,12 @@ func TestFederatedSignInSecondFactor(t *testing.T) {
 		wantRedirect(t, r, "/en/admin/audit")
 		s := ts.signedInAs(t, r, without.Email)
 		wantPage(t, ts.send(t, "GET", "/en/admin/audit", nil, s), http.StatusOK)
+		// Sign-out ends the session here, then calls the protocol's.
+		wantRedirect(t, ts.send(t, "POST", "/en/signout", url.Values{}, s), "/en/?slo=1")
+		if calls.Load() != 1 || loggedOut.Load() != without.ID {
+			t.Errorf("single logout: %d calls, for user %d", calls.Load(), loggedOut.Load())
+		}
+		wantRedirect(t, ts.send(t, "GET", "/en/admin/audit", nil, s), "/en/signin?next=%2Fen%2Fadmin%2Faudit")
 		// One factor only: the second step, and no session yet.
 		r = ts.fedSignIn(t, "en", nil, id(withFactor, "0")...)
 		wantRedirect(t, r, "/en/signin/factor?next=%2Fen%2Fadmin%2Faudit")
@@ -308,6 +330,9 @@ func TestFederatedInvitationAndLinking(t *testing.T) {
 		r = ts.fedSignIn(t, "en", []*http.Cookie{invite}, annID...)
 		wantRedirect(t, r, "/en/account")
 		ts.signedInAs(t, r, "ann@princeton.example.edu")
+		if ck := replyCookie(r, ssoInvitationCookie); ck != nil || !strings.Contains(strings.Join(r.header.Values("Set-Cookie"), "\n"), ssoInvitationCookie+"=;") {
+			t.Error("the invitation's cookie is not cleared")
+		}
 		ann := ts.userOf(t, "ann@princeton.example.edu")
 		if ann.Role != partnerhub.RoleViewer || ann.Name != "Ann S." {
 			t.Errorf("made %+v", ann)
@@ -330,6 +355,10 @@ func TestFederatedInvitationAndLinking(t *testing.T) {
 		// Her only way in cannot be unlinked; the account page shows it.
 		annSession := ts.signedInAs(t, ts.fedSignIn(t, "en", nil, annID...), ann.Email)
 		wantPage(t, ts.send(t, "GET", "/en/account", nil, annSession), http.StatusOK, "University accounts", "0b7e-ann", "Your only way in", "has no password")
+		// Her confirm page asks no password she does not have.
+		if r := ts.send(t, "GET", "/en/account/confirm?next=/en/account", nil, annSession); r.status != http.StatusOK || strings.Contains(r.body, `name="password"`) {
+			t.Errorf("confirm page of a passwordless account: %d", r.status)
+		}
 		id := ts.identities(t, ann)[0].ID
 		wantPage(t, ts.send(t, "POST", "/en/account/sso/identities/"+strconv.FormatInt(id, 10)+"/unlink", url.Values{}, annSession),
 			http.StatusConflict, "cannot be unlinked")

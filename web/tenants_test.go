@@ -152,6 +152,10 @@ func TestOtherHomesRecordsAreOutOfReach(t *testing.T) {
 		`"POST "+p+"/admin/member"`:                 "",
 		`"POST /api/v1/agreements/{key}/documents"`: "documents", `"POST "+p+"/agreements/{slug}/documents"`: "documents",
 		`"POST /api/v1/agreements/import"`: "register", `"POST "+p+"/agreements/import"`: "register",
+		// Webhook subscriptions: the store finds one by id among the acting
+		// home's only (store.subscription joins the home's slug); a new one
+		// is the acting home's.
+		`"POST "+p+"/admin/webhooks"`: "", `"POST "+p+"/admin/webhooks/{id}/{action}"`: "",
 		// A failed job of the acting home only (TestAdminJobs).
 		`"POST "+p+"/admin/jobs/{id}/retry"`: "",
 		// The signed-in user's own account, not a record of a home.

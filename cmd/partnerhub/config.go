@@ -4,11 +4,13 @@ package main
 // the environment, checked before anything starts.
 
 import (
+	"errors"
 	"flag"
 	"net"
 	netmail "net/mail"
 	"net/netip"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -16,7 +18,9 @@ import (
 	"partnerhub"
 	"partnerhub/i18n"
 	"partnerhub/mail"
+	"partnerhub/sso"
 	"partnerhub/web"
+	"partnerhub/webhook"
 )
 
 // Config is what serve runs with. Each setting has a flag and an
@@ -70,6 +74,13 @@ type Config struct {
 	// Its password is never printed (mail.SMTP.String leaves it out).
 	SMTP     *mail.SMTP
 	MailFrom *netmail.Address // the sender of mail; required with SMTP
+
+	// WebhookAllow are the private or special ranges webhook deliveries
+	// may go to after all; empty: public addresses only.
+	WebhookAllow []netip.Prefix
+	// SSO is single sign-on's configuration, read from the file of
+	// -sso-config; nil: none.
+	SSO *sso.Config
 }
 
 // A setting's flag name, default and help key. The defaults are the values
@@ -98,6 +109,8 @@ var settings = []struct{ name, def, help string }{
 	{"db-max-idle", "0", "cli.flag_db_max_idle"},
 	{"smtp", "", "cli.flag_smtp"},
 	{"mail-from", "", "cli.flag_mail_from"},
+	{"webhook-allow", "none", "cli.flag_webhook_allow"},
+	{"sso-config", "", "cli.flag_sso_config"},
 }
 
 // envName is the environment variable of a flag.
@@ -248,7 +261,14 @@ func (c *configFlags) build(p *i18n.Printer) (Config, error) {
 	cfg.MaxLoadedHomes = positive("max-loaded-homes")
 	cfg.DBMaxOpen = count("db-max-open")
 	cfg.DBMaxIdle = count("db-max-idle")
+	if v, source := c.value("webhook-allow"); v != "" {
+		var werr error
+		if cfg.WebhookAllow, werr = webhook.ParseAllow(v); werr != nil {
+			bad(v, source, "cli.config_want_webhook_allow")
+		}
+	}
 	c.buildMail(p, &cfg, &err)
+	c.buildSSO(p, &cfg, &err)
 	if err == nil && cfg.DBMaxOpen > 0 && cfg.DBMaxIdle > cfg.DBMaxOpen {
 		err = usageError{p.T("cli.config_idle_over_open", cfg.DBMaxIdle, cfg.DBMaxOpen)}
 	}
@@ -343,5 +363,31 @@ func (c *configFlags) buildMail(p *i18n.Printer, cfg *Config, err *error) {
 	}
 	if cfg.SMTP != nil && cfg.MailFrom == nil {
 		fail(usageError{p.T("cli.mail_from_missing")})
+	}
+}
+
+// buildSSO reads the file of -sso-config into cfg, or sets *err (if not
+// set yet): a file that cannot be read, is not JSON, or names a field no
+// protocol knows stops serve, naming the file.
+func (c *configFlags) buildSSO(p *i18n.Printer, cfg *Config, err *error) {
+	path, source := c.value("sso-config")
+	if path == "" || *err != nil {
+		return
+	}
+	f, oerr := os.Open(path)
+	if oerr != nil {
+		*err = usageError{p.T("cli.config_sso_read", source, path, oerr.Error())}
+		return
+	}
+	defer f.Close()
+	conf, rerr := sso.ReadConfig(f)
+	var unknown *sso.UnknownFieldError
+	switch {
+	case errors.As(rerr, &unknown):
+		*err = usageError{p.T("cli.config_sso_unknown", source, path, unknown.Field)}
+	case rerr != nil:
+		*err = usageError{p.T("cli.config_sso_json", source, path, rerr.Error())}
+	default:
+		cfg.SSO = conf
 	}
 }

@@ -134,6 +134,8 @@ func TestConfigErrors(t *testing.T) {
 		{"reminder days", env(), []string{"-reminder-days", "90,soon"}, "-reminder-days “90,soon”: give days before the expiry"},
 		{"reminder days twice", env("PARTNERHUB_REMINDER_DAYS", "30,30"), nil, "PARTNERHUB_REMINDER_DAYS “30,30”"},
 		{"no reminder days", env(), []string{"-reminder-days", "0"}, "-reminder-days “0”"},
+		{"webhook allow-list", env(), []string{"-webhook-allow", "10.0.0.0/8,intranet"}, "-webhook-allow “10.0.0.0/8,intranet”: give CIDR ranges or addresses"},
+		{"webhook allow-list in Japanese", env("LANG", "ja_JP.UTF-8", "PARTNERHUB_WEBHOOK_ALLOW", "10.0.0.0/33"), nil, "PARTNERHUB_WEBHOOK_ALLOW「10.0.0.0/33」：10.0.0.0/8,127.0.0.1"},
 		{"reminder days in Japanese", env("LANG", "ja_JP.UTF-8"), []string{"-reminder-days", "x"}, "-reminder-days「x」：期限の何日前か"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

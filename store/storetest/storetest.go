@@ -104,6 +104,11 @@ func (e Engine) URL(t testing.TB) string { return e.url(t) }
 // (through a proxy).
 func (e Engine) MigratedURL(t testing.TB) string { return e.migrated(t) }
 
+// BuiltinURL returns the URL of a new database on the engine holding the
+// built-in programme (OpenBuiltin's copy), dropped at the end of the test:
+// for a test that runs the partnerhub binary on it.
+func (e Engine) BuiltinURL(t testing.TB) string { return e.builtin(t) }
+
 // Open returns a new, migrated database on the engine, closed at the end of the test.
 func (e Engine) Open(t testing.TB) *store.DB {
 	t.Helper()
