@@ -417,6 +417,9 @@ var olderExports = map[int64][]string{
 	// 26 added single sign-on's tables (and sessions.mfa_asserted, false
 	// in an older export).
 	24: ssoTables,
+	// 25 added webhooks, whose tables no export holds (their secrets
+	// stay on the server that signs with them).
+	25: ssoTables,
 }
 
 // ssoTables came with schema version 26.
