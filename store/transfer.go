@@ -421,6 +421,9 @@ var olderExports = map[int64][]string{
 	// 26 added single sign-on's tables (and sessions.mfa_asserted, false
 	// in an older export).
 	24: slices.Concat(ssoTables, samlTables),
+	// 25 added webhooks, whose tables no export holds (their secrets
+	// stay on the server that signs with them).
+	25: slices.Concat(ssoTables, samlTables),
 	// 27 added the SAML replay cache (assertions accepted, until they
 	// expire): an older export has none.
 	26: samlTables,

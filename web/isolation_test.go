@@ -42,6 +42,9 @@ type memberA struct {
 	// event with a registrant: neither is for B's eyes, nor the public's.
 	note, noteFile, event int64
 	webhook               int64 // a webhook subscription
+	// Single sign-on: a pre-authorisation, a role rule and the admin's
+	// linked university identity, each naming the secret.
+	preauth, rule, identity int64
 }
 
 // newMemberA gives kyoto a draft activity, a draft agreement, an
@@ -170,6 +173,27 @@ func newMemberA(t *testing.T, n *network) *memberA {
 		t.Fatal(err)
 	}
 	a.webhook = sub.ID
+	idp := "https://idp." + strings.ToLower(secret) + ".example.org/idp/shibboleth"
+	pre, err := db.AddPreAuthorisation(ctx, a.admin, "kyoto", partnerhub.PreAuthorisation{Provider: idp,
+		Subject: strings.ToLower(secret) + "53@kyoto.example.org", Role: partnerhub.RoleViewer}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.preauth = pre.ID
+	rule, err := db.AddRoleRule(ctx, a.admin, "kyoto", partnerhub.RoleRule{Provider: idp, Affiliation: "faculty", Role: partnerhub.RoleGuest}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.rule = rule.ID
+	if err := db.LinkIdentity(ctx, a.admin, partnerhub.FederatedClaim{Protocol: "saml", Provider: idp,
+		Subject: strings.ToLower(secret) + "54@kyoto.example.org", Name: secret + "55", Lang: partnerhub.English}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := db.FederatedIdentities(ctx, a.admin.ID)
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("A's admin's linked identities: %v, %v", ids, err)
+	}
+	a.identity = ids[0].ID
 	return a
 }
 
@@ -320,6 +344,10 @@ func (a *memberA) fill(path string) (string, bool) {
 				v = map[string]string{"activity": "kyoto-draft-activity", "agreement": "kyoto-draft-agreement", "partner": "kyoto-partner",
 					"unit": "kyoto-unit", "institution": "kyoto-uni"}[prev]
 			}
+		case "choice":
+			// A way to sign in (web/sso.go): the network configures
+			// none, so every member answers 404.
+			v = "kyoto-idp"
 		case "provider":
 			// An OpenID provider's id (web/sso_oidc.go): the network
 			// configures none, so every member answers 404.
@@ -355,7 +383,8 @@ func (a *memberA) fill(path string) (string, bool) {
 		case "id":
 			v = map[string]string{"proposals": id(a.proposal), "projects": id(a.proposal), "documents": id(a.document),
 				"tokens": id(a.tokenID), "invitations": id(a.invitation.ID), "sessions": "1", "jobs": "1", "import": "1",
-				"passkeys": "1", "notes": id(a.note), "practice": id(a.note), "events": id(a.event), "webhooks": id(a.webhook)}[prev]
+				"passkeys": "1", "notes": id(a.note), "practice": id(a.note), "events": id(a.event), "webhooks": id(a.webhook),
+				"preauthorisations": id(a.preauth), "rules": id(a.rule), "identities": id(a.identity)}[prev]
 		case "action":
 			v = map[string]string{"webhooks": "pause"}[segs[i-2]]
 		}
