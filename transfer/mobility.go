@@ -853,13 +853,10 @@ func (p *mobParser) readCSV(r io.Reader) {
 	if b, err := buf.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
 		buf.Discard(3)
 	}
-	cr := csv.NewReader(buf)
-	cr.ReuseRecord = true
-	cr.LazyQuotes = false
-	cr.FieldsPerRecord = -1 // until the header sets it
+	cr := newMobCSVReader(buf) // any number of fields until the header sets it
 	line := 0
 	for !p.stopped {
-		rec, err := cr.Read()
+		rec, err := cr.read()
 		if err == io.EOF {
 			break
 		}
@@ -877,11 +874,7 @@ func (p *mobParser) readCSV(r io.Reader) {
 			p.fail(0, mobKeyUnreadable)
 			return
 		}
-		if pe != nil {
-			line = pe.StartLine
-		} else {
-			line, _ = cr.FieldPos(0) // a record read without error has a field
-		}
+		line = cr.startLine()
 		for _, f := range rec {
 			if !utf8.ValidString(f) {
 				p.fail(0, mobKeyNotUTF8, line)
@@ -898,7 +891,7 @@ func (p *mobParser) readCSV(r io.Reader) {
 			if !p.readHeader(rec, line) {
 				return
 			}
-			cr.FieldsPerRecord = len(rec)
+			cr.fieldsPerRecord = len(rec)
 			continue
 		case pe != nil: // the wrong number of fields
 			p.rows++
