@@ -8,6 +8,8 @@ import (
 	"io"
 	"reflect"
 	"testing"
+
+	"partnerhub"
 )
 
 // csvRecord is a record or the error that came with it, with the line it
@@ -188,4 +190,44 @@ func BenchmarkCSVReader(b *testing.B) {
 			}
 		}
 	})
+}
+
+// Ahead gives every figure and problem in the order read, from batches it
+// uses again, and stops the reading when the consumer stops.
+func TestAhead(t *testing.T) {
+	const n = 50_000 // far more than Ahead reads ahead
+	ended := make(chan int, 1)
+	seq := func(yield func(Figure, []RowError) bool) {
+		i := 0
+		defer func() { ended <- i }()
+		for ; i < n; i++ {
+			var errs []RowError
+			if i%7 == 0 {
+				errs = []RowError{{Row: i, Key: mobKeyBadYear}}
+			}
+			if !yield(Figure{Row: i, Mobility: partnerhub.Mobility{Year: 2000 + i%30, Count: i}}, errs) {
+				return
+			}
+		}
+	}
+	i := 0
+	for f, errs := range Ahead(seq) {
+		if f.Row != i || f.Mobility.Count != i || f.Mobility.Year != 2000+i%30 || (len(errs) == 1) != (i%7 == 0) ||
+			(len(errs) == 1 && errs[0].Row != i) {
+			t.Fatalf("item %d: %+v %v", i, f, errs)
+		}
+		i++
+	}
+	if i != n || <-ended != n {
+		t.Fatalf("%d items", i)
+	}
+	i = 0
+	for range Ahead(seq) {
+		if i++; i == 1500 {
+			break
+		}
+	}
+	if read := <-ended; read >= n {
+		t.Fatalf("the reading went on to the end (%d) after the consumer stopped", read)
+	}
 }
