@@ -113,3 +113,39 @@ func TestMobilityImportCancelledWriting(t *testing.T) {
 		mobNoDrift(t, db)
 	})
 }
+
+// A second and a third import into the years of the first add to the
+// rollup rows the first made (on PostgreSQL by an UPDATE of those rows,
+// the new rows by COPY), some with counts of zero; the rollups stay the
+// sums of the live figures, a figure deleted between imports left out.
+func TestMobilityImportAddsToRollups(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, e storetest.Engine) {
+		ctx := context.Background()
+		db := e.OpenBuiltin(t)
+		admin := mobUser(t, db, "admin@example.ac.jp", partnerhub.RoleAdmin)
+		w := mobWorldOf(t, db)
+		rng := rand.New(rand.NewPCG(21, 22))
+		figs := w.figures(rng, 300, 2015, 2)
+		var first, second []partnerhub.Mobility
+		for i, f := range figs {
+			if i%2 == 0 {
+				first = append(first, f)
+			} else {
+				f.Count = 0
+				if i%4 == 1 {
+					f.Count = i
+				}
+				second = append(second, f)
+			}
+		}
+		mobImport(t, db, admin, mobHome, first)
+		mobNoDrift(t, db)
+		if err := db.DeleteMobility(ctx, admin, mobHome, first[7]); err != nil {
+			t.Fatal(err)
+		}
+		mobImport(t, db, admin, mobHome, second[:100])
+		mobNoDrift(t, db)
+		mobImport(t, db, admin, mobHome, second[100:])
+		mobNoDrift(t, db)
+	})
+}

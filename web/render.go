@@ -525,11 +525,12 @@ func templateFuncs() template.FuncMap {
 			}
 			return template.URL("?" + q.Encode())
 		},
-		"add":       func(a, b int) int { return a + b },
-		"str":       func(v any) string { return fmt.Sprint(v) },
-		"seq":       func(vs ...any) []any { return vs },
-		"stepField": stepField,
-		"selected":  Selected,
+		"historyURL": historyURL,
+		"add":        func(a, b int) int { return a + b },
+		"str":        func(v any) string { return fmt.Sprint(v) },
+		"seq":        func(vs ...any) []any { return vs },
+		"stepField":  stepField,
+		"selected":   Selected,
 		// num writes a count for the reader (1,234): every number a page
 		// shows goes through the Printer, as messages' {0, number} do.
 		"num": func(v *view, n any) string { return v.P.Num(n) },
@@ -727,4 +728,17 @@ func parseTemplates() (*template.Template, error) {
 		}
 	}
 	return set, nil
+}
+
+// historyURL is the link to a record's history, or "" when its key would
+// not survive the router's cleaning of paths: a single sign-on record's key
+// holds its provider's URL ("https://idp..."), whose "//" the router would
+// fold and redirect away from the portal. Such records are read in the
+// audit log instead.
+func historyURL(v *view, entity partnerhub.Entity, key string) string {
+	p := "/" + string(v.Lang) + "/history/" + string(entity) + "/" + key
+	if key == "" || path.Clean(p) != p {
+		return ""
+	}
+	return v.L() + "/history/" + string(entity) + "/" + key
 }
