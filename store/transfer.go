@@ -369,6 +369,10 @@ var dumpTables = []dumpTable{
 	{name: "practice_note_files", pk: dumpByID, refs: []dumpRef{dref("note_id", "practice_notes"), dref("uploaded_by", "users")}, cols: dumpCols(
 		dcol("id", dumpInt), dcol("note_id", dumpInt), dcol("filename", dumpText), dcol("content_type", dumpText), dcol("size", dumpInt),
 		dcol("sha256", dumpText), dcol("data", dumpBytes), dopt("uploaded_by", dumpInt), dcol("uploaded_at", dumpTime))},
+	// The SAML replay cache (schema 27): assertions accepted, until they
+	// expire.
+	{name: "saml_assertions", pk: []string{"assertion_id"}, cols: dumpCols(
+		dcol("assertion_id", dumpText), dcol("expires_at", dumpTime))},
 }
 
 // dumpCols flattens columns and groups of columns.
@@ -401,29 +405,35 @@ var olderExports = map[int64][]string{
 	// its sessions ask for the password before factors change.
 	8:  slices.Concat([]string{"mail_outbox"}, calendarTables, since13),
 	12: since13,
-	15: slices.Concat(since16, invitationTables, since18, ssoTables),
+	15: slices.Concat(since16, invitationTables, since18, ssoTables, samlTables),
 	// 17 added invitations (and the role guest): an older export has none.
-	16: slices.Concat(invitationTables, since18, ssoTables),
+	16: slices.Concat(invitationTables, since18, ssoTables, samlTables),
 	// 18 on: the network's notes and events; an older export has none
 	// (its homes' new columns take their defaults: enabled, no host).
-	17: slices.Concat(since18, ssoTables),
+	17: slices.Concat(since18, ssoTables, samlTables),
 	// 19 added the good-practice notes: an export of 18 has none.
-	18: slices.Concat(since18, ssoTables),
+	18: slices.Concat(since18, ssoTables, samlTables),
 	// 19 had the notes but not yet the events.
-	19: slices.Concat(eventTables, ssoTables),
+	19: slices.Concat(eventTables, ssoTables, samlTables),
 	// 24 added only PostgreSQL's triggers that notify writes: an export
 	// of 23 holds every table but single sign-on's.
-	23: ssoTables,
+	23: slices.Concat(ssoTables, samlTables),
 	// 26 added single sign-on's tables (and sessions.mfa_asserted, false
 	// in an older export).
-	24: ssoTables,
+	24: slices.Concat(ssoTables, samlTables),
 	// 25 added webhooks, whose tables no export holds (their secrets
 	// stay on the server that signs with them).
-	25: ssoTables,
+	25: slices.Concat(ssoTables, samlTables),
+	// 27 added the SAML replay cache (assertions accepted, until they
+	// expire): an older export has none.
+	26: samlTables,
 }
 
-// ssoTables came with schema version 26.
-var ssoTables = []string{"federated_identities", "sso_preauthorisations", "sso_role_rules"}
+// ssoTables came with schema version 26, samlTables with 27.
+var (
+	ssoTables  = []string{"federated_identities", "sso_preauthorisations", "sso_role_rules"}
+	samlTables = []string{"saml_assertions"}
+)
 
 // since18 are the network's tables (good-practice notes, events), added
 // from schema version 18 on.
@@ -441,7 +451,7 @@ var (
 // columns take their defaults), its homes use the built-in approval
 // chains, and it has no documents, notifications, choices of mail, or reminders sent
 // (those due are sent after the import).
-var since13 = slices.Concat(lifeTables, documentTables, noticeTables, since16, invitationTables, since18, ssoTables)
+var since13 = slices.Concat(lifeTables, documentTables, noticeTables, since16, invitationTables, since18, ssoTables, samlTables)
 
 // since16 are the tables of joint funds, added with schema version 16; an
 // older export has none.

@@ -71,6 +71,11 @@ func transferFixture(t *testing.T, e storetest.Engine) *transferData {
 		Slug: "transfer-unit-agreement", Partner: "ntu", Kind: partnerhub.Exchange, Level: partnerhub.UnitLevel,
 		Title: partnerhub.Text{Ja: "部局間交流協定", En: "Unit exchange agreement"}, Units: []string{"agr"}, Status: partnerhub.Active}})
 
+	// An assertion accepted by the SAML service provider, not yet expired.
+	if fresh, err := db.ConsumeSAMLAssertion(ctx, "_transfer-assertion", time.Now().Add(time.Hour), time.Now()); err != nil || !fresh {
+		t.Fatalf("SAML assertion: %v %v", fresh, err)
+	}
+
 	figure := partnerhub.Mobility{Partner: "ntu", Unit: "agr", Year: 2021, Direction: partnerhub.Outbound,
 		Category: partnerhub.Graduate, Programme: partnerhub.ExchangeProgramme, Count: 12}
 	other := figure

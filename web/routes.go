@@ -182,6 +182,20 @@ func (s *Server) routes() {
 		s.mux.Handle("POST "+p+"/account/sso/identities/{id}/unlink", s.accountPages(l, s.ssoUnlink))
 	}
 
+	// SAML sign-in (web/sso_saml.go): the service provider's metadata, the
+	// assertion consumer service and single logout outside the languages
+	// (their URLs are registered with the federation), the discovery page
+	// and the start of a sign-in in each.
+	s.mux.HandleFunc("GET /saml/metadata", s.samlMetadata)
+	s.mux.HandleFunc("POST /saml/acs", s.samlACS)
+	s.mux.HandleFunc("GET /saml/slo", s.samlSLO)
+	s.mux.HandleFunc("GET /saml/start", s.samlStartAny)
+	for _, l := range partnerhub.Langs {
+		p := "/" + string(l)
+		s.mux.Handle("GET "+p+"/signin/saml", s.accountForm(l, "/signin/saml", s.samlDiscovery))
+		s.mux.Handle("GET "+p+"/signin/saml/start", s.accountForm(l, "/signin/saml", s.samlStart))
+	}
+
 	// OpenID Connect sign-in (web/sso_oidc.go): the start, whose language
 	// is next's, and the redirect URI registered at each provider.
 	s.mux.HandleFunc("GET /sso/oidc/{provider}", s.oidcStart)

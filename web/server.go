@@ -109,6 +109,12 @@ type Deps struct {
 	// their discovery (web/sso_oidc.go). Without providers, their sign-in
 	// answers 404.
 	OIDC *sso.RelyingParty
+	// SAML is the SAML service provider (GakuNin, eduGAIN), its identity
+	// providers read (web/sso_saml.go); nil: no SAML sign-in. SAMLReplay
+	// keeps the assertions accepted, across nodes (store.DB); nil: replay
+	// is not checked, which only tests of other things may choose.
+	SAML       *sso.ServiceProvider
+	SAMLReplay sso.ReplayStore
 
 	// The operator's settings (cmd/partnerhub's configuration); a zero
 	// value takes the default named, so that tests set only what they test.
@@ -305,6 +311,9 @@ func newServer(ctx context.Context, deps Deps, shared *serverShared) (*Server, e
 		return nil, err
 	}
 	s.routes()
+	if deps.SAML != nil {
+		s.sso.logout = s.samlLogout // SAML single logout (web/sso_saml.go)
+	}
 	// identify comes before protect, so that a refusal has its request id;
 	// measure after identify, which gives the request a new context: the
 	// mux must be handed the request measure reads the pattern from.

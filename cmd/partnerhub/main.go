@@ -353,6 +353,13 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	a.useMail(db, cfg.BaseURL)
 	// Mail links to each member's portal; cfg.Home, when named, is at the root.
 	db.SetMailRoot(cfg.Home)
+	// SAML single sign-on (-sso-config's "saml"): the service provider,
+	// its identity providers read now and refreshed until ctx ends.
+	samlSP, err := startSAML(ctx, cfg.SSO, cfg.BaseURL, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	// Every member of the deployment is served: the first at the root,
 	// the others at /{slug}/ (a single university is the first only).
 	srv, err := web.NewDeployment(ctx, web.Deps{Source: db, Home: cfg.Home, ContentHome: dataset.BuiltinHome, Messages: a.msgs, Logger: log, Accounts: db, Authenticator: authn.NewPasswords(db), Editor: db, Mobility: db, MFA: db, Calendars: db, Chains: db,
@@ -373,7 +380,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		// Webhooks: the administrators' subscriptions.
 		Webhooks: hooks,
 		// Single sign-on: its configuration, and who it admits.
-		SSO: cfg.SSO, Federation: db,
+		SSO: cfg.SSO, Federation: db, SAML: samlSP, SAMLReplay: db,
 		MaxImportsPerUser: cfg.MaxImportsPerUser, MaxImportsPerHome: cfg.MaxImportsPerHome,
 		Jobs: queue, Imports: db, Metrics: met}, db, cfg.MaxLoadedHomes)
 	if err != nil {
