@@ -64,7 +64,7 @@ func NewRelyingParty(providers []OIDCProvider, getenv func(string) string, clien
 		return nil, err
 	}
 	if client == nil {
-		client = &http.Client{Timeout: oidcTimeout}
+		client = providerClient(oidcTimeout)
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

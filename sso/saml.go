@@ -59,7 +59,7 @@ func NewServiceProvider(cfg *SAMLConfig, base string, client *http.Client, logge
 		return nil, err
 	}
 	if client == nil {
-		client = &http.Client{Timeout: time.Minute}
+		client = providerClient(time.Minute)
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
