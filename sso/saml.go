@@ -349,7 +349,7 @@ func (p *ServiceProvider) Consume(r *http.Request, a Answer) (Identity, SAMLSess
 		sp.RequestedAuthnContext = &saml.RequestedAuthnContext{Comparison: "exact", AuthnContextClassRefs: []string{REFEDSMFA}}
 		sp.ValidateAuthnContextClassRef = true
 	}
-	assertion, err := sp.ParseResponse(r, []string{a.RequestID})
+	assertion, err := parseResponse(sp, r, a.RequestID)
 	if err != nil {
 		// Its Error() says only "Authentication failed"; the log wants why.
 		var ire *saml.InvalidResponseError
@@ -436,4 +436,17 @@ type SAMLSession struct {
 	NameID       string `json:"n"`
 	NameIDFormat string `json:"f,omitempty"`
 	SessionIndex string `json:"x,omitempty"`
+}
+
+// parseResponse is sp.ParseResponse with its panic made a refusal:
+// crewjam/saml v0.6.3 reads the assertion's Issuer without looking whether
+// there is one (GO-2026-6909, not fixed upstream), so a signed assertion
+// without <Issuer> would end the request in a panic rather than a page.
+func parseResponse(sp *saml.ServiceProvider, r *http.Request, requestID string) (a *saml.Assertion, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			a, err = nil, fmt.Errorf("the assertion could not be read (no Issuer?): %v", p)
+		}
+	}()
+	return sp.ParseResponse(r, []string{requestID})
 }

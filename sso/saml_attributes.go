@@ -76,8 +76,11 @@ func (a attributes) first(name string) string {
 }
 
 // mapIdentity reads the person of an assertion checked: the stable
-// identity (eduPersonPrincipalName, else pairwise-id, else subject-id,
-// else a persistent NameID), and what the federations say of them.
+// identity (eduPersonPrincipalName, else pairwise-id, else subject-id),
+// and what the federations say of them. The NameID is never the identity:
+// crewjam/saml reads a <NameID> of any namespace there (GO-2026-6909), so
+// a signed assertion could carry a foreign one; GakuNin and eduGAIN's
+// Research and Scholarship category send one of the three attributes.
 func mapIdentity(provider string, a *saml.Assertion) (Identity, error) {
 	at := collect(a)
 	id := Identity{Protocol: SAML, Provider: provider}
@@ -87,12 +90,8 @@ func mapIdentity(provider string, a *saml.Assertion) (Identity, error) {
 			break
 		}
 	}
-	if id.Subject == "" && a.Subject != nil && a.Subject.NameID != nil &&
-		a.Subject.NameID.Format == string(saml.PersistentNameIDFormat) {
-		id.Subject = a.Subject.NameID.Value
-	}
 	if id.Subject == "" {
-		return Identity{}, errors.New("no eduPersonPrincipalName, pairwise-id, subject-id or persistent NameID")
+		return Identity{}, errors.New("no eduPersonPrincipalName, pairwise-id or subject-id")
 	}
 	id.Email = at.first(attrMail)
 	id.DisplayName = at.first(attrDisplayName)
